@@ -1,0 +1,31 @@
+/**
+ * The one error type litmus throws. `code` is stable and machine-readable; the message says what went wrong
+ * and what to do next. The user's code failing is never a LitmusError: it is an Execution with an error.
+ */
+export type ErrorCode =
+  /** Bad input from the user: a flag, a file, a request body. */
+  | "BAD_INPUT"
+  /** The sandbox cannot run on this machine (bubblewrap missing, user namespaces blocked, ...). */
+  | "SANDBOX_UNAVAILABLE"
+  /** A sandbox that was killed or crashed was asked to do more work. */
+  | "SANDBOX_CLOSED"
+  /** A file or context that does not exist inside the sandbox. */
+  | "NOT_FOUND"
+  /** The operation was aborted through its AbortSignal or ran past its timeout. */
+  | "ABORTED"
+  /** A bug in litmus or a broken protocol. */
+  | "INTERNAL";
+
+export class LitmusError extends Error {
+  override readonly name = "LitmusError";
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export function isLitmusError(error: unknown, code?: ErrorCode): error is LitmusError {
+  return error instanceof LitmusError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,20 @@
+export type { SandboxCommands } from "./commands.ts";
+export type { SandboxFiles } from "./files.ts";
+export { DEFAULT_LIMITS, parseBytes, parseDuration, resolveLimits } from "./limits.ts";
+export { SandboxPool, type SandboxPoolOptions } from "./pool.ts";
+export { Sandbox, type SandboxOptions } from "./sandbox.ts";
+export {
+  type CommandOptions,
+  type CommandResult,
+  type Context,
+  type EntryInfo,
+  type Execution,
+  type ExecutionError,
+  type IsolationReport,
+  LANGUAGES,
+  type Language,
+  type Result,
+  type RunCodeOptions,
+  type SandboxInfo,
+  type SandboxLimits,
+} from "./types.ts";

@@ -1,0 +1,157 @@
+"""litmus Python kernel: runs cells like a notebook in one persistent namespace.
+
+Forked from the supervisor (which imported this module), so starting one costs a fork. Requests arrive as
+JSON lines on one fd, events leave as JSON lines on another; user code keeps the real fds 0-2, so output of
+subprocesses and C extensions is captured too. The value of a trailing expression becomes a result.
+"""
+
+import ast
+import base64
+import builtins
+import json
+import linecache
+import os
+import signal
+import sys
+import traceback
+import types
+
+RICH_FORMATS = (
+    ("_repr_html_", "html"),
+    ("_repr_markdown_", "markdown"),
+    ("_repr_svg_", "svg"),
+    ("_repr_png_", "png"),
+    ("_repr_jpeg_", "jpeg"),
+    ("_repr_latex_", "latex"),
+    ("_repr_json_", "json"),
+)
+
+
+class Channel:
+    def __init__(self, request_fd, event_fd):
+        # Move the control fds out of the way and close them on exec, so user subprocesses never hold them.
+        self.request_fd = os.dup(request_fd)
+        self.event_fd = os.dup(event_fd)
+        os.close(request_fd)
+        os.close(event_fd)
+        os.set_inheritable(self.request_fd, False)
+        os.set_inheritable(self.event_fd, False)
+        self.reader = os.fdopen(self.request_fd, "rb", buffering=65536)
+
+    def requests(self):
+        for line in self.reader:
+            if line.strip():
+                yield json.loads(line)
+
+    def send(self, message):
+        data = (json.dumps(message, separators=(",", ":"), default=repr) + "\n").encode()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.event_fd, view):]
+
+
+def format_result(value):
+    """A notebook-style result: text always, rich formats when the object offers them."""
+    result = {"text": repr(value), "isMainResult": True}
+    for method, key in RICH_FORMATS:
+        render = getattr(type(value), method, None)
+        if render is None:
+            continue
+        try:
+            data = render(value)
+        except Exception:  # noqa: BLE001 (a broken repr must not fail the cell)
+            continue
+        if data is None:
+            continue
+        if isinstance(data, bytes):
+            data = base64.b64encode(data).decode()
+        result[key] = data
+    return result
+
+
+def error_of(error):
+    """The error as name, value and a traceback that starts at the user's code, not the kernel's."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    lines = traceback.format_exception(type(error), error, tb)
+    return {"name": type(error).__name__, "value": str(error), "traceback": "".join(lines)}
+
+
+def exit_code_of(system_exit):
+    code = system_exit.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    return 1
+
+
+class Cell:
+    """Compiles one cell: everything but a trailing expression runs as statements, that one is evaluated."""
+
+    def __init__(self, code, number):
+        self.filename = "<cell-%d>" % number
+        # Registered so tracebacks show the source lines of the cell.
+        linecache.cache[self.filename] = (len(code), None, code.splitlines(True), self.filename)
+        flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        tree = ast.parse(code, self.filename, "exec")
+        trailing = None
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            trailing = ast.Expression(tree.body.pop().value)
+        self.body = compile(tree, self.filename, "exec", flags=flags, dont_inherit=True)
+        self.trailing = compile(trailing, self.filename, "eval", flags=flags, dont_inherit=True) if trailing else None
+
+    def run(self, namespace):
+        run_code(self.body, namespace)
+        if self.trailing is None:
+            return None
+        return run_code(self.trailing, namespace)
+
+
+def run_code(code, namespace):
+    value = eval(code, namespace)  # noqa: S307 (running user code is the point)
+    if code.co_flags & 0x80 and isinstance(value, types.CoroutineType):  # top-level await
+        import asyncio
+
+        value = asyncio.new_event_loop().run_until_complete(value)
+    return value
+
+
+def serve(request_fd, event_fd):
+    channel = Channel(request_fd, event_fd)
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+    sys.stderr = os.fdopen(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+    sys.argv = [""]
+    # SIGINT means "stop this cell": it raises KeyboardInterrupt while a cell runs and is ignored between
+    # cells, so an interrupt that races with the end of a cell cannot kill the kernel.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for request in channel.requests():
+        error = None
+        exit_code = 0
+        try:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            cell = Cell(request["code"], request["n"])
+            value = cell.run(namespace)
+            if value is not None:
+                namespace["_"] = value
+                channel.send({"ev": "result", "result": format_result(value)})
+        except SystemExit as system_exit:
+            exit_code = exit_code_of(system_exit)
+            if exit_code != 0:
+                error = {"name": "SystemExit", "value": str(system_exit.code), "traceback": ""}
+        except SyntaxError as syntax_error:
+            error = error_of(syntax_error)
+            exit_code = 1
+        except BaseException as raised:  # noqa: BLE001 (KeyboardInterrupt included: that is a timeout)
+            error = error_of(raised)
+            exit_code = 1
+        finally:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001
+                pass
+        channel.send({"ev": "done", "error": error, "exitCode": exit_code})

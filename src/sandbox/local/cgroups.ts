@@ -1,0 +1,188 @@
+import { existsSync, readFileSync, rmdirSync } from "node:fs";
+import { mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** A cgroup (one directory per controller on v1, one on v2) that holds exactly one sandbox. */
+export interface SandboxCgroup {
+  /** The `cgroup.procs` files a process writes its pid to, to join. */
+  readonly procsFiles: string[];
+  /** How many processes the kernel's OOM killer has killed in this cgroup so far. */
+  oomKills(): Promise<number>;
+  /** Kills every process still inside, then removes the cgroup. */
+  destroy(): Promise<void>;
+}
+
+export interface CgroupManager {
+  readonly kind: "cgroup-v1" | "cgroup-v2";
+  create(name: string, limits: { memoryBytes: number; processes: number }): Promise<SandboxCgroup>;
+}
+
+const ROOT = "/sys/fs/cgroup";
+
+/** This process's cgroup path per controller, from /proc/self/cgroup ("4:memory:/a/b", "0::/a/b"). */
+function ownCgroups(): Map<string, string> {
+  const paths = new Map<string, string>();
+  for (const line of readFileSync("/proc/self/cgroup", "utf8").split("\n")) {
+    const [, controllers, path] = line.split(":");
+    if (controllers === undefined || path === undefined) continue;
+    for (const controller of controllers.split(",")) paths.set(controller, path);
+  }
+  return paths;
+}
+
+async function writeControl(directory: string, file: string, value: string): Promise<void> {
+  await writeFile(join(directory, file), value);
+}
+
+async function killAll(directory: string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    let pids: number[];
+    try {
+      pids = (await readFile(join(directory, "cgroup.procs"), "utf8")).split("\n").filter(Boolean).map(Number);
+    } catch {
+      return;
+    }
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    await sleep(5);
+  }
+}
+
+async function removeDirectory(directory: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      await rmdir(directory);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      // EBUSY: the last processes are still exiting.
+      await sleep(10);
+    }
+  }
+}
+
+function oomKillCount(text: string): number {
+  const match = /^oom_kill (\d+)$/m.exec(text);
+  return match?.[1] ? Number(match[1]) : 0;
+}
+
+class CgroupV1 implements CgroupManager {
+  readonly kind = "cgroup-v1";
+  private readonly memoryBase: string;
+  private readonly pidsBase: string;
+
+  constructor(memoryBase: string, pidsBase: string) {
+    this.memoryBase = memoryBase;
+    this.pidsBase = pidsBase;
+  }
+
+  async create(name: string, limits: { memoryBytes: number; processes: number }): Promise<SandboxCgroup> {
+    const memory = join(this.memoryBase, name);
+    const pids = join(this.pidsBase, name);
+    await Promise.all([mkdir(memory), mkdir(pids)]);
+    await writeControl(memory, "memory.limit_in_bytes", String(limits.memoryBytes));
+    if (existsSync(join(memory, "memory.memsw.limit_in_bytes"))) {
+      await writeControl(memory, "memory.memsw.limit_in_bytes", String(limits.memoryBytes));
+    }
+    await writeControl(pids, "pids.max", String(limits.processes));
+    return {
+      procsFiles: [join(memory, "cgroup.procs"), join(pids, "cgroup.procs")],
+      oomKills: async () => oomKillCount(await readFile(join(memory, "memory.oom_control"), "utf8")),
+      destroy: async () => {
+        await Promise.all([killAll(memory), killAll(pids)]);
+        await Promise.all([removeDirectory(memory), removeDirectory(pids)]);
+      },
+    };
+  }
+}
+
+class CgroupV2 implements CgroupManager {
+  readonly kind = "cgroup-v2";
+  private readonly base: string;
+
+  constructor(base: string) {
+    this.base = base;
+  }
+
+  async create(name: string, limits: { memoryBytes: number; processes: number }): Promise<SandboxCgroup> {
+    const directory = join(this.base, name);
+    await mkdir(directory);
+    await writeControl(directory, "memory.max", String(limits.memoryBytes));
+    await writeControl(directory, "memory.swap.max", "0").catch(() => {});
+    await writeControl(directory, "pids.max", String(limits.processes));
+    return {
+      procsFiles: [join(directory, "cgroup.procs")],
+      oomKills: async () => oomKillCount(await readFile(join(directory, "memory.events"), "utf8")),
+      destroy: async () => {
+        await writeControl(directory, "cgroup.kill", "1").catch(() => {});
+        await killAll(directory);
+        await removeDirectory(directory);
+      },
+    };
+  }
+}
+
+async function tryV1(own: Map<string, string>): Promise<CgroupManager | null> {
+  const memoryPath = own.get("memory");
+  const pidsPath = own.get("pids");
+  if (memoryPath === undefined || pidsPath === undefined) return null;
+  const memoryBase = join(ROOT, "memory", memoryPath, `litmus-${process.pid}`);
+  const pidsBase = join(ROOT, "pids", pidsPath, `litmus-${process.pid}`);
+  try {
+    await mkdir(memoryBase, { recursive: true });
+    await mkdir(pidsBase, { recursive: true });
+  } catch {
+    return null;
+  }
+  registerCleanup([memoryBase, pidsBase]);
+  return new CgroupV1(memoryBase, pidsBase);
+}
+
+async function tryV2(own: Map<string, string>): Promise<CgroupManager | null> {
+  const ownPath = own.get("");
+  if (ownPath === undefined || !existsSync(join(ROOT, "cgroup.controllers"))) return null;
+  // Controllers can only be delegated to children of a cgroup that holds no processes itself, so sandboxes
+  // live under a sibling group the user has delegated to us (systemd user slices allow this).
+  const base = join(ROOT, ownPath, `litmus-${process.pid}`);
+  try {
+    await mkdir(base, { recursive: true });
+    await writeControl(base, "cgroup.subtree_control", "+memory +pids");
+  } catch {
+    await rmdir(base).catch(() => {});
+    return null;
+  }
+  registerCleanup([base]);
+  return new CgroupV2(base);
+}
+
+function registerCleanup(directories: string[]): void {
+  // Empty per-process parents are removed on exit; sandboxes remove their own groups when killed.
+  process.once("exit", () => {
+    for (const directory of directories) {
+      try {
+        rmdirSync(directory);
+      } catch {
+        // still busy or already gone
+      }
+    }
+  });
+}
+
+let detected: Promise<CgroupManager | null> | undefined;
+
+/** The cgroup manager for this machine, or null when no writable memory+pids controllers exist. Cached. */
+export function detectCgroups(): Promise<CgroupManager | null> {
+  detected ??= (async () => {
+    if (!existsSync("/proc/self/cgroup")) return null;
+    const own = ownCgroups();
+    return (await tryV1(own)) ?? (await tryV2(own));
+  })();
+  return detected;
+}

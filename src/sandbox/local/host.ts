@@ -1,0 +1,153 @@
+import { execFileSync } from "node:child_process";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { LitmusError } from "../../errors.ts";
+
+/** What the local backend needs from the host, resolved once per process. */
+export interface HostLayout {
+  bwrap: string;
+  /** Drops to an unprivileged host uid when litmus runs as root (util-linux setpriv), if available. */
+  setpriv: string | null;
+  python: { executable: string; extraBinds: string[] };
+  /** The Node.js binary mounted for JavaScript/TypeScript kernels (the one running litmus). */
+  node: string;
+  kernelsDir: string;
+  /** Generated /etc files (passwd, group, hosts) bound read-only into every sandbox. */
+  etcFiles: Array<{ source: string; target: string }>;
+  /** Top-level system directories mirrored into the sandbox: real directories or symlinks. */
+  rootEntries: Array<{ path: string; symlinkTo?: string }>;
+}
+
+export interface RuntimeOverrides {
+  /** Python interpreter to run inside the sandbox (default: /usr/bin/python3, then /usr/local/bin/python3). */
+  python?: string;
+}
+
+const SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
+/** Host /etc entries that programs need to start (dynamic linker, certificates, alternatives), nothing personal. */
+const HOST_ETC = [
+  "/etc/ld.so.cache",
+  "/etc/ld.so.conf",
+  "/etc/ld.so.conf.d",
+  "/etc/alternatives",
+  "/etc/localtime",
+  "/etc/ssl",
+  "/etc/ca-certificates",
+  "/etc/mime.types",
+];
+const SANDBOX_USER = { uid: 1000, gid: 1000, name: "user", home: "/home/user" };
+
+export const SANDBOX_HOME = SANDBOX_USER.home;
+export const SANDBOX_UID = SANDBOX_USER.uid;
+export const HOST_ETC_BINDS = HOST_ETC;
+
+function findOnPath(name: string): string | null {
+  for (const directory of (process.env.PATH ?? "/usr/bin:/bin").split(delimiter)) {
+    const candidate = join(directory, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // keep looking
+    }
+  }
+  return null;
+}
+
+function bubblewrapMissing(): LitmusError {
+  return new LitmusError(
+    "SANDBOX_UNAVAILABLE",
+    "bubblewrap (bwrap) is not installed, and litmus never runs code unisolated. Install it: " +
+      "`sudo apt-get install bubblewrap` (Debian/Ubuntu), `sudo dnf install bubblewrap` (Fedora), " +
+      "`sudo pacman -S bubblewrap` (Arch).",
+  );
+}
+
+/** Python: an explicit path wins; otherwise the system interpreter, which starts fast and lives under /usr. */
+function resolvePython(explicit: string | undefined): HostLayout["python"] {
+  const candidates = explicit ? [explicit] : ["/usr/bin/python3", "/usr/local/bin/python3"];
+  for (const candidate of candidates) {
+    if (!existsSync(candidate)) continue;
+    const real = realpathSync(candidate);
+    if (real.startsWith("/usr/")) return { executable: real, extraBinds: [] };
+    // An interpreter outside /usr (pyenv, conda, a venv): mount its installation prefix read-only.
+    const prefix = execFileSync(real, ["-I", "-S", "-c", "import sys; print(sys.base_prefix)"], {
+      encoding: "utf8",
+    }).trim();
+    return { executable: real, extraBinds: [prefix] };
+  }
+  throw new LitmusError(
+    "SANDBOX_UNAVAILABLE",
+    explicit
+      ? `the Python interpreter ${explicit} does not exist; pass the path of a python3 executable`
+      : "no system Python found at /usr/bin/python3 or /usr/local/bin/python3: install it (`sudo apt-get install python3`) or pass runtimes.python",
+  );
+}
+
+function rootEntries(): HostLayout["rootEntries"] {
+  const entries: HostLayout["rootEntries"] = [];
+  for (const path of SYSTEM_DIRS) {
+    try {
+      const info = lstatSync(path);
+      entries.push(info.isSymbolicLink() ? { path, symlinkTo: readlinkSync(path) } : { path });
+    } catch {
+      // not on this distribution
+    }
+  }
+  return entries;
+}
+
+/** passwd/group/hosts for the sandbox user, written once per host user into a private temp directory. */
+function writeEtcFiles(): HostLayout["etcFiles"] {
+  const directory = join(tmpdir(), `litmus-etc-${process.getuid?.() ?? 0}`);
+  mkdirSync(directory, { recursive: true, mode: 0o755 });
+  const files: Record<string, string> = {
+    passwd: `root:x:0:0:root:/root:/usr/sbin/nologin\n${SANDBOX_USER.name}:x:${SANDBOX_USER.uid}:${SANDBOX_USER.gid}::${SANDBOX_USER.home}:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`,
+    group: `root:x:0:\n${SANDBOX_USER.name}:x:${SANDBOX_USER.gid}:\nnogroup:x:65534:\n`,
+    hosts: "127.0.0.1\tlocalhost litmus\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+    hostname: "litmus\n",
+    "nsswitch.conf": "passwd: files\ngroup: files\nhosts: files\n",
+  };
+  return Object.entries(files).map(([name, content]) => {
+    const source = join(directory, name);
+    if (!existsSync(source) || readFileSync(source, "utf8") !== content)
+      writeFileSync(source, content, { mode: 0o644 });
+    return { source, target: `/etc/${name}` };
+  });
+}
+
+let cached: HostLayout | undefined;
+
+/** Resolves the host layout; throws SANDBOX_UNAVAILABLE with the fix when something is missing. */
+export function hostLayout(overrides: RuntimeOverrides = {}): HostLayout {
+  if (cached && overrides.python === undefined) return cached;
+  const bwrap = findOnPath("bwrap") ?? (existsSync("/usr/bin/bwrap") ? "/usr/bin/bwrap" : null);
+  if (!bwrap) throw bubblewrapMissing();
+  const layout: HostLayout = {
+    bwrap,
+    setpriv: process.getuid?.() === 0 ? (findOnPath("setpriv") ?? null) : null,
+    python: resolvePython(overrides.python),
+    node: realpathSync(process.execPath),
+    kernelsDir: fileURLToPath(new URL("../kernels/", import.meta.url)),
+    etcFiles: writeEtcFiles(),
+    rootEntries: rootEntries(),
+  };
+  if (overrides.python === undefined) cached = layout;
+  return layout;
+}
+
+/** Where the Node.js binary and the kernel scripts appear inside every sandbox. */
+export const NODE_MOUNT = "/opt/litmus/bin/node";
+export const KERNELS_MOUNT = "/opt/litmus/kernels";

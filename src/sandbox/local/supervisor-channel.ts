@@ -1,0 +1,155 @@
+import type { Readable, Writable } from "node:stream";
+import { z } from "zod";
+import { LitmusError } from "../../errors.ts";
+
+// Everything the supervisor says is validated: it runs inside the sandbox with the same uid as the user's
+// code, so a hostile program could try to write to the channel. Bad lines are dropped, never trusted.
+const errorSchema = z.object({ name: z.string(), value: z.string(), traceback: z.string() });
+
+const eventSchema = z.discriminatedUnion("ev", [
+  z.object({ ev: z.literal("ready"), pid: z.number() }),
+  z.object({ id: z.number(), ev: z.literal("stdout"), text: z.string() }),
+  z.object({ id: z.number(), ev: z.literal("stderr"), text: z.string() }),
+  z.object({ id: z.number(), ev: z.literal("result"), result: z.record(z.string(), z.unknown()) }),
+  z.object({
+    id: z.number(),
+    ev: z.literal("done"),
+    error: errorSchema.nullish(),
+    exitCode: z.number().optional(),
+    signal: z.number().nullish(),
+    executionCount: z.number().optional(),
+    timedOut: z.boolean().optional(),
+    truncated: z.boolean().optional(),
+    durationMs: z.number().optional(),
+    context: z.string().optional(),
+    data: z.string().optional(),
+    path: z.string().optional(),
+    exists: z.boolean().optional(),
+    entries: z
+      .array(z.object({ name: z.string(), path: z.string(), type: z.enum(["file", "dir"]), size: z.number() }))
+      .optional(),
+  }),
+  z.object({ id: z.number(), ev: z.literal("failed"), name: z.string(), message: z.string() }),
+]);
+
+export type SupervisorEvent = z.infer<typeof eventSchema>;
+export type DoneEvent = Extract<SupervisorEvent, { ev: "done" }>;
+export type StreamEvent = Extract<SupervisorEvent, { ev: "stdout" | "stderr" | "result" }>;
+type ReadyEvent = Extract<SupervisorEvent, { ev: "ready" }>;
+
+interface Pending {
+  onEvent: ((event: StreamEvent) => void) | undefined;
+  resolve: (event: DoneEvent) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Request/response over newline-delimited JSON with the sandbox supervisor. Each request gets an id; its
+ * stream events go to the caller's handler and its `done` resolves the promise.
+ */
+export class SupervisorChannel {
+  readonly ready: Promise<ReadyEvent>;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private buffer = "";
+  private closedReason: Error | undefined;
+  private resolveReady!: (event: ReadyEvent) => void;
+  private rejectReady!: (error: Error) => void;
+  private readonly input: Writable;
+
+  constructor(input: Writable, output: Readable) {
+    this.input = input;
+    this.ready = new Promise((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    // A rejection nobody awaits yet (the sandbox died before anyone asked) must not crash the process.
+    this.ready.catch(() => {});
+    output.setEncoding("utf8");
+    output.on("data", (chunk: string) => this.receive(chunk));
+    input.on("error", () => {}); // EPIPE after the sandbox died; close() reports it
+  }
+
+  get closed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
+  /** Sends one request; resolves with its `done` event, rejects on `failed` or when the channel closes. */
+  request(op: string, payload: Record<string, unknown>, onEvent?: (event: StreamEvent) => void): Promise<DoneEvent> {
+    if (this.closedReason) return Promise.reject(this.closedReason);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { onEvent, resolve, reject });
+      this.input.write(`${JSON.stringify({ ...payload, id, op })}\n`);
+    });
+  }
+
+  /** Sends a request whose reply nobody waits for (cancel). */
+  notify(op: string, payload: Record<string, unknown>): void {
+    if (this.closedReason) return;
+    this.input.write(`${JSON.stringify({ ...payload, id: 0, op })}\n`);
+  }
+
+  lastRequestId(): number {
+    return this.nextId - 1;
+  }
+
+  /** Fails everything still waiting, once. */
+  close(reason: Error): void {
+    if (this.closedReason) return;
+    this.closedReason = reason;
+    this.rejectReady(reason);
+    for (const pending of this.pending.values()) pending.reject(reason);
+    this.pending.clear();
+    this.input.end();
+  }
+
+  private receive(chunk: string): void {
+    this.buffer += chunk;
+    let newline = this.buffer.indexOf("\n");
+    while (newline !== -1) {
+      const line = this.buffer.slice(0, newline);
+      this.buffer = this.buffer.slice(newline + 1);
+      if (line) this.dispatch(line);
+      newline = this.buffer.indexOf("\n");
+    }
+  }
+
+  private dispatch(line: string): void {
+    let parsed: z.ZodSafeParseResult<SupervisorEvent>;
+    try {
+      parsed = eventSchema.safeParse(JSON.parse(line));
+    } catch {
+      return;
+    }
+    if (!parsed.success) return;
+    const event = parsed.data;
+    if (event.ev === "ready") {
+      this.resolveReady(event);
+      return;
+    }
+    const pending = this.pending.get(event.id);
+    if (!pending) return;
+    switch (event.ev) {
+      case "done":
+        this.pending.delete(event.id);
+        pending.resolve(event);
+        return;
+      case "failed":
+        this.pending.delete(event.id);
+        pending.reject(new LitmusError(failureCode(event.name), event.message));
+        return;
+      case "stdout":
+      case "stderr":
+      case "result":
+        pending.onEvent?.(event);
+        return;
+      default:
+        event satisfies never;
+    }
+  }
+}
+
+function failureCode(name: string): "NOT_FOUND" | "BAD_INPUT" {
+  return name === "FileNotFoundError" || name === "LookupError" || name === "KeyError" ? "NOT_FOUND" : "BAD_INPUT";
+}

@@ -1,0 +1,205 @@
+import { randomBytes } from "node:crypto";
+import { LitmusError } from "../errors.ts";
+import { abortable } from "./abortable.ts";
+import { SandboxCommands } from "./commands.ts";
+import { ExecutionCollector } from "./execution.ts";
+import { SandboxFiles } from "./files.ts";
+import { resolveLimits } from "./limits.ts";
+import type { RuntimeOverrides } from "./local/host.ts";
+import { SANDBOX_HOME } from "./local/host.ts";
+import { type LocalSupervisor, startLocalSupervisor } from "./local/local-supervisor.ts";
+import {
+  type Context,
+  type Execution,
+  LANGUAGES,
+  type Language,
+  type RunCodeOptions,
+  type SandboxInfo,
+  type SandboxLimits,
+} from "./types.ts";
+
+export interface SandboxOptions {
+  /** Where the sandbox runs. Only "local" (bubblewrap on this machine) exists so far. */
+  backend?: "local";
+  /** Lifetime of the sandbox in ms (default 300000, like E2B); it is killed when it expires. 0 = no limit. */
+  timeoutMs?: number;
+  limits?: Partial<SandboxLimits>;
+  /** Environment variables inside the sandbox. Nothing from the host's environment gets in otherwise. */
+  envs?: Record<string, string>;
+  /** Allow network access (default false: the sandbox gets only its own loopback). */
+  network?: boolean;
+  /** Language of the default context, started with the sandbox (default python). */
+  language?: Language;
+  runtimes?: RuntimeOverrides;
+  metadata?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_LIFETIME_MS = 300_000;
+const DEFAULT_CONTEXT = "default";
+const live = new Map<string, Sandbox>();
+
+/**
+ * An isolated place to run untrusted code, with the API of E2B's code interpreter: stateful contexts per
+ * language, files, commands. Dispose it (`await using`) or call kill(); nothing it started outlives it.
+ */
+export class Sandbox implements AsyncDisposable {
+  readonly sandboxId: string;
+  readonly files: SandboxFiles;
+  readonly commands: SandboxCommands;
+  readonly limits: SandboxLimits;
+  private readonly supervisor: LocalSupervisor;
+  private readonly info: SandboxInfo;
+  private readonly defaultContexts = new Map<Language, Promise<Context>>();
+  private lifetimeTimer: NodeJS.Timeout | undefined;
+  private oomKillsSeen = 0;
+
+  private constructor(sandboxId: string, supervisor: LocalSupervisor, limits: SandboxLimits, options: SandboxOptions) {
+    this.sandboxId = sandboxId;
+    this.supervisor = supervisor;
+    this.limits = limits;
+    this.files = new SandboxFiles(supervisor.channel);
+    this.commands = new SandboxCommands(supervisor.channel);
+    const language = options.language ?? "python";
+    this.defaultContexts.set(language, Promise.resolve({ id: DEFAULT_CONTEXT, language, cwd: SANDBOX_HOME }));
+    this.info = {
+      sandboxId,
+      backend: "local",
+      startedAt: new Date(),
+      isolation: supervisor.isolation,
+      metadata: { ...options.metadata },
+    };
+    live.set(sandboxId, this);
+    void supervisor.exited.then(() => {
+      live.delete(sandboxId);
+      clearTimeout(this.lifetimeTimer);
+    });
+    this.setTimeout(options.timeoutMs ?? DEFAULT_LIFETIME_MS);
+  }
+
+  /** Starts a sandbox (cold: about 25 ms here; use SandboxPool for a few ms). */
+  static async create(options: SandboxOptions = {}): Promise<Sandbox> {
+    if (options.backend !== undefined && options.backend !== "local") {
+      throw new LitmusError("BAD_INPUT", `unknown sandbox backend "${String(options.backend)}"; use "local"`);
+    }
+    const language = options.language ?? "python";
+    assertLanguage(language);
+    const limits = resolveLimits(options.limits);
+    options.signal?.throwIfAborted();
+    const sandboxId = `sbx-${randomBytes(6).toString("hex")}`;
+    const supervisor = await startLocalSupervisor(sandboxId, {
+      limits,
+      network: options.network ?? false,
+      envs: options.envs ?? {},
+      runtimes: options.runtimes ?? {},
+      defaultLanguage: language,
+    });
+    const sandbox = new Sandbox(sandboxId, supervisor, limits, options);
+    if (options.signal?.aborted) {
+      await sandbox.kill();
+      options.signal.throwIfAborted();
+    }
+    return sandbox;
+  }
+
+  /** Sandboxes of this process that are still running. */
+  static list(): SandboxInfo[] {
+    return [...live.values()].map((sandbox) => sandbox.getInfo());
+  }
+
+  getInfo(): SandboxInfo {
+    return { ...this.info, metadata: { ...this.info.metadata } };
+  }
+
+  isRunning(): boolean {
+    return !this.supervisor.channel.closed;
+  }
+
+  /** Resets the sandbox's remaining lifetime to `timeoutMs` from now (0 = no limit). */
+  setTimeout(timeoutMs: number): void {
+    clearTimeout(this.lifetimeTimer);
+    this.lifetimeTimer = undefined;
+    if (timeoutMs > 0) {
+      this.lifetimeTimer = setTimeout(() => void this.kill(), timeoutMs);
+      this.lifetimeTimer.unref();
+    }
+  }
+
+  /**
+   * Runs code in a context (default: the default context of `language`, python unless set). The value of a
+   * trailing expression becomes a result; errors of the code are in `execution.error`, never thrown.
+   */
+  async runCode(code: string, options: RunCodeOptions = {}): Promise<Execution> {
+    const context = options.context ?? (await this.defaultContext(options.language ?? "python"));
+    if (options.language !== undefined && options.context !== undefined && options.language !== context.language) {
+      throw new LitmusError(
+        "BAD_INPUT",
+        `language "${options.language}" does not match the context's language "${context.language}"`,
+      );
+    }
+    options.signal?.throwIfAborted();
+    const collector = new ExecutionCollector(options);
+    const request = this.supervisor.channel.request(
+      "exec",
+      { context: context.id, code, timeoutMs: options.timeoutMs ?? this.limits.execTimeoutMs },
+      collector.onEvent,
+    );
+    const done = await abortable(request, this.supervisor.channel, options.signal);
+    return collector.finish(done, done.signal === 9 ? await this.newOomKills() : 0, this.limits.memoryBytes);
+  }
+
+  /** Starts a new stateful kernel. Variables, imports and functions persist between runs in it. */
+  async createContext(options: { language?: Language; cwd?: string } = {}): Promise<Context> {
+    const language = options.language ?? "python";
+    assertLanguage(language);
+    const cwd = options.cwd ?? SANDBOX_HOME;
+    const done = await this.supervisor.channel.request("context.create", { language, cwd });
+    return { id: done.context ?? "", language, cwd };
+  }
+
+  /** Restarts a context's kernel: its state is gone, the context id stays valid. */
+  async restartContext(context: Context): Promise<void> {
+    await this.supervisor.channel.request("context.restart", { context: context.id });
+  }
+
+  async removeContext(context: Context): Promise<void> {
+    await this.supervisor.channel.request("context.remove", { context: context.id });
+    for (const [language, existing] of this.defaultContexts) {
+      if ((await existing).id === context.id) this.defaultContexts.delete(language);
+    }
+  }
+
+  /** Kills every process of the sandbox and frees its resources. Safe to call twice. */
+  async kill(): Promise<void> {
+    clearTimeout(this.lifetimeTimer);
+    await this.supervisor.kill();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.kill();
+  }
+
+  private defaultContext(language: Language): Promise<Context> {
+    assertLanguage(language);
+    let context = this.defaultContexts.get(language);
+    if (!context) {
+      context = this.createContext({ language });
+      this.defaultContexts.set(language, context);
+      context.catch(() => this.defaultContexts.delete(language));
+    }
+    return context;
+  }
+
+  private async newOomKills(): Promise<number> {
+    const total = await this.supervisor.oomKills().catch(() => this.oomKillsSeen);
+    const fresh = total - this.oomKillsSeen;
+    this.oomKillsSeen = total;
+    return fresh;
+  }
+}
+
+function assertLanguage(language: string): asserts language is Language {
+  if (!(LANGUAGES as readonly string[]).includes(language)) {
+    throw new LitmusError("BAD_INPUT", `unsupported language "${language}"; use one of: ${LANGUAGES.join(", ")}`);
+  }
+}

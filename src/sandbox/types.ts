@@ -1,0 +1,127 @@
+/** Languages a sandbox can run. TypeScript is type-stripped by the sandbox's Node.js; nothing is type-checked. */
+export const LANGUAGES = ["python", "javascript", "typescript", "bash"] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+/** One displayable value, as in a notebook: the value of a trailing expression, in every format it offers. */
+export interface Result {
+  text?: string;
+  html?: string;
+  markdown?: string;
+  svg?: string;
+  /** Base64-encoded PNG. */
+  png?: string;
+  /** Base64-encoded JPEG. */
+  jpeg?: string;
+  latex?: string;
+  json?: unknown;
+  isMainResult: boolean;
+}
+
+/** An error raised by the user's code (or a limit that stopped it). Not an error of litmus. */
+export interface ExecutionError {
+  name: string;
+  value: string;
+  traceback: string;
+}
+
+/** What one `runCode` produced. Shaped like `@e2b/code-interpreter`'s Execution, plus the limit flags. */
+export interface Execution {
+  results: Result[];
+  logs: { stdout: string[]; stderr: string[] };
+  error: ExecutionError | null;
+  executionCount: number;
+  /** 0 when the code finished without error; the status of `exit`/`sys.exit` otherwise. */
+  exitCode: number;
+  durationMs: number;
+  timedOut: boolean;
+  oomKilled: boolean;
+  /** Output beyond the limit was dropped. */
+  truncated: boolean;
+}
+
+/** The result of `commands.run`. */
+export interface CommandResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  error: ExecutionError | null;
+  durationMs: number;
+  timedOut: boolean;
+  truncated: boolean;
+}
+
+/** A stateful kernel inside a sandbox: variables, imports and functions persist between runs. */
+export interface Context {
+  id: string;
+  language: Language;
+  cwd: string;
+}
+
+export interface EntryInfo {
+  name: string;
+  path: string;
+  type: "file" | "dir";
+  size: number;
+}
+
+/** Resource limits of a sandbox. Every field has a default (see DEFAULT_LIMITS). */
+export interface SandboxLimits {
+  /** Wall-clock limit of one runCode or command unless the call sets its own. */
+  execTimeoutMs: number;
+  /** How long an interrupted execution may take to stop before its process group is killed. */
+  graceMs: number;
+  /** Memory of the whole sandbox (cgroup), or of each process (RLIMIT_DATA) where cgroups are unavailable. */
+  memoryBytes: number;
+  /** CPU time of each process in the sandbox. */
+  cpuSeconds: number;
+  /** Processes and threads in the whole sandbox. */
+  processes: number;
+  /** Largest file a process may write. */
+  fileSizeBytes: number;
+  openFiles: number;
+  /** Output (stdout + stderr) kept per execution; the rest is dropped and `truncated` is set. */
+  outputBytes: number;
+  /** Size of each writable filesystem: the workspace (/home/user) and /tmp. */
+  diskBytes: number;
+}
+
+export interface OutputHandlers {
+  onStdout?: (text: string) => void;
+  onStderr?: (text: string) => void;
+}
+
+export interface RunCodeOptions extends OutputHandlers {
+  /** Language of the code when no context is given (default python); its default context is used. */
+  language?: Language;
+  context?: Context;
+  /** Wall-clock limit of this run (default: the sandbox's execTimeoutMs). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onResult?: (result: Result) => void;
+}
+
+export interface CommandOptions extends OutputHandlers {
+  cwd?: string;
+  envs?: Record<string, string>;
+  /** Wall-clock limit of the command (default: the sandbox's execTimeoutMs). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** How well this machine isolates sandboxes: reported, never silently weakened. */
+export interface IsolationReport {
+  namespaces: string[];
+  network: boolean;
+  /** Where memory and process limits come from. */
+  resourceControl: "cgroup-v1" | "cgroup-v2" | "rlimit";
+  /** The host uid sandbox processes run as. */
+  hostUid: number;
+}
+
+export interface SandboxInfo {
+  sandboxId: string;
+  backend: "local";
+  startedAt: Date;
+  isolation: IsolationReport;
+  metadata: Record<string, string>;
+}
