@@ -85,7 +85,7 @@ export interface SandboxLimits {
   diskBytes: number;
 }
 
-export interface OutputHandlers {
+interface OutputHandlers {
   onStdout?: (text: string) => void;
   onStderr?: (text: string) => void;
 }

@@ -9,9 +9,8 @@ Python kernels are forked from this process, which has already imported everythi
 Python context costs a fork (about a millisecond) instead of an interpreter start.
 """
 
-import base64
+import binascii
 import codecs
-import json
 import os
 import resource
 import select
@@ -24,15 +23,16 @@ KERNEL_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, KERNEL_DIR)
 
 import python_kernel  # noqa: E402  (imported before any fork so kernels start warm)
+import wire  # noqa: E402
 
-CONFIG = json.loads(sys.argv[1])
+CONFIG = wire.loads(sys.argv[1])
 LIMITS = CONFIG["limits"]
 HOME = CONFIG["home"]
 READ_CHUNK = 65536
 
 
 def send(message):
-    data = (json.dumps(message, separators=(",", ":")) + "\n").encode()
+    data = (wire.dumps(message) + "\n").encode()
     view = memoryview(data)
     while view:
         written = os.write(1, view)
@@ -124,6 +124,7 @@ class Task:
         self.timeout_ms = timeout_ms
         self.interrupt_at = self.started_ms + timeout_ms
         self.kill_at = None
+        self.killed = False
         self.timed_out = False
         self.cancelled = False
         self.output_bytes = 0
@@ -265,7 +266,7 @@ class Kernel(Process):
             source = code.encode()
             payload = b"%d\n" % len(source) + source
         else:
-            payload = (json.dumps({"code": code, "n": self.execution_count}) + "\n").encode()
+            payload = (wire.dumps({"code": code, "n": self.execution_count}) + "\n").encode()
         try:
             write_all(self.request_fd, payload)
         except OSError:
@@ -291,7 +292,7 @@ class Kernel(Process):
         while b"\n" in self.events_buffer:
             line, self.events_buffer = self.events_buffer.split(b"\n", 1)
             try:
-                event = json.loads(line)
+                event = wire.loads(line)
             except ValueError:
                 continue
             self.on_event(event)
@@ -355,6 +356,12 @@ class Kernel(Process):
     def close(self):
         if self.alive and self.pid:
             self.signal_group(signal.SIGKILL)
+        # Forget the old process: when it is reaped it must not be mistaken for the restarted kernel.
+        self.supervisor.processes.pop(self.pid, None)
+        if self.task is not None:
+            task, self.task = self.task, None
+            send({"id": task.id, "ev": "done", "exitCode": 1, "executionCount": self.execution_count,
+                  "error": {"name": "ContextRestarted", "value": "the context was restarted or removed while this ran", "traceback": ""}})
         self.supervisor.unwatch(self.events_fd)
         for fd in (self.request_fd, self.events_fd):
             try:
@@ -477,7 +484,11 @@ class Supervisor:
                 self.kernels[request["context"]].restart()
                 send({"id": request_id, "ev": "done"})
             elif op == "context.remove":
-                self.kernels.pop(request["context"]).close()
+                kernel = self.kernels.pop(request["context"])
+                for queued_id, _, _ in kernel.queue:
+                    send({"id": queued_id, "ev": "failed", "name": "LookupError", "message": "the context was removed"})
+                kernel.queue = []
+                kernel.close()
                 send({"id": request_id, "ev": "done"})
             elif op == "cancel":
                 for process in list(self.processes.values()):
@@ -510,11 +521,11 @@ class Supervisor:
         if op == "files.write":
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "wb") as f:
-                f.write(base64.b64decode(request["data"]))
+                f.write(binascii.a2b_base64(request["data"]))
             return {"path": path}
         if op == "files.read":
             with open(path, "rb") as f:
-                return {"data": base64.b64encode(f.read()).decode()}
+                return {"data": binascii.b2a_base64(f.read(), newline=False).decode()}
         if op == "files.list":
             entries = []
             with os.scandir(path) as it:
@@ -551,15 +562,16 @@ class Supervisor:
             if task.kill_at is None and current >= task.interrupt_at:
                 task.timed_out = True
                 self.interrupt(process)
-            elif task.kill_at is not None and current >= task.kill_at:
+            elif task.kill_at is not None and not task.killed and current >= task.kill_at:
                 process.signal_group(signal.SIGKILL)
-                task.kill_at = float("inf")
+                task.killed = True
 
     def next_deadline_ms(self):
         deadlines = []
         for process in self.processes.values():
-            if process.task is not None:
-                deadlines.append(process.task.interrupt_at if process.task.kill_at is None else process.task.kill_at)
+            task = process.task
+            if task is not None and not task.killed:
+                deadlines.append(task.interrupt_at if task.kill_at is None else task.kill_at)
         if not deadlines:
             return None
         return max(0, min(deadlines) - now_ms())
@@ -587,7 +599,7 @@ class Supervisor:
         while b"\n" in self.input_buffer:
             line, self.input_buffer = self.input_buffer.split(b"\n", 1)
             if line.strip():
-                self.handle(json.loads(line))
+                self.handle(wire.loads(line))
         return True
 
     def run(self):

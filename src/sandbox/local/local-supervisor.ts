@@ -88,7 +88,7 @@ function readSysctl(path: string): string | null {
 
 /** Turns bwrap's complaint into the fix for this machine. */
 export function explainStartFailure(stderr: string): string {
-  const lines = [`the sandbox failed to start: ${stderr.trim() || "no output"}`];
+  const lines = [`the sandbox failed to start (${stderr.trim().replaceAll("\n", "; ") || "no output"}).`];
   if (/namespace|uid map|Operation not permitted|Permission denied/i.test(stderr)) {
     if (readSysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") === "1") {
       lines.push(
@@ -105,7 +105,7 @@ export function explainStartFailure(stderr: string): string {
     }
   }
   lines.push("litmus never falls back to running code unisolated.");
-  return lines.join("\n");
+  return lines.join(" ");
 }
 
 let cgroupManager: Promise<CgroupManager | null> | undefined;
@@ -127,9 +127,11 @@ export async function startLocalSupervisor(
   child.stderr.on("data", (chunk: string) => {
     if (stderr.length < 16_384) stderr += chunk;
   });
+  let killed = false;
   const exited = new Promise<void>((resolve) => {
     child.once("close", () => {
-      channel.close(new LitmusError("SANDBOX_CLOSED", `sandbox ${sandboxId} has ended`));
+      const why = killed ? "was killed" : `ended unexpectedly${stderr.trim() ? ` (${stderr.trim().slice(-500)})` : ""}`;
+      channel.close(new LitmusError("SANDBOX_CLOSED", `sandbox ${sandboxId} ${why}`));
       void (cgroup?.destroy() ?? Promise.resolve()).finally(resolve);
     });
     child.once("error", (error) => {
@@ -158,6 +160,7 @@ export async function startLocalSupervisor(
     kill: async () => {
       // bwrap --die-with-parent takes the whole PID namespace down with it; the cgroup sweep catches anything
       // that was still on its way out.
+      killed = true;
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;
     },

@@ -32,7 +32,7 @@ const eventSchema = z.discriminatedUnion("ev", [
   z.object({ id: z.number(), ev: z.literal("failed"), name: z.string(), message: z.string() }),
 ]);
 
-export type SupervisorEvent = z.infer<typeof eventSchema>;
+type SupervisorEvent = z.infer<typeof eventSchema>;
 export type DoneEvent = Extract<SupervisorEvent, { ev: "done" }>;
 export type StreamEvent = Extract<SupervisorEvent, { ev: "stdout" | "stderr" | "result" }>;
 type ReadyEvent = Extract<SupervisorEvent, { ev: "ready" }>;

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine for litmus: the system packages the sandbox needs, then the npm dependencies
+# (which bring Node.js 24 into node_modules/.bin). Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# bubblewrap isolates the sandbox; python3 runs its supervisor and Python code; setpriv (util-linux) drops
+# root to an unprivileged uid; procps gives `ps` to the tests.
+needed=()
+command -v bwrap >/dev/null || needed+=(bubblewrap)
+[ -x /usr/bin/python3 ] || [ -x /usr/local/bin/python3 ] || needed+=(python3)
+command -v setpriv >/dev/null || needed+=(util-linux)
+command -v ps >/dev/null || needed+=(procps)
+
+if [ ${#needed[@]} -gt 0 ]; then
+  echo "litmus setup: installing ${needed[*]}" >&2
+  sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  if command -v apt-get >/dev/null; then
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${needed[@]}" >/dev/null
+  else
+    echo "litmus setup: please install ${needed[*]} with your package manager, then run this again" >&2
+    exit 1
+  fi
+fi
+
+if ! command -v npm >/dev/null; then
+  echo "litmus setup: npm is missing; install Node.js (any version >= 18 with npm) first" >&2
+  exit 1
+fi
+npm ci --no-audit --no-fund --loglevel=warn
+echo "litmus setup: ready ($(node_modules/.bin/node --version), $(bwrap --version))" >&2

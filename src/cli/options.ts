@@ -1,0 +1,21 @@
+import { InvalidArgumentError } from "commander";
+
+/** Commander collector for repeatable KEY=VALUE options. */
+export function collectEnv(pair: string, previous: Record<string, string>): Record<string, string> {
+  const separator = pair.indexOf("=");
+  if (separator <= 0) throw new InvalidArgumentError(`expected KEY=VALUE, got "${pair}"`);
+  return { ...previous, [pair.slice(0, separator)]: pair.slice(separator + 1) };
+}
+
+/** Commander parser for positive integers. */
+export function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0)
+    throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return parsed;
+}
+
+/** The one JSON document a `--json` command prints on stdout. */
+export function writeJson(document: unknown): void {
+  process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+}

@@ -1,0 +1,304 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, readdirSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { networkInterfaces } from "node:os";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { hostProcessesWith, sandboxUnavailableReason, stdoutOf, useSandbox } from "../helpers/sandbox.ts";
+
+const unavailable = sandboxUnavailableReason();
+const MiB = 1024 * 1024;
+
+/** Runs Python that prints one JSON line; returns it parsed. */
+async function probe(sandbox: Awaited<ReturnType<typeof useSandbox>>, code: string): Promise<unknown> {
+  const execution = await sandbox.runCode(`import json, os\n${code}`);
+  expect(execution.error).toBeNull();
+  return JSON.parse(stdoutOf(execution));
+}
+
+describe.skipIf(unavailable)(
+  `hostile code in the real sandbox${unavailable ? ` (skipped: ${unavailable})` : ""}`,
+  () => {
+    const secret = `litmus-secret-${process.pid}`;
+    let server: Server;
+    let serverPort = 0;
+
+    beforeAll(async () => {
+      process.env.LITMUS_TEST_SECRET = secret;
+      server = createServer((socket) => socket.end("host says hi"));
+      server.listen(0, "0.0.0.0");
+      await once(server, "listening");
+      serverPort = (server.address() as { port: number }).port;
+    });
+
+    afterAll(() => {
+      delete process.env.LITMUS_TEST_SECRET;
+      server.close();
+    });
+
+    test("sees none of the host's environment", async () => {
+      await using sandbox = await useSandbox();
+      const environment = (await probe(sandbox, "print(json.dumps(dict(os.environ)))")) as Record<string, string>;
+      expect(Object.keys(environment).sort()).toEqual([
+        "HOME",
+        "LANG",
+        "PATH",
+        "PWD",
+        "PYTHONDONTWRITEBYTECODE",
+        "PYTHONUNBUFFERED",
+        "TERM",
+        "USER",
+      ]);
+      expect(JSON.stringify(environment)).not.toContain(secret);
+    });
+
+    test("cannot read host secrets, home directories or the project checkout", async () => {
+      await using sandbox = await useSandbox();
+      const checkout = fileURLToPath(new URL("../..", import.meta.url));
+      const seen = (await probe(
+        sandbox,
+        `paths = ["/root", "/etc/shadow", "/home", ${JSON.stringify(checkout)}, ${JSON.stringify(`${checkout}/package.json`)}, "/proc/1/environ"]
+out = {}
+for p in paths:
+    try:
+        out[p] = sorted(os.listdir(p)) if os.path.isdir(p) else open(p).read()[:200]
+    except OSError as e:
+        out[p] = type(e).__name__
+print(json.dumps(out))`,
+      )) as Record<string, unknown>;
+      expect(seen["/root"]).toBe("FileNotFoundError");
+      expect(seen["/etc/shadow"]).toBe("FileNotFoundError");
+      expect(seen["/home"]).toEqual(["user"]);
+      expect(seen[checkout]).toBe("FileNotFoundError");
+      expect(seen[`${checkout}/package.json`]).toBe("FileNotFoundError");
+      expect(String(seen["/proc/1/environ"])).not.toContain(secret);
+    });
+
+    test("the host filesystem it sees is read-only", async () => {
+      await using sandbox = await useSandbox();
+      const result = await sandbox.runCode("open('/usr/bin/litmus-was-here', 'w')");
+      expect(result.error?.name).toBe("OSError");
+      expect(result.error?.value).toContain("Read-only file system");
+    });
+
+    test("cannot reach the host over loopback or any other address", async () => {
+      await using sandbox = await useSandbox();
+      const hostAddress = Object.values(networkInterfaces())
+        .flat()
+        .find((address) => address && address.family === "IPv4" && !address.internal)?.address;
+      const outcome = (await probe(
+        sandbox,
+        `import socket
+def attempt(host):
+    try:
+        s = socket.create_connection((host, ${serverPort}), timeout=2)
+        return "connected: " + s.recv(100).decode()
+    except OSError as e:
+        return type(e).__name__ + ": " + (e.strerror or str(e))
+def resolve(name):
+    try:
+        return socket.gethostbyname(name)
+    except OSError as e:
+        return type(e).__name__
+print(json.dumps({
+    "loopback": attempt("127.0.0.1"),
+    "host": attempt(${JSON.stringify(hostAddress ?? "192.0.2.1")}),
+    "dns": resolve("pypi.org"),
+    "interfaces": sorted(line.split(":")[0].strip() for line in open("/proc/net/dev").readlines()[2:]),
+    "routes": open("/proc/net/route").readlines()[1:],
+}))`,
+      )) as Record<string, unknown>;
+      expect(outcome.loopback).toBe("ConnectionRefusedError: Connection refused");
+      expect(outcome.host).toBe("OSError: Network is unreachable");
+      expect(outcome.dns).toBe("gaierror");
+      expect(outcome.interfaces).toEqual(["lo"]);
+      expect(outcome.routes).toEqual([]);
+    });
+
+    test("a fork bomb is stopped by the process limit and the host is unharmed", async () => {
+      await using sandbox = await useSandbox({ limits: { processes: 64 } });
+      const bomb = await sandbox.runCode(
+        `import os, time
+children = 0
+try:
+    for _ in range(10000):
+        if os.fork() == 0:
+            time.sleep(30)
+            os._exit(0)
+        children += 1
+except OSError as e:
+    print("stopped after", children, "children:", e.strerror)`,
+        { timeoutMs: 15_000 },
+      );
+      expect(stdoutOf(bomb)).toMatch(/^stopped after \d+ children: Resource temporarily unavailable\n$/);
+      const count = Number(/after (\d+)/.exec(stdoutOf(bomb))?.[1]);
+      expect(count).toBeLessThan(64);
+    });
+
+    test("a memory bomb is killed and reported as oomKilled; the context comes back", async () => {
+      await using sandbox = await useSandbox({ limits: { memoryBytes: 128 * MiB } });
+      const bomb = await sandbox.runCode("hog = []\nwhile True:\n    hog.append(bytearray(16 * 1024 * 1024))", {
+        timeoutMs: 20_000,
+      });
+      expect(bomb.oomKilled).toBe(true);
+      expect(bomb.timedOut).toBe(false);
+      expect(bomb.error?.name).toMatch(/^(OutOfMemory|MemoryError)$/);
+      expect((await sandbox.runCode("1 + 1")).results[0]?.text).toBe("2");
+    });
+
+    test("filling the disk stops at the workspace size and does not fill the host", async () => {
+      await using sandbox = await useSandbox({ limits: { diskBytes: 32 * MiB, fileSizeBytes: 1024 * MiB } });
+      const fill = await sandbox.runCode(
+        `written = 0
+try:
+    with open("fill.bin", "wb") as f:
+        while True:
+            f.write(b"x" * (1024 * 1024))
+            f.flush()
+            written += 1
+except OSError as e:
+    print(written, e.strerror)`,
+      );
+      expect(stdoutOf(fill)).toMatch(/^(31|32) No space left on device\n$/);
+      const tmp = await sandbox.runCode("open('/tmp/fill.bin', 'wb').write(b'x' * (64 * 1024 * 1024))");
+      expect(tmp.error?.value).toContain("No space left on device");
+    });
+
+    test("a single file larger than the file-size limit cannot be written", async () => {
+      await using sandbox = await useSandbox({ limits: { fileSizeBytes: MiB } });
+      const big = await sandbox.runCode("open('big.bin', 'wb').write(b'x' * (2 * 1024 * 1024))");
+      expect(big.error?.value).toContain("File too large");
+    });
+
+    test("open files are limited", async () => {
+      await using sandbox = await useSandbox({ limits: { openFiles: 64 } });
+      const many = await sandbox.runCode("handles = [open('/dev/null') for _ in range(1000)]");
+      expect(many.error?.value).toContain("Too many open files");
+    });
+
+    test("an infinite loop is interrupted at the timeout and the context keeps its state", async () => {
+      await using sandbox = await useSandbox();
+      await sandbox.runCode("kept = 'yes'");
+      const started = performance.now();
+      const looped = await sandbox.runCode("import time\ntime.sleep(300)", { timeoutMs: 3_000 });
+      const elapsedMs = performance.now() - started;
+      expect(looped.timedOut).toBe(true);
+      expect(looped.error?.name).toBe("TimeoutError");
+      expect(elapsedMs).toBeGreaterThanOrEqual(2_900);
+      expect(elapsedMs).toBeLessThan(6_000);
+      const after = await sandbox.runCode("1+1");
+      expect(after.results[0]?.text).toBe("2");
+      expect((await sandbox.runCode("kept")).results[0]?.text).toBe("'yes'");
+    });
+
+    test("code that ignores the interrupt is killed after the grace period; the context restarts", async () => {
+      await using sandbox = await useSandbox({ limits: { graceMs: 500 } });
+      const stubborn = await sandbox.runCode(
+        "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.01)",
+        { timeoutMs: 1_000 },
+      );
+      expect(stubborn.timedOut).toBe(true);
+      expect(stubborn.durationMs).toBeLessThan(3_000);
+      expect((await sandbox.runCode("'fresh' if 'signal' not in globals() else 'stale'")).results[0]?.text).toBe(
+        "'fresh'",
+      );
+    });
+
+    test("a JavaScript busy loop is interrupted and the context survives", async () => {
+      await using sandbox = await useSandbox();
+      await sandbox.runCode("globalThis.kept = 41", { language: "javascript" });
+      const looped = await sandbox.runCode("while (true) {}", { language: "javascript", timeoutMs: 1_000 });
+      expect(looped.timedOut).toBe(true);
+      expect((await sandbox.runCode("kept + 1", { language: "javascript" })).results[0]?.text).toBe("42");
+    });
+
+    test("CPU time is limited per process", async () => {
+      await using sandbox = await useSandbox({ limits: { cpuSeconds: 1 } });
+      const spin = await sandbox.runCode("while True:\n    pass", { timeoutMs: 20_000 });
+      expect(spin.timedOut).toBe(false);
+      expect(spin.error?.name).toBe("KernelExited");
+      expect(spin.error?.value).toContain("CPU time limit");
+    });
+
+    test("an output flood is capped and marked truncated", async () => {
+      await using sandbox = await useSandbox({ limits: { outputBytes: 64 * 1024 } });
+      const flood = await sandbox.runCode(
+        "import sys\nfor _ in range(100000):\n    sys.stdout.write('x' * 100 + '\\n')",
+      );
+      expect(flood.truncated).toBe(true);
+      expect(stdoutOf(flood).length).toBe(64 * 1024);
+      expect(flood.error).toBeNull();
+    });
+
+    test("killing its parent or every process it can reach does not harm the host; the sandbox recovers", async () => {
+      await using sandbox = await useSandbox();
+      const parent = await sandbox.runCode("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos.getppid()");
+      expect(parent.error).toBeNull();
+      expect(parent.results[0]?.text).toBe("1");
+      const everyone = await sandbox.runCode(
+        "import os, signal, subprocess\nsleeper = subprocess.Popen(['sleep', '100'])\nos.kill(-1, signal.SIGKILL)\nsleeper.wait()",
+      );
+      expect(everyone.error).toBeNull();
+      expect(everyone.results[0]?.text).toBe("-9");
+      expect((await sandbox.runCode("1+1")).results[0]?.text).toBe("2");
+      expect(sandbox.isRunning()).toBe(true);
+    });
+
+    test("no process it started outlives the sandbox, and its cgroup is removed", async () => {
+      const marker = `litmus-orphan-${process.pid}-${Date.now()}`;
+      const sandbox = await useSandbox();
+      const started = await sandbox.runCode(
+        `import subprocess
+subprocess.Popen(["/bin/bash", "-c", "exec -a ${marker} sleep 600"], start_new_session=True)
+subprocess.Popen(["/bin/bash", "-c", "(exec -a ${marker} sleep 600) &"], start_new_session=True)
+import time; time.sleep(0.3)`,
+      );
+      expect(started.error).toBeNull();
+      expect(hostProcessesWith(marker).length).toBeGreaterThanOrEqual(2);
+      await sandbox.kill();
+      expect(hostProcessesWith(marker)).toEqual([]);
+      const leftovers = readdirSync("/sys/fs/cgroup/memory", { recursive: true }).filter((path) =>
+        String(path).endsWith(sandbox.sandboxId),
+      );
+      expect(leftovers).toEqual([]);
+    });
+
+    test("the sandbox dies with the process that created it", async () => {
+      const marker = `litmus-parent-death-${process.pid}-${Date.now()}`;
+      const script = `
+      import { Sandbox } from ${JSON.stringify(new URL("../../src/sandbox/index.ts", import.meta.url).href)};
+      const sandbox = await Sandbox.create();
+      await sandbox.runCode('import subprocess\\nsubprocess.Popen(["/bin/bash", "-c", "exec -a ${marker} sleep 600"], start_new_session=True)\\nimport time; time.sleep(0.3)');
+      console.log("started");
+      setInterval(() => {}, 1000);
+    `;
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      await once(child.stdout, "data");
+      expect(hostProcessesWith(marker).length).toBe(1);
+      child.kill("SIGKILL");
+      await once(child, "exit");
+      const deadline = Date.now() + 5_000;
+      while (hostProcessesWith(marker).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(hostProcessesWith(marker)).toEqual([]);
+    });
+
+    test("runs as an unprivileged user with no capabilities and cannot create namespaces", async () => {
+      await using sandbox = await useSandbox();
+      const facts = (await probe(
+        sandbox,
+        `import subprocess
+status = dict(line.split(":\\t", 1) for line in open("/proc/self/status").read().splitlines() if ":\\t" in line)
+unshare = subprocess.run(["unshare", "--user", "true"], capture_output=True)
+print(json.dumps({"uid": os.getuid(), "capEff": status["CapEff"].strip(), "noNewPrivs": status["NoNewPrivs"].strip(), "unshare": unshare.returncode}))`,
+      )) as Record<string, unknown>;
+      expect(facts).toEqual({ uid: 1000, capEff: "0000000000000000", noNewPrivs: "1", unshare: 1 });
+      expect(sandbox.getInfo().isolation.hostUid).not.toBe(0);
+      expect(existsSync("/sys/fs/cgroup/memory") ? sandbox.getInfo().isolation.resourceControl : "cgroup-v1").toBe(
+        "cgroup-v1",
+      );
+    });
+  },
+);

@@ -1,0 +1,194 @@
+import { describe, expect, test } from "vitest";
+import { isLitmusError } from "../../src/errors.ts";
+import { Sandbox, SandboxPool } from "../../src/sandbox/index.ts";
+import { sandboxUnavailableReason, stdoutOf, useSandbox } from "../helpers/sandbox.ts";
+
+const unavailable = sandboxUnavailableReason();
+
+describe.skipIf(unavailable)(
+  `sandbox API on the real local backend${unavailable ? ` (skipped: ${unavailable})` : ""}`,
+  () => {
+    test("python: a trailing expression is a result, output streams, state persists", async () => {
+      await using sandbox = await useSandbox();
+      const streamed: string[] = [];
+      const first = await sandbox.runCode("import math\nx = 41\nprint('hello')\nx + 1", {
+        onStdout: (text) => streamed.push(text),
+      });
+      expect(first.error).toBeNull();
+      expect(first.results).toEqual([{ text: "42", isMainResult: true }]);
+      expect(first.logs).toEqual({ stdout: ["hello\n"], stderr: [] });
+      expect(streamed).toEqual(["hello\n"]);
+      expect(first.executionCount).toBe(1);
+
+      const second = await sandbox.runCode("def double(n):\n    return 2 * n\ndouble(x) + math.floor(0.5)");
+      expect(second.results[0]?.text).toBe("82");
+      expect(second.executionCount).toBe(2);
+    });
+
+    test("python: errors come back as name, value and the user's traceback, not as exceptions", async () => {
+      await using sandbox = await useSandbox();
+      const execution = await sandbox.runCode("def f():\n    return 1 / 0\nf()");
+      expect(execution.error?.name).toBe("ZeroDivisionError");
+      expect(execution.error?.value).toBe("division by zero");
+      expect(execution.error?.traceback).toContain('File "<cell-1>", line 2, in f');
+      expect(execution.error?.traceback).toContain("return 1 / 0");
+      expect(execution.error?.traceback).not.toContain("python_kernel");
+      expect(execution.exitCode).toBe(1);
+
+      const syntax = await sandbox.runCode("def broken(:\n  pass");
+      expect(syntax.error?.name).toBe("SyntaxError");
+
+      const exited = await sandbox.runCode("import sys\nsys.exit(3)");
+      expect(exited.error).toEqual({ name: "SystemExit", value: "3", traceback: "" });
+      expect(exited.exitCode).toBe(3);
+      expect((await sandbox.runCode("'still alive'")).results[0]?.text).toBe("'still alive'");
+    });
+
+    test("python: rich results from _repr_*_ methods and top-level await", async () => {
+      await using sandbox = await useSandbox();
+      const rich = await sandbox.runCode(
+        "class Page:\n    def _repr_html_(self):\n        return '<b>hi</b>'\n    def __repr__(self):\n        return 'Page()'\nPage()",
+      );
+      expect(rich.results).toEqual([{ text: "Page()", html: "<b>hi</b>", isMainResult: true }]);
+      const awaited = await sandbox.runCode("import asyncio\nawait asyncio.sleep(0.01)\n'done'");
+      expect(awaited.results[0]?.text).toBe("'done'");
+    });
+
+    test("javascript and typescript contexts keep their globals", async () => {
+      await using sandbox = await useSandbox();
+      const js = await sandbox.createContext({ language: "javascript" });
+      await sandbox.runCode("var total = 40; function add(a, b) { return a + b }", { context: js });
+      const sum = await sandbox.runCode("console.log('adding'); add(total, 2)", { context: js });
+      expect(sum.results).toEqual([{ text: "42", isMainResult: true }]);
+      expect(stdoutOf(sum)).toBe("adding\n");
+
+      const thrown = await sandbox.runCode("null.property", { context: js });
+      expect(thrown.error?.name).toBe("TypeError");
+
+      const awaited = await sandbox.runCode("await new Promise((resolve) => setTimeout(() => resolve(7), 10))", {
+        language: "javascript",
+      });
+      expect(awaited.error).toBeNull();
+
+      const ts = await sandbox.runCode("interface Point { x: number }\nconst p: Point = { x: 2 };\np.x * 21", {
+        language: "typescript",
+      });
+      expect(ts.error).toBeNull();
+      expect(ts.results[0]?.text).toBe("42");
+    });
+
+    test("bash keeps variables and the working directory; a failing command sets exitCode", async () => {
+      await using sandbox = await useSandbox();
+      await sandbox.runCode("GREETING=hello; mkdir -p work && cd work", { language: "bash" });
+      const echoed = await sandbox.runCode('echo "$GREETING from $(pwd)"', { language: "bash" });
+      expect(stdoutOf(echoed)).toBe("hello from /home/user/work\n");
+      const failed = await sandbox.runCode("ls /does-not-exist", { language: "bash" });
+      expect(failed.exitCode).toBe(2);
+      expect(failed.error?.name).toBe("NonZeroExit");
+      const exited = await sandbox.runCode("exit 4", { language: "bash" });
+      expect(exited.exitCode).toBe(4);
+      expect(stdoutOf(await sandbox.runCode("echo again", { language: "bash" }))).toBe("again\n");
+    });
+
+    test("files: write, read, list, remove inside the workspace", async () => {
+      await using sandbox = await useSandbox();
+      expect(await sandbox.files.write("data/input.txt", "line one\n")).toBe("/home/user/data/input.txt");
+      await sandbox.files.write("data/raw.bin", new Uint8Array([0, 255, 1]));
+      expect(await sandbox.files.read("data/input.txt")).toBe("line one\n");
+      expect([...(await sandbox.files.read("data/raw.bin", { format: "bytes" }))]).toEqual([0, 255, 1]);
+      expect(await sandbox.files.list("data")).toEqual([
+        { name: "input.txt", path: "/home/user/data/input.txt", type: "file", size: 9 },
+        { name: "raw.bin", path: "/home/user/data/raw.bin", type: "file", size: 3 },
+      ]);
+      const seen = await sandbox.runCode("open('data/input.txt').read().strip()");
+      expect(seen.results[0]?.text).toBe("'line one'");
+      await sandbox.files.remove("data");
+      expect(await sandbox.files.exists("data")).toBe(false);
+      const missing = await sandbox.files.read("nope.txt").catch((error: unknown) => error);
+      expect(isLitmusError(missing, "NOT_FOUND")).toBe(true);
+    });
+
+    test("commands run with streamed output and an exit code", async () => {
+      await using sandbox = await useSandbox({ envs: { TOKEN_FOR_SANDBOX: "given-on-purpose" } });
+      const streamed: string[] = [];
+      const result = await sandbox.commands.run('echo "$TOKEN_FOR_SANDBOX $EXTRA"; echo oops >&2; exit 5', {
+        envs: { EXTRA: "x" },
+        onStdout: (text) => streamed.push(text),
+      });
+      expect(result).toMatchObject({ stdout: "given-on-purpose x\n", stderr: "oops\n", exitCode: 5, timedOut: false });
+      expect(streamed).toEqual(["given-on-purpose x\n"]);
+    });
+
+    test("contexts are independent, and restart empties one", async () => {
+      await using sandbox = await useSandbox();
+      const a = await sandbox.createContext();
+      const b = await sandbox.createContext();
+      await sandbox.runCode("secret = 1", { context: a });
+      expect((await sandbox.runCode("'secret' in globals()", { context: b })).results[0]?.text).toBe("False");
+      await sandbox.restartContext(a);
+      expect((await sandbox.runCode("'secret' in globals()", { context: a })).results[0]?.text).toBe("False");
+      await sandbox.removeContext(b);
+      const gone = await sandbox.runCode("1", { context: b }).catch((error: unknown) => error);
+      expect(isLitmusError(gone, "NOT_FOUND")).toBe(true);
+    });
+
+    test("list shows running sandboxes; kill is final and idempotent", async () => {
+      const sandbox = await Sandbox.create({ metadata: { purpose: "list-test" } });
+      expect(Sandbox.list().find((info) => info.sandboxId === sandbox.sandboxId)?.metadata).toEqual({
+        purpose: "list-test",
+      });
+      await sandbox.kill();
+      await sandbox.kill();
+      expect(sandbox.isRunning()).toBe(false);
+      expect(Sandbox.list().map((info) => info.sandboxId)).not.toContain(sandbox.sandboxId);
+      const after = await sandbox.runCode("1").catch((error: unknown) => error);
+      expect(isLitmusError(after, "SANDBOX_CLOSED")).toBe(true);
+    });
+
+    test("a sandbox ends when its lifetime runs out", async () => {
+      const sandbox = await Sandbox.create({ timeoutMs: 300 });
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      expect(sandbox.isRunning()).toBe(false);
+    });
+
+    test("an aborted runCode stops the code and rejects with ABORTED", async () => {
+      await using sandbox = await useSandbox();
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 200);
+      const started = performance.now();
+      const aborted = await sandbox
+        .runCode("import time\ntime.sleep(30)", { signal: controller.signal })
+        .catch((e: unknown) => e);
+      expect(isLitmusError(aborted, "ABORTED")).toBe(true);
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect((await sandbox.runCode("2 + 2")).results[0]?.text).toBe("4");
+    });
+
+    test("bad input is refused with a message that says what to use", async () => {
+      await expect(Sandbox.create({ language: "cobol" as never })).rejects.toThrow(
+        'unsupported language "cobol"; use one of: python, javascript, typescript, bash',
+      );
+      await expect(Sandbox.create({ limits: { memoryBytes: -1 } })).rejects.toThrow(
+        "limits.memoryBytes must be a positive integer",
+      );
+    });
+
+    test("a pool hands out each sandbox once, with nothing left from another user", async () => {
+      await using pool = new SandboxPool({ size: 2 });
+      await pool.warm({ timeoutMs: 20_000 });
+      expect(pool.available).toBe(2);
+      const first = await pool.acquire();
+      await first.files.write("mine.txt", "private");
+      await first.runCode("left_behind = True");
+      const second = await pool.acquire();
+      try {
+        expect(second.sandboxId).not.toBe(first.sandboxId);
+        expect(await second.files.exists("mine.txt")).toBe(false);
+        expect((await second.runCode("'left_behind' in globals()")).results[0]?.text).toBe("False");
+      } finally {
+        await first.kill();
+        await second.kill();
+      }
+    });
+  },
+);
