@@ -29,5 +29,5 @@ if ! command -v npm >/dev/null; then
   echo "litmus setup: npm is missing; install Node.js (any version >= 18 with npm) first" >&2
   exit 1
 fi
-npm ci --no-audit --no-fund --loglevel=warn
+npm ci --no-audit --no-fund --loglevel=error
 echo "litmus setup: ready ($(node_modules/.bin/node --version), $(bwrap --version))" >&2
