@@ -29,5 +29,7 @@ if ! command -v npm >/dev/null; then
   echo "litmus setup: npm is missing; install Node.js (any version >= 18 with npm) first" >&2
   exit 1
 fi
-npm ci --no-audit --no-fund --loglevel=error
+# `npm install` (which follows package-lock.json) rather than `npm ci`: some registry mirrors lack the
+# optional binaries of other platforms (biome, oxc), and `npm ci` refuses a lock file without them.
+npm install --no-audit --no-fund --loglevel=error
 echo "litmus setup: ready ($(node_modules/.bin/node --version), $(bwrap --version))" >&2
