@@ -75,11 +75,21 @@ print(json.dumps(out))`,
       expect(String(seen["/proc/1/environ"])).not.toContain(secret);
     });
 
-    test("the host filesystem it sees is read-only", async () => {
+    test("everything outside the workspace, /tmp and /dev/shm is read-only", async () => {
       await using sandbox = await useSandbox();
-      const result = await sandbox.runCode("open('/usr/bin/litmus-was-here', 'w')");
-      expect(result.error?.name).toBe("OSError");
-      expect(result.error?.value).toContain("Read-only file system");
+      for (const path of [
+        "/usr/bin/litmus-was-here",
+        "/litmus-was-here",
+        "/etc/litmus-was-here",
+        "/opt/litmus/kernels/x.py",
+      ]) {
+        const result = await sandbox.runCode(`open(${JSON.stringify(path)}, 'w')`);
+        expect(result.error?.value).toContain("Read-only file system");
+      }
+      const writable = await sandbox.runCode(
+        "for p in ['/home/user/a', '/tmp/a', '/dev/shm/a']:\n    open(p, 'w').write('ok')",
+      );
+      expect(writable.error).toBeNull();
     });
 
     test("cannot reach the host over loopback or any other address", async () => {

@@ -64,5 +64,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   args.push("--perms", "1777", "--size", size, "--tmpfs", "/tmp");
   args.push("--perms", "1777", "--size", size, "--tmpfs", "/dev/shm");
   args.push("--perms", "0700", "--size", size, "--tmpfs", SANDBOX_HOME, "--chdir", SANDBOX_HOME);
+  // bwrap's root is an unbounded tmpfs: read-only, so nothing can be written outside the sized mounts.
+  args.push("--remount-ro", "/");
   return args;
 }

@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LitmusError } from "../../errors.ts";
 
@@ -151,6 +151,21 @@ function ensureKernelBytecode(python: string, kernelsDir: string): void {
   }
 }
 
+/** Whether a user who is neither owner nor group (the host's nobody) can reach and read `path`. */
+function readableByOthers(path: string): boolean {
+  let current = path;
+  try {
+    if ((statSync(current).mode & 0o004) === 0) return false;
+    while (current !== "/") {
+      current = dirname(current);
+      if ((statSync(current).mode & 0o001) === 0) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 let cached: HostLayout | undefined;
 
 /** Resolves the host layout; throws SANDBOX_UNAVAILABLE with the fix when something is missing. */
@@ -158,12 +173,18 @@ export function hostLayout(overrides: RuntimeOverrides = {}): HostLayout {
   if (cached && overrides.python === undefined) return cached;
   const bwrap = findOnPath("bwrap");
   if (!bwrap) throw bubblewrapMissing();
+  const node = realpathSync(process.execPath);
+  const kernelsDir = fileURLToPath(new URL("../kernels/", import.meta.url));
+  // Root drops to nobody before bwrap, unless nobody could not read what the sandbox mounts (a checkout
+  // under /root, say): then the sandbox's uid maps to root, still without capabilities.
+  const python = resolvePython(overrides.python);
+  const canDrop = [node, python.executable, join(kernelsDir, "supervisor.py")].every(readableByOthers);
   const layout: HostLayout = {
     bwrap,
-    setpriv: process.getuid?.() === 0 ? (findOnPath("setpriv") ?? null) : null,
-    python: resolvePython(overrides.python),
-    node: realpathSync(process.execPath),
-    kernelsDir: fileURLToPath(new URL("../kernels/", import.meta.url)),
+    setpriv: process.getuid?.() === 0 && canDrop ? findOnPath("setpriv") : null,
+    python,
+    node,
+    kernelsDir,
     etcFiles: writeEtcFiles(),
     rootEntries: rootEntries(),
   };
