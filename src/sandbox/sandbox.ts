@@ -7,7 +7,7 @@ import { SandboxFiles } from "./files.ts";
 import { resolveLimits } from "./limits.ts";
 import type { RuntimeOverrides } from "./local/host.ts";
 import { SANDBOX_HOME } from "./local/host.ts";
-import { type LocalSupervisor, startLocalSupervisor } from "./local/local-supervisor.ts";
+import { type LaunchMode, type LocalSupervisor, startLocalSupervisor } from "./local/local-supervisor.ts";
 import {
   type Context,
   type Execution,
@@ -31,6 +31,11 @@ export interface SandboxOptions {
   /** Language of the default context, started with the sandbox (default python). */
   language?: Language;
   runtimes?: RuntimeOverrides;
+  /**
+   * "zygote": fork from a pre-initialised template (a few ms); "direct": a bubblewrap and interpreter of its
+   * own (tens of ms); "auto" (default): the zygote where this machine allows it. Isolation is the same.
+   */
+  launch?: LaunchMode;
   metadata?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -93,6 +98,7 @@ export class Sandbox implements AsyncDisposable {
       envs: options.envs ?? {},
       runtimes: options.runtimes ?? {},
       defaultLanguage: language,
+      launch: options.launch ?? "auto",
     });
     const sandbox = new Sandbox(sandboxId, supervisor, limits, options);
     if (options.signal?.aborted) {

@@ -116,6 +116,8 @@ export interface IsolationReport {
   resourceControl: "cgroup-v1" | "cgroup-v2" | "rlimit";
   /** The host uid sandbox processes run as. */
   hostUid: number;
+  /** Forked from a pre-initialised template ("zygote") or started with its own bubblewrap ("direct"). */
+  launch: "zygote" | "direct";
 }
 
 export interface SandboxInfo {

@@ -2,6 +2,9 @@ import { execFileSync } from "node:child_process";
 import { onTestFailed } from "vitest";
 import { Sandbox, type SandboxOptions } from "../../src/sandbox/index.ts";
 
+/** Both ways a local sandbox starts; integration tests run against each. */
+export const LAUNCH_MODES = ["zygote", "direct"] as const;
+
 /** Why sandbox tests cannot run here, or null when they can. Tests skip with this reason, never pass silently. */
 export function sandboxUnavailableReason(): string | null {
   try {

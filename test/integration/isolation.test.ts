@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:net";
 import { networkInterfaces } from "node:os";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { hostProcessesWith, sandboxUnavailableReason, stdoutOf, useSandbox } from "../helpers/sandbox.ts";
+import { hostProcessesWith, LAUNCH_MODES, sandboxUnavailableReason, stdoutOf, useSandbox } from "../helpers/sandbox.ts";
 
 const unavailable = sandboxUnavailableReason();
 const MiB = 1024 * 1024;
@@ -17,9 +17,9 @@ async function probe(sandbox: Awaited<ReturnType<typeof useSandbox>>, code: stri
   return JSON.parse(stdoutOf(execution));
 }
 
-describe.skipIf(unavailable)(
-  `hostile code in the real sandbox${unavailable ? ` (skipped: ${unavailable})` : ""}`,
-  () => {
+describe.skipIf(unavailable).each(LAUNCH_MODES)(
+  `hostile code in the real sandbox, %s launch${unavailable ? ` (skipped: ${unavailable})` : ""}`,
+  (launch) => {
     const secret = `litmus-secret-${process.pid}`;
     let server: Server;
     let serverPort = 0;
@@ -38,7 +38,7 @@ describe.skipIf(unavailable)(
     });
 
     test("sees none of the host's environment", async () => {
-      await using sandbox = await useSandbox();
+      await using sandbox = await useSandbox({ launch });
       const environment = (await probe(sandbox, "print(json.dumps(dict(os.environ)))")) as Record<string, string>;
       expect(Object.keys(environment).sort()).toEqual([
         "HOME",
@@ -54,7 +54,7 @@ describe.skipIf(unavailable)(
     });
 
     test("cannot read host secrets, home directories or the project checkout", async () => {
-      await using sandbox = await useSandbox();
+      await using sandbox = await useSandbox({ launch });
       const checkout = fileURLToPath(new URL("../..", import.meta.url));
       const seen = (await probe(
         sandbox,
@@ -76,7 +76,7 @@ print(json.dumps(out))`,
     });
 
     test("everything outside the workspace, /tmp and /dev/shm is read-only", async () => {
-      await using sandbox = await useSandbox();
+      await using sandbox = await useSandbox({ launch });
       for (const path of [
         "/usr/bin/litmus-was-here",
         "/litmus-was-here",
@@ -93,7 +93,7 @@ print(json.dumps(out))`,
     });
 
     test("cannot reach the host over loopback or any other address", async () => {
-      await using sandbox = await useSandbox();
+      await using sandbox = await useSandbox({ launch });
       const hostAddress = Object.values(networkInterfaces())
         .flat()
         .find((address) => address && address.family === "IPv4" && !address.internal)?.address;
@@ -127,7 +127,7 @@ print(json.dumps({
     });
 
     test("a fork bomb is stopped by the process limit and the host is unharmed", async () => {
-      await using sandbox = await useSandbox({ limits: { processes: 64 } });
+      await using sandbox = await useSandbox({ launch, limits: { processes: 64 } });
       const bomb = await sandbox.runCode(
         `import os, time
 children = 0
@@ -147,7 +147,7 @@ except OSError as e:
     });
 
     test("a memory bomb is killed and reported as oomKilled; the context comes back", async () => {
-      await using sandbox = await useSandbox({ limits: { memoryBytes: 128 * MiB } });
+      await using sandbox = await useSandbox({ launch, limits: { memoryBytes: 128 * MiB } });
       const bomb = await sandbox.runCode("hog = []\nwhile True:\n    hog.append(bytearray(16 * 1024 * 1024))", {
         timeoutMs: 20_000,
       });
@@ -158,7 +158,7 @@ except OSError as e:
     });
 
     test("filling the disk stops at the workspace size and does not fill the host", async () => {
-      await using sandbox = await useSandbox({ limits: { diskBytes: 32 * MiB, fileSizeBytes: 1024 * MiB } });
+      await using sandbox = await useSandbox({ launch, limits: { diskBytes: 32 * MiB, fileSizeBytes: 1024 * MiB } });
       const fill = await sandbox.runCode(
         `written = 0
 try:
@@ -176,19 +176,19 @@ except OSError as e:
     });
 
     test("a single file larger than the file-size limit cannot be written", async () => {
-      await using sandbox = await useSandbox({ limits: { fileSizeBytes: MiB } });
+      await using sandbox = await useSandbox({ launch, limits: { fileSizeBytes: MiB } });
       const big = await sandbox.runCode("open('big.bin', 'wb').write(b'x' * (2 * 1024 * 1024))");
       expect(big.error?.value).toContain("File too large");
     });
 
     test("open files are limited", async () => {
-      await using sandbox = await useSandbox({ limits: { openFiles: 64 } });
+      await using sandbox = await useSandbox({ launch, limits: { openFiles: 64 } });
       const many = await sandbox.runCode("handles = [open('/dev/null') for _ in range(1000)]");
       expect(many.error?.value).toContain("Too many open files");
     });
 
     test("an infinite loop is interrupted at the timeout and the context keeps its state", async () => {
-      await using sandbox = await useSandbox();
+      await using sandbox = await useSandbox({ launch });
       await sandbox.runCode("kept = 'yes'");
       const started = performance.now();
       const looped = await sandbox.runCode("import time\ntime.sleep(300)", { timeoutMs: 3_000 });
@@ -203,7 +203,7 @@ except OSError as e:
     });
 
     test("code that ignores the interrupt is killed after the grace period; the context restarts", async () => {
-      await using sandbox = await useSandbox({ limits: { graceMs: 500 } });
+      await using sandbox = await useSandbox({ launch, limits: { graceMs: 500 } });
       const stubborn = await sandbox.runCode(
         "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.01)",
         { timeoutMs: 1_000 },
@@ -216,7 +216,7 @@ except OSError as e:
     });
 
     test("a JavaScript busy loop is interrupted and the context survives", async () => {
-      await using sandbox = await useSandbox();
+      await using sandbox = await useSandbox({ launch });
       await sandbox.runCode("globalThis.kept = 41", { language: "javascript" });
       const looped = await sandbox.runCode("while (true) {}", { language: "javascript", timeoutMs: 1_000 });
       expect(looped.timedOut).toBe(true);
@@ -224,7 +224,7 @@ except OSError as e:
     });
 
     test("CPU time is limited per process", async () => {
-      await using sandbox = await useSandbox({ limits: { cpuSeconds: 1 } });
+      await using sandbox = await useSandbox({ launch, limits: { cpuSeconds: 1 } });
       const spin = await sandbox.runCode("while True:\n    pass", { timeoutMs: 20_000 });
       expect(spin.timedOut).toBe(false);
       expect(spin.error?.name).toBe("KernelExited");
@@ -232,7 +232,7 @@ except OSError as e:
     });
 
     test("an output flood is capped and marked truncated", async () => {
-      await using sandbox = await useSandbox({ limits: { outputBytes: 64 * 1024 } });
+      await using sandbox = await useSandbox({ launch, limits: { outputBytes: 64 * 1024 } });
       const flood = await sandbox.runCode(
         "import sys\nfor _ in range(100000):\n    sys.stdout.write('x' * 100 + '\\n')",
       );
@@ -242,7 +242,7 @@ except OSError as e:
     });
 
     test("killing its parent or every process it can reach does not harm the host; the sandbox recovers", async () => {
-      await using sandbox = await useSandbox();
+      await using sandbox = await useSandbox({ launch });
       const parent = await sandbox.runCode("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos.getppid()");
       expect(parent.error).toBeNull();
       expect(parent.results[0]?.text).toBe("1");
@@ -257,7 +257,7 @@ except OSError as e:
 
     test("no process it started outlives the sandbox, and its cgroup is removed", async () => {
       const marker = `litmus-orphan-${process.pid}-${Date.now()}`;
-      const sandbox = await useSandbox();
+      const sandbox = await useSandbox({ launch });
       const started = await sandbox.runCode(
         `import subprocess
 subprocess.Popen(["/bin/bash", "-c", "exec -a ${marker} sleep 600"], start_new_session=True)
@@ -278,7 +278,7 @@ import time; time.sleep(0.3)`,
       const marker = `litmus-parent-death-${process.pid}-${Date.now()}`;
       const script = `
       import { Sandbox } from ${JSON.stringify(new URL("../../src/sandbox/index.ts", import.meta.url).href)};
-      const sandbox = await Sandbox.create();
+      const sandbox = await Sandbox.create({ launch: "${launch}" });
       await sandbox.runCode('import subprocess\\nsubprocess.Popen(["/bin/bash", "-c", "exec -a ${marker} sleep 600"], start_new_session=True)\\nimport time; time.sleep(0.3)');
       console.log("started");
       setInterval(() => {}, 1000);
@@ -295,8 +295,52 @@ import time; time.sleep(0.3)`,
       expect(hostProcessesWith(marker)).toEqual([]);
     });
 
+    test("two sandboxes cannot see each other's files, processes, network or keys", async () => {
+      await using first = await useSandbox({ launch });
+      await using second = await useSandbox({ launch });
+      const planted = await first.runCode(
+        `import ctypes, platform, socket, subprocess
+for path in ["/tmp/planted", "/dev/shm/planted", "/home/user/planted"]:
+    open(path, "w").write("first")
+listener = socket.socket()
+listener.bind(("127.0.0.1", 47123))
+listener.listen()
+sleeper = subprocess.Popen(["/bin/bash", "-c", "exec -a first-sandbox-sleeper sleep 60"])
+libc = ctypes.CDLL(None, use_errno=True)
+# add_key("user", "litmus-planted", "first", 5, KEY_SPEC_USER_KEYRING) on x86_64
+key = libc.syscall(248, b"user", b"litmus-planted", b"first", 5, -4) if platform.machine() == "x86_64" else -1
+key > 0`,
+      );
+      expect(planted.error).toBeNull();
+      expect(planted.results[0]?.text).toBe(process.arch === "x64" ? "True" : "False");
+      const seen = (await probe(
+        second,
+        `import ctypes, platform, socket
+def connect():
+    try:
+        socket.create_connection(("127.0.0.1", 47123), timeout=1)
+        return "connected"
+    except OSError as e:
+        return type(e).__name__
+libc = ctypes.CDLL(None, use_errno=True)
+# keyctl(KEYCTL_SEARCH, KEY_SPEC_USER_KEYRING, "user", "litmus-planted", 0) on x86_64
+found = libc.syscall(250, 10, -4, b"user", b"litmus-planted", 0) if platform.machine() == "x86_64" else -1
+print(json.dumps({
+    "files": [os.path.exists(p) for p in ["/tmp/planted", "/dev/shm/planted", "/home/user/planted"]],
+    "connect": connect(),
+    "processes": sorted(open(f"/proc/{pid}/cmdline").read().split("\\0")[0] for pid in os.listdir("/proc") if pid.isdigit()),
+    "keyFound": found > 0,
+}))`,
+      )) as Record<string, unknown>;
+      expect(seen.files).toEqual([false, false, false]);
+      expect(seen.connect).toBe("ConnectionRefusedError");
+      expect((seen.processes as string[]).length).toBeGreaterThan(0);
+      expect(seen.processes).not.toContain("first-sandbox-sleeper");
+      expect(seen.keyFound).toBe(false);
+    });
+
     test("runs as an unprivileged user with no capabilities and cannot create namespaces", async () => {
-      await using sandbox = await useSandbox();
+      await using sandbox = await useSandbox({ launch });
       const facts = (await probe(
         sandbox,
         `import subprocess

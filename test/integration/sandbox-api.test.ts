@@ -1,15 +1,15 @@
 import { describe, expect, test } from "vitest";
 import { isLitmusError } from "../../src/errors.ts";
 import { Sandbox, SandboxPool } from "../../src/sandbox/index.ts";
-import { sandboxUnavailableReason, stdoutOf, useSandbox } from "../helpers/sandbox.ts";
+import { LAUNCH_MODES, sandboxUnavailableReason, stdoutOf, useSandbox } from "../helpers/sandbox.ts";
 
 const unavailable = sandboxUnavailableReason();
 
-describe.skipIf(unavailable)(
-  `sandbox API on the real local backend${unavailable ? ` (skipped: ${unavailable})` : ""}`,
-  () => {
+describe.skipIf(unavailable).each(LAUNCH_MODES)(
+  `sandbox API on the real local backend, %s launch${unavailable ? ` (skipped: ${unavailable})` : ""}`,
+  (launch) => {
     test("python: a trailing expression is a result, output streams, state persists", async () => {
-      await using sandbox = await useSandbox();
+      await using sandbox = await useSandbox({ launch });
       const streamed: string[] = [];
       const first = await sandbox.runCode("import math\nx = 41\nprint('hello')\nx + 1", {
         onStdout: (text) => streamed.push(text),
@@ -26,7 +26,7 @@ describe.skipIf(unavailable)(
     });
 
     test("python: errors come back as name, value and the user's traceback, not as exceptions", async () => {
-      await using sandbox = await useSandbox();
+      await using sandbox = await useSandbox({ launch });
       const execution = await sandbox.runCode("def f():\n    return 1 / 0\nf()");
       expect(execution.error?.name).toBe("ZeroDivisionError");
       expect(execution.error?.value).toBe("division by zero");
@@ -45,7 +45,7 @@ describe.skipIf(unavailable)(
     });
 
     test("python: rich results from _repr_*_ methods and top-level await", async () => {
-      await using sandbox = await useSandbox();
+      await using sandbox = await useSandbox({ launch });
       const rich = await sandbox.runCode(
         "class Page:\n    def _repr_html_(self):\n        return '<b>hi</b>'\n    def __repr__(self):\n        return 'Page()'\nPage()",
       );
@@ -55,7 +55,7 @@ describe.skipIf(unavailable)(
     });
 
     test("javascript and typescript contexts keep their globals", async () => {
-      await using sandbox = await useSandbox();
+      await using sandbox = await useSandbox({ launch });
       const js = await sandbox.createContext({ language: "javascript" });
       await sandbox.runCode("var total = 40; function add(a, b) { return a + b }", { context: js });
       const sum = await sandbox.runCode("console.log('adding'); add(total, 2)", { context: js });
@@ -78,7 +78,7 @@ describe.skipIf(unavailable)(
     });
 
     test("bash keeps variables and the working directory; a failing command sets exitCode", async () => {
-      await using sandbox = await useSandbox();
+      await using sandbox = await useSandbox({ launch });
       await sandbox.runCode("GREETING=hello; mkdir -p work && cd work", { language: "bash" });
       const echoed = await sandbox.runCode('echo "$GREETING from $(pwd)"', { language: "bash" });
       expect(stdoutOf(echoed)).toBe("hello from /home/user/work\n");
@@ -91,7 +91,7 @@ describe.skipIf(unavailable)(
     });
 
     test("files: write, read, list, remove inside the workspace", async () => {
-      await using sandbox = await useSandbox();
+      await using sandbox = await useSandbox({ launch });
       expect(await sandbox.files.write("data/input.txt", "line one\n")).toBe("/home/user/data/input.txt");
       await sandbox.files.write("data/raw.bin", new Uint8Array([0, 255, 1]));
       expect(await sandbox.files.read("data/input.txt")).toBe("line one\n");
@@ -109,7 +109,7 @@ describe.skipIf(unavailable)(
     });
 
     test("commands run with streamed output and an exit code", async () => {
-      await using sandbox = await useSandbox({ envs: { TOKEN_FOR_SANDBOX: "given-on-purpose" } });
+      await using sandbox = await useSandbox({ launch, envs: { TOKEN_FOR_SANDBOX: "given-on-purpose" } });
       const streamed: string[] = [];
       const result = await sandbox.commands.run('echo "$TOKEN_FOR_SANDBOX $EXTRA"; echo oops >&2; exit 5', {
         envs: { EXTRA: "x" },
@@ -120,7 +120,7 @@ describe.skipIf(unavailable)(
     });
 
     test("contexts are independent, and restart empties one", async () => {
-      await using sandbox = await useSandbox();
+      await using sandbox = await useSandbox({ launch });
       const a = await sandbox.createContext();
       const b = await sandbox.createContext();
       await sandbox.runCode("secret = 1", { context: a });
@@ -133,7 +133,7 @@ describe.skipIf(unavailable)(
     });
 
     test("list shows running sandboxes; kill is final and idempotent", async () => {
-      const sandbox = await Sandbox.create({ metadata: { purpose: "list-test" } });
+      const sandbox = await Sandbox.create({ launch, metadata: { purpose: "list-test" } });
       expect(Sandbox.list().find((info) => info.sandboxId === sandbox.sandboxId)?.metadata).toEqual({
         purpose: "list-test",
       });
@@ -146,13 +146,13 @@ describe.skipIf(unavailable)(
     });
 
     test("a sandbox ends when its lifetime runs out", async () => {
-      const sandbox = await Sandbox.create({ timeoutMs: 300 });
+      const sandbox = await Sandbox.create({ launch, timeoutMs: 300 });
       await new Promise((resolve) => setTimeout(resolve, 800));
       expect(sandbox.isRunning()).toBe(false);
     });
 
     test("an aborted runCode stops the code and rejects with ABORTED", async () => {
-      await using sandbox = await useSandbox();
+      await using sandbox = await useSandbox({ launch });
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 200);
       const started = performance.now();
@@ -174,7 +174,7 @@ describe.skipIf(unavailable)(
     });
 
     test("a pool hands out each sandbox once, with nothing left from another user", async () => {
-      await using pool = new SandboxPool({ size: 2 });
+      await using pool = new SandboxPool({ size: 2, launch });
       await pool.warm({ timeoutMs: 20_000 });
       expect(pool.available).toBe(2);
       const first = await pool.acquire();

@@ -25,9 +25,19 @@ sys.path.insert(0, KERNEL_DIR)
 import python_kernel  # noqa: E402  (imported before any fork so kernels start warm)
 import wire  # noqa: E402
 
-CONFIG = wire.loads(sys.argv[1])
-LIMITS = CONFIG["limits"]
-HOME = CONFIG["home"]
+# Set by configure(): from the command line when bubblewrap starts this file, from the spawn request when
+# the zygote forks a sandbox.
+CONFIG = {}
+LIMITS = {}
+HOME = "/home/user"
+
+
+def configure(config):
+    global CONFIG, LIMITS, HOME
+    CONFIG = config
+    LIMITS = config["limits"]
+    HOME = config["home"]
+
 READ_CHUNK = 65536
 
 
@@ -646,4 +656,5 @@ def remove_tree(path):
 
 
 if __name__ == "__main__":
+    configure(wire.loads(sys.argv[1]))
     Supervisor().run()

@@ -6,12 +6,19 @@ export interface BwrapPlan {
   network: boolean;
   envs: Record<string, string>;
   diskBytes: number;
+  /**
+   * "sandbox": user code runs in it, so no capabilities and no user namespaces. "zygote": the template that
+   * forks sandboxes keeps capabilities inside its own user namespace to set up theirs (sandbox_init.py drops
+   * them before user code runs), and gets its control socket and cgroup directories under /.litmus.
+   */
+  mode?: "sandbox" | "zygote";
+  writableBinds?: Array<{ source: string; target: string }>;
 }
 
 /** The namespaces every sandbox gets; `net` is dropped only when the caller asks for network access. */
 export const NAMESPACES = ["user", "pid", "ipc", "uts", "cgroup", "mount", "net"] as const;
 
-const BASE_ENV: Record<string, string> = {
+export const BASE_ENV: Readonly<Record<string, string>> = {
   PATH: "/usr/local/bin:/usr/bin:/bin",
   HOME: SANDBOX_HOME,
   USER: "user",
@@ -36,7 +43,6 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
     "--unshare-uts",
     "--unshare-cgroup-try",
     ...(plan.network ? [] : ["--unshare-net"]),
-    "--disable-userns",
     "--uid",
     String(SANDBOX_UID),
     "--gid",
@@ -46,8 +52,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
     "--die-with-parent",
     "--new-session",
     "--as-pid-1",
-    "--cap-drop",
-    "ALL",
+    ...(plan.mode === "zygote" ? ["--cap-add", "ALL"] : ["--disable-userns", "--cap-drop", "ALL"]),
     "--clearenv",
   ];
   for (const [name, value] of Object.entries({ ...BASE_ENV, ...plan.envs })) args.push("--setenv", name, value);
@@ -64,6 +69,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   args.push("--perms", "1777", "--size", size, "--tmpfs", "/tmp");
   args.push("--perms", "1777", "--size", size, "--tmpfs", "/dev/shm");
   args.push("--perms", "0700", "--size", size, "--tmpfs", SANDBOX_HOME, "--chdir", SANDBOX_HOME);
+  for (const bind of plan.writableBinds ?? []) args.push("--bind", bind.source, bind.target);
   // bwrap's root is an unbounded tmpfs: read-only, so nothing can be written outside the sized mounts.
   args.push("--remount-ro", "/");
   return args;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, rmdirSync } from "node:fs";
-import { mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { chown, mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -9,12 +9,16 @@ export interface SandboxCgroup {
   readonly procsFiles: string[];
   /** How many processes the kernel's OOM killer has killed in this cgroup so far. */
   oomKills(): Promise<number>;
+  /** Lets `uid` move processes into this cgroup (the zygote's children join it themselves). */
+  delegate(uid: number): Promise<void>;
   /** Kills every process still inside, then removes the cgroup. */
   destroy(): Promise<void>;
 }
 
 export interface CgroupManager {
   readonly kind: "cgroup-v1" | "cgroup-v2";
+  /** The directories sandbox cgroups are created in. */
+  readonly bases: string[];
   create(name: string, limits: { memoryBytes: number; processes: number }): Promise<SandboxCgroup>;
 }
 
@@ -68,6 +72,11 @@ async function removeDirectory(directory: string): Promise<void> {
   }
 }
 
+async function delegate(procsFiles: string[], uid: number): Promise<void> {
+  if (uid === (process.getuid?.() ?? uid)) return;
+  await Promise.all(procsFiles.map((file) => chown(file, uid, uid)));
+}
+
 function oomKillCount(text: string): number {
   const match = /^oom_kill (\d+)$/m.exec(text);
   return match?.[1] ? Number(match[1]) : 0;
@@ -83,6 +92,10 @@ class CgroupV1 implements CgroupManager {
     this.pidsBase = pidsBase;
   }
 
+  get bases(): string[] {
+    return [this.memoryBase, this.pidsBase];
+  }
+
   async create(name: string, limits: { memoryBytes: number; processes: number }): Promise<SandboxCgroup> {
     const memory = join(this.memoryBase, name);
     const pids = join(this.pidsBase, name);
@@ -92,8 +105,10 @@ class CgroupV1 implements CgroupManager {
       await writeControl(memory, "memory.memsw.limit_in_bytes", String(limits.memoryBytes));
     }
     await writeControl(pids, "pids.max", String(limits.processes));
+    const procsFiles = [join(memory, "cgroup.procs"), join(pids, "cgroup.procs")];
     return {
-      procsFiles: [join(memory, "cgroup.procs"), join(pids, "cgroup.procs")],
+      procsFiles,
+      delegate: (uid) => delegate(procsFiles, uid),
       oomKills: async () => oomKillCount(await readFile(join(memory, "memory.oom_control"), "utf8")),
       destroy: async () => {
         await Promise.all([killAll(memory), killAll(pids)]);
@@ -111,14 +126,20 @@ class CgroupV2 implements CgroupManager {
     this.base = base;
   }
 
+  get bases(): string[] {
+    return [this.base];
+  }
+
   async create(name: string, limits: { memoryBytes: number; processes: number }): Promise<SandboxCgroup> {
     const directory = join(this.base, name);
     await mkdir(directory);
     await writeControl(directory, "memory.max", String(limits.memoryBytes));
     await writeControl(directory, "memory.swap.max", "0").catch(() => {});
     await writeControl(directory, "pids.max", String(limits.processes));
+    const procsFiles = [join(directory, "cgroup.procs")];
     return {
-      procsFiles: [join(directory, "cgroup.procs")],
+      procsFiles,
+      delegate: (uid) => delegate(procsFiles, uid),
       oomKills: async () => oomKillCount(await readFile(join(directory, "memory.events"), "utf8")),
       destroy: async () => {
         await writeControl(directory, "cgroup.kill", "1").catch(() => {});

@@ -52,6 +52,8 @@ const HOST_ETC = [
 const SANDBOX_USER = { uid: 1000, gid: 1000, name: "user", home: "/home/user" };
 
 export const SANDBOX_HOME = SANDBOX_USER.home;
+/** The host uid sandboxes run as when litmus runs as root. */
+export const NOBODY = 65534;
 export const SANDBOX_UID = SANDBOX_USER.uid;
 export const HOST_ETC_BINDS = HOST_ETC;
 

@@ -1,11 +1,27 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import type { Readable, Writable } from "node:stream";
 import { LitmusError } from "../../errors.ts";
 import type { IsolationReport, Language, SandboxLimits } from "../types.ts";
-import { bwrapArgs, NAMESPACES } from "./bwrap-args.ts";
+import { BASE_ENV, bwrapArgs, NAMESPACES } from "./bwrap-args.ts";
 import { type CgroupManager, detectCgroups, type SandboxCgroup } from "./cgroups.ts";
-import { hostLayout, KERNELS_MOUNT, NODE_MOUNT, type RuntimeOverrides, SANDBOX_HOME } from "./host.ts";
+import {
+  hostLayout,
+  KERNELS_MOUNT,
+  NOBODY,
+  NODE_MOUNT,
+  type RuntimeOverrides,
+  SANDBOX_HOME,
+  SANDBOX_UID,
+} from "./host.ts";
 import { SupervisorChannel } from "./supervisor-channel.ts";
+import { Zygote } from "./zygote.ts";
+
+/**
+ * How a sandbox is started. "zygote": forked from a pre-initialised template (a few ms). "direct": its own
+ * bubblewrap and interpreter (tens of ms). "auto" uses the zygote where this machine allows it.
+ */
+export type LaunchMode = "auto" | "zygote" | "direct";
 
 export interface LocalSupervisorOptions {
   limits: SandboxLimits;
@@ -13,9 +29,10 @@ export interface LocalSupervisorOptions {
   envs: Record<string, string>;
   runtimes: RuntimeOverrides;
   defaultLanguage: Language;
+  launch: LaunchMode;
 }
 
-/** One running sandbox on this machine: the bwrap process tree, its channel and its cgroup. */
+/** One running sandbox on this machine: its process tree, its channel and its cgroup. */
 export interface LocalSupervisor {
   readonly channel: SupervisorChannel;
   readonly isolation: IsolationReport;
@@ -25,7 +42,17 @@ export interface LocalSupervisor {
   kill(): Promise<void>;
 }
 
-const NOBODY = 65534;
+/** A started process tree, before the supervisor said it is ready. */
+interface Launched {
+  input: Writable;
+  output: Readable;
+  /** Calls back once when the tree's channel closes. */
+  onClose(callback: () => void): void;
+  stop(): void;
+  stderr(): string;
+  hostUid: number;
+  launch: "zygote" | "direct";
+}
 
 // Joins the sandbox's cgroups before anything else runs, so every descendant is accounted from the start.
 // Its arguments are data ($1 is a count, then cgroup.procs paths, then the command): no user input is
@@ -33,29 +60,31 @@ const NOBODY = 65534;
 const JOIN_CGROUPS_SCRIPT =
   'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
 
-/** Builds the argv: [cgroup join] -> [setpriv to nobody when root] -> bwrap -> python supervisor. */
-function commandLine(
-  options: LocalSupervisorOptions,
-  cgroup: SandboxCgroup | null,
-): { argv: string[]; hostUid: number } {
-  const layout = hostLayout(options.runtimes);
-  const config = {
+/** What the supervisor inside needs to know (supervisor.py `configure`). */
+function supervisorConfig(options: LocalSupervisorOptions, cgroup: SandboxCgroup | null): Record<string, unknown> {
+  const { limits } = options;
+  return {
     limits: {
-      timeoutMs: options.limits.execTimeoutMs,
-      graceMs: options.limits.graceMs,
-      outputBytes: options.limits.outputBytes,
-      fileSizeBytes: options.limits.fileSizeBytes,
-      openFiles: options.limits.openFiles,
-      cpuSeconds: options.limits.cpuSeconds,
-      memoryBytes: options.limits.memoryBytes,
+      timeoutMs: limits.execTimeoutMs,
+      graceMs: limits.graceMs,
+      outputBytes: limits.outputBytes,
+      fileSizeBytes: limits.fileSizeBytes,
+      openFiles: limits.openFiles,
+      cpuSeconds: limits.cpuSeconds,
+      memoryBytes: limits.memoryBytes,
       // Without cgroups, per-process rlimits are the only memory and process limits left.
-      rlimitMemoryBytes: cgroup ? null : options.limits.memoryBytes,
-      rlimitProcesses: cgroup ? null : options.limits.processes,
+      rlimitMemoryBytes: cgroup ? null : limits.memoryBytes,
+      rlimitProcesses: cgroup ? null : limits.processes,
     },
     home: SANDBOX_HOME,
     node: NODE_MOUNT,
     defaultLanguage: options.defaultLanguage,
   };
+}
+
+/** [cgroup join] -> [setpriv to nobody when root] -> bwrap -> python supervisor.py. */
+function launchDirect(options: LocalSupervisorOptions, cgroup: SandboxCgroup | null): Launched {
+  const layout = hostLayout(options.runtimes);
   const sandboxed = [
     layout.bwrap,
     ...bwrapArgs({ layout, network: options.network, envs: options.envs, diskBytes: options.limits.diskBytes }),
@@ -65,9 +94,8 @@ function commandLine(
     "-S",
     "-B",
     `${KERNELS_MOUNT}/supervisor.py`,
-    JSON.stringify(config),
+    JSON.stringify(supervisorConfig(options, cgroup)),
   ];
-  const currentUid = process.getuid?.() ?? NOBODY;
   const dropToNobody = layout.setpriv !== null;
   const privilegeDrop = dropToNobody
     ? [layout.setpriv as string, `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--"]
@@ -75,18 +103,66 @@ function commandLine(
   const join = cgroup
     ? ["/bin/sh", "-c", JOIN_CGROUPS_SCRIPT, "litmus-join", String(cgroup.procsFiles.length), ...cgroup.procsFiles]
     : [];
-  return { argv: [...join, ...privilegeDrop, ...sandboxed], hostUid: dropToNobody ? NOBODY : currentUid };
+  const [executable, ...args] = [...join, ...privilegeDrop, ...sandboxed] as [string, ...string[]];
+  const child = spawn(executable, args, { stdio: ["pipe", "pipe", "pipe"], env: {} });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    if (stderr.length < 16_384) stderr += chunk;
+  });
+  child.once("error", (error) => {
+    stderr += String(error);
+  });
+  return {
+    input: child.stdin,
+    output: child.stdout,
+    onClose: (callback) => {
+      child.once("close", callback);
+      child.once("error", callback);
+    },
+    // bwrap --die-with-parent takes the whole PID namespace down with it.
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    },
+    stderr: () => stderr,
+    hostUid: dropToNobody ? NOBODY : (process.getuid?.() ?? NOBODY),
+    launch: "direct",
+  };
 }
 
-function readSysctl(path: string): string | null {
-  try {
-    return readFileSync(path, "utf8").trim();
-  } catch {
-    return null;
-  }
+async function launchFromZygote(
+  sandboxId: string,
+  zygote: Zygote,
+  options: LocalSupervisorOptions,
+  cgroup: SandboxCgroup | null,
+): Promise<Launched> {
+  await cgroup?.delegate(zygote.hostUid);
+  const socket = zygote.spawn({
+    sandboxId,
+    uid: SANDBOX_UID,
+    diskBytes: options.limits.diskBytes,
+    cgroupProcs: cgroup ? cgroup.procsFiles.map((file) => zygote.cgroupPathInside(file)) : [],
+    env: { ...BASE_ENV, ...options.envs, PWD: SANDBOX_HOME },
+    config: supervisorConfig(options, cgroup),
+  });
+  let stderr = "";
+  socket.once("error", (error) => {
+    stderr += String(error);
+  });
+  return {
+    input: socket,
+    output: socket,
+    onClose: (callback) => socket.once("close", callback),
+    stop: () => {
+      zygote.kill(sandboxId);
+      socket.destroy();
+    },
+    stderr: () => stderr,
+    hostUid: zygote.hostUid,
+    launch: "zygote",
+  };
 }
 
-/** Turns bwrap's complaint into the fix for this machine. */
+/** Turns bwrap's complaint into the fix for this machine, on one line. */
 export function explainStartFailure(stderr: string): string {
   const lines = [`the sandbox failed to start (${stderr.trim().replaceAll("\n", "; ") || "no output"}).`];
   if (/namespace|uid map|Operation not permitted|Permission denied/i.test(stderr)) {
@@ -108,7 +184,46 @@ export function explainStartFailure(stderr: string): string {
   return lines.join(" ");
 }
 
+function readSysctl(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch {
+    return null;
+  }
+}
+
 let cgroupManager: Promise<CgroupManager | null> | undefined;
+const zygotes = new Map<string, Promise<Zygote | null>>();
+
+/**
+ * The template for these options, started on first use. Where it cannot start (setuid bubblewrap, a kernel
+ * that refuses nested namespaces), "auto" remembers that and launches directly; isolation is the same.
+ */
+async function zygoteFor(options: LocalSupervisorOptions, manager: CgroupManager | null): Promise<Zygote | null> {
+  const key = JSON.stringify([options.network, options.runtimes.python ?? null]);
+  let zygote = zygotes.get(key);
+  if (zygote) {
+    const existing = await zygote;
+    if (existing === null || existing.alive) return existing;
+  }
+  zygote = Zygote.start({
+    network: options.network,
+    runtimes: options.runtimes,
+    cgroupBases: manager?.bases ?? [],
+  }).catch((error: unknown) => {
+    if (options.launch === "zygote") throw error;
+    return null;
+  });
+  zygotes.set(key, zygote);
+  return zygote;
+}
+
+/** Ends every template of this process (benchmarks use it to measure a truly cold start). */
+export async function closeZygotes(): Promise<void> {
+  const all = await Promise.all([...zygotes.values()].map((zygote) => zygote.catch(() => null)));
+  zygotes.clear();
+  for (const zygote of all) zygote?.close();
+}
 
 /** Starts a sandbox and waits for its supervisor to say it is ready. */
 export async function startLocalSupervisor(
@@ -118,39 +233,39 @@ export async function startLocalSupervisor(
   cgroupManager ??= detectCgroups();
   const manager = await cgroupManager;
   const cgroup = manager ? await manager.create(sandboxId, options.limits) : null;
-  const { argv, hostUid } = commandLine(options, cgroup);
-  const [executable, ...args] = argv as [string, ...string[]];
-  const child = spawn(executable, args, { stdio: ["pipe", "pipe", "pipe"], env: {} });
-  const channel = new SupervisorChannel(child.stdin, child.stdout);
-  let stderr = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (chunk: string) => {
-    if (stderr.length < 16_384) stderr += chunk;
-  });
+  let launched: Launched;
+  try {
+    const zygote = options.launch === "direct" ? null : await zygoteFor(options, manager);
+    launched = zygote ? await launchFromZygote(sandboxId, zygote, options, cgroup) : launchDirect(options, cgroup);
+  } catch (error) {
+    await cgroup?.destroy();
+    throw error;
+  }
+  const channel = new SupervisorChannel(launched.input, launched.output);
   let killed = false;
   const exited = new Promise<void>((resolve) => {
-    child.once("close", () => {
-      const why = killed ? "was killed" : `ended unexpectedly${stderr.trim() ? ` (${stderr.trim().slice(-500)})` : ""}`;
+    launched.onClose(() => {
+      const stderr = launched.stderr().trim();
+      const why = killed ? "was killed" : `ended unexpectedly${stderr ? ` (${stderr.slice(-500)})` : ""}`;
       channel.close(new LitmusError("SANDBOX_CLOSED", `sandbox ${sandboxId} ${why}`));
-      void (cgroup?.destroy() ?? Promise.resolve()).finally(resolve);
-    });
-    child.once("error", (error) => {
-      stderr += String(error);
-      channel.close(new LitmusError("SANDBOX_UNAVAILABLE", explainStartFailure(stderr), { cause: error }));
       void (cgroup?.destroy() ?? Promise.resolve()).finally(resolve);
     });
   });
   try {
     await channel.ready;
-  } catch {
+  } catch (error) {
+    launched.stop();
     await exited;
-    throw new LitmusError("SANDBOX_UNAVAILABLE", explainStartFailure(stderr));
+    const reason =
+      error instanceof LitmusError && error.code === "SANDBOX_UNAVAILABLE" ? error.message : launched.stderr();
+    throw new LitmusError("SANDBOX_UNAVAILABLE", explainStartFailure(reason));
   }
   const isolation: IsolationReport = {
     namespaces: NAMESPACES.filter((name) => name !== "net" || !options.network),
     network: options.network,
     resourceControl: manager?.kind ?? "rlimit",
-    hostUid,
+    hostUid: launched.hostUid,
+    launch: launched.launch,
   };
   return {
     channel,
@@ -158,10 +273,8 @@ export async function startLocalSupervisor(
     exited,
     oomKills: async () => (cgroup ? cgroup.oomKills() : 0),
     kill: async () => {
-      // bwrap --die-with-parent takes the whole PID namespace down with it; the cgroup sweep catches anything
-      // that was still on its way out.
       killed = true;
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      launched.stop();
       await exited;
     },
   };

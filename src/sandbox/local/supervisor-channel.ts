@@ -8,6 +8,7 @@ const errorSchema = z.object({ name: z.string(), value: z.string(), traceback: z
 
 const eventSchema = z.discriminatedUnion("ev", [
   z.object({ ev: z.literal("ready"), pid: z.number() }),
+  z.object({ ev: z.literal("start-failed"), message: z.string() }),
   z.object({ id: z.number(), ev: z.literal("stdout"), text: z.string() }),
   z.object({ id: z.number(), ev: z.literal("stderr"), text: z.string() }),
   z.object({ id: z.number(), ev: z.literal("result"), result: z.record(z.string(), z.unknown()) }),
@@ -126,6 +127,10 @@ export class SupervisorChannel {
     const event = parsed.data;
     if (event.ev === "ready") {
       this.resolveReady(event);
+      return;
+    }
+    if (event.ev === "start-failed") {
+      this.rejectReady(new LitmusError("SANDBOX_UNAVAILABLE", event.message));
       return;
     }
     const pending = this.pending.get(event.id);

@@ -1,0 +1,119 @@
+"""Turns a process forked from the zygote into a fresh, isolated sandbox.
+
+The zygote runs inside a bubblewrap "template" sandbox and keeps capabilities there, so a fork of it can set
+up new namespaces itself: a new user namespace (its own uid mapping, keyrings and limits, with no further
+user namespaces allowed), new mount, PID, network, IPC, UTS and cgroup namespaces, fresh size-bounded tmpfs
+for the workspace, /tmp and /dev/shm, a new devpts and /proc, and then every capability is dropped for good
+before any user code runs. This costs a few milliseconds instead of a bubblewrap plus interpreter start.
+"""
+
+import ctypes
+import fcntl
+import os
+import socket
+import struct
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWCGROUP = 0x02000000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+
+SIOCGIFFLAGS = 0x8913
+SIOCSIFFLAGS = 0x8914
+IFF_UP = 0x1
+
+MS_RDONLY = 0x1
+MS_NOSUID = 0x2
+MS_NODEV = 0x4
+MS_NOEXEC = 0x8
+MS_REMOUNT = 0x20
+MS_BIND = 0x1000
+MS_REC = 0x4000
+MS_PRIVATE = 0x40000
+
+PR_CAPBSET_DROP = 24
+PR_SET_NO_NEW_PRIVS = 38
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def _check(result, what):
+    if result != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, "%s: %s" % (what, os.strerror(error)))
+
+
+def _mount(source, target, fstype, flags, options=None):
+    _check(
+        _libc.mount(
+            source.encode() if source else None,
+            target.encode(),
+            fstype.encode() if fstype else None,
+            flags,
+            options.encode() if options else None,
+        ),
+        "mount %s" % target,
+    )
+
+
+def _write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def join_cgroups(procs_files):
+    """Moves this process into the sandbox's cgroups (memory, pids) before anything else runs."""
+    for path in procs_files:
+        _write(path, "0")
+
+
+def _loopback_up():
+    """A new network namespace starts with `lo` down; the sandbox gets a working loopback of its own."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sH14x", b"lo", 0)
+        flags = struct.unpack("16sH14x", fcntl.ioctl(sock, SIOCGIFFLAGS, request))[1]
+        fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | IFF_UP))
+
+
+def enter_namespaces(uid, disk_bytes, home):
+    """In the forked child (still in the zygote's PID namespace): everything but the new PID namespace's init."""
+    _check(_libc.unshare(CLONE_NEWUSER), "unshare user namespace")
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", "%d %d 1" % (uid, uid))
+    _write("/proc/self/gid_map", "%d %d 1" % (uid, uid))
+    # Code in this sandbox may not create user namespaces of its own.
+    _write("/proc/sys/user/max_user_namespaces", "0")
+    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP
+    _check(_libc.unshare(flags), "unshare namespaces")
+    _loopback_up()
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    size = "size=%d" % disk_bytes
+    _mount("tmpfs", home, "tmpfs", MS_NOSUID | MS_NODEV, "%s,mode=0700,uid=%d,gid=%d" % (size, uid, uid))
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, size + ",mode=1777")
+    _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, size + ",mode=1777")
+    _mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620")
+    # The zygote's control socket and cgroup directories disappear from view.
+    _mount("tmpfs", "/.litmus", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=0555")
+
+
+def become_init():
+    """In PID 1 of the new PID namespace: its own /proc, then no capabilities and no way to regain any."""
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _mount("/proc/sys", "/proc/sys", None, MS_BIND | MS_REC)
+    _mount(None, "/proc/sys", None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    for capability in range(64):
+        _libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)
+    _check(_libc.capset(ctypes.byref(_CapHeader(LINUX_CAPABILITY_VERSION_3, 0)), (_CapData * 2)()), "capset")
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl NO_NEW_PRIVS")

@@ -1,0 +1,194 @@
+"""litmus zygote: a pre-initialised template that forks fresh sandboxes in milliseconds.
+
+It runs as PID 1 of a bubblewrap sandbox that has no user code in it and keeps capabilities inside its own
+user namespace. The host connects to its Unix socket once per new sandbox and sends one JSON line (the
+sandbox's id, config, environment and cgroups). The zygote forks; the child joins the sandbox's cgroups,
+enters new namespaces (sandbox_init.py), forks the new PID namespace's init, and that process drops every
+capability and becomes the sandbox's supervisor, talking to the host over the connection it was handed.
+
+Host control on stdin/stdout (JSON lines): {"op": "kill", "sandboxId"} in; {"ev": "ready"} and
+{"ev": "exited", "sandboxId"} out.
+"""
+
+import os
+import select
+import signal
+import socket
+import sys
+
+KERNEL_DIR = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, KERNEL_DIR)
+
+import sandbox_init  # noqa: E402
+import supervisor  # noqa: E402  (imports the Python kernel too: every sandbox starts warm)
+import wire  # noqa: E402
+
+SOCKET_PATH = "/.litmus/run/zygote.sock"
+REQUEST_LIMIT = 1 << 20
+
+
+def send(message):
+    data = (wire.dumps(message) + "\n").encode()
+    view = memoryview(data)
+    while view:
+        view = view[os.write(1, view):]
+
+
+def read_request(connection):
+    """The spawn request: one JSON line, sent by the host right after connecting."""
+    connection.settimeout(5)
+    data = b""
+    while b"\n" not in data:
+        chunk = connection.recv(65536)
+        if not chunk or len(data) > REQUEST_LIMIT:
+            raise ValueError("incomplete spawn request")
+        data += chunk
+    connection.settimeout(None)
+    return wire.loads(data.split(b"\n", 1)[0])
+
+
+def run_sandbox(connection, request, report_fd):
+    """In the forked child: set up the namespaces, fork the sandbox's init, report its pid, leave."""
+    config = request["config"]
+    sandbox_init.join_cgroups(request["cgroupProcs"])
+    sandbox_init.enter_namespaces(request["uid"], request["diskBytes"], config["home"])
+    init_pid = os.fork()
+    if init_pid != 0:
+        os.write(report_fd, b"%d" % init_pid)
+        os._exit(0)
+    os.close(report_fd)
+    sandbox_init.become_init()
+    # detach(): the socket object must not close its fd number later, when it may belong to something else.
+    channel_fd = connection.detach()
+    os.dup2(channel_fd, 0)
+    os.dup2(channel_fd, 1)
+    os.closerange(3, 65536)
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.chdir(config["home"])
+    supervisor.configure(config)
+    supervisor.Supervisor().run()
+    os._exit(0)
+
+
+class Zygote:
+    def __init__(self):
+        self.sandboxes = {}  # init pid (in the zygote's PID namespace) -> sandbox id
+        self.by_id = {}
+        self.input_buffer = b""
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_r, False)
+        os.set_blocking(wake_w, False)
+        self.wake_r = wake_r
+        signal.set_wakeup_fd(wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        if os.path.exists(SOCKET_PATH):
+            os.unlink(SOCKET_PATH)
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(SOCKET_PATH)
+        self.listener.listen(128)
+
+    def spawn(self, connection):
+        try:
+            request = read_request(connection)
+        except (OSError, ValueError) as error:
+            self.refuse(connection, "bad spawn request: %s" % error)
+            return
+        report_r, report_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(report_r)
+                self.listener.close()
+                run_sandbox(connection, request, report_w)
+            except BaseException as error:  # noqa: BLE001 (anything that stops a sandbox is reported)
+                try:
+                    os.write(report_w, ("error: %s" % error).encode())
+                finally:
+                    os._exit(1)
+        os.close(report_w)
+        report = b""
+        while True:
+            chunk = os.read(report_r, 4096)
+            if not chunk:
+                break
+            report += chunk
+        os.close(report_r)
+        if report.startswith(b"error: ") or not report.isdigit():
+            self.refuse(connection, report.decode(errors="replace")[7:] or "the sandbox did not start")
+            return
+        init_pid = int(report)
+        self.sandboxes[init_pid] = request["sandboxId"]
+        self.by_id[request["sandboxId"]] = init_pid
+        connection.close()
+
+    def refuse(self, connection, message):
+        try:
+            connection.sendall((wire.dumps({"ev": "start-failed", "message": message}) + "\n").encode())
+        except OSError:
+            pass
+        connection.close()
+
+    def handle(self, request):
+        if request.get("op") == "kill":
+            pid = self.by_id.get(request.get("sandboxId"))
+            if pid is not None:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+    def reap(self):
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            sandbox_id = self.sandboxes.pop(pid, None)
+            if sandbox_id is not None:
+                self.by_id.pop(sandbox_id, None)
+                send({"ev": "exited", "sandboxId": sandbox_id})
+
+    def read_control(self):
+        chunk = os.read(0, 65536)
+        if not chunk:
+            return False
+        self.input_buffer += chunk
+        while b"\n" in self.input_buffer:
+            line, self.input_buffer = self.input_buffer.split(b"\n", 1)
+            if line.strip():
+                self.handle(wire.loads(line))
+        return True
+
+    def run(self):
+        poller = select.poll()
+        poller.register(0, select.POLLIN)
+        poller.register(self.listener.fileno(), select.POLLIN)
+        poller.register(self.wake_r, select.POLLIN)
+        send({"ev": "ready"})
+        while True:
+            try:
+                events = poller.poll()
+            except InterruptedError:
+                events = []
+            for fd, _ in events:
+                if fd == 0:
+                    if not self.read_control():
+                        return  # the host went away: every sandbox goes with this PID namespace
+                elif fd == self.listener.fileno():
+                    connection, _ = self.listener.accept()
+                    self.spawn(connection)
+                else:
+                    try:
+                        while os.read(self.wake_r, 512):
+                            pass
+                    except BlockingIOError:
+                        pass
+            self.reap()
+
+
+if __name__ == "__main__":
+    Zygote().run()

@@ -1,0 +1,138 @@
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { chownSync, mkdtempSync, rmSync } from "node:fs";
+import { connect, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LitmusError } from "../../errors.ts";
+import { bwrapArgs } from "./bwrap-args.ts";
+import { hostLayout, KERNELS_MOUNT, NOBODY, type RuntimeOverrides } from "./host.ts";
+
+/** What a forked sandbox needs to know; sent as the first line on its connection. */
+export interface SpawnRequest {
+  sandboxId: string;
+  uid: number;
+  diskBytes: number;
+  /** cgroup.procs files as the zygote sees them. */
+  cgroupProcs: string[];
+  env: Record<string, string>;
+  config: Record<string, unknown>;
+}
+
+export interface ZygoteOptions {
+  network: boolean;
+  runtimes: RuntimeOverrides;
+  /** Host cgroup directories under which sandbox cgroups are created; mounted writable at /.litmus/cgroup/N. */
+  cgroupBases: string[];
+}
+
+const RUN_MOUNT = "/.litmus/run";
+const CGROUP_MOUNT = "/.litmus/cgroup";
+
+/**
+ * The host side of zygote.py: a long-lived template sandbox (one per network setting and Python) that forks
+ * fresh sandboxes on request. Each fork gets its own user, mount, PID, network, IPC, UTS and cgroup namespaces
+ * and tmpfs before its capabilities are dropped, so sandboxes share nothing writable with each other or the
+ * template. Dies with this process.
+ */
+export class Zygote {
+  readonly hostUid: number;
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly socketPath: string;
+  private readonly cgroupBases: string[];
+  private readonly runDir: string;
+  private closed = false;
+
+  private constructor(child: ChildProcessWithoutNullStreams, runDir: string, cgroupBases: string[], hostUid: number) {
+    this.child = child;
+    this.runDir = runDir;
+    this.socketPath = join(runDir, "zygote.sock");
+    this.cgroupBases = cgroupBases;
+    this.hostUid = hostUid;
+    child.once("close", () => {
+      this.closed = true;
+      rmSync(runDir, { recursive: true, force: true });
+    });
+  }
+
+  static async start(options: ZygoteOptions): Promise<Zygote> {
+    const layout = hostLayout(options.runtimes);
+    const dropToNobody = layout.setpriv !== null;
+    const runDir = mkdtempSync(join(tmpdir(), "litmus-zygote-"));
+    if (dropToNobody) chownSync(runDir, NOBODY, NOBODY);
+    const args = bwrapArgs({
+      layout,
+      network: options.network,
+      envs: {},
+      diskBytes: 1024 * 1024,
+      mode: "zygote",
+      writableBinds: [
+        { source: runDir, target: RUN_MOUNT },
+        ...options.cgroupBases.map((source, index) => ({ source, target: `${CGROUP_MOUNT}/${index}` })),
+      ],
+    });
+    const sandboxed = [
+      layout.bwrap,
+      ...args,
+      "--",
+      layout.python.executable,
+      "-I",
+      "-S",
+      "-B",
+      `${KERNELS_MOUNT}/zygote.py`,
+    ];
+    const argv = dropToNobody
+      ? [layout.setpriv as string, `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--", ...sandboxed]
+      : sandboxed;
+    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: {} });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4000);
+    });
+    const ready = await new Promise<boolean>((resolve) => {
+      child.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString().includes('"ready"')));
+      child.once("close", () => resolve(false));
+      child.once("error", () => resolve(false));
+    });
+    if (!ready) {
+      child.kill("SIGKILL");
+      rmSync(runDir, { recursive: true, force: true });
+      throw new LitmusError(
+        "SANDBOX_UNAVAILABLE",
+        `the sandbox template (zygote) did not start: ${stderr.trim() || "no output"}`,
+      );
+    }
+    // The template must never keep this process alive on its own.
+    child.unref();
+    for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as Socket).unref?.();
+    return new Zygote(child, runDir, options.cgroupBases, dropToNobody ? NOBODY : (process.getuid?.() ?? 0));
+  }
+
+  get alive(): boolean {
+    return !this.closed && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Where the zygote sees a host cgroup file. */
+  cgroupPathInside(hostPath: string): string {
+    const index = this.cgroupBases.findIndex((base) => hostPath.startsWith(`${base}/`));
+    if (index === -1) throw new LitmusError("INTERNAL", `cgroup ${hostPath} is outside the zygote's cgroup mounts`);
+    return `${CGROUP_MOUNT}/${index}${hostPath.slice((this.cgroupBases[index] as string).length)}`;
+  }
+
+  /** Asks for a new sandbox; the returned socket is its supervisor channel. */
+  spawn(request: SpawnRequest): Socket {
+    const socket = connect(this.socketPath);
+    socket.write(`${JSON.stringify(request)}\n`);
+    return socket;
+  }
+
+  kill(sandboxId: string): void {
+    if (this.alive) this.child.stdin.write(`${JSON.stringify({ op: "kill", sandboxId })}\n`);
+  }
+
+  /** For tests and benchmarks that need a cold start: ends the template (its sandboxes end with it). */
+  close(): void {
+    this.closed = true;
+    this.child.kill("SIGKILL");
+    rmSync(this.runDir, { recursive: true, force: true });
+  }
+}
