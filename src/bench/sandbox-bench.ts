@@ -18,7 +18,10 @@ export interface SandboxBenchOptions {
 
 /** `litmus bench sandbox --json` (the shape is a contract). */
 export interface SandboxBenchReport {
+  /** A sandbox with its own bubblewrap and interpreter (launch "direct"): nothing pre-started. */
   coldCreateMs: Percentiles;
+  /** Sandbox.create() forked from the running template (launch "zygote"), no pool. */
+  zygoteCreateMs: Percentiles;
   poolAcquireMs: Percentiles;
   warmExecMs: Percentiles;
   liveExecsPerSec: number;
@@ -90,9 +93,16 @@ export async function benchmarkSandbox(options: SandboxBenchOptions = {}): Promi
   await spawnAndWait(python, ["-c", "pass"]);
   const baseline = await repeat(samples, signal, () => spawnAndWait(python, ["-c", "pass"]));
 
-  progress("cold create to first result");
-  await (await SandboxClass.create()).kill(); // first start resolves host layout and cgroups: not a sample
+  progress("cold create (own bubblewrap and interpreter) to first result");
   const cold = await repeat(samples, signal, async () => {
+    const { ms, sandbox } = await timeToFirstResult(() => SandboxClass.create({ launch: "direct" }));
+    await sandbox.kill();
+    return ms;
+  });
+
+  progress("create from the zygote template to first result");
+  await (await SandboxClass.create()).kill(); // starts the template: not a sample
+  const forked = await repeat(samples, signal, async () => {
     const { ms, sandbox } = await timeToFirstResult(() => SandboxClass.create());
     await sandbox.kill();
     return ms;
@@ -153,6 +163,7 @@ export async function benchmarkSandbox(options: SandboxBenchOptions = {}): Promi
 
   return {
     coldCreateMs: percentiles(cold),
+    zygoteCreateMs: percentiles(forked),
     poolAcquireMs: percentiles(pooled),
     warmExecMs: percentiles(warm),
     liveExecsPerSec: round(liveExecsPerSec, 0),

@@ -35,6 +35,7 @@ function renderTable(report: SandboxBenchReport): string {
   const rows: Array<[string, string, string]> = [
     ["bare python3 -c pass (baseline)", ms(report.baselineSpawnMs), ""],
     ["cold create -> first result", ms(report.coldCreateMs), TARGETS.coldCreateMs],
+    ["create from zygote -> first result", ms(report.zygoteCreateMs), ""],
     ["pool acquire -> first result", ms(report.poolAcquireMs), TARGETS.poolAcquireMs],
     ["warm runCode('1+1')", ms(report.warmExecMs), TARGETS.warmExecMs],
     ["executions/s in live contexts", String(report.liveExecsPerSec), TARGETS.liveExecsPerSec],

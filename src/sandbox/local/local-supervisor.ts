@@ -201,12 +201,12 @@ const zygotes = new Map<string, Promise<Zygote | null>>();
  */
 async function zygoteFor(options: LocalSupervisorOptions, manager: CgroupManager | null): Promise<Zygote | null> {
   const key = JSON.stringify([options.network, options.runtimes.python ?? null]);
-  let zygote = zygotes.get(key);
-  if (zygote) {
-    const existing = await zygote;
+  const starting = zygotes.get(key);
+  if (starting !== undefined) {
+    const existing = await starting;
     if (existing === null || existing.alive) return existing;
   }
-  zygote = Zygote.start({
+  const zygote = Zygote.start({
     network: options.network,
     runtimes: options.runtimes,
     cgroupBases: manager?.bases ?? [],
@@ -216,13 +216,6 @@ async function zygoteFor(options: LocalSupervisorOptions, manager: CgroupManager
   });
   zygotes.set(key, zygote);
   return zygote;
-}
-
-/** Ends every template of this process (benchmarks use it to measure a truly cold start). */
-export async function closeZygotes(): Promise<void> {
-  const all = await Promise.all([...zygotes.values()].map((zygote) => zygote.catch(() => null)));
-  zygotes.clear();
-  for (const zygote of all) zygote?.close();
 }
 
 /** Starts a sandbox and waits for its supervisor to say it is ready. */
