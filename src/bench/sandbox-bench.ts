@@ -64,14 +64,18 @@ async function repeat<T>(count: number, signal: AbortSignal | undefined, body: (
 }
 
 /** Runs `worker` on `parallel` loops until `durationMs` passes; returns completed iterations per second. */
-async function throughput(parallel: number, durationMs: number, worker: () => Promise<void>): Promise<number> {
+async function throughput(
+  parallel: number,
+  durationMs: number,
+  worker: (index: number) => Promise<void>,
+): Promise<number> {
   const started = performance.now();
   const deadline = started + durationMs;
   let completed = 0;
   await Promise.all(
-    Array.from({ length: parallel }, async () => {
+    Array.from({ length: parallel }, async (_, index) => {
       while (performance.now() < deadline) {
-        await worker();
+        await worker(index);
         completed++;
       }
     }),
@@ -79,87 +83,103 @@ async function throughput(parallel: number, durationMs: number, worker: () => Pr
   return completed / ((performance.now() - started) / 1000);
 }
 
+async function coldCreates(samples: number, signal: AbortSignal | undefined): Promise<number[]> {
+  return repeat(samples, signal, async () => {
+    const { ms, sandbox } = await timeToFirstResult(() => SandboxClass.create({ launch: "direct" }));
+    await sandbox.kill();
+    return ms;
+  });
+}
+
+async function zygoteCreates(samples: number, signal: AbortSignal | undefined): Promise<number[]> {
+  await (await SandboxClass.create()).kill(); // starts the template: not a sample
+  return repeat(samples, signal, async () => {
+    const { ms, sandbox } = await timeToFirstResult(() => SandboxClass.create());
+    await sandbox.kill();
+    return ms;
+  });
+}
+
+async function poolAcquisitions(samples: number, signal: AbortSignal | undefined): Promise<number[]> {
+  await using pool = new SandboxPool({ size: 2 });
+  // `return await`: the pool and sandbox are disposed when the function returns, so the work must be done.
+  return await repeat(samples, signal, async () => {
+    await pool.warm({ timeoutMs: 30_000 }); // measure acquisition, not a pool that is still refilling
+    const { ms, sandbox } = await timeToFirstResult(() => pool.acquire());
+    await sandbox.kill();
+    return ms;
+  });
+}
+
+async function warmExecutions(samples: number, signal: AbortSignal | undefined): Promise<number[]> {
+  await using sandbox = await SandboxClass.create();
+  for (let i = 0; i < 200; i++) await sandbox.runCode(TRIVIAL);
+  return await repeat(samples, signal, async () => {
+    const started = performance.now();
+    await sandbox.runCode(TRIVIAL);
+    return performance.now() - started;
+  });
+}
+
+/** One live context per worker, as a server with one sandbox per client would have. */
+async function liveExecutionsPerSecond(workers: number, durationMs: number): Promise<number> {
+  const live = await Promise.all(Array.from({ length: workers }, () => SandboxClass.create()));
+  try {
+    return await throughput(workers, durationMs, async (index) => {
+      await (live[index] as Sandbox).runCode(TRIVIAL);
+    });
+  } finally {
+    await Promise.all(live.map((sandbox) => sandbox.kill()));
+  }
+}
+
+async function freshSandboxesPerSecond(workers: number, durationMs: number): Promise<number> {
+  await using pool = new SandboxPool({ size: workers * 2, concurrency: workers });
+  await pool.warm({ timeoutMs: 30_000 });
+  return await throughput(workers, durationMs, async () => {
+    const sandbox = await pool.acquire();
+    await sandbox.runCode(TRIVIAL);
+    await sandbox.kill();
+  });
+}
+
+/** Killed sandboxes leave the kernel work to do (network namespaces, cgroups): let it finish between phases. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 500));
+}
+
 /**
- * Measures this machine's sandbox: cold start, pool acquisition, warm execution latency and throughput,
- * each against the same run's baseline (a bare python3 spawn, no isolation at all).
+ * Measures this machine's sandbox: warm execution latency and throughput, cold and forked starts, pool
+ * acquisition and sustained fresh-sandbox throughput, against the same run's baseline (a bare python3
+ * spawn, no isolation at all).
  */
 export async function benchmarkSandbox(options: SandboxBenchOptions = {}): Promise<SandboxBenchReport> {
   const { samples = 30, warmSamples = 2000, durationMs = 3000, signal } = options;
   const progress = options.onProgress ?? (() => {});
   const cpus = availableParallelism();
+  const python = options.baselinePython ?? "/usr/bin/python3";
 
   progress("baseline: bare python3 -c pass");
-  const python = options.baselinePython ?? "/usr/bin/python3";
   await spawnAndWait(python, ["-c", "pass"]);
   const baseline = await repeat(samples, signal, () => spawnAndWait(python, ["-c", "pass"]));
-
-  progress("cold create (own bubblewrap and interpreter) to first result");
-  const cold = await repeat(samples, signal, async () => {
-    const { ms, sandbox } = await timeToFirstResult(() => SandboxClass.create({ launch: "direct" }));
-    await sandbox.kill();
-    return ms;
-  });
-
-  progress("create from the zygote template to first result");
-  await (await SandboxClass.create()).kill(); // starts the template: not a sample
-  const forked = await repeat(samples, signal, async () => {
-    const { ms, sandbox } = await timeToFirstResult(() => SandboxClass.create());
-    await sandbox.kill();
-    return ms;
-  });
-
-  progress("pool acquire to first result");
-  const pooled: number[] = [];
-  {
-    await using pool = new SandboxPool({ size: 2 });
-    await pool.warm({ timeoutMs: 30_000 });
-    for (let i = 0; i < samples; i++) {
-      signal?.throwIfAborted();
-      await pool.warm({ timeoutMs: 30_000 }); // measure acquisition, not a pool that is still refilling
-      const { ms, sandbox } = await timeToFirstResult(() => pool.acquire());
-      pooled.push(ms);
-      await sandbox.kill();
-    }
-  }
-
   progress("warm 1+1 in a live context");
-  const warm: number[] = [];
-  {
-    await using sandbox = await SandboxClass.create();
-    for (let i = 0; i < 200; i++) await sandbox.runCode(TRIVIAL);
-    for (let i = 0; i < warmSamples; i++) {
-      if (i % 500 === 0) signal?.throwIfAborted();
-      const started = performance.now();
-      await sandbox.runCode(TRIVIAL);
-      warm.push(performance.now() - started);
-    }
-  }
-
+  const warm = await warmExecutions(warmSamples, signal);
+  await settle();
   progress(`executions per second in ${cpus} live contexts`);
-  const live = await Promise.all(Array.from({ length: cpus }, () => SandboxClass.create()));
-  const liveExecsPerSec = await (async () => {
-    let next = 0;
-    try {
-      return await throughput(cpus, durationMs, async () => {
-        const sandbox = live[next++ % live.length] as Sandbox;
-        await sandbox.runCode(TRIVIAL);
-      });
-    } finally {
-      await Promise.all(live.map((sandbox) => sandbox.kill()));
-    }
-  })();
-
+  const liveExecsPerSec = await liveExecutionsPerSecond(cpus, durationMs);
+  await settle();
+  progress("cold create (own bubblewrap and interpreter) to first result");
+  const cold = await coldCreates(samples, signal);
+  await settle();
+  progress("create from the zygote template to first result");
+  const forked = await zygoteCreates(samples, signal);
+  await settle();
+  progress("pool acquire to first result");
+  const pooled = await poolAcquisitions(samples, signal);
+  await settle();
+  signal?.throwIfAborted();
   progress("fresh sandboxes per second (create, run 1+1, destroy), sustained");
-  let freshSandboxesPerSec: number;
-  {
-    await using pool = new SandboxPool({ size: cpus * 2, concurrency: cpus });
-    await pool.warm({ timeoutMs: 30_000 });
-    freshSandboxesPerSec = await throughput(cpus, durationMs, async () => {
-      const sandbox = await pool.acquire();
-      await sandbox.runCode(TRIVIAL);
-      await sandbox.kill();
-    });
-  }
+  const freshSandboxesPerSec = await freshSandboxesPerSecond(cpus, durationMs);
 
   return {
     coldCreateMs: percentiles(cold),

@@ -75,6 +75,8 @@ class Zygote:
     def __init__(self):
         self.sandboxes = {}  # init pid (in the zygote's PID namespace) -> sandbox id
         self.by_id = {}
+        self.pending = {}  # report pipe fd -> (connection, request) of a sandbox being set up
+        self.poller = select.poll()
         self.input_buffer = b""
         wake_r, wake_w = os.pipe()
         os.set_blocking(wake_r, False)
@@ -108,13 +110,21 @@ class Zygote:
                 finally:
                     os._exit(1)
         os.close(report_w)
+        # The child reports its init's pid when the namespaces are set up. Joining a cgroup can wait for an
+        # RCU grace period, so the zygote does not block on it: other spawns go on meanwhile.
+        self.pending[report_r] = (connection, request)
+        self.poller.register(report_r, select.POLLIN)
+
+    def finish_spawn(self, report_fd):
+        connection, request = self.pending.pop(report_fd)
+        self.poller.unregister(report_fd)
         report = b""
         while True:
-            chunk = os.read(report_r, 4096)
+            chunk = os.read(report_fd, 4096)
             if not chunk:
                 break
             report += chunk
-        os.close(report_r)
+        os.close(report_fd)
         if report.startswith(b"error: ") or not report.isdigit():
             self.refuse(connection, report.decode(errors="replace")[7:] or "the sandbox did not start")
             return
@@ -164,7 +174,7 @@ class Zygote:
         return True
 
     def run(self):
-        poller = select.poll()
+        poller = self.poller
         poller.register(0, select.POLLIN)
         poller.register(self.listener.fileno(), select.POLLIN)
         poller.register(self.wake_r, select.POLLIN)
@@ -181,6 +191,8 @@ class Zygote:
                 elif fd == self.listener.fileno():
                     connection, _ = self.listener.accept()
                     self.spawn(connection)
+                elif fd in self.pending:
+                    self.finish_spawn(fd)
                 else:
                     try:
                         while os.read(self.wake_r, 512):

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, rmdirSync } from "node:fs";
-import { chown, mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync, rmdirSync } from "node:fs";
+import { chown, mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** A cgroup (one directory per controller on v1, one on v2) that holds exactly one sandbox. */
@@ -39,8 +39,13 @@ async function writeControl(directory: string, file: string, value: string): Pro
   await writeFile(join(directory, file), value);
 }
 
+/** 1, 2, 4 ... 32 ms: processes usually finish exiting within a millisecond or two. */
+function backoffMs(attempt: number): number {
+  return Math.min(32, 2 ** attempt);
+}
+
 async function killAll(directory: string): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
+  for (let attempt = 0; attempt < 100; attempt++) {
     let pids: number[];
     try {
       pids = (await readFile(join(directory, "cgroup.procs"), "utf8")).split("\n").filter(Boolean).map(Number);
@@ -55,7 +60,7 @@ async function killAll(directory: string): Promise<void> {
         // already gone
       }
     }
-    await sleep(5);
+    await sleep(backoffMs(attempt));
   }
 }
 
@@ -67,7 +72,7 @@ async function removeDirectory(directory: string): Promise<void> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
       // EBUSY: the last processes are still exiting.
-      await sleep(10);
+      await sleep(backoffMs(attempt));
     }
   }
 }
@@ -162,6 +167,7 @@ async function tryV1(own: Map<string, string>): Promise<CgroupManager | null> {
   } catch {
     return null;
   }
+  await sweepStaleBases([dirname(memoryBase), dirname(pidsBase)]);
   registerCleanup([memoryBase, pidsBase]);
   return new CgroupV1(memoryBase, pidsBase);
 }
@@ -179,18 +185,59 @@ async function tryV2(own: Map<string, string>): Promise<CgroupManager | null> {
     await rmdir(base).catch(() => {});
     return null;
   }
+  await sweepStaleBases([dirname(base)]);
   registerCleanup([base]);
   return new CgroupV2(base);
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Removes a per-process parent and the sandbox groups inside it (their processes are killed first). */
+async function removeBase(base: string): Promise<void> {
+  const children = await readdir(base, { withFileTypes: true }).catch(() => []);
+  await Promise.all(
+    children
+      .filter((entry) => entry.isDirectory())
+      .map(async (entry) => {
+        await killAll(join(base, entry.name));
+        await removeDirectory(join(base, entry.name));
+      }),
+  );
+  await removeDirectory(base);
+}
+
+/**
+ * Sandbox groups live under one parent per litmus process, `litmus-<pid>`. Parents of processes that are
+ * gone (killed, crashed) are swept when the next litmus process starts; this one's are removed on exit.
+ */
+async function sweepStaleBases(parents: string[]): Promise<void> {
+  for (const parent of parents) {
+    const entries = await readdir(parent).catch(() => []);
+    for (const name of entries) {
+      const pid = /^litmus-(\d+)$/.exec(name)?.[1];
+      if (pid !== undefined && Number(pid) !== process.pid && !isAlive(Number(pid)))
+        await removeBase(join(parent, name));
+    }
+  }
+}
+
 function registerCleanup(directories: string[]): void {
-  // Empty per-process parents are removed on exit; sandboxes remove their own groups when killed.
   process.once("exit", () => {
     for (const directory of directories) {
       try {
+        for (const entry of readdirSync(directory, { withFileTypes: true })) {
+          if (entry.isDirectory()) rmdirSync(join(directory, entry.name));
+        }
         rmdirSync(directory);
       } catch {
-        // still busy or already gone
+        // still busy: the next litmus process sweeps it
       }
     }
   });
