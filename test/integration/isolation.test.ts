@@ -81,11 +81,15 @@ print(json.dumps(out))`,
         "/usr/bin/litmus-was-here",
         "/litmus-was-here",
         "/etc/litmus-was-here",
+        "/dev/litmus-was-here",
         "/opt/litmus/kernels/x.py",
       ]) {
         const result = await sandbox.runCode(`open(${JSON.stringify(path)}, 'w')`);
         expect(result.error?.value).toContain("Read-only file system");
       }
+      // Kernel settings: read-only where litmus mounts /proc itself, owned by the host's root otherwise.
+      const sysctl = await sandbox.runCode("open('/proc/sys/kernel/hostname', 'w').write('x')");
+      expect(sysctl.error?.value).toMatch(/Read-only file system|Permission denied/);
       const writable = await sandbox.runCode(
         "for p in ['/home/user/a', '/tmp/a', '/dev/shm/a']:\n    open(p, 'w').write('ok')",
       );

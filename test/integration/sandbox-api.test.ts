@@ -54,6 +54,17 @@ describe.skipIf(unavailable).each(LAUNCH_MODES)(
       expect(awaited.results[0]?.text).toBe("'done'");
     });
 
+    test("python imports modules from the workspace and the interpreter's packages, not litmus's", async () => {
+      await using sandbox = await useSandbox({ launch });
+      await sandbox.files.write("helpers.py", "def greet(name):\n    return 'hello ' + name\n");
+      const imported = await sandbox.runCode("import helpers\nhelpers.greet('you')");
+      expect(imported.results[0]?.text).toBe("'hello you'");
+      const path = await sandbox.runCode(
+        "import sys\n[sys.path[0], any('litmus' in p for p in sys.path), any(p.endswith('-packages') for p in sys.path)]",
+      );
+      expect(path.results[0]?.text).toBe("['', False, True]");
+    });
+
     test("javascript and typescript contexts keep their globals", async () => {
       await using sandbox = await useSandbox({ launch });
       const js = await sandbox.createContext({ language: "javascript" });

@@ -70,7 +70,8 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   args.push("--perms", "1777", "--size", size, "--tmpfs", "/dev/shm");
   args.push("--perms", "0700", "--size", size, "--tmpfs", SANDBOX_HOME, "--chdir", SANDBOX_HOME);
   for (const bind of plan.writableBinds ?? []) args.push("--bind", bind.source, bind.target);
-  // bwrap's root is an unbounded tmpfs: read-only, so nothing can be written outside the sized mounts.
-  args.push("--remount-ro", "/");
+  // bwrap's root and /dev are unbounded tmpfs (and the zygote's are shared by every sandbox it forks):
+  // read-only, so nothing can be written outside the sized mounts.
+  args.push("--remount-ro", "/dev", "--remount-ro", "/");
   return args;
 }
