@@ -49,10 +49,7 @@ class Channel:
                 yield wire.loads(line)
 
     def send(self, message):
-        data = (wire.dumps(message, lenient=True) + "\n").encode()
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.event_fd, view):]
+        wire.send(message, fd=self.event_fd, lenient=True)
 
 
 def format_result(value):

@@ -22,6 +22,7 @@ import time
 KERNEL_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, KERNEL_DIR)
 
+import children  # noqa: E402
 import python_kernel  # noqa: E402  (imported before any fork so kernels start warm)
 import wire  # noqa: E402
 
@@ -42,11 +43,7 @@ READ_CHUNK = 65536
 
 
 def send(message):
-    data = (wire.dumps(message) + "\n").encode()
-    view = memoryview(data)
-    while view:
-        written = os.write(1, view)
-        view = view[written:]
+    wire.send(message)
 
 
 def now_ms():
@@ -210,7 +207,7 @@ class Kernel(Process):
         self.cwd = cwd
         self.execution_count = 0
         self.queue = []
-        self.events_buffer = b""
+        self.events = wire.LineBuffer()
         self.request_fd = None
         self.events_fd = None
         self.start()
@@ -250,7 +247,7 @@ class Kernel(Process):
         self.status = None
         self.request_fd = req_w
         self.events_fd = ev_r
-        self.events_buffer = b""
+        self.events = wire.LineBuffer()
         os.set_blocking(ev_r, False)
         self.supervisor.watch(ev_r, self)
         self.watch_output(out_r, err_r)
@@ -278,7 +275,7 @@ class Kernel(Process):
         else:
             payload = (wire.dumps({"code": code, "n": self.execution_count}) + "\n").encode()
         try:
-            write_all(self.request_fd, payload)
+            wire.write_all(self.request_fd, payload)
         except OSError:
             pass  # the kernel died; its exit is reported by reap()
 
@@ -298,14 +295,8 @@ class Kernel(Process):
             if not chunk:
                 self.supervisor.unwatch(self.events_fd)
                 break
-            self.events_buffer += chunk
-        while b"\n" in self.events_buffer:
-            line, self.events_buffer = self.events_buffer.split(b"\n", 1)
-            try:
-                event = wire.loads(line)
-            except ValueError:
-                continue
-            self.on_event(event)
+            for event in self.events.feed(chunk):
+                self.on_event(event)
         return True
 
     def on_event(self, event):
@@ -439,12 +430,6 @@ def timeout_error(task):
     }
 
 
-def write_all(fd, data):
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
 def resolve_path(path):
     return os.path.normpath(os.path.join(HOME, path or "."))
 
@@ -456,16 +441,11 @@ class Supervisor:
         self.processes = {}
         self.kernels = {}
         self.next_context = 0
-        self.input_buffer = b""
-        wake_r, wake_w = os.pipe()
-        os.set_blocking(wake_r, False)
-        os.set_blocking(wake_w, False)
-        self.wake_r = wake_r
-        signal.set_wakeup_fd(wake_w)
-        signal.signal(signal.SIGCHLD, lambda *_: None)
+        self.requests = wire.LineBuffer()
+        self.wake_r = children.wake_on_child_exit()
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
         self.poller.register(0, select.POLLIN)
-        self.poller.register(wake_r, select.POLLIN)
+        self.poller.register(self.wake_r, select.POLLIN)
 
     def watch(self, fd, owner):
         self.watched[fd] = owner
@@ -586,17 +566,10 @@ class Supervisor:
             return None
         return max(0, min(deadlines) - now_ms())
 
-    def reap(self):
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
-            process = self.processes.pop(pid, None)
-            if process is not None:
-                process.exited(status)
+    def child_exited(self, pid, status):
+        process = self.processes.pop(pid, None)
+        if process is not None:
+            process.exited(status)
 
     def read_requests(self):
         try:
@@ -605,11 +578,8 @@ class Supervisor:
             return True
         if not chunk:
             return False
-        self.input_buffer += chunk
-        while b"\n" in self.input_buffer:
-            line, self.input_buffer = self.input_buffer.split(b"\n", 1)
-            if line.strip():
-                self.handle(wire.loads(line))
+        for request in self.requests.feed(chunk):
+            self.handle(request)
         return True
 
     def run(self):
@@ -626,16 +596,12 @@ class Supervisor:
                     if not self.read_requests():
                         return  # the host closed the channel: the sandbox ends
                 elif fd == self.wake_r:
-                    try:
-                        while os.read(self.wake_r, 512):
-                            pass
-                    except BlockingIOError:
-                        pass
+                    children.drain(self.wake_r)
                 else:
                     owner = self.watched.get(fd)
                     if owner is not None and not owner.read_available():
                         self.unwatch(fd)
-            self.reap()
+            children.reap(self.child_exited)
             self.check_deadlines()
 
 

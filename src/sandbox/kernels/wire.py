@@ -5,6 +5,7 @@ cold sandbox start). The C scanner and encoder behind the json module need none 
 """
 
 import _json
+import os
 
 
 class _DecoderSettings:
@@ -53,3 +54,34 @@ _lenient = _encoder(repr)
 def dumps(value, lenient=False):
     """One line of JSON; `lenient` turns values JSON cannot hold into their repr instead of failing."""
     return "".join((_lenient if lenient else _strict)(value, 0))
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def send(message, fd=1, lenient=False):
+    """Writes one message as a JSON line (blocking until all of it is written)."""
+    write_all(fd, (dumps(message, lenient) + "\n").encode())
+
+
+class LineBuffer:
+    """Turns a byte stream into JSON messages, one per line. Lines that are not JSON are dropped: some
+    streams come from processes that run user code."""
+
+    def __init__(self):
+        self.pending = b""
+
+    def feed(self, chunk):
+        self.pending += chunk
+        *lines, self.pending = self.pending.split(b"\n")
+        messages = []
+        for line in lines:
+            if line.strip():
+                try:
+                    messages.append(loads(line))
+                except ValueError:
+                    pass
+        return messages

@@ -19,19 +19,13 @@ import sys
 KERNEL_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, KERNEL_DIR)
 
+import children  # noqa: E402
 import sandbox_init  # noqa: E402
 import supervisor  # noqa: E402  (imports the Python kernel too: every sandbox starts warm)
 import wire  # noqa: E402
 
 SOCKET_PATH = "/.litmus/run/zygote.sock"
 REQUEST_LIMIT = 1 << 20
-
-
-def send(message):
-    data = (wire.dumps(message) + "\n").encode()
-    view = memoryview(data)
-    while view:
-        view = view[os.write(1, view):]
 
 
 def read_request(connection):
@@ -77,13 +71,8 @@ class Zygote:
         self.by_id = {}
         self.pending = {}  # report pipe fd -> (connection, request) of a sandbox being set up
         self.poller = select.poll()
-        self.input_buffer = b""
-        wake_r, wake_w = os.pipe()
-        os.set_blocking(wake_r, False)
-        os.set_blocking(wake_w, False)
-        self.wake_r = wake_r
-        signal.set_wakeup_fd(wake_w)
-        signal.signal(signal.SIGCHLD, lambda *_: None)
+        self.control = wire.LineBuffer()
+        self.wake_r = children.wake_on_child_exit()
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
         if os.path.exists(SOCKET_PATH):
             os.unlink(SOCKET_PATH)
@@ -135,7 +124,7 @@ class Zygote:
 
     def refuse(self, connection, message):
         try:
-            connection.sendall((wire.dumps({"ev": "start-failed", "message": message}) + "\n").encode())
+            wire.send({"ev": "start-failed", "message": message}, fd=connection.fileno())
         except OSError:
             pass
         connection.close()
@@ -149,28 +138,18 @@ class Zygote:
                 except ProcessLookupError:
                     pass
 
-    def reap(self):
-        while True:
-            try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
-            sandbox_id = self.sandboxes.pop(pid, None)
-            if sandbox_id is not None:
-                self.by_id.pop(sandbox_id, None)
-                send({"ev": "exited", "sandboxId": sandbox_id})
+    def child_exited(self, pid, _status):
+        sandbox_id = self.sandboxes.pop(pid, None)
+        if sandbox_id is not None:
+            self.by_id.pop(sandbox_id, None)
+            wire.send({"ev": "exited", "sandboxId": sandbox_id})
 
     def read_control(self):
         chunk = os.read(0, 65536)
         if not chunk:
             return False
-        self.input_buffer += chunk
-        while b"\n" in self.input_buffer:
-            line, self.input_buffer = self.input_buffer.split(b"\n", 1)
-            if line.strip():
-                self.handle(wire.loads(line))
+        for request in self.control.feed(chunk):
+            self.handle(request)
         return True
 
     def run(self):
@@ -178,7 +157,7 @@ class Zygote:
         poller.register(0, select.POLLIN)
         poller.register(self.listener.fileno(), select.POLLIN)
         poller.register(self.wake_r, select.POLLIN)
-        send({"ev": "ready"})
+        wire.send({"ev": "ready"})
         while True:
             try:
                 events = poller.poll()
@@ -194,12 +173,8 @@ class Zygote:
                 elif fd in self.pending:
                     self.finish_spawn(fd)
                 else:
-                    try:
-                        while os.read(self.wake_r, 512):
-                            pass
-                    except BlockingIOError:
-                        pass
-            self.reap()
+                    children.drain(self.wake_r)
+            children.reap(self.child_exited)
 
 
 if __name__ == "__main__":
