@@ -36,6 +36,12 @@ export interface SandboxOptions {
    * own (tens of ms); "auto" (default): the zygote where this machine allows it. Isolation is the same.
    */
   launch?: LaunchMode;
+  /**
+   * How memory and process limits are enforced: "auto" (default) uses a cgroup per sandbox where one is
+   * writable and per-process rlimits otherwise; "rlimit" forces rlimits (weaker: memory is limited per process,
+   * processes per host user). `getInfo().isolation.resourceControl` says which is in force.
+   */
+  resourceControl?: "auto" | "rlimit";
   metadata?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -99,6 +105,7 @@ export class Sandbox implements AsyncDisposable {
       runtimes: options.runtimes ?? {},
       defaultLanguage: language,
       launch: options.launch ?? "auto",
+      resourceControl: options.resourceControl ?? "auto",
     });
     const sandbox = new Sandbox(sandboxId, supervisor, limits, options);
     if (options.signal?.aborted) {

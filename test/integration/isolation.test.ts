@@ -161,6 +161,35 @@ except OSError as e:
       expect((await sandbox.runCode("1 + 1")).results[0]?.text).toBe("2");
     });
 
+    test("a JavaScript memory bomb is reported as oomKilled", async () => {
+      await using sandbox = await useSandbox({ launch, limits: { memoryBytes: 128 * MiB } });
+      const bomb = await sandbox.runCode("const hog = []; while (true) hog.push(new Array(1e6).fill(1))", {
+        language: "javascript",
+        timeoutMs: 20_000,
+      });
+      expect(bomb.oomKilled).toBe(true);
+      expect(bomb.error?.name).toBe("OutOfMemory");
+      expect((await sandbox.runCode("1 + 1", { language: "javascript" })).results[0]?.text).toBe("2");
+    });
+
+    test("without cgroups, rlimits still stop memory and fork bombs", async () => {
+      await using sandbox = await useSandbox({
+        launch,
+        resourceControl: "rlimit",
+        limits: { memoryBytes: 128 * MiB, processes: 32 },
+      });
+      expect(sandbox.getInfo().isolation.resourceControl).toBe("rlimit");
+      const memory = await sandbox.runCode("hog = []\nwhile True:\n    hog.append(bytearray(16 * 1024 * 1024))");
+      expect(memory.oomKilled).toBe(true);
+      expect(memory.error?.name).toBe("MemoryError");
+      const forks = await sandbox.runCode(
+        "import os, time\nn = 0\ntry:\n    while n < 1000:\n        if os.fork() == 0:\n            time.sleep(5)\n            os._exit(0)\n        n += 1\nexcept OSError as e:\n    print(n, e.strerror)",
+        { timeoutMs: 15_000 },
+      );
+      expect(stdoutOf(forks)).toMatch(/^\d+ Resource temporarily unavailable\n$/);
+      expect(Number(stdoutOf(forks).split(" ")[0])).toBeLessThan(32);
+    });
+
     test("filling the disk stops at the workspace size and does not fill the host", async () => {
       await using sandbox = await useSandbox({ launch, limits: { diskBytes: 32 * MiB, fileSizeBytes: 1024 * MiB } });
       const fill = await sandbox.runCode(

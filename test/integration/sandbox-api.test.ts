@@ -25,6 +25,22 @@ describe.skipIf(unavailable).each(LAUNCH_MODES)(
       expect(second.executionCount).toBe(2);
     });
 
+    test("output streams while the code runs, not only at the end", async () => {
+      await using sandbox = await useSandbox({ launch });
+      const arrivals: Array<[string, number]> = [];
+      const started = performance.now();
+      const execution = await sandbox.runCode(
+        "import time\nprint('first', flush=True)\ntime.sleep(0.5)\nprint('second')",
+        {
+          onStdout: (text) => arrivals.push([text, performance.now() - started]),
+        },
+      );
+      const finishedMs = performance.now() - started;
+      expect(arrivals.map(([text]) => text)).toEqual(["first\n", "second\n"]);
+      expect(finishedMs - (arrivals[0]?.[1] ?? finishedMs)).toBeGreaterThan(400);
+      expect(execution.logs.stdout).toEqual(["first\n", "second\n"]);
+    });
+
     test("python: errors come back as name, value and the user's traceback, not as exceptions", async () => {
       await using sandbox = await useSandbox({ launch });
       const execution = await sandbox.runCode("def f():\n    return 1 / 0\nf()");

@@ -30,6 +30,8 @@ export interface LocalSupervisorOptions {
   runtimes: RuntimeOverrides;
   defaultLanguage: Language;
   launch: LaunchMode;
+  /** "auto": a cgroup per sandbox where one is writable, else rlimits. "rlimit": rlimits only. */
+  resourceControl: "auto" | "rlimit";
 }
 
 /** One running sandbox on this machine: its process tree, its channel and its cgroup. */
@@ -224,11 +226,13 @@ export async function startLocalSupervisor(
   options: LocalSupervisorOptions,
 ): Promise<LocalSupervisor> {
   cgroupManager ??= detectCgroups();
-  const manager = await cgroupManager;
+  const available = await cgroupManager;
+  const manager = options.resourceControl === "rlimit" ? null : available;
   const cgroup = manager ? await manager.create(sandboxId, options.limits) : null;
   let launched: Launched;
   try {
-    const zygote = options.launch === "direct" ? null : await zygoteFor(options, manager);
+    // The template mounts every cgroup base it may ever need, whatever this sandbox's resource control.
+    const zygote = options.launch === "direct" ? null : await zygoteFor(options, available);
     launched = zygote ? await launchFromZygote(sandboxId, zygote, options, cgroup) : launchDirect(options, cgroup);
   } catch (error) {
     await cgroup?.destroy();
