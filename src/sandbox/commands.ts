@@ -1,33 +1,37 @@
-import { abortable } from "./abortable.ts";
-import type { SupervisorChannel } from "./local/supervisor-channel.ts";
+import { OutputBudget } from "./output-budget.ts";
+import type { SandboxRequest } from "./request.ts";
 import type { CommandOptions, CommandResult } from "./types.ts";
 
 /** Shell commands inside the sandbox (`bash -c`), with streamed output and the same limits as code. */
 export class SandboxCommands {
-  private readonly channel: SupervisorChannel;
+  private readonly request: SandboxRequest;
+  private readonly outputBytes: number;
 
-  constructor(channel: SupervisorChannel) {
-    this.channel = channel;
+  constructor(request: SandboxRequest, outputBytes: number) {
+    this.request = request;
+    this.outputBytes = outputBytes;
   }
 
   /** Runs a command to completion; a non-zero exit is a result, not an exception. */
   async run(cmd: string, options: CommandOptions = {}): Promise<CommandResult> {
     const stdout: string[] = [];
     const stderr: string[] = [];
-    const request = this.channel.request(
+    const budget = new OutputBudget(this.outputBytes);
+    const done = await this.request(
       "command",
-      { cmd, cwd: options.cwd, envs: options.envs, timeoutMs: options.timeoutMs },
-      (event) => {
-        if (event.ev === "stdout") {
-          stdout.push(event.text);
-          options.onStdout?.(event.text);
-        } else if (event.ev === "stderr") {
-          stderr.push(event.text);
-          options.onStderr?.(event.text);
-        }
+      { cmd, cwd: options.cwd, envs: options.envs },
+      {
+        signal: options.signal,
+        timeoutMs: options.timeoutMs,
+        onEvent: (event) => {
+          if (event.ev === "result") return;
+          const text = budget.take(event.text);
+          if (!text) return;
+          (event.ev === "stdout" ? stdout : stderr).push(text);
+          (event.ev === "stdout" ? options.onStdout : options.onStderr)?.(text);
+        },
       },
     );
-    const done = await abortable(request, this.channel, options.signal);
     return {
       stdout: stdout.join(""),
       stderr: stderr.join(""),
@@ -35,7 +39,7 @@ export class SandboxCommands {
       error: done.error ?? null,
       durationMs: done.durationMs ?? 0,
       timedOut: done.timedOut ?? false,
-      truncated: done.truncated ?? false,
+      truncated: (done.truncated ?? false) || budget.truncated,
     };
   }
 }

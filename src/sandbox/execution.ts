@@ -1,8 +1,11 @@
 import type { DoneEvent, StreamEvent } from "./local/supervisor-channel.ts";
+import { OutputBudget } from "./output-budget.ts";
 import type { Execution, ExecutionError, Result, RunCodeOptions } from "./types.ts";
 
 const SIGKILL = 9;
 const SIGABRT = 6;
+/** Rich results (images, HTML) may be far larger than text output; they get their own, larger budget. */
+const RESULT_BUDGET_FACTOR = 16;
 
 /** Collects the stream of one execution into an Execution, calling the caller's handlers as it goes. */
 export class ExecutionCollector {
@@ -10,23 +13,28 @@ export class ExecutionCollector {
   readonly stdout: string[] = [];
   readonly stderr: string[] = [];
   private readonly handlers: RunCodeOptions;
+  private readonly output: OutputBudget;
+  private readonly resultSpace: OutputBudget;
 
-  constructor(handlers: RunCodeOptions) {
+  constructor(handlers: RunCodeOptions, outputBytes: number) {
     this.handlers = handlers;
+    this.output = new OutputBudget(outputBytes);
+    this.resultSpace = new OutputBudget(outputBytes * RESULT_BUDGET_FACTOR);
   }
 
   readonly onEvent = (event: StreamEvent): void => {
     switch (event.ev) {
       case "stdout":
-        this.stdout.push(event.text);
-        this.handlers.onStdout?.(event.text);
+      case "stderr": {
+        const text = this.output.take(event.text);
+        if (!text) return;
+        (event.ev === "stdout" ? this.stdout : this.stderr).push(text);
+        (event.ev === "stdout" ? this.handlers.onStdout : this.handlers.onStderr)?.(text);
         return;
-      case "stderr":
-        this.stderr.push(event.text);
-        this.handlers.onStderr?.(event.text);
-        return;
+      }
       case "result": {
         const result = { ...event.result, isMainResult: event.result.isMainResult === true } as Result;
+        if (!this.resultSpace.admit(sizeOf(result))) return;
         this.results.push(result);
         this.handlers.onResult?.(result);
         return;
@@ -60,9 +68,16 @@ export class ExecutionCollector {
       durationMs: done.durationMs ?? 0,
       timedOut: done.timedOut ?? false,
       oomKilled,
-      truncated: done.truncated ?? false,
+      truncated: (done.truncated ?? false) || this.output.truncated || this.resultSpace.truncated,
     };
   }
+}
+
+function sizeOf(result: Result): number {
+  let size = 0;
+  for (const value of Object.values(result))
+    size += typeof value === "string" ? value.length : JSON.stringify(value ?? null).length;
+  return size;
 }
 
 function formatMiB(bytes: number): string {

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { LitmusError } from "../errors.ts";
-import { abortable } from "./abortable.ts";
 import { SandboxCommands } from "./commands.ts";
 import { ExecutionCollector } from "./execution.ts";
 import { SandboxFiles } from "./files.ts";
@@ -8,6 +7,7 @@ import { resolveLimits } from "./limits.ts";
 import type { RuntimeOverrides } from "./local/host.ts";
 import { SANDBOX_HOME } from "./local/host.ts";
 import { type LaunchMode, type LocalSupervisor, startLocalSupervisor } from "./local/local-supervisor.ts";
+import { createRequester, type SandboxRequest } from "./request.ts";
 import {
   type Context,
   type Execution,
@@ -60,6 +60,7 @@ export class Sandbox implements AsyncDisposable {
   readonly commands: SandboxCommands;
   readonly limits: SandboxLimits;
   private readonly supervisor: LocalSupervisor;
+  private readonly request: SandboxRequest;
   private readonly info: SandboxInfo;
   private readonly defaultContexts = new Map<Language, Promise<Context>>();
   private lifetimeTimer: NodeJS.Timeout | undefined;
@@ -69,8 +70,14 @@ export class Sandbox implements AsyncDisposable {
     this.sandboxId = sandboxId;
     this.supervisor = supervisor;
     this.limits = limits;
-    this.files = new SandboxFiles(supervisor.channel);
-    this.commands = new SandboxCommands(supervisor.channel);
+    this.request = createRequester(supervisor.channel, {
+      timeoutMs: limits.execTimeoutMs,
+      graceMs: limits.graceMs,
+      sandboxId,
+      onUnresponsive: () => void this.kill(),
+    });
+    this.files = new SandboxFiles(this.request);
+    this.commands = new SandboxCommands(this.request, limits.outputBytes);
     const language = options.language ?? "python";
     this.defaultContexts.set(language, Promise.resolve({ id: DEFAULT_CONTEXT, language, cwd: SANDBOX_HOME }));
     this.info = {
@@ -150,14 +157,12 @@ export class Sandbox implements AsyncDisposable {
         `language "${options.language}" does not match the context's language "${context.language}"`,
       );
     }
-    options.signal?.throwIfAborted();
-    const collector = new ExecutionCollector(options);
-    const request = this.supervisor.channel.request(
+    const collector = new ExecutionCollector(options, this.limits.outputBytes);
+    const done = await this.request(
       "exec",
-      { context: context.id, code, timeoutMs: options.timeoutMs ?? this.limits.execTimeoutMs },
-      collector.onEvent,
+      { context: context.id, code },
+      { onEvent: collector.onEvent, signal: options.signal, timeoutMs: options.timeoutMs },
     );
-    const done = await abortable(request, this.supervisor.channel, options.signal);
     return collector.finish(done, done.signal === 9 ? await this.newOomKills() : 0, this.limits.memoryBytes);
   }
 
@@ -166,17 +171,17 @@ export class Sandbox implements AsyncDisposable {
     const language = options.language ?? "python";
     assertLanguage(language);
     const cwd = options.cwd ?? SANDBOX_HOME;
-    const done = await this.supervisor.channel.request("context.create", { language, cwd });
+    const done = await this.request("context.create", { language, cwd });
     return { id: done.context ?? "", language, cwd };
   }
 
   /** Restarts a context's kernel: its state is gone, the context id stays valid. */
   async restartContext(context: Context): Promise<void> {
-    await this.supervisor.channel.request("context.restart", { context: context.id });
+    await this.request("context.restart", { context: context.id });
   }
 
   async removeContext(context: Context): Promise<void> {
-    await this.supervisor.channel.request("context.remove", { context: context.id });
+    await this.request("context.remove", { context: context.id });
     for (const [language, existing] of this.defaultContexts) {
       if ((await existing).id === context.id) this.defaultContexts.delete(language);
     }

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { networkInterfaces } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -370,6 +370,42 @@ print(json.dumps({
       expect((seen.processes as string[]).length).toBeGreaterThan(0);
       expect(seen.processes).not.toContain("first-sandbox-sleeper");
       expect(seen.keyFound).toBe(false);
+    });
+
+    test("cannot take over the supervisor's channel to the host", async () => {
+      await using sandbox = await useSandbox({ launch });
+      const attempt = await probe(
+        sandbox,
+        `import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+pidfd = os.pidfd_open(1)
+stolen = libc.syscall(438, pidfd, 1, 0)  # pidfd_getfd(supervisor, its stdout = the host channel)
+errno = ctypes.get_errno()
+try:
+    os.listdir("/proc/1/fd")
+    listing = "readable"
+except OSError as e:
+    listing = e.strerror
+print(json.dumps({"stolen": stolen, "error": os.strerror(errno), "listing": listing}))`,
+      );
+      expect(attempt).toEqual({ stolen: -1, error: "Operation not permitted", listing: "Permission denied" });
+    });
+
+    test("network: true shares the host's network, and says so", async () => {
+      await using sandbox = await useSandbox({ launch, network: true });
+      expect(sandbox.getInfo().isolation.network).toBe(true);
+      expect(sandbox.getInfo().isolation.namespaces).not.toContain("net");
+      const interfaces = (await probe(
+        sandbox,
+        'print(json.dumps(sorted(l.split(":")[0].strip() for l in open("/proc/net/dev").readlines()[2:])))',
+      )) as string[];
+      const hostInterfaces = readFileSync("/proc/net/dev", "utf8")
+        .split("\n")
+        .slice(2)
+        .filter(Boolean)
+        .map((line) => line.split(":")[0]?.trim())
+        .sort();
+      expect(interfaces).toEqual(hostInterfaces);
     });
 
     test("runs as an unprivileged user with no capabilities and cannot create namespaces", async () => {

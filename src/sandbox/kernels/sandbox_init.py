@@ -87,7 +87,7 @@ def _loopback_up():
         fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | IFF_UP))
 
 
-def enter_namespaces(uid, disk_bytes, home):
+def enter_namespaces(uid, disk_bytes, home, network):
     """In the forked child (still in the zygote's PID namespace): everything but the new PID namespace's init."""
     _check(_libc.unshare(CLONE_NEWUSER), "unshare user namespace")
     _write("/proc/self/setgroups", "deny")
@@ -95,9 +95,12 @@ def enter_namespaces(uid, disk_bytes, home):
     _write("/proc/self/gid_map", "%d %d 1" % (uid, uid))
     # Code in this sandbox may not create user namespaces of its own.
     _write("/proc/sys/user/max_user_namespaces", "0")
-    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP
+    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP
+    if not network:
+        flags |= CLONE_NEWNET
     _check(_libc.unshare(flags), "unshare namespaces")
-    _loopback_up()
+    if not network:
+        _loopback_up()
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     size = "size=%d" % disk_bytes
     _mount("tmpfs", home, "tmpfs", MS_NOSUID | MS_NODEV, "%s,mode=0700,uid=%d,gid=%d" % (size, uid, uid))

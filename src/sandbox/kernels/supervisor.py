@@ -23,6 +23,7 @@ KERNEL_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, KERNEL_DIR)
 
 import children  # noqa: E402
+import prctl  # noqa: E402
 import python_kernel  # noqa: E402  (imported before any fork so kernels start warm)
 import wire  # noqa: E402
 
@@ -87,6 +88,7 @@ def child_setup(stdout_fd, stderr_fd, keep_fds, cwd):
         os.dup2(fd, target)
         os.set_inheritable(target, True)
     os.closerange(3 + len(keep_fds), 65536)
+    prctl.set_dumpable(True)
     for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_DFL)
     signal.set_wakeup_fd(-1)
@@ -441,6 +443,7 @@ class Supervisor:
         self.processes = {}
         self.kernels = {}
         self.next_context = 0
+        prctl.set_dumpable(False)
         self.requests = wire.LineBuffer()
         self.wake_r = children.wake_on_child_exit()
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)

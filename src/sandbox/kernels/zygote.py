@@ -45,7 +45,7 @@ def run_sandbox(connection, request, report_fd):
     """In the forked child: set up the namespaces, fork the sandbox's init, report its pid, leave."""
     config = request["config"]
     sandbox_init.join_cgroups(request["cgroupProcs"])
-    sandbox_init.enter_namespaces(request["uid"], request["diskBytes"], config["home"])
+    sandbox_init.enter_namespaces(request["uid"], request["diskBytes"], config["home"], request["network"])
     init_pid = os.fork()
     if init_pid != 0:
         os.write(report_fd, b"%d" % init_pid)

@@ -141,6 +141,7 @@ async function launchFromZygote(
   const socket = zygote.spawn({
     sandboxId,
     uid: SANDBOX_UID,
+    network: options.network,
     diskBytes: options.limits.diskBytes,
     cgroupProcs: cgroup ? cgroup.procsFiles.map((file) => zygote.cgroupPathInside(file)) : [],
     env: { ...BASE_ENV, ...options.envs, PWD: SANDBOX_HOME },
@@ -238,7 +239,7 @@ export async function startLocalSupervisor(
     await cgroup?.destroy();
     throw error;
   }
-  const channel = new SupervisorChannel(launched.input, launched.output);
+  const channel = new SupervisorChannel(launched.input, launched.output, { onBroken: () => launched.stop() });
   let killed = false;
   const exited = new Promise<void>((resolve) => {
     launched.onClose(() => {

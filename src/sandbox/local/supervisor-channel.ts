@@ -38,6 +38,9 @@ export type DoneEvent = Extract<SupervisorEvent, { ev: "done" }>;
 export type StreamEvent = Extract<SupervisorEvent, { ev: "stdout" | "stderr" | "result" }>;
 type ReadyEvent = Extract<SupervisorEvent, { ev: "ready" }>;
 
+/** No honest message comes near this: output is sent in chunks of 64 KiB. */
+const MAX_MESSAGE_CHARS = 64 * 1024 * 1024;
+
 interface Pending {
   onEvent: ((event: StreamEvent) => void) | undefined;
   resolve: (event: DoneEvent) => void;
@@ -57,9 +60,12 @@ export class SupervisorChannel {
   private resolveReady!: (event: ReadyEvent) => void;
   private rejectReady!: (error: Error) => void;
   private readonly input: Writable;
+  private readonly onBroken: (() => void) | undefined;
 
-  constructor(input: Writable, output: Readable) {
+  /** `onBroken` is called when the other side breaks the protocol beyond repair (it should be killed). */
+  constructor(input: Writable, output: Readable, options: { onBroken?: () => void } = {}) {
     this.input = input;
+    this.onBroken = options.onBroken;
     this.ready = new Promise((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -107,6 +113,14 @@ export class SupervisorChannel {
 
   private receive(chunk: string): void {
     this.buffer += chunk;
+    if (this.buffer.length > MAX_MESSAGE_CHARS && !this.buffer.includes("\n")) {
+      this.buffer = "";
+      this.close(
+        new LitmusError("SANDBOX_CLOSED", "the sandbox sent a message over 64 MiB without ending it; it was stopped"),
+      );
+      this.onBroken?.();
+      return;
+    }
     let newline = this.buffer.indexOf("\n");
     while (newline !== -1) {
       const line = this.buffer.slice(0, newline);

@@ -11,6 +11,8 @@ import { hostLayout, KERNELS_MOUNT, NOBODY, type RuntimeOverrides } from "./host
 export interface SpawnRequest {
   sandboxId: string;
   uid: number;
+  /** Keep the template's network namespace (the host's network) instead of a new one with only loopback. */
+  network: boolean;
   diskBytes: number;
   /** cgroup.procs files as the zygote sees them. */
   cgroupProcs: string[];
