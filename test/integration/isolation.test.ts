@@ -408,6 +408,61 @@ print(json.dumps({"stolen": stolen, "error": os.strerror(errno), "listing": list
       expect(interfaces).toEqual(hostInterfaces);
     });
 
+    test("a sandbox's environment never reaches the memory of a later sandbox", async () => {
+      const secret = `tenant-secret-${process.pid}-${Date.now()}`;
+      const first = await useSandbox({ launch, envs: { API_KEY: secret } });
+      expect(stdoutOf(await first.runCode("import os\nprint(os.environ['API_KEY'])"))).toBe(`${secret}\n`);
+      await first.kill();
+      await using second = await useSandbox({ launch });
+      // Needles go in hex, so the code does not contain them. Scanning its own memory always finds the needle
+      // it searches with (and copies of it), so the secret is compared with a control of the same shape that
+      // no sandbox ever had: a leak shows up as more hits for the secret.
+      const control = secret.replace("tenant-secret", "tenant-absent");
+      const scan = await second.runCode(
+        `def hits(needle_hex):
+    needle = bytes.fromhex(needle_hex)
+    found = 0
+    with open("/proc/self/maps") as maps, open("/proc/self/mem", "rb", 0) as mem:
+        for line in maps.read().splitlines():
+            start, end = (int(x, 16) for x in line.split()[0].split("-"))
+            if line.split()[1][0] != "r" or end - start > 1 << 30:
+                continue
+            try:
+                mem.seek(start)
+                found += mem.read(end - start).count(needle)
+            except OSError:
+                pass
+    return found
+[hits("${Buffer.from(control).toString("hex")}"), hits("${Buffer.from(secret).toString("hex")}")]`,
+        { timeoutMs: 20_000 },
+      );
+      expect(scan.error).toBeNull();
+      const [controlHits, secretHits] = JSON.parse(scan.results[0]?.text ?? "[]") as number[];
+      expect(secretHits).toBe(controlHits);
+    });
+
+    test("results forged inside the kernel count against the output limit", async () => {
+      await using sandbox = await useSandbox({ launch, limits: { outputBytes: 64 * 1024 } });
+      const flood = await sandbox.runCode(
+        `import gc, python_kernel
+channel = next(o for o in gc.get_objects() if isinstance(o, python_kernel.Channel))
+for _ in range(50):
+    channel.send({"ev": "result", "result": {"text": "x" * 100_000, "isMainResult": False}})`,
+      );
+      expect(flood.truncated).toBe(true);
+      expect(flood.results.length).toBeLessThanOrEqual(10);
+      expect(flood.results.length).toBeGreaterThan(0);
+    });
+
+    test("a FIFO or device cannot freeze the files API", async () => {
+      await using sandbox = await useSandbox({ launch });
+      await sandbox.runCode("import os\nos.mkfifo('result.json')\nos.symlink('/dev/zero', 'zeros')");
+      await expect(sandbox.files.read("result.json")).rejects.toThrow("/home/user/result.json is not a regular file");
+      await expect(sandbox.files.read("zeros")).rejects.toThrow("/home/user/zeros is not a regular file");
+      await expect(sandbox.files.write("result.json", "x")).rejects.toThrow();
+      expect((await sandbox.runCode("1+1", { timeoutMs: 2_000 })).results[0]?.text).toBe("2");
+    });
+
     test("runs as an unprivileged user with no capabilities and cannot create namespaces", async () => {
       await using sandbox = await useSandbox({ launch });
       const facts = (await probe(

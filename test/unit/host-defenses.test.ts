@@ -37,8 +37,9 @@ describe("SupervisorChannel", () => {
     const channel = new SupervisorChannel(new PassThrough(), fromSupervisor, { onBroken: () => (broken = true) });
     const pending = channel.request("exec", { code: "1" });
     const chunk = `{"id":1,"ev":"stdout","text":"${"x".repeat(1 << 20)}`;
-    for (let i = 0; i < 65; i++) fromSupervisor.write(i === 0 ? chunk : "x".repeat(1 << 20));
-    await expect(pending).rejects.toThrow("the sandbox sent a message over 64 MiB without ending it; it was stopped");
+    const megabyte = "x".repeat(1 << 20);
+    for (let i = 0; i < 129; i++) fromSupervisor.write(i === 0 ? chunk : megabyte);
+    await expect(pending).rejects.toThrow("the sandbox sent a message over 128 MiB without ending it; it was stopped");
     expect(broken).toBe(true);
   });
 });

@@ -41,6 +41,7 @@ def configure(config):
     HOME = config["home"]
 
 READ_CHUNK = 65536
+MAX_FILE_BYTES = 64 << 20  # files.read answers in one message
 
 
 def send(message):
@@ -137,7 +138,17 @@ class Task:
         self.timed_out = False
         self.cancelled = False
         self.output_bytes = 0
+        self.result_bytes = 0
         self.truncated = False
+
+    def admit_result(self, result):
+        """Results share a budget 16 times the output limit (images are larger than text)."""
+        size = len(wire.dumps(result, lenient=True))
+        if self.result_bytes + size > LIMITS["outputBytes"] * 16:
+            self.truncated = True
+            return False
+        self.result_bytes += size
+        return True
 
     def forward(self, name, text, size):
         if self.truncated:
@@ -209,7 +220,7 @@ class Kernel(Process):
         self.cwd = cwd
         self.execution_count = 0
         self.queue = []
-        self.events = wire.LineBuffer()
+        self.events = wire.LineBuffer(max_line=LIMITS["outputBytes"] * 16 + 65536)
         self.request_fd = None
         self.events_fd = None
         self.start()
@@ -249,7 +260,7 @@ class Kernel(Process):
         self.status = None
         self.request_fd = req_w
         self.events_fd = ev_r
-        self.events = wire.LineBuffer()
+        self.events = wire.LineBuffer(max_line=LIMITS["outputBytes"] * 16 + 65536)
         os.set_blocking(ev_r, False)
         self.supervisor.watch(ev_r, self)
         self.watch_output(out_r, err_r)
@@ -308,7 +319,8 @@ class Kernel(Process):
         kind = event.get("ev")
         if kind == "result":
             self.drain()  # output printed before the value was produced goes out first
-            send({"id": task.id, "ev": "result", "result": event.get("result")})
+            if task.admit_result(event.get("result")):
+                send({"id": task.id, "ev": "result", "result": event.get("result")})
         elif kind == "done":
             self.drain()
             exit_code = event.get("exitCode", 0)
@@ -432,6 +444,20 @@ def timeout_error(task):
     }
 
 
+def open_regular(path, flags):
+    """Opens a regular file without ever blocking the supervisor: a FIFO or device planted by user code
+    (O_NONBLOCK makes opening a FIFO return at once) is refused instead of read."""
+    fd = os.open(path, flags | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("%s is not a regular file" % path)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb" if flags == os.O_RDONLY else "wb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def resolve_path(path):
     return os.path.normpath(os.path.join(HOME, path or "."))
 
@@ -513,12 +539,15 @@ class Supervisor:
         path = resolve_path(request.get("path"))
         if op == "files.write":
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as f:
+            with open_regular(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC) as f:
                 f.write(binascii.a2b_base64(request["data"]))
             return {"path": path}
         if op == "files.read":
-            with open(path, "rb") as f:
-                return {"data": binascii.b2a_base64(f.read(), newline=False).decode()}
+            with open_regular(path, os.O_RDONLY) as f:
+                data = f.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                raise ValueError("%s is larger than %d MiB; read it in parts with commands.run" % (path, MAX_FILE_BYTES >> 20))
+            return {"data": binascii.b2a_base64(data, newline=False).decode()}
         if op == "files.list":
             entries = []
             with os.scandir(path) as it:

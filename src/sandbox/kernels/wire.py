@@ -68,20 +68,41 @@ def send(message, fd=1, lenient=False):
 
 
 class LineBuffer:
-    """Turns a byte stream into JSON messages, one per line. Lines that are not JSON are dropped: some
-    streams come from processes that run user code."""
+    """Turns a byte stream into JSON messages, one per line. Lines that are not JSON, or longer than
+    `max_line` bytes, are dropped: some streams come from processes that run user code."""
 
-    def __init__(self):
-        self.pending = b""
+    def __init__(self, max_line=64 << 20):
+        self.parts = []
+        self.size = 0
+        self.max_line = max_line
+        self.skipping = False  # inside an overlong line: drop everything up to its end
 
     def feed(self, chunk):
-        self.pending += chunk
-        *lines, self.pending = self.pending.split(b"\n")
         messages = []
-        for line in lines:
+        start = 0
+        while True:
+            end = chunk.find(b"\n", start)
+            if end == -1:
+                break
+            piece = chunk[start:end]
+            start = end + 1
+            if self.skipping:
+                self.skipping = False
+                continue
+            line = b"".join(self.parts) + piece if self.parts else piece
+            self.parts = []
+            self.size = 0
             if line.strip():
                 try:
                     messages.append(loads(line))
                 except ValueError:
                     pass
+        rest = chunk[start:]
+        if rest and not self.skipping:
+            self.parts.append(rest)
+            self.size += len(rest)
+            if self.size > self.max_line:
+                self.parts = []
+                self.size = 0
+                self.skipping = True
         return messages

@@ -48,7 +48,7 @@ def run_sandbox(connection, request, report_fd):
     sandbox_init.enter_namespaces(request["uid"], request["diskBytes"], config["home"], request["network"])
     init_pid = os.fork()
     if init_pid != 0:
-        os.write(report_fd, b"%d" % init_pid)
+        os.write(report_fd, ("%d %s" % (init_pid, request["sandboxId"])).encode())
         os._exit(0)
     os.close(report_fd)
     sandbox_init.become_init()
@@ -81,17 +81,15 @@ class Zygote:
         self.listener.listen(128)
 
     def spawn(self, connection):
-        try:
-            request = read_request(connection)
-        except (OSError, ValueError) as error:
-            self.refuse(connection, "bad spawn request: %s" % error)
-            return
+        """Forks at once: the child reads the request itself, so the zygote never holds a sandbox's
+        environment or config in its memory, which every later fork would inherit."""
         report_r, report_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
                 os.close(report_r)
-                self.listener.close()
+                self.forget_others()
+                request = read_request(connection)
                 run_sandbox(connection, request, report_w)
             except BaseException as error:  # noqa: BLE001 (anything that stops a sandbox is reported)
                 try:
@@ -99,13 +97,22 @@ class Zygote:
                 finally:
                     os._exit(1)
         os.close(report_w)
-        # The child reports its init's pid when the namespaces are set up. Joining a cgroup can wait for an
-        # RCU grace period, so the zygote does not block on it: other spawns go on meanwhile.
-        self.pending[report_r] = (connection, request)
+        # The child reports "<init pid> <sandbox id>" when the namespaces are set up. Joining a cgroup can wait
+        # for an RCU grace period, so the zygote does not block on it: other spawns go on meanwhile.
+        self.pending[report_r] = connection
         self.poller.register(report_r, select.POLLIN)
 
+    def forget_others(self):
+        """In a forked child: drop the zygote's listener, other spawns' connections and the sandbox table."""
+        self.listener.close()
+        for connection in self.pending.values():
+            connection.detach()  # its fd is closed with the rest; the object must not close a reused number
+        self.pending.clear()
+        self.sandboxes.clear()
+        self.by_id.clear()
+
     def finish_spawn(self, report_fd):
-        connection, request = self.pending.pop(report_fd)
+        connection = self.pending.pop(report_fd)
         self.poller.unregister(report_fd)
         report = b""
         while True:
@@ -114,12 +121,14 @@ class Zygote:
                 break
             report += chunk
         os.close(report_fd)
-        if report.startswith(b"error: ") or not report.isdigit():
-            self.refuse(connection, report.decode(errors="replace")[7:] or "the sandbox did not start")
+        fields = report.decode(errors="replace").split(" ")
+        if len(fields) != 2 or not fields[0].isdigit():
+            message = report.decode(errors="replace")
+            self.refuse(connection, message[7:] if message.startswith("error: ") else "the sandbox did not start")
             return
-        init_pid = int(report)
-        self.sandboxes[init_pid] = request["sandboxId"]
-        self.by_id[request["sandboxId"]] = init_pid
+        init_pid, sandbox_id = int(fields[0]), fields[1]
+        self.sandboxes[init_pid] = sandbox_id
+        self.by_id[sandbox_id] = init_pid
         connection.close()
 
     def refuse(self, connection, message):

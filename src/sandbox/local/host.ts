@@ -1,14 +1,15 @@
 import { execFileSync } from "node:child_process";
 import {
   accessSync,
+  chmodSync,
   constants,
   existsSync,
   lstatSync,
-  mkdirSync,
+  mkdtempSync,
   readdirSync,
-  readFileSync,
   readlinkSync,
   realpathSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
@@ -113,10 +114,31 @@ function rootEntries(): HostLayout["rootEntries"] {
   return entries;
 }
 
-/** passwd/group/hosts for the sandbox user, written once per host user into a private temp directory. */
+/**
+ * A fresh private temp directory for this process, `<prefix><pid>-XXXXXX`, removed on exit. Directories of
+ * litmus processes that died without their exit handler are swept first. Never an existing path: as root,
+ * writing into a directory someone else prepared could follow their symlinks.
+ */
+export function processTempDir(prefix: string): string {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = name.startsWith(prefix) ? /^(\d+)-/.exec(name.slice(prefix.length))?.[1] : undefined;
+    if (pid === undefined || Number(pid) === process.pid) continue;
+    try {
+      process.kill(Number(pid), 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ESRCH")
+        rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
+  }
+  const directory = mkdtempSync(join(tmpdir(), `${prefix}${process.pid}-`));
+  process.once("exit", () => rmSync(directory, { recursive: true, force: true }));
+  return directory;
+}
+
+/** passwd/group/hosts for the sandbox user, written once per process into a new directory. */
 function writeEtcFiles(): HostLayout["etcFiles"] {
-  const directory = join(tmpdir(), `litmus-etc-${process.getuid?.() ?? 0}`);
-  mkdirSync(directory, { recursive: true, mode: 0o755 });
+  const directory = processTempDir("litmus-etc-");
+  chmodSync(directory, 0o755);
   const files: Record<string, string> = {
     passwd: `root:x:0:0:root:/root:/usr/sbin/nologin\n${SANDBOX_USER.name}:x:${SANDBOX_USER.uid}:${SANDBOX_USER.gid}::${SANDBOX_USER.home}:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`,
     group: `root:x:0:\n${SANDBOX_USER.name}:x:${SANDBOX_USER.gid}:\nnogroup:x:65534:\n`,
@@ -126,8 +148,7 @@ function writeEtcFiles(): HostLayout["etcFiles"] {
   };
   return Object.entries(files).map(([name, content]) => {
     const source = join(directory, name);
-    if (!existsSync(source) || readFileSync(source, "utf8") !== content)
-      writeFileSync(source, content, { mode: 0o644 });
+    writeFileSync(source, content, { mode: 0o644, flag: "wx" });
     return { source, target: `/etc/${name}` };
   });
 }

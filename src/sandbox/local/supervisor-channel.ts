@@ -38,8 +38,8 @@ export type DoneEvent = Extract<SupervisorEvent, { ev: "done" }>;
 export type StreamEvent = Extract<SupervisorEvent, { ev: "stdout" | "stderr" | "result" }>;
 type ReadyEvent = Extract<SupervisorEvent, { ev: "ready" }>;
 
-/** No honest message comes near this: output is sent in chunks of 64 KiB. */
-const MAX_MESSAGE_CHARS = 64 * 1024 * 1024;
+/** No honest message comes near this: output comes in 64 KiB chunks, files.read answers up to 64 MiB. */
+const MAX_MESSAGE_CHARS = 128 * 1024 * 1024;
 
 interface Pending {
   onEvent: ((event: StreamEvent) => void) | undefined;
@@ -55,7 +55,8 @@ export class SupervisorChannel {
   readonly ready: Promise<ReadyEvent>;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private buffer = "";
+  private parts: string[] = [];
+  private partsLength = 0;
   private closedReason: Error | undefined;
   private resolveReady!: (event: ReadyEvent) => void;
   private rejectReady!: (error: Error) => void;
@@ -111,22 +112,30 @@ export class SupervisorChannel {
     this.input.end();
   }
 
+  /** Splits the stream into lines, looking for newlines only in new data: a long line costs linear time. */
   private receive(chunk: string): void {
-    this.buffer += chunk;
-    if (this.buffer.length > MAX_MESSAGE_CHARS && !this.buffer.includes("\n")) {
-      this.buffer = "";
+    let start = 0;
+    let newline = chunk.indexOf("\n");
+    while (newline !== -1) {
+      const piece = chunk.slice(start, newline);
+      const line = this.parts.length > 0 ? this.parts.join("") + piece : piece;
+      this.parts = [];
+      this.partsLength = 0;
+      if (line) this.dispatch(line);
+      start = newline + 1;
+      newline = chunk.indexOf("\n", start);
+    }
+    if (start === chunk.length) return;
+    const rest = chunk.slice(start);
+    this.parts.push(rest);
+    this.partsLength += rest.length;
+    if (this.partsLength > MAX_MESSAGE_CHARS) {
+      this.parts = [];
+      this.partsLength = 0;
       this.close(
-        new LitmusError("SANDBOX_CLOSED", "the sandbox sent a message over 64 MiB without ending it; it was stopped"),
+        new LitmusError("SANDBOX_CLOSED", "the sandbox sent a message over 128 MiB without ending it; it was stopped"),
       );
       this.onBroken?.();
-      return;
-    }
-    let newline = this.buffer.indexOf("\n");
-    while (newline !== -1) {
-      const line = this.buffer.slice(0, newline);
-      this.buffer = this.buffer.slice(newline + 1);
-      if (line) this.dispatch(line);
-      newline = this.buffer.indexOf("\n");
     }
   }
 

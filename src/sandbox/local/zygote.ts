@@ -1,11 +1,10 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { chownSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chownSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LitmusError } from "../../errors.ts";
 import { bwrapArgs } from "./bwrap-args.ts";
-import { hostLayout, KERNELS_MOUNT, NOBODY, type RuntimeOverrides } from "./host.ts";
+import { hostLayout, KERNELS_MOUNT, NOBODY, processTempDir, type RuntimeOverrides } from "./host.ts";
 
 /** What a forked sandbox needs to know; sent as the first line on its connection. */
 export interface SpawnRequest {
@@ -28,20 +27,6 @@ export interface ZygoteOptions {
 }
 
 const RUN_MOUNT = "/.litmus/run";
-
-/** Socket directories of litmus processes that are gone (killed before their exit handler ran). */
-function sweepStaleRunDirs(): void {
-  for (const name of readdirSync(tmpdir())) {
-    const pid = /^litmus-zygote-(\d+)-/.exec(name)?.[1];
-    if (pid === undefined || Number(pid) === process.pid) continue;
-    try {
-      process.kill(Number(pid), 0);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ESRCH")
-        rmSync(join(tmpdir(), name), { recursive: true, force: true });
-    }
-  }
-}
 const CGROUP_MOUNT = "/.litmus/cgroup";
 
 /**
@@ -73,9 +58,7 @@ export class Zygote {
   static async start(options: ZygoteOptions): Promise<Zygote> {
     const layout = hostLayout(options.runtimes);
     const dropToNobody = layout.setpriv !== null;
-    sweepStaleRunDirs();
-    const runDir = mkdtempSync(join(tmpdir(), `litmus-zygote-${process.pid}-`));
-    process.once("exit", () => rmSync(runDir, { recursive: true, force: true }));
+    const runDir = processTempDir("litmus-zygote-");
     if (dropToNobody) chownSync(runDir, NOBODY, NOBODY);
     const args = bwrapArgs({
       layout,
