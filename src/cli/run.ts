@@ -3,7 +3,15 @@ import { extname } from "node:path";
 import { text } from "node:stream/consumers";
 import type { Command } from "commander";
 import { LitmusError } from "../errors.ts";
-import { type Execution, LANGUAGES, type Language, parseBytes, parseDuration, Sandbox } from "../sandbox/index.ts";
+import {
+  type Execution,
+  LANGUAGES,
+  type Language,
+  type OutputMessage,
+  parseBytes,
+  parseDuration,
+  Sandbox,
+} from "../sandbox/index.ts";
 import { EXIT } from "./exit-codes.ts";
 import { collectEnv, writeJson } from "./options.ts";
 
@@ -59,8 +67,8 @@ async function runCommand(file: string | undefined, options: RunOptions): Promis
     language,
     timeoutMs,
     ...(streaming && {
-      onStdout: (chunk: string) => process.stdout.write(chunk),
-      onStderr: (chunk: string) => process.stderr.write(chunk),
+      onStdout: ({ line }: OutputMessage) => process.stdout.write(line),
+      onStderr: ({ line }: OutputMessage) => process.stderr.write(line),
     }),
   });
   if (options.json) writeJson(toJson(execution));

@@ -28,8 +28,10 @@ export class ExecutionCollector {
       case "stderr": {
         const text = this.output.take(event.text);
         if (!text) return;
-        (event.ev === "stdout" ? this.stdout : this.stderr).push(text);
-        (event.ev === "stdout" ? this.handlers.onStdout : this.handlers.onStderr)?.(text);
+        const isStderr = event.ev === "stderr";
+        (isStderr ? this.stderr : this.stdout).push(text);
+        const handler = isStderr ? this.handlers.onStderr : this.handlers.onStdout;
+        handler?.({ line: text, timestamp: Date.now() * 1_000_000, error: isStderr });
         return;
       }
       case "result": {
@@ -59,8 +61,11 @@ export class ExecutionCollector {
         traceback: "",
       };
     }
+    if (error) this.handlers.onError?.(error);
+    const text = this.results.find((result) => result.isMainResult)?.text;
     return {
       results: this.results,
+      ...(text !== undefined && { text }),
       logs: { stdout: this.stdout, stderr: this.stderr },
       error,
       executionCount: done.executionCount ?? 0,

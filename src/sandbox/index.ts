@@ -13,6 +13,7 @@ export {
   type IsolationReport,
   LANGUAGES,
   type Language,
+  type OutputMessage,
   type Result,
   type RunCodeOptions,
   type SandboxInfo,

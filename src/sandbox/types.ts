@@ -27,6 +27,8 @@ export interface ExecutionError {
 /** What one `runCode` produced. Shaped like `@e2b/code-interpreter`'s Execution, plus the limit flags. */
 export interface Execution {
   results: Result[];
+  /** The text of the main result (the trailing expression's value), if there is one. */
+  text?: string;
   logs: { stdout: string[]; stderr: string[] };
   error: ExecutionError | null;
   executionCount: number;
@@ -85,22 +87,33 @@ export interface SandboxLimits {
   diskBytes: number;
 }
 
-interface OutputHandlers {
-  onStdout?: (text: string) => void;
-  onStderr?: (text: string) => void;
+/** A piece of output as it streams from runCode, shaped like E2B's OutputMessage. */
+export interface OutputMessage {
+  line: string;
+  /** Unix epoch in nanoseconds (millisecond precision). */
+  timestamp: number;
+  /** true for stderr. */
+  error: boolean;
 }
 
-export interface RunCodeOptions extends OutputHandlers {
+export interface RunCodeOptions {
   /** Language of the code when no context is given (default python); its default context is used. */
   language?: Language;
   context?: Context;
   /** Wall-clock limit of this run (default: the sandbox's execTimeoutMs). */
   timeoutMs?: number;
   signal?: AbortSignal;
+  onStdout?: (output: OutputMessage) => void;
+  onStderr?: (output: OutputMessage) => void;
   onResult?: (result: Result) => void;
+  /** Called once when the code raised (the same error is in `execution.error`). */
+  onError?: (error: ExecutionError) => void;
 }
 
-export interface CommandOptions extends OutputHandlers {
+export interface CommandOptions {
+  /** Called with each chunk of the command's stdout as it arrives (like E2B's commands.run). */
+  onStdout?: (data: string) => void;
+  onStderr?: (data: string) => void;
   cwd?: string;
   envs?: Record<string, string>;
   /** Wall-clock limit of the command (default: the sandbox's execTimeoutMs). */

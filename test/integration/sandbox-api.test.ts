@@ -12,10 +12,11 @@ describe.skipIf(unavailable).each(LAUNCH_MODES)(
       await using sandbox = await useSandbox({ launch });
       const streamed: string[] = [];
       const first = await sandbox.runCode("import math\nx = 41\nprint('hello')\nx + 1", {
-        onStdout: (text) => streamed.push(text),
+        onStdout: ({ line, error }) => streamed.push(`${line}${error ? " (stderr)" : ""}`),
       });
       expect(first.error).toBeNull();
       expect(first.results).toEqual([{ text: "42", isMainResult: true }]);
+      expect(first.text).toBe("42");
       expect(first.logs).toEqual({ stdout: ["hello\n"], stderr: [] });
       expect(streamed).toEqual(["hello\n"]);
       expect(first.executionCount).toBe(1);
@@ -32,7 +33,7 @@ describe.skipIf(unavailable).each(LAUNCH_MODES)(
       const execution = await sandbox.runCode(
         "import time\nprint('first', flush=True)\ntime.sleep(0.5)\nprint('second')",
         {
-          onStdout: (text) => arrivals.push([text, performance.now() - started]),
+          onStdout: ({ line }) => arrivals.push([line, performance.now() - started]),
         },
       );
       const finishedMs = performance.now() - started;
@@ -43,7 +44,12 @@ describe.skipIf(unavailable).each(LAUNCH_MODES)(
 
     test("python: errors come back as name, value and the user's traceback, not as exceptions", async () => {
       await using sandbox = await useSandbox({ launch });
-      const execution = await sandbox.runCode("def f():\n    return 1 / 0\nf()");
+      const reported: string[] = [];
+      const execution = await sandbox.runCode("def f():\n    return 1 / 0\nf()", {
+        onError: (error) => reported.push(error.name),
+      });
+      expect(reported).toEqual(["ZeroDivisionError"]);
+      expect(execution.text).toBeUndefined();
       expect(execution.error?.name).toBe("ZeroDivisionError");
       expect(execution.error?.value).toBe("division by zero");
       expect(execution.error?.traceback).toContain('File "<cell-1>", line 2, in f');

@@ -10,7 +10,7 @@ import { createRequester } from "../../src/sandbox/request.ts";
 describe("ExecutionCollector", () => {
   test("keeps at most the output budget, whatever the sandbox sends", () => {
     const streamed: string[] = [];
-    const collector = new ExecutionCollector({ onStdout: (text) => streamed.push(text) }, 10);
+    const collector = new ExecutionCollector({ onStdout: ({ line }) => streamed.push(line) }, 10);
     collector.onEvent({ id: 1, ev: "stdout", text: "123456" });
     collector.onEvent({ id: 1, ev: "stderr", text: "789abc" });
     collector.onEvent({ id: 1, ev: "stdout", text: "more" });
