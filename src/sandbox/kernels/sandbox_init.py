@@ -87,12 +87,20 @@ def _loopback_up():
         fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | IFF_UP))
 
 
-def enter_namespaces(uid, disk_bytes, home, network):
-    """In the forked child (still in the zygote's PID namespace): everything but the new PID namespace's init."""
+def enter_namespaces(uid, disk_bytes, home, network, map_by_zygote=None):
+    """In the forked child (still in the zygote's PID namespace): everything but the new PID namespace's init.
+
+    The new user namespace maps `uid` either onto the zygote's own uid (written here), or, when the zygote
+    holds a range of host uids, onto the sandbox's own host uid: only the zygote, in the parent namespace,
+    may write that map, so `map_by_zygote()` asks it to and waits.
+    """
     _check(_libc.unshare(CLONE_NEWUSER), "unshare user namespace")
-    _write("/proc/self/setgroups", "deny")
-    _write("/proc/self/uid_map", "%d %d 1" % (uid, uid))
-    _write("/proc/self/gid_map", "%d %d 1" % (uid, uid))
+    if map_by_zygote is not None:
+        map_by_zygote()
+    else:
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", "%d %d 1" % (uid, uid))
+        _write("/proc/self/gid_map", "%d %d 1" % (uid, uid))
     # Code in this sandbox may not create user namespaces of its own.
     _write("/proc/sys/user/max_user_namespaces", "0")
     flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP
@@ -111,11 +119,22 @@ def enter_namespaces(uid, disk_bytes, home, network):
     _mount("tmpfs", "/.litmus", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=0555")
 
 
-def become_init():
-    """In PID 1 of the new PID namespace: its own /proc, then no capabilities and no way to regain any."""
+def map_user_namespace(pid, uid, host_uid):
+    """In the zygote: maps the child's new user namespace (uid inside -> the sandbox's own host uid)."""
+    _write("/proc/%d/setgroups" % pid, "deny")
+    _write("/proc/%d/uid_map" % pid, "%d %d 1" % (uid, host_uid))
+    _write("/proc/%d/gid_map" % pid, "%d %d 1" % (uid, host_uid))
+
+
+def become_init(uid):
+    """In PID 1 of the new PID namespace: its own /proc, the sandbox user, then no capabilities and no way to
+    regain any."""
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     _mount("/proc/sys", "/proc/sys", None, MS_BIND | MS_REC)
     _mount(None, "/proc/sys", None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    if os.getuid() != uid:  # mapped by the zygote: switch from the unmapped overflow uid to the sandbox user
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
     for capability in range(64):
         _libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)
     _check(_libc.capset(ctypes.byref(_CapHeader(LINUX_CAPABILITY_VERSION_3, 0)), (_CapData * 2)()), "capset")

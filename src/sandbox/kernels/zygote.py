@@ -41,28 +41,62 @@ def read_request(connection):
     return wire.loads(data.split(b"\n", 1)[0])
 
 
-def run_sandbox(connection, request, report_fd):
-    """In the forked child: set up the namespaces, fork the sandbox's init, report its pid, leave."""
+def run_sandbox(connection, request, report_fd, go_fd):
+    """In the forked child: set up the namespaces, fork the sandbox's init, report its pid, leave.
+
+    Reports to the zygote are lines on `report_fd`: "map <host uid>" (then wait for a byte on `go_fd`), and
+    finally "<init pid> <sandbox id>"."""
     config = request["config"]
+    host_uid = request.get("hostUid")
+
+    def map_by_zygote():
+        os.write(report_fd, b"map %d\n" % host_uid)
+        if os.read(go_fd, 1) != b"1":
+            raise OSError("the zygote did not map the user namespace")
+
     sandbox_init.join_cgroups(request["cgroupProcs"])
-    sandbox_init.enter_namespaces(request["uid"], request["diskBytes"], config["home"], request["network"])
+    sandbox_init.enter_namespaces(
+        request["uid"],
+        request["diskBytes"],
+        config["home"],
+        request["network"],
+        map_by_zygote if host_uid is not None else None,
+    )
     init_pid = os.fork()
     if init_pid != 0:
-        os.write(report_fd, ("%d %s" % (init_pid, request["sandboxId"])).encode())
+        os.write(report_fd, ("%d %s\n" % (init_pid, request["sandboxId"])).encode())
         os._exit(0)
     os.close(report_fd)
-    sandbox_init.become_init()
-    # detach(): the socket object must not close its fd number later, when it may belong to something else.
-    channel_fd = connection.detach()
-    os.dup2(channel_fd, 0)
-    os.dup2(channel_fd, 1)
-    os.closerange(3, 65536)
-    os.environ.clear()
-    os.environ.update(request["env"])
-    os.chdir(config["home"])
-    supervisor.configure(config)
+    try:
+        sandbox_init.become_init(request["uid"])
+        # detach(): the socket object must not close its fd number later, when it may belong to something else.
+        channel_fd = connection.detach()
+        os.dup2(channel_fd, 0)
+        os.dup2(channel_fd, 1)
+        os.closerange(3, 65536)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(config["home"])
+        supervisor.configure(config)
+    except BaseException as error:  # noqa: BLE001 (the host hears why, on the sandbox's own channel)
+        wire.send({"ev": "start-failed", "message": "sandbox set-up failed: %r" % (error,)}, fd=1 if connection.fileno() < 0 else connection.fileno())
+        os._exit(1)
     supervisor.Supervisor().run()
     os._exit(0)
+
+
+SANDBOX_UID = 1000
+
+
+class Spawn:
+    """A sandbox being set up by a forked child."""
+
+    def __init__(self, connection, pid, go_fd):
+        self.connection = connection
+        self.pid = pid
+        self.go_fd = go_fd
+        self.report = b""
+        self.outcome = None  # the child's last report: "<init pid> <sandbox id>" or "error: ..."
 
 
 class Zygote:
@@ -84,52 +118,72 @@ class Zygote:
         """Forks at once: the child reads the request itself, so the zygote never holds a sandbox's
         environment or config in its memory, which every later fork would inherit."""
         report_r, report_w = os.pipe()
+        go_r, go_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
                 os.close(report_r)
+                os.close(go_w)
                 self.forget_others()
                 request = read_request(connection)
-                run_sandbox(connection, request, report_w)
+                run_sandbox(connection, request, report_w, go_r)
             except BaseException as error:  # noqa: BLE001 (anything that stops a sandbox is reported)
                 try:
-                    os.write(report_w, ("error: %s" % error).encode())
+                    os.write(report_w, ("error: %s\n" % error).encode())
                 finally:
                     os._exit(1)
         os.close(report_w)
-        # The child reports "<init pid> <sandbox id>" when the namespaces are set up. Joining a cgroup can wait
-        # for an RCU grace period, so the zygote does not block on it: other spawns go on meanwhile.
-        self.pending[report_r] = connection
+        os.close(go_r)
+        # The child reports as it sets up. Joining a cgroup can wait for an RCU grace period, so the zygote
+        # never blocks on a child: other spawns go on meanwhile.
+        self.pending[report_r] = Spawn(connection, pid, go_w)
         self.poller.register(report_r, select.POLLIN)
 
     def forget_others(self):
         """In a forked child: drop the zygote's listener, other spawns' connections and the sandbox table."""
         self.listener.close()
-        for connection in self.pending.values():
-            connection.detach()  # its fd is closed with the rest; the object must not close a reused number
+        for spawn in self.pending.values():
+            spawn.connection.detach()  # its fd is closed with the rest; the object must not close a reused number
         self.pending.clear()
         self.sandboxes.clear()
         self.by_id.clear()
 
+    def on_report(self, report_fd):
+        spawn = self.pending[report_fd]
+        chunk = os.read(report_fd, 4096)
+        spawn.report += chunk
+        while b"\n" in spawn.report:
+            line, spawn.report = spawn.report.split(b"\n", 1)
+            self.handle_report(spawn, line.decode(errors="replace"))
+        if not chunk:
+            self.finish_spawn(report_fd)
+
+    def handle_report(self, spawn, line):
+        fields = line.split(" ")
+        if fields[0] == "map" and len(fields) == 2 and fields[1].isdigit():
+            try:
+                sandbox_init.map_user_namespace(spawn.pid, SANDBOX_UID, int(fields[1]))
+                os.write(spawn.go_fd, b"1")
+            except OSError as error:
+                spawn.outcome = "error: cannot map the sandbox's user namespace: %s" % error
+                os.write(spawn.go_fd, b"0")
+        else:
+            spawn.outcome = line
+
     def finish_spawn(self, report_fd):
-        connection = self.pending.pop(report_fd)
+        spawn = self.pending.pop(report_fd)
         self.poller.unregister(report_fd)
-        report = b""
-        while True:
-            chunk = os.read(report_fd, 4096)
-            if not chunk:
-                break
-            report += chunk
         os.close(report_fd)
-        fields = report.decode(errors="replace").split(" ")
+        os.close(spawn.go_fd)
+        fields = (spawn.outcome or "").split(" ")
         if len(fields) != 2 or not fields[0].isdigit():
-            message = report.decode(errors="replace")
-            self.refuse(connection, message[7:] if message.startswith("error: ") else "the sandbox did not start")
+            message = spawn.outcome or "the sandbox did not start"
+            self.refuse(spawn.connection, message[7:] if message.startswith("error: ") else message)
             return
         init_pid, sandbox_id = int(fields[0]), fields[1]
         self.sandboxes[init_pid] = sandbox_id
         self.by_id[sandbox_id] = init_pid
-        connection.close()
+        spawn.connection.close()
 
     def refuse(self, connection, message):
         try:
@@ -180,7 +234,7 @@ class Zygote:
                     connection, _ = self.listener.accept()
                     self.spawn(connection)
                 elif fd in self.pending:
-                    self.finish_spawn(fd)
+                    self.on_report(fd)
                 else:
                     children.drain(self.wake_r)
             children.reap(self.child_exited)

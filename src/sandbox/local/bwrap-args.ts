@@ -13,6 +13,11 @@ export interface BwrapPlan {
    */
   mode?: "sandbox" | "zygote";
   writableBinds?: Array<{ source: string; target: string }>;
+  /**
+   * Let the caller write the user namespace's uid/gid maps (as root it can map a range of host uids):
+   * bwrap reports the namespace's pid on `infoFd` and waits for a byte on `blockFd`.
+   */
+  externalUidMap?: { blockFd: number; infoFd: number };
 }
 
 /** The namespaces every sandbox gets; `net` is dropped only when the caller asks for network access. */
@@ -55,15 +60,37 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
     ...(plan.mode === "zygote" ? ["--cap-add", "ALL"] : ["--disable-userns", "--cap-drop", "ALL"]),
     "--clearenv",
   ];
+  if (plan.externalUidMap) {
+    args.push(
+      "--userns-block-fd",
+      String(plan.externalUidMap.blockFd),
+      "--info-fd",
+      String(plan.externalUidMap.infoFd),
+    );
+  }
   for (const [name, value] of Object.entries({ ...BASE_ENV, ...plan.envs })) args.push("--setenv", name, value);
   for (const entry of layout.rootEntries) {
     if (entry.symlinkTo !== undefined) args.push("--symlink", entry.symlinkTo, entry.path);
     else args.push("--ro-bind", entry.path, entry.path);
   }
-  for (const path of HOST_ETC_BINDS) if (existsSync(path)) args.push("--ro-bind", path, path);
-  for (const file of layout.etcFiles) args.push("--ro-bind", file.source, file.target);
-  for (const path of layout.python.extraBinds) args.push("--ro-bind", path, path);
-  args.push("--ro-bind", layout.node, NODE_MOUNT, "--ro-bind", layout.kernelsDir, KERNELS_MOUNT);
+  const binds: Array<[source: string, target: string]> = [
+    ...HOST_ETC_BINDS.filter((path) => existsSync(path)).map((path): [string, string] => [path, path]),
+    ...layout.etcFiles.map((file): [string, string] => [file.source, file.target]),
+    ...layout.python.extraBinds.map((path): [string, string] => [path, path]),
+    [layout.node, NODE_MOUNT],
+    [layout.kernelsDir, KERNELS_MOUNT],
+  ];
+  // bwrap would create the directories above mount points as 0700, owned by the template's uid; sandboxes
+  // forked from the zygote run as host uids of their own and must be able to walk through them.
+  const rootDirs = new Set(layout.rootEntries.map((entry) => entry.path));
+  for (const directory of parentDirectories([
+    ...binds.map(([, target]) => target),
+    SANDBOX_HOME,
+    ...(plan.writableBinds ?? []).map((bind) => bind.target),
+  ])) {
+    if (!rootDirs.has(directory)) args.push("--perms", "0755", "--dir", directory);
+  }
+  for (const [source, target] of binds) args.push("--ro-bind", source, target);
   args.push("--proc", "/proc", "--dev", "/dev");
   const size = String(plan.diskBytes);
   args.push("--perms", "1777", "--size", size, "--tmpfs", "/tmp");
@@ -74,4 +101,14 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   // read-only, so nothing can be written outside the sized mounts.
   args.push("--remount-ro", "/dev", "--remount-ro", "/");
   return args;
+}
+
+/** Every ancestor directory of the given paths, parents before children, without "/". */
+function parentDirectories(paths: string[]): string[] {
+  const directories = new Set<string>();
+  for (const path of paths) {
+    const parts = path.split("/").filter(Boolean);
+    for (let depth = 1; depth < parts.length; depth++) directories.add(`/${parts.slice(0, depth).join("/")}`);
+  }
+  return [...directories].sort((a, b) => a.split("/").length - b.split("/").length || a.localeCompare(b));
 }

@@ -14,6 +14,7 @@ import {
   SANDBOX_HOME,
   SANDBOX_UID,
 } from "./host.ts";
+import { allocateHostUid, releaseHostUid } from "./host-uids.ts";
 import { SupervisorChannel } from "./supervisor-channel.ts";
 import { Zygote } from "./zygote.ts";
 
@@ -84,8 +85,8 @@ function supervisorConfig(options: LocalSupervisorOptions, cgroup: SandboxCgroup
   };
 }
 
-/** [cgroup join] -> [setpriv to nobody when root] -> bwrap -> python supervisor.py. */
-function launchDirect(options: LocalSupervisorOptions, cgroup: SandboxCgroup | null): Launched {
+/** [cgroup join] -> [setpriv to the sandbox's own uid when root] -> bwrap -> python supervisor.py. */
+function launchDirect(options: LocalSupervisorOptions, cgroup: SandboxCgroup | null, hostUid: number | null): Launched {
   const layout = hostLayout(options.runtimes);
   const sandboxed = [
     layout.bwrap,
@@ -98,10 +99,10 @@ function launchDirect(options: LocalSupervisorOptions, cgroup: SandboxCgroup | n
     `${KERNELS_MOUNT}/supervisor.py`,
     JSON.stringify(supervisorConfig(options, cgroup)),
   ];
-  const dropToNobody = layout.setpriv !== null;
-  const privilegeDrop = dropToNobody
-    ? [layout.setpriv as string, `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--"]
-    : [];
+  const privilegeDrop =
+    layout.setpriv !== null && hostUid !== null
+      ? [layout.setpriv, `--reuid=${hostUid}`, `--regid=${hostUid}`, "--clear-groups", "--"]
+      : [];
   const join = cgroup
     ? ["/bin/sh", "-c", JOIN_CGROUPS_SCRIPT, "litmus-join", String(cgroup.procsFiles.length), ...cgroup.procsFiles]
     : [];
@@ -126,7 +127,7 @@ function launchDirect(options: LocalSupervisorOptions, cgroup: SandboxCgroup | n
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     },
     stderr: () => stderr,
-    hostUid: dropToNobody ? NOBODY : (process.getuid?.() ?? NOBODY),
+    hostUid: hostUid ?? process.getuid?.() ?? NOBODY,
     launch: "direct",
   };
 }
@@ -136,11 +137,13 @@ async function launchFromZygote(
   zygote: Zygote,
   options: LocalSupervisorOptions,
   cgroup: SandboxCgroup | null,
+  hostUid: number | null,
 ): Promise<Launched> {
   await cgroup?.delegate(zygote.hostUid);
   const socket = zygote.spawn({
     sandboxId,
     uid: SANDBOX_UID,
+    hostUid,
     network: options.network,
     diskBytes: options.limits.diskBytes,
     cgroupProcs: cgroup ? cgroup.procsFiles.map((file) => zygote.cgroupPathInside(file)) : [],
@@ -160,7 +163,7 @@ async function launchFromZygote(
       socket.destroy();
     },
     stderr: () => stderr,
-    hostUid: zygote.hostUid,
+    hostUid: hostUid ?? zygote.hostUid,
     launch: "zygote",
   };
 }
@@ -231,11 +234,17 @@ export async function startLocalSupervisor(
   const manager = options.resourceControl === "rlimit" ? null : available;
   const cgroup = manager ? await manager.create(sandboxId, options.limits) : null;
   let launched: Launched;
+  let hostUid: number | null = null;
   try {
     // The template mounts every cgroup base it may ever need, whatever this sandbox's resource control.
     const zygote = options.launch === "direct" ? null : await zygoteFor(options, available);
-    launched = zygote ? await launchFromZygote(sandboxId, zygote, options, cgroup) : launchDirect(options, cgroup);
+    const ownUid = zygote ? zygote.mapsUidRange : hostLayout(options.runtimes).setpriv !== null;
+    hostUid = ownUid ? allocateHostUid() : null;
+    launched = zygote
+      ? await launchFromZygote(sandboxId, zygote, options, cgroup, hostUid)
+      : launchDirect(options, cgroup, hostUid);
   } catch (error) {
+    if (hostUid !== null) releaseHostUid(hostUid);
     await cgroup?.destroy();
     throw error;
   }
@@ -246,7 +255,10 @@ export async function startLocalSupervisor(
       const stderr = launched.stderr().trim();
       const why = killed ? "was killed" : `ended unexpectedly${stderr ? ` (${stderr.slice(-500)})` : ""}`;
       channel.close(new LitmusError("SANDBOX_CLOSED", `sandbox ${sandboxId} ${why}`));
-      void (cgroup?.destroy() ?? Promise.resolve()).finally(resolve);
+      void (cgroup?.destroy() ?? Promise.resolve()).finally(() => {
+        if (hostUid !== null) releaseHostUid(hostUid);
+        resolve();
+      });
     });
   });
   try {

@@ -1,15 +1,19 @@
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { chownSync, rmSync } from "node:fs";
+import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { chownSync, rmSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
+import type { Readable, Writable } from "node:stream";
 import { LitmusError } from "../../errors.ts";
 import { bwrapArgs } from "./bwrap-args.ts";
-import { hostLayout, KERNELS_MOUNT, NOBODY, processTempDir, type RuntimeOverrides } from "./host.ts";
+import { hostLayout, KERNELS_MOUNT, NOBODY, processTempDir, type RuntimeOverrides, SANDBOX_UID } from "./host.ts";
+import { SANDBOX_UID_RANGE } from "./host-uids.ts";
 
 /** What a forked sandbox needs to know; sent as the first line on its connection. */
 export interface SpawnRequest {
   sandboxId: string;
   uid: number;
+  /** The host uid the sandbox runs as, mapped by the zygote; null: the zygote's own uid. */
+  hostUid: number | null;
   /** Keep the template's network namespace (the host's network) instead of a new one with only loopback. */
   network: boolean;
   diskBytes: number;
@@ -30,21 +34,61 @@ const RUN_MOUNT = "/.litmus/run";
 const CGROUP_MOUNT = "/.litmus/cgroup";
 
 /**
+ * Waits for bwrap to report the template's user namespace (its pid on fd 4), maps the sandbox user (1000) to
+ * nobody plus the range of sandbox uids onto themselves, then lets bwrap go on (a byte on fd 3).
+ */
+async function writeUidRangeMap(child: ChildProcess): Promise<void> {
+  const info = child.stdio[4] as Readable;
+  let text = "";
+  // The report is one JSON document; bwrap may write it in pieces, so wait for all of it. The pipe is never
+  // closed from this side: a write into a closed pipe would kill bwrap with SIGPIPE.
+  const childPid = await new Promise<number>((resolve, reject) => {
+    info.setEncoding("utf8");
+    info.on("data", (chunk: string) => {
+      text += chunk;
+      try {
+        resolve((JSON.parse(text) as { "child-pid": number })["child-pid"]);
+      } catch {
+        // not complete yet
+      }
+    });
+    info.once("end", () => reject(new Error(`bwrap reported no namespace: ${text}`)));
+  });
+  (info as unknown as Socket).unref?.();
+  const { first, count } = SANDBOX_UID_RANGE;
+  const map = `${SANDBOX_UID} ${NOBODY} 1\n${first} ${first} ${count}\n`;
+  writeFileSync(`/proc/${childPid}/uid_map`, map);
+  writeFileSync(`/proc/${childPid}/gid_map`, map);
+  // Done with the block pipe: closing it lets this process exit while the template lives on.
+  (child.stdio[3] as Writable).end("1", () => (child.stdio[3] as Writable).destroy());
+}
+
+/**
  * The host side of zygote.py: a long-lived template sandbox (one per network setting and Python) that forks
  * fresh sandboxes on request. Each fork gets its own user, mount, PID, network, IPC, UTS and cgroup namespaces
  * and tmpfs before its capabilities are dropped, so sandboxes share nothing writable with each other or the
  * template. Dies with this process.
  */
 export class Zygote {
+  /** The zygote's own host uid. */
   readonly hostUid: number;
+  /** Whether sandboxes forked from it can each get a host uid of their own (SANDBOX_UID_RANGE). */
+  readonly mapsUidRange: boolean;
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly socketPath: string;
   private readonly cgroupBases: string[];
   private readonly runDir: string;
   private closed = false;
 
-  private constructor(child: ChildProcessWithoutNullStreams, runDir: string, cgroupBases: string[], hostUid: number) {
+  private constructor(
+    child: ChildProcessWithoutNullStreams,
+    runDir: string,
+    cgroupBases: string[],
+    hostUid: number,
+    mapsUidRange: boolean,
+  ) {
     this.child = child;
+    this.mapsUidRange = mapsUidRange;
     this.runDir = runDir;
     this.socketPath = join(runDir, "zygote.sock");
     this.cgroupBases = cgroupBases;
@@ -60,6 +104,9 @@ export class Zygote {
     const dropToNobody = layout.setpriv !== null;
     const runDir = processTempDir("litmus-zygote-");
     if (dropToNobody) chownSync(runDir, NOBODY, NOBODY);
+    // As root, the host writes the template's uid map itself, adding the range of sandbox uids, so every
+    // sandbox forked from it can run as a host uid of its own.
+    const mapsUidRange = dropToNobody;
     const args = bwrapArgs({
       layout,
       network: options.network,
@@ -70,6 +117,7 @@ export class Zygote {
         { source: runDir, target: RUN_MOUNT },
         ...options.cgroupBases.map((source, index) => ({ source, target: `${CGROUP_MOUNT}/${index}` })),
       ],
+      ...(mapsUidRange && { externalUidMap: { blockFd: 3, infoFd: 4 } }),
     });
     const sandboxed = [
       layout.bwrap,
@@ -84,14 +132,18 @@ export class Zygote {
     const argv = dropToNobody
       ? [layout.setpriv as string, `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--", ...sandboxed]
       : sandboxed;
-    const child = spawn(argv[0] as string, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], env: {} });
+    const child = spawn(argv[0] as string, argv.slice(1), {
+      stdio: mapsUidRange ? ["pipe", "pipe", "pipe", "pipe", "pipe"] : ["pipe", "pipe", "pipe"],
+      env: {},
+    }) as ChildProcessWithoutNullStreams;
+    if (mapsUidRange) await writeUidRangeMap(child).catch(() => child.kill("SIGKILL"));
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       stderr = (stderr + chunk).slice(-4000);
     });
     const ready = await new Promise<boolean>((resolve) => {
       child.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString().includes('"ready"')));
-      child.once("close", () => resolve(false));
+      child.once("exit", () => resolve(false));
       child.once("error", () => resolve(false));
     });
     if (!ready) {
@@ -105,7 +157,13 @@ export class Zygote {
     // The template must never keep this process alive on its own.
     child.unref();
     for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as Socket).unref?.();
-    return new Zygote(child, runDir, options.cgroupBases, dropToNobody ? NOBODY : (process.getuid?.() ?? 0));
+    return new Zygote(
+      child,
+      runDir,
+      options.cgroupBases,
+      dropToNobody ? NOBODY : (process.getuid?.() ?? 0),
+      mapsUidRange,
+    );
   }
 
   get alive(): boolean {
