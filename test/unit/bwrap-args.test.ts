@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { bwrapArgs } from "../../src/sandbox/local/bwrap-args.ts";
 import type { HostLayout } from "../../src/sandbox/local/host.ts";
-import { explainStartFailure } from "../../src/sandbox/local/local-supervisor.ts";
+import { explainStartFailure } from "../../src/sandbox/local/start-failure.ts";
 
 const layout: HostLayout = {
   bwrap: "/usr/bin/bwrap",

@@ -1,0 +1,62 @@
+import { spawn } from "node:child_process";
+import { bwrapArgs } from "./bwrap-args.ts";
+import type { SandboxCgroup } from "./cgroups.ts";
+import { hostLayout, KERNELS_MOUNT, NOBODY } from "./host.ts";
+import { type Launched, type LocalSupervisorOptions, supervisorConfig } from "./launch.ts";
+
+// Joins the sandbox's cgroups before anything else runs, so every descendant is accounted from the start.
+// Its arguments are data ($1 is a count, then cgroup.procs paths, then the command): no user input is
+// interpolated into the script text.
+const JOIN_CGROUPS_SCRIPT =
+  'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
+
+/** [cgroup join] -> [setpriv to the sandbox's own uid when root] -> bwrap -> python supervisor.py. */
+export function launchDirect(
+  options: LocalSupervisorOptions,
+  cgroup: SandboxCgroup | null,
+  hostUid: number | null,
+): Launched {
+  const layout = hostLayout(options.runtimes);
+  const sandboxed = [
+    layout.bwrap,
+    ...bwrapArgs({ layout, network: options.network, envs: options.envs, diskBytes: options.limits.diskBytes }),
+    "--",
+    layout.python.executable,
+    "-I",
+    "-S",
+    "-B",
+    `${KERNELS_MOUNT}/supervisor.py`,
+    JSON.stringify(supervisorConfig(options, cgroup)),
+  ];
+  const privilegeDrop =
+    layout.setpriv !== null && hostUid !== null
+      ? [layout.setpriv, `--reuid=${hostUid}`, `--regid=${hostUid}`, "--clear-groups", "--"]
+      : [];
+  const join = cgroup
+    ? ["/bin/sh", "-c", JOIN_CGROUPS_SCRIPT, "litmus-join", String(cgroup.procsFiles.length), ...cgroup.procsFiles]
+    : [];
+  const [executable, ...args] = [...join, ...privilegeDrop, ...sandboxed] as [string, ...string[]];
+  const child = spawn(executable, args, { stdio: ["pipe", "pipe", "pipe"], env: {} });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    if (stderr.length < 16_384) stderr += chunk;
+  });
+  child.once("error", (error) => {
+    stderr += String(error);
+  });
+  return {
+    input: child.stdin,
+    output: child.stdout,
+    onClose: (callback) => {
+      child.once("close", callback);
+      child.once("error", callback);
+    },
+    // bwrap --die-with-parent takes the whole PID namespace down with it.
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    },
+    stderr: () => stderr,
+    hostUid: hostUid ?? process.getuid?.() ?? NOBODY,
+    launch: "direct",
+  };
+}

@@ -1,0 +1,58 @@
+import type { Readable, Writable } from "node:stream";
+import type { Language, SandboxLimits } from "../types.ts";
+import type { SandboxCgroup } from "./cgroups.ts";
+import { NODE_MOUNT, type RuntimeOverrides, SANDBOX_HOME } from "./host.ts";
+
+/**
+ * How a sandbox is started. "zygote": forked from a pre-initialised template (a few ms). "direct": its own
+ * bubblewrap and interpreter (tens of ms). "auto" uses the zygote where this machine allows it.
+ */
+export type LaunchMode = "auto" | "zygote" | "direct";
+
+export interface LocalSupervisorOptions {
+  limits: SandboxLimits;
+  network: boolean;
+  envs: Record<string, string>;
+  runtimes: RuntimeOverrides;
+  defaultLanguage: Language;
+  launch: LaunchMode;
+  /** "auto": a cgroup per sandbox where one is writable, else rlimits. "rlimit": rlimits only. */
+  resourceControl: "auto" | "rlimit";
+}
+
+/** A started process tree, before the supervisor said it is ready. */
+export interface Launched {
+  input: Writable;
+  output: Readable;
+  /** Calls back once when the tree's channel closes. */
+  onClose(callback: () => void): void;
+  stop(): void;
+  stderr(): string;
+  hostUid: number;
+  launch: "zygote" | "direct";
+}
+
+/** What the supervisor inside needs to know (supervisor.py `configure`). */
+export function supervisorConfig(
+  options: LocalSupervisorOptions,
+  cgroup: SandboxCgroup | null,
+): Record<string, unknown> {
+  const { limits } = options;
+  return {
+    limits: {
+      timeoutMs: limits.execTimeoutMs,
+      graceMs: limits.graceMs,
+      outputBytes: limits.outputBytes,
+      fileSizeBytes: limits.fileSizeBytes,
+      openFiles: limits.openFiles,
+      cpuSeconds: limits.cpuSeconds,
+      memoryBytes: limits.memoryBytes,
+      // Without cgroups, per-process rlimits are the only memory and process limits left.
+      rlimitMemoryBytes: cgroup ? null : limits.memoryBytes,
+      rlimitProcesses: cgroup ? null : limits.processes,
+    },
+    home: SANDBOX_HOME,
+    node: NODE_MOUNT,
+    defaultLanguage: options.defaultLanguage,
+  };
+}
