@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
-import { type Sandbox, Sandbox as SandboxClass, SandboxPool } from "../sandbox/index.ts";
+import { Sandbox, SandboxPool } from "../sandbox/index.ts";
 import { type Percentiles, percentiles, round } from "./stats.ts";
 
 export interface SandboxBenchOptions {
@@ -85,16 +85,16 @@ async function throughput(
 
 async function coldCreates(samples: number, signal: AbortSignal | undefined): Promise<number[]> {
   return repeat(samples, signal, async () => {
-    const { ms, sandbox } = await timeToFirstResult(() => SandboxClass.create({ launch: "direct" }));
+    const { ms, sandbox } = await timeToFirstResult(() => Sandbox.create({ launch: "direct" }));
     await sandbox.kill();
     return ms;
   });
 }
 
 async function zygoteCreates(samples: number, signal: AbortSignal | undefined): Promise<number[]> {
-  await (await SandboxClass.create()).kill(); // starts the template: not a sample
+  await (await Sandbox.create()).kill(); // starts the template: not a sample
   return repeat(samples, signal, async () => {
-    const { ms, sandbox } = await timeToFirstResult(() => SandboxClass.create());
+    const { ms, sandbox } = await timeToFirstResult(() => Sandbox.create());
     await sandbox.kill();
     return ms;
   });
@@ -112,7 +112,7 @@ async function poolAcquisitions(samples: number, signal: AbortSignal | undefined
 }
 
 async function warmExecutions(samples: number, signal: AbortSignal | undefined): Promise<number[]> {
-  await using sandbox = await SandboxClass.create();
+  await using sandbox = await Sandbox.create();
   for (let i = 0; i < 200; i++) await sandbox.runCode(TRIVIAL);
   return await repeat(samples, signal, async () => {
     const started = performance.now();
@@ -123,7 +123,7 @@ async function warmExecutions(samples: number, signal: AbortSignal | undefined):
 
 /** One live context per worker, as a server with one sandbox per client would have. */
 async function liveExecutionsPerSecond(workers: number, durationMs: number): Promise<number> {
-  const live = await Promise.all(Array.from({ length: workers }, () => SandboxClass.create()));
+  const live = await Promise.all(Array.from({ length: workers }, () => Sandbox.create()));
   try {
     return await throughput(workers, durationMs, async (index) => {
       await (live[index] as Sandbox).runCode(TRIVIAL);

@@ -1,8 +1,9 @@
 import { CommanderError } from "commander";
 import { isLitmusError } from "../errors.ts";
+import type { Execution } from "../sandbox/index.ts";
 
-/** The exit codes of every command (DESIGN.md): one place maps failures to them. */
-export const EXIT = {
+/** The exit codes of every command (a documented contract: README): one place maps outcomes to them. */
+const EXIT = {
   ok: 0,
   /** The work failed: the code raised, tests failed, a snippet failed. */
   workFailed: 1,
@@ -12,6 +13,12 @@ export const EXIT = {
   infrastructure: 3,
 } as const;
 
+/** The exit code of a run: 1 when the code raised, timed out or ran out of memory. */
+export function exitCodeForExecution(execution: Execution): number {
+  return execution.error !== null || execution.timedOut || execution.oomKilled ? EXIT.workFailed : EXIT.ok;
+}
+
+/** The exit code for an error that stopped a command. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   if (isLitmusError(error)) {

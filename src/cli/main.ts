@@ -1,6 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerBenchCommand } from "./bench.ts";
-import { EXIT, exitCodeFor, reasonFor } from "./exit-codes.ts";
+import { exitCodeFor, reasonFor } from "./exit-codes.ts";
 import { registerRunCommand } from "./run.ts";
 
 function buildProgram(): Command {
@@ -18,15 +18,10 @@ async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // Commander already printed its message (or the help/version text).
-      process.exitCode = exitCodeFor(error);
-      return;
-    }
-    process.stderr.write(`litmus: ${reasonFor(error)}\n`);
+    // Commander has already printed its own message (or the help or version text).
+    if (!(error instanceof CommanderError)) process.stderr.write(`litmus: ${reasonFor(error)}\n`);
     process.exitCode = exitCodeFor(error);
   }
 }
 
-process.exitCode = EXIT.ok;
 await main(process.argv);

@@ -10,9 +10,10 @@ import {
   type OutputMessage,
   parseBytes,
   parseDuration,
+  parseLanguage,
   Sandbox,
 } from "../sandbox/index.ts";
-import { EXIT } from "./exit-codes.ts";
+import { exitCodeForExecution } from "./exit-codes.ts";
 import { collectEnv, writeJson } from "./options.ts";
 
 const LANGUAGE_BY_EXTENSION: Record<string, Language> = {
@@ -58,6 +59,8 @@ async function runCommand(file: string | undefined, options: RunOptions): Promis
   const code = await readSource(file);
   await using sandbox = await Sandbox.create({
     language,
+    // The run itself is bounded by --timeout; the sandbox lives exactly as long as this command.
+    timeoutMs: 0,
     limits: { execTimeoutMs: timeoutMs, memoryBytes },
     envs: options.env,
     network: options.network ?? false,
@@ -65,7 +68,6 @@ async function runCommand(file: string | undefined, options: RunOptions): Promis
   const streaming = !options.json;
   const execution = await sandbox.runCode(code, {
     language,
-    timeoutMs,
     ...(streaming && {
       onStdout: ({ line }: OutputMessage) => process.stdout.write(line),
       onStderr: ({ line }: OutputMessage) => process.stderr.write(line),
@@ -73,17 +75,11 @@ async function runCommand(file: string | undefined, options: RunOptions): Promis
   });
   if (options.json) writeJson(toJson(execution));
   else renderExecution(execution, timeoutMs);
-  const failed = execution.error !== null || execution.timedOut || execution.oomKilled;
-  return failed ? EXIT.workFailed : EXIT.ok;
+  return exitCodeForExecution(execution);
 }
 
 function languageOf(file: string | undefined, lang: string | undefined): Language {
-  if (lang !== undefined) {
-    if (!(LANGUAGES as readonly string[]).includes(lang)) {
-      throw new LitmusError("BAD_INPUT", `unknown language "${lang}" for --lang; use one of: ${LANGUAGES.join(", ")}`);
-    }
-    return lang as Language;
-  }
+  if (lang !== undefined) return parseLanguage(lang, "--lang");
   const fromExtension = file && file !== "-" ? LANGUAGE_BY_EXTENSION[extname(file)] : undefined;
   if (!fromExtension) {
     throw new LitmusError(
@@ -114,7 +110,7 @@ async function readSource(file: string | undefined): Promise<string> {
   }
 }
 
-/** The `--json` document of `litmus run` (DESIGN.md). */
+/** The `--json` document of `litmus run` (a documented contract: README). */
 function toJson(execution: Execution) {
   return {
     stdout: execution.logs.stdout.join(""),

@@ -4,8 +4,6 @@ import type { Execution, ExecutionError, Result, RunCodeOptions } from "./types.
 
 const SIGKILL = 9;
 const SIGABRT = 6;
-/** Rich results (images, HTML) may be far larger than text output; they get their own, larger budget. */
-const RESULT_BUDGET_FACTOR = 16;
 
 /** Collects the stream of one execution into an Execution, calling the caller's handlers as it goes. */
 export class ExecutionCollector {
@@ -16,10 +14,10 @@ export class ExecutionCollector {
   private readonly output: OutputBudget;
   private readonly resultSpace: OutputBudget;
 
-  constructor(handlers: RunCodeOptions, outputBytes: number) {
+  constructor(handlers: RunCodeOptions, limits: { outputBytes: number; resultBytes: number }) {
     this.handlers = handlers;
-    this.output = new OutputBudget(outputBytes);
-    this.resultSpace = new OutputBudget(outputBytes * RESULT_BUDGET_FACTOR);
+    this.output = new OutputBudget(limits.outputBytes);
+    this.resultSpace = new OutputBudget(limits.resultBytes);
   }
 
   readonly onEvent = (event: StreamEvent): void => {

@@ -14,6 +14,7 @@ export {
   LANGUAGES,
   type Language,
   type OutputMessage,
+  parseLanguage,
   type Result,
   type RunCodeOptions,
   type SandboxInfo,

@@ -12,6 +12,7 @@ export const DEFAULT_LIMITS: Readonly<SandboxLimits> = Object.freeze({
   fileSizeBytes: 64 * MiB,
   openFiles: 512,
   outputBytes: 1 * MiB,
+  resultBytes: 16 * MiB,
   diskBytes: 256 * MiB,
 });
 

@@ -58,18 +58,25 @@ export class SandboxPool implements AsyncDisposable {
       this.refill();
       return Promise.resolve(this.handOut(sandbox));
     }
+    const { signal } = options;
     return new Promise((resolve, reject) => {
-      const waiter = { resolve, reject };
-      this.waiters.push(waiter);
-      options.signal?.addEventListener(
-        "abort",
-        () => {
-          const index = this.waiters.indexOf(waiter);
-          if (index !== -1) this.waiters.splice(index, 1);
-          reject(options.signal?.reason);
+      const onAbort = () => {
+        const index = this.waiters.indexOf(waiter);
+        if (index !== -1) this.waiters.splice(index, 1);
+        reject(new LitmusError("ABORTED", "acquiring a sandbox was aborted", { cause: signal?.reason }));
+      };
+      const waiter = {
+        resolve: (sandbox: Sandbox) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(sandbox);
         },
-        { once: true },
-      );
+        reject: (error: unknown) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      };
+      this.waiters.push(waiter);
+      signal?.addEventListener("abort", onAbort, { once: true });
       this.refill();
     });
   }

@@ -1,6 +1,16 @@
+import { LitmusError } from "../errors.ts";
+
 /** Languages a sandbox can run. TypeScript is type-stripped by the sandbox's Node.js; nothing is type-checked. */
 export const LANGUAGES = ["python", "javascript", "typescript", "bash"] as const;
 export type Language = (typeof LANGUAGES)[number];
+
+/** `text` as a Language, or a BAD_INPUT error that lists the languages (`what` names the input). */
+export function parseLanguage(text: string, what = "language"): Language {
+  if (!(LANGUAGES as readonly string[]).includes(text)) {
+    throw new LitmusError("BAD_INPUT", `unsupported ${what} "${text}"; use one of: ${LANGUAGES.join(", ")}`);
+  }
+  return text as Language;
+}
 
 /** One displayable value, as in a notebook: the value of a trailing expression, in every format it offers. */
 export interface Result {
@@ -83,6 +93,8 @@ export interface SandboxLimits {
   openFiles: number;
   /** Output (stdout + stderr) kept per execution; the rest is dropped and `truncated` is set. */
   outputBytes: number;
+  /** Results (rich values: images, HTML) kept per execution, serialised; the rest are dropped. */
+  resultBytes: number;
   /** Size of each writable filesystem: the workspace (/home/user) and /tmp. */
   diskBytes: number;
 }

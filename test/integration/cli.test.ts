@@ -35,9 +35,7 @@ describe("litmus usage errors (exit 2, one line on stderr)", () => {
   test("unknown language", async () => {
     const run = await litmus(["run", "-", "--lang", "cobol"], { stdin: "print(1)" });
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe(
-      'litmus: unknown language "cobol" for --lang; use one of: python, javascript, typescript, bash\n',
-    );
+    expect(run.stderr).toBe('litmus: unsupported --lang "cobol"; use one of: python, javascript, typescript, bash\n');
     expect(run.stdout).toBe("");
   });
 
@@ -65,6 +63,18 @@ describe("litmus usage errors (exit 2, one line on stderr)", () => {
     const run = await litmus(["run", EXAMPLE, "--frobnicate"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("unknown option '--frobnicate'");
+  });
+});
+
+describe("litmus run without bubblewrap", () => {
+  test("no bubblewrap: exit 3 with the install command, never an unisolated run", async () => {
+    const run = await litmus(["run", "-", "--lang", "python"], {
+      stdin: "print('must not run')",
+      env: { PATH: "/nonexistent" },
+    });
+    expect(run.code).toBe(3);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^litmus: bubblewrap \(bwrap\) is not installed.*apt-get install bubblewrap.*\n$/);
   });
 });
 
@@ -129,16 +139,6 @@ describe.skipIf(unavailable)(`litmus run in the real sandbox${unavailable ? ` (s
       env: { ...process.env, LITMUS_CLI_SECRET: "leaked" },
     });
     expect(JSON.parse(run.stdout).stdout).toBe("hello world unset\n");
-  });
-
-  test("no bubblewrap: exit 3 with the install command, never an unisolated run", async () => {
-    const run = await litmus(["run", "-", "--lang", "python"], {
-      stdin: "print('must not run')",
-      env: { PATH: "/nonexistent" },
-    });
-    expect(run.code).toBe(3);
-    expect(run.stdout).toBe("");
-    expect(run.stderr).toMatch(/^litmus: bubblewrap \(bwrap\) is not installed.*apt-get install bubblewrap.*\n$/);
   });
 
   test("bench sandbox --json has the documented keys", async () => {

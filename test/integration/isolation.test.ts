@@ -261,11 +261,13 @@ except OSError as e:
       const spin = await sandbox.runCode("while True:\n    pass", { timeoutMs: 20_000 });
       expect(spin.timedOut).toBe(false);
       expect(spin.error?.name).toBe("KernelExited");
-      expect(spin.error?.value).toContain("CPU time limit");
+      expect(spin.error?.value).toBe(
+        "the python kernel was killed by signal 24 (CPU time limit is 1s per process); the context restarts empty on the next run",
+      );
     });
 
     test("an output flood is capped and marked truncated", async () => {
-      await using sandbox = await useSandbox({ launch, limits: { outputBytes: 64 * 1024 } });
+      await using sandbox = await useSandbox({ launch, limits: { outputBytes: 64 * 1024, resultBytes: 1024 * 1024 } });
       const flood = await sandbox.runCode(
         "import sys\nfor _ in range(100000):\n    sys.stdout.write('x' * 100 + '\\n')",
       );
@@ -301,8 +303,12 @@ import time; time.sleep(0.3)`,
       expect(hostProcessesWith(marker).length).toBeGreaterThanOrEqual(2);
       await sandbox.kill();
       expect(hostProcessesWith(marker)).toEqual([]);
-      const leftovers = readdirSync("/sys/fs/cgroup/memory", { recursive: true }).filter((path) =>
-        String(path).endsWith(sandbox.sandboxId),
+      // cgroup v1 keeps memory and pids hierarchies apart; v2 has one tree.
+      const roots = ["/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", "/sys/fs/cgroup"].filter((root) =>
+        existsSync(root),
+      );
+      const leftovers = roots.flatMap((root) =>
+        readdirSync(root, { recursive: true }).filter((path) => String(path).endsWith(sandbox.sandboxId)),
       );
       expect(leftovers).toEqual([]);
     });
@@ -345,7 +351,7 @@ key = libc.syscall(248, b"user", b"litmus-planted", b"first", 5, -4) if platform
 key > 0`,
       );
       expect(planted.error).toBeNull();
-      expect(planted.results[0]?.text).toBe(process.arch === "x64" ? "True" : "False");
+      expect(planted.results[0]?.text).toBe(process.arch === "x64" ? "True" : "False"); // add_key is probed on x86_64 only
       const seen = (await probe(
         second,
         `import ctypes, platform, socket
@@ -442,7 +448,7 @@ print(json.dumps({"stolen": stolen, "error": os.strerror(errno), "listing": list
     });
 
     test("results forged inside the kernel count against the output limit", async () => {
-      await using sandbox = await useSandbox({ launch, limits: { outputBytes: 64 * 1024 } });
+      await using sandbox = await useSandbox({ launch, limits: { outputBytes: 64 * 1024, resultBytes: 1024 * 1024 } });
       const flood = await sandbox.runCode(
         `import gc, python_kernel
 channel = next(o for o in gc.get_objects() if isinstance(o, python_kernel.Channel))
@@ -450,8 +456,8 @@ for _ in range(50):
     channel.send({"ev": "result", "result": {"text": "x" * 100_000, "isMainResult": False}})`,
       );
       expect(flood.truncated).toBe(true);
-      expect(flood.results.length).toBeLessThanOrEqual(10);
-      expect(flood.results.length).toBeGreaterThan(0);
+      // Each forged result is about 100 kB on the wire: ten fit in 1 MiB, the eleventh does not.
+      expect(flood.results.length).toBe(10);
     });
 
     test("a FIFO or device cannot freeze the files API", async () => {
@@ -459,12 +465,14 @@ for _ in range(50):
       await sandbox.runCode("import os\nos.mkfifo('result.json')\nos.symlink('/dev/zero', 'zeros')");
       await expect(sandbox.files.read("result.json")).rejects.toThrow("/home/user/result.json is not a regular file");
       await expect(sandbox.files.read("zeros")).rejects.toThrow("/home/user/zeros is not a regular file");
-      await expect(sandbox.files.write("result.json", "x")).rejects.toThrow();
+      await expect(sandbox.files.write("result.json", "x")).rejects.toThrow(
+        "[Errno 6] No such device or address: '/home/user/result.json'",
+      );
       expect((await sandbox.runCode("1+1", { timeoutMs: 2_000 })).results[0]?.text).toBe("2");
     });
 
-    test.skipIf(process.getuid?.() !== 0)(
-      "each sandbox runs as a host uid of its own, so one cannot use up another's key quota (needs root)",
+    test.skipIf(process.getuid?.() !== 0 || process.arch !== "x64")(
+      "each sandbox runs as a host uid of its own, so one cannot use up another's key quota (root, x86_64: add_key is syscall 248 there)",
       async () => {
         await using first = await useSandbox({ launch });
         await using second = await useSandbox({ launch });
@@ -472,18 +480,16 @@ for _ in range(50):
         expect(firstUid).not.toBe(secondUid);
         expect(firstUid).toBeGreaterThanOrEqual(100_000);
         // add_key(2) until the per-user quota says no (syscall 248 on x86_64).
-        const fillKeys = `import ctypes, os, platform
+        const fillKeys = `import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
 added = 0
-while platform.machine() == "x86_64" and added < 1000 and libc.syscall(248, b"user", b"k%d" % added, b"x", 1, -4) > 0:
+while added < 1000 and libc.syscall(248, b"user", b"k%d" % added, b"x", 1, -4) > 0:
     added += 1
 [added, os.strerror(ctypes.get_errno())]`;
         const firstFill = JSON.parse((await first.runCode(fillKeys)).text?.replaceAll("'", '"') ?? "[]");
         const secondFill = JSON.parse((await second.runCode(fillKeys)).text?.replaceAll("'", '"') ?? "[]");
-        if (process.arch === "x64") {
-          expect(firstFill[1]).toBe("Disk quota exceeded");
-          expect(secondFill).toEqual(firstFill);
-        }
+        expect(firstFill[1]).toBe("Disk quota exceeded");
+        expect(secondFill).toEqual(firstFill);
         if (launch === "direct") {
           // With its own bubblewrap, a sandbox's user namespace belongs to its own host uid, so inotify
           // instances are counted per sandbox too. Forked from the zygote, they are counted against the
@@ -508,9 +514,6 @@ print(json.dumps({"uid": os.getuid(), "capEff": status["CapEff"].strip(), "noNew
       )) as Record<string, unknown>;
       expect(facts).toEqual({ uid: 1000, capEff: "0000000000000000", noNewPrivs: "1", unshare: 1 });
       expect(sandbox.getInfo().isolation.hostUid).not.toBe(0);
-      expect(existsSync("/sys/fs/cgroup/memory") ? sandbox.getInfo().isolation.resourceControl : "cgroup-v1").toBe(
-        "cgroup-v1",
-      );
     });
   },
 );

@@ -10,7 +10,10 @@ import { createRequester } from "../../src/sandbox/request.ts";
 describe("ExecutionCollector", () => {
   test("keeps at most the output budget, whatever the sandbox sends", () => {
     const streamed: string[] = [];
-    const collector = new ExecutionCollector({ onStdout: ({ line }) => streamed.push(line) }, 10);
+    const collector = new ExecutionCollector(
+      { onStdout: ({ line }) => streamed.push(line) },
+      { outputBytes: 10, resultBytes: 1000 },
+    );
     collector.onEvent({ id: 1, ev: "stdout", text: "123456" });
     collector.onEvent({ id: 1, ev: "stderr", text: "789abc" });
     collector.onEvent({ id: 1, ev: "stdout", text: "more" });
@@ -20,8 +23,8 @@ describe("ExecutionCollector", () => {
     expect(execution.truncated).toBe(true);
   });
 
-  test("drops results beyond their budget (16 times the output budget)", () => {
-    const collector = new ExecutionCollector({}, 4);
+  test("drops results beyond their budget", () => {
+    const collector = new ExecutionCollector({}, { outputBytes: 4, resultBytes: 64 });
     collector.onEvent({ id: 1, ev: "result", result: { text: "x".repeat(70), isMainResult: true } });
     collector.onEvent({ id: 1, ev: "result", result: { text: "small", isMainResult: true } });
     const execution = collector.finish({ id: 1, ev: "done", exitCode: 0 }, 0, 1 << 20);

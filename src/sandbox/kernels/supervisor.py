@@ -141,10 +141,9 @@ class Task:
         self.result_bytes = 0
         self.truncated = False
 
-    def admit_result(self, result):
-        """Results share a budget 16 times the output limit (images are larger than text)."""
-        size = len(wire.dumps(result, lenient=True))
-        if self.result_bytes + size > LIMITS["outputBytes"] * 16:
+    def admit_result(self, size):
+        """Results have a budget of their own (LIMITS["resultBytes"]): images are larger than text."""
+        if self.result_bytes + size > LIMITS["resultBytes"]:
             self.truncated = True
             return False
         self.result_bytes += size
@@ -220,7 +219,7 @@ class Kernel(Process):
         self.cwd = cwd
         self.execution_count = 0
         self.queue = []
-        self.events = wire.LineBuffer(max_line=LIMITS["outputBytes"] * 16 + 65536)
+        self.events = None
         self.request_fd = None
         self.events_fd = None
         self.start()
@@ -244,9 +243,9 @@ class Kernel(Process):
                     os.write(2, b"litmus: no Node.js runtime is mounted in this sandbox\n")
                     os._exit(127)
                 args = [node, "--disable-warning=ExperimentalWarning", "--stack-size=984"]
-                if LIMITS.get("rlimitMemoryBytes") or LIMITS.get("memoryBytes"):
-                    heap_mb = max(16, int((LIMITS.get("memoryBytes") or LIMITS["rlimitMemoryBytes"]) / 1048576 * 3 / 4))
-                    args.append("--max-old-space-size=%d" % heap_mb)
+                # V8 stops at its heap limit with a clear "heap out of memory" well before the cgroup kills it.
+                heap_mb = max(16, LIMITS["memoryBytes"] * 3 // 4 >> 20)
+                args.append("--max-old-space-size=%d" % heap_mb)
                 args += [os.path.join(KERNEL_DIR, "js-kernel.mjs"), self.language]
                 os.execv(node, args)
             except BaseException as error:  # noqa: BLE001 (report anything, then leave without cleanup)
@@ -260,7 +259,7 @@ class Kernel(Process):
         self.status = None
         self.request_fd = req_w
         self.events_fd = ev_r
-        self.events = wire.LineBuffer(max_line=LIMITS["outputBytes"] * 16 + 65536)
+        self.events = wire.LineBuffer(max_line=LIMITS["resultBytes"] + 65536)
         os.set_blocking(ev_r, False)
         self.supervisor.watch(ev_r, self)
         self.watch_output(out_r, err_r)
@@ -319,8 +318,9 @@ class Kernel(Process):
         kind = event.get("ev")
         if kind == "result":
             self.drain()  # output printed before the value was produced goes out first
-            if task.admit_result(event.get("result")):
-                send({"id": task.id, "ev": "result", "result": event.get("result")})
+            line = (wire.dumps({"id": task.id, "ev": "result", "result": event.get("result")}, lenient=True) + "\n").encode()
+            if task.admit_result(len(line)):
+                wire.write_all(1, line)
         elif kind == "done":
             self.drain()
             exit_code = event.get("exitCode", 0)
@@ -357,7 +357,7 @@ class Kernel(Process):
         if self.task is not None:
             if sig is not None:
                 value = "the %s kernel was killed by signal %d" % (self.language, sig)
-                if sig == signal.SIGXCPU or sig == signal.SIGKILL and LIMITS.get("cpuSeconds"):
+                if sig == signal.SIGXCPU:
                     value += " (CPU time limit is %ss per process)" % LIMITS.get("cpuSeconds")
             elif self.language == "bash":
                 # `exit N` in a shell cell is an ordinary way to finish a script, not a crash.

@@ -6,8 +6,7 @@ sandbox's id, config, environment and cgroups). The zygote forks; the child join
 enters new namespaces (sandbox_init.py), forks the new PID namespace's init, and that process drops every
 capability and becomes the sandbox's supervisor, talking to the host over the connection it was handed.
 
-Host control on stdin/stdout (JSON lines): {"op": "kill", "sandboxId"} in; {"ev": "ready"} and
-{"ev": "exited", "sandboxId"} out.
+Host control on stdin/stdout (JSON lines): {"op": "kill", "sandboxId"} in; {"ev": "ready"} out.
 """
 
 import os
@@ -50,7 +49,7 @@ def run_sandbox(connection, request, report_fd, go_fd):
     host_uid = request.get("hostUid")
 
     def map_by_zygote():
-        os.write(report_fd, b"map %d\n" % host_uid)
+        os.write(report_fd, b"map %d %d\n" % (request["uid"], host_uid))
         if os.read(go_fd, 1) != b"1":
             raise OSError("the zygote did not map the user namespace")
 
@@ -83,9 +82,6 @@ def run_sandbox(connection, request, report_fd, go_fd):
         os._exit(1)
     supervisor.Supervisor().run()
     os._exit(0)
-
-
-SANDBOX_UID = 1000
 
 
 class Spawn:
@@ -160,9 +156,9 @@ class Zygote:
 
     def handle_report(self, spawn, line):
         fields = line.split(" ")
-        if fields[0] == "map" and len(fields) == 2 and fields[1].isdigit():
+        if fields[0] == "map" and len(fields) == 3 and fields[1].isdigit() and fields[2].isdigit():
             try:
-                sandbox_init.map_user_namespace(spawn.pid, SANDBOX_UID, int(fields[1]))
+                sandbox_init.map_user_namespace(spawn.pid, int(fields[1]), int(fields[2]))
                 os.write(spawn.go_fd, b"1")
             except OSError as error:
                 spawn.outcome = "error: cannot map the sandbox's user namespace: %s" % error
@@ -205,7 +201,6 @@ class Zygote:
         sandbox_id = self.sandboxes.pop(pid, None)
         if sandbox_id is not None:
             self.by_id.pop(sandbox_id, None)
-            wire.send({"ev": "exited", "sandboxId": sandbox_id})
 
     def read_control(self):
         chunk = os.read(0, 65536)

@@ -189,11 +189,13 @@ function readableByOthers(path: string): boolean {
   }
 }
 
-let cached: HostLayout | undefined;
+const layouts = new Map<string, HostLayout>();
 
-/** Resolves the host layout; throws SANDBOX_UNAVAILABLE with the fix when something is missing. */
+/** Resolves the host layout once per Python; throws SANDBOX_UNAVAILABLE with the fix when something is missing. */
 export function hostLayout(overrides: RuntimeOverrides = {}): HostLayout {
-  if (cached && overrides.python === undefined) return cached;
+  const key = overrides.python ?? "";
+  const cached = layouts.get(key);
+  if (cached) return cached;
   const bwrap = findOnPath("bwrap");
   if (!bwrap) throw bubblewrapMissing();
   const node = realpathSync(process.execPath);
@@ -212,7 +214,7 @@ export function hostLayout(overrides: RuntimeOverrides = {}): HostLayout {
     rootEntries: rootEntries(),
   };
   ensureKernelBytecode(layout.python.executable, layout.kernelsDir);
-  if (overrides.python === undefined) cached = layout;
+  layouts.set(key, layout);
   return layout;
 }
 

@@ -43,6 +43,7 @@ export function supervisorConfig(
       timeoutMs: limits.execTimeoutMs,
       graceMs: limits.graceMs,
       outputBytes: limits.outputBytes,
+      resultBytes: limits.resultBytes,
       fileSizeBytes: limits.fileSizeBytes,
       openFiles: limits.openFiles,
       cpuSeconds: limits.cpuSeconds,

@@ -1,7 +1,7 @@
 import { LitmusError } from "../../errors.ts";
 import type { IsolationReport } from "../types.ts";
 import { NAMESPACES } from "./bwrap-args.ts";
-import { type CgroupManager, detectCgroups } from "./cgroups.ts";
+import { detectCgroups } from "./cgroups.ts";
 import { hostLayout } from "./host.ts";
 import { allocateHostUid, releaseHostUid } from "./host-uids.ts";
 import type { Launched, LocalSupervisorOptions } from "./launch.ts";
@@ -22,15 +22,12 @@ export interface LocalSupervisor {
   kill(): Promise<void>;
 }
 
-let cgroupManager: Promise<CgroupManager | null> | undefined;
-
 /** Starts a sandbox and waits for its supervisor to say it is ready. */
 export async function startLocalSupervisor(
   sandboxId: string,
   options: LocalSupervisorOptions,
 ): Promise<LocalSupervisor> {
-  cgroupManager ??= detectCgroups();
-  const available = await cgroupManager;
+  const available = await detectCgroups();
   const manager = options.resourceControl === "rlimit" ? null : available;
   const cgroup = manager ? await manager.create(sandboxId, options.limits) : null;
   let launched: Launched;
