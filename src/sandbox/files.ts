@@ -1,6 +1,11 @@
 import type { SandboxRequest } from "./request.ts";
 import type { EntryInfo } from "./types.ts";
 
+/** Options every file operation takes. */
+interface FileOptions {
+  signal?: AbortSignal;
+}
+
 /** The sandbox's filesystem. Relative paths are resolved against the workspace, /home/user. */
 export class SandboxFiles {
   private readonly request: SandboxRequest;
@@ -9,40 +14,42 @@ export class SandboxFiles {
     this.request = request;
   }
 
-  /** Writes a file, creating parent directories. Returns the absolute path inside the sandbox. */
-  async write(path: string, data: string | Uint8Array): Promise<string> {
+  /** Writes a file (replacing it), creating parent directories. Returns the absolute path in the sandbox. */
+  async write(path: string, data: string | Uint8Array, options: FileOptions = {}): Promise<string> {
     const bytes =
       typeof data === "string" ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    const done = await this.request("files.write", { path, data: bytes.toString("base64") });
+    const done = await this.request("files.write", { path, data: bytes.toString("base64") }, options);
     return done.path ?? path;
   }
 
-  /** Reads a file as text (default) or bytes. */
-  async read(path: string, options?: { format?: "text" }): Promise<string>;
-  async read(path: string, options: { format: "bytes" }): Promise<Uint8Array>;
-  async read(path: string, options: { format?: "text" | "bytes" } = {}): Promise<string | Uint8Array> {
-    const done = await this.request("files.read", { path });
+  /** Reads a regular file (at most 64 MiB) as text (default) or bytes. */
+  async read(path: string, options?: FileOptions & { format?: "text" }): Promise<string>;
+  async read(path: string, options: FileOptions & { format: "bytes" }): Promise<Uint8Array>;
+  async read(path: string, options: FileOptions & { format?: "text" | "bytes" } = {}): Promise<string | Uint8Array> {
+    const done = await this.request("files.read", { path }, options);
     const bytes = Buffer.from(done.data ?? "", "base64");
     return options.format === "bytes" ? new Uint8Array(bytes) : bytes.toString("utf8");
   }
 
-  /** Lists a directory, sorted by name. */
-  async list(path = "."): Promise<EntryInfo[]> {
-    const done = await this.request("files.list", { path });
+  /** Lists a directory (default: the workspace), sorted by name. */
+  async list(path = ".", options: FileOptions = {}): Promise<EntryInfo[]> {
+    const done = await this.request("files.list", { path }, options);
     return done.entries ?? [];
   }
 
   /** Removes a file or a whole directory tree. */
-  async remove(path: string): Promise<void> {
-    await this.request("files.remove", { path });
+  async remove(path: string, options: FileOptions = {}): Promise<void> {
+    await this.request("files.remove", { path }, options);
   }
 
-  async makeDir(path: string): Promise<void> {
-    await this.request("files.mkdir", { path });
+  /** Creates a directory and its parents; an existing one is fine. */
+  async makeDir(path: string, options: FileOptions = {}): Promise<void> {
+    await this.request("files.mkdir", { path }, options);
   }
 
-  async exists(path: string): Promise<boolean> {
-    const done = await this.request("files.exists", { path });
+  /** Whether anything (file, directory, link) exists at `path`. */
+  async exists(path: string, options: FileOptions = {}): Promise<boolean> {
+    const done = await this.request("files.exists", { path }, options);
     return done.exists === true;
   }
 }

@@ -19,9 +19,9 @@ export type SandboxRequest = (
 const UNRESPONSIVE_AFTER_MS = 5_000;
 
 /**
- * Sends requests over `channel`. An aborted request is cancelled in the sandbox (interrupt, then kill) and
- * rejects with ABORTED at once. A sandbox that has not answered well after the request's limit (timeout plus
- * grace period) is broken: `onUnresponsive` kills it and the request rejects, so nothing waits forever.
+ * Sends requests over `channel` (which handles abort) with a host-side deadline: a sandbox that has not
+ * answered well after the request's own limit (timeout plus grace period) is broken, so `onUnresponsive`
+ * kills it and the request rejects: nothing waits forever.
  */
 export function createRequester(
   channel: SupervisorChannel,
@@ -35,34 +35,21 @@ export function createRequester(
 ): SandboxRequest {
   const slackMs = defaults.unresponsiveAfterMs ?? UNRESPONSIVE_AFTER_MS;
   return (op, payload, options = {}) => {
-    const { signal, onEvent } = options;
-    signal?.throwIfAborted();
     const timeoutMs = options.timeoutMs ?? defaults.timeoutMs;
-    const request = channel.request(op, { ...payload, timeoutMs }, onEvent);
-    const requestId = channel.lastRequestId();
+    const request = channel.request(op, { ...payload, timeoutMs }, options);
+    const limitMs = timeoutMs + defaults.graceMs + slackMs;
     return new Promise<DoneEvent>((resolve, reject) => {
-      const deadline = setTimeout(
-        () => {
-          defaults.onUnresponsive();
-          reject(
-            new LitmusError(
-              "SANDBOX_CLOSED",
-              `sandbox ${defaults.sandboxId} stopped responding (no answer ${timeoutMs + defaults.graceMs + slackMs} ms after "${op}" was sent) and was killed`,
-            ),
-          );
-        },
-        timeoutMs + defaults.graceMs + slackMs,
-      );
+      const deadline = setTimeout(() => {
+        defaults.onUnresponsive();
+        reject(
+          new LitmusError(
+            "SANDBOX_CLOSED",
+            `sandbox ${defaults.sandboxId} stopped responding (no answer ${limitMs} ms after "${op}" was sent) and was killed`,
+          ),
+        );
+      }, limitMs);
       deadline.unref();
-      const onAbort = () => {
-        channel.notify("cancel", { target: requestId });
-        reject(new LitmusError("ABORTED", "the operation was aborted", { cause: signal?.reason }));
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      request.then(resolve, reject).finally(() => {
-        clearTimeout(deadline);
-        signal?.removeEventListener("abort", onAbort);
-      });
+      request.then(resolve, reject).finally(() => clearTimeout(deadline));
     });
   };
 }

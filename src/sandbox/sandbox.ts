@@ -103,7 +103,9 @@ export class Sandbox implements AsyncDisposable {
     const language = options.language ?? "python";
     assertLanguage(language);
     const limits = resolveLimits(options.limits);
-    options.signal?.throwIfAborted();
+    if (options.signal?.aborted) {
+      throw new LitmusError("ABORTED", "starting the sandbox was aborted", { cause: options.signal.reason });
+    }
     const sandboxId = `sbx-${randomBytes(6).toString("hex")}`;
     const supervisor = await startLocalSupervisor(sandboxId, {
       limits,
@@ -113,13 +115,9 @@ export class Sandbox implements AsyncDisposable {
       defaultLanguage: language,
       launch: options.launch ?? "auto",
       resourceControl: options.resourceControl ?? "auto",
+      signal: options.signal,
     });
-    const sandbox = new Sandbox(sandboxId, supervisor, limits, options);
-    if (options.signal?.aborted) {
-      await sandbox.kill();
-      options.signal.throwIfAborted();
-    }
-    return sandbox;
+    return new Sandbox(sandboxId, supervisor, limits, options);
   }
 
   /** Sandboxes of this process that are still running. */
@@ -169,22 +167,22 @@ export class Sandbox implements AsyncDisposable {
   }
 
   /** Starts a new stateful kernel. Variables, imports and functions persist between runs in it. */
-  async createContext(options: { language?: Language; cwd?: string } = {}): Promise<Context> {
+  async createContext(options: { language?: Language; cwd?: string; signal?: AbortSignal } = {}): Promise<Context> {
     const language = options.language ?? "python";
     assertLanguage(language);
     const cwd = options.cwd ?? SANDBOX_HOME;
-    const done = await this.request("context.create", { language, cwd });
+    const done = await this.request("context.create", { language, cwd }, { signal: options.signal });
     return { id: done.context ?? "", language, cwd };
   }
 
   /** Restarts a context's kernel: its state is gone, the context id stays valid. */
-  async restartContext(context: Context): Promise<void> {
-    await this.request("context.restart", { context: context.id });
+  async restartContext(context: Context, options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.request("context.restart", { context: context.id }, options);
   }
 
   /** Stops a context's kernel for good; running or queued work in it fails. */
-  async removeContext(context: Context): Promise<void> {
-    await this.request("context.remove", { context: context.id });
+  async removeContext(context: Context, options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.request("context.remove", { context: context.id }, options);
     for (const [language, existing] of this.defaultContexts) {
       if ((await existing).id === context.id) this.defaultContexts.delete(language);
     }

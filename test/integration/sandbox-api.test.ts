@@ -184,6 +184,18 @@ describe.skipIf(unavailable).each(LAUNCH_MODES)(
       expect(sandbox.isRunning()).toBe(false);
     });
 
+    test("an aborted start rejects with ABORTED and leaves no sandbox behind", async () => {
+      const before = Sandbox.list().length;
+      const early = await Sandbox.create({ launch, signal: AbortSignal.abort() }).catch((error: unknown) => error);
+      expect(isLitmusError(early, "ABORTED")).toBe(true);
+      const controller = new AbortController();
+      const starting = Sandbox.create({ launch, signal: controller.signal });
+      controller.abort();
+      const during = await starting.catch((error: unknown) => error);
+      expect(isLitmusError(during, "ABORTED")).toBe(true);
+      expect(Sandbox.list().length).toBe(before);
+    });
+
     test("an aborted runCode stops the code and rejects with ABORTED", async () => {
       await using sandbox = await useSandbox({ launch });
       const controller = new AbortController();

@@ -20,7 +20,7 @@ describe("SupervisorChannel", () => {
   test("routes stream events to the request that owns them and resolves on done", async () => {
     const { channel, sent, reply } = channelPair();
     const events: StreamEvent[] = [];
-    const pending = channel.request("exec", { code: "1+1" }, (event) => events.push(event));
+    const pending = channel.request("exec", { code: "1+1" }, { onEvent: (event) => events.push(event) });
     await new Promise((resolve) => setImmediate(resolve));
     expect(sent).toEqual([{ code: "1+1", id: 1, op: "exec" }]);
     reply({ id: 1, ev: "stdout", text: "hi\n" });

@@ -18,6 +18,8 @@ export interface LocalSupervisorOptions {
   launch: LaunchMode;
   /** "auto": a cgroup per sandbox where one is writable, else rlimits. "rlimit": rlimits only. */
   resourceControl: "auto" | "rlimit";
+  /** Aborts the start: whatever was started is killed. */
+  signal?: AbortSignal | undefined;
 }
 
 /** A started process tree, before the supervisor said it is ready. */

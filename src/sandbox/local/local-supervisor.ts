@@ -22,6 +22,27 @@ export interface LocalSupervisor {
   kill(): Promise<void>;
 }
 
+/** No healthy sandbox takes this long to start, even on a loaded machine. */
+const START_TIMEOUT_MS = 30_000;
+
+/** Waits for the supervisor's "ready", for at most START_TIMEOUT_MS, or until `signal` aborts. */
+function untilReady(channel: SupervisorChannel, signal: AbortSignal | undefined): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new LitmusError("SANDBOX_UNAVAILABLE", `no answer within ${START_TIMEOUT_MS / 1000} s`)),
+      START_TIMEOUT_MS,
+    );
+    const onAbort = () =>
+      reject(new LitmusError("ABORTED", "starting the sandbox was aborted", { cause: signal?.reason }));
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    channel.ready.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    });
+  });
+}
+
 /** Starts a sandbox and waits for its supervisor to say it is ready. */
 export async function startLocalSupervisor(
   sandboxId: string,
@@ -59,10 +80,11 @@ export async function startLocalSupervisor(
     });
   });
   try {
-    await channel.ready;
+    await untilReady(channel, options.signal);
   } catch (error) {
     launched.stop();
     await exited;
+    if (error instanceof LitmusError && error.code === "ABORTED") throw error;
     const reason =
       error instanceof LitmusError && error.code === "SANDBOX_UNAVAILABLE" ? error.message : launched.stderr();
     throw new LitmusError("SANDBOX_UNAVAILABLE", explainStartFailure(reason));

@@ -82,24 +82,41 @@ export class SupervisorChannel {
     return this.closedReason !== undefined;
   }
 
-  /** Sends one request; resolves with its `done` event, rejects on `failed` or when the channel closes. */
-  request(op: string, payload: Record<string, unknown>, onEvent?: (event: StreamEvent) => void): Promise<DoneEvent> {
+  /**
+   * Sends one request; resolves with its `done` event, rejects on `failed` or when the channel closes. When
+   * `signal` aborts, the supervisor is told to cancel the work (interrupt, then kill) and the promise rejects
+   * with ABORTED at once.
+   */
+  request(
+    op: string,
+    payload: Record<string, unknown>,
+    options: { onEvent?: ((event: StreamEvent) => void) | undefined; signal?: AbortSignal | undefined } = {},
+  ): Promise<DoneEvent> {
     if (this.closedReason) return Promise.reject(this.closedReason);
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(aborted(signal));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { onEvent, resolve, reject });
-      this.input.write(`${JSON.stringify({ ...payload, id, op })}\n`);
+      const onAbort = () => {
+        this.pending.delete(id);
+        this.send({ op: "cancel", id: 0, target: id });
+        reject(aborted(signal as AbortSignal));
+      };
+      const settle = () => signal?.removeEventListener("abort", onAbort);
+      this.pending.set(id, {
+        onEvent: options.onEvent,
+        resolve: (event) => {
+          settle();
+          resolve(event);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+      });
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.send({ ...payload, id, op });
     });
-  }
-
-  /** Sends a request whose reply nobody waits for (cancel). */
-  notify(op: string, payload: Record<string, unknown>): void {
-    if (this.closedReason) return;
-    this.input.write(`${JSON.stringify({ ...payload, id: 0, op })}\n`);
-  }
-
-  lastRequestId(): number {
-    return this.nextId - 1;
   }
 
   /** Fails everything still waiting, once. */
@@ -113,6 +130,10 @@ export class SupervisorChannel {
   }
 
   /** Splits the stream into lines, looking for newlines only in new data: a long line costs linear time. */
+  private send(message: Record<string, unknown>): void {
+    if (!this.closedReason) this.input.write(`${JSON.stringify(message)}\n`);
+  }
+
   private receive(chunk: string): void {
     let start = 0;
     let newline = chunk.indexOf("\n");
@@ -176,6 +197,10 @@ export class SupervisorChannel {
         event satisfies never;
     }
   }
+}
+
+function aborted(signal: AbortSignal): LitmusError {
+  return new LitmusError("ABORTED", "the operation was aborted", { cause: signal.reason });
 }
 
 function failureCode(name: string): "NOT_FOUND" | "BAD_INPUT" {
