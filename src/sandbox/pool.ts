@@ -23,6 +23,7 @@ export class SandboxPool implements AsyncDisposable {
   private starting = 0;
   private closed = false;
   private lastError: unknown;
+  private readonly changed: Array<() => void> = [];
 
   constructor(options: SandboxPoolOptions = {}) {
     const { size = 2, concurrency = availableParallelism(), ...sandboxOptions } = options;
@@ -39,20 +40,32 @@ export class SandboxPool implements AsyncDisposable {
     return this.idle.length;
   }
 
-  /** Resolves once the pool holds `size` ready sandboxes (or throws why it cannot start them). */
+  /** Resolves once the pool holds `size` ready sandboxes; rejects with why it cannot start them. */
   async warm(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
     const signal = combine(options.signal, options.timeoutMs);
     while (this.idle.length < this.size) {
       if (this.lastError && this.starting === 0) throw this.lastError;
-      signal?.throwIfAborted();
-      await new Promise((resolve) => setTimeout(resolve, 2));
+      if (signal?.aborted) throw new LitmusError("ABORTED", "warming the pool was aborted", { cause: signal.reason });
+      // Woken by every sandbox that finishes starting (or fails to), or by the signal.
+      await new Promise<void>((resolve) => {
+        this.changed.push(resolve);
+        signal?.addEventListener("abort", () => resolve(), { once: true });
+      });
     }
+  }
+
+  private notifyChanged(): void {
+    for (const resolve of this.changed.splice(0)) resolve();
   }
 
   /** A fresh sandbox: an idle one at once, or the next one to finish starting. */
   acquire(options: { signal?: AbortSignal } = {}): Promise<Sandbox> {
     if (this.closed) return Promise.reject(new LitmusError("SANDBOX_CLOSED", "the sandbox pool is closed"));
-    options.signal?.throwIfAborted();
+    if (options.signal?.aborted) {
+      return Promise.reject(
+        new LitmusError("ABORTED", "acquiring a sandbox was aborted", { cause: options.signal.reason }),
+      );
+    }
     const sandbox = this.takeIdle();
     if (sandbox) {
       this.refill();
@@ -126,11 +139,13 @@ export class SandboxPool implements AsyncDisposable {
           if (waiter) waiter.resolve(this.handOut(sandbox));
           else this.idle.push(sandbox);
           this.refill();
+          this.notifyChanged();
         },
         (error: unknown) => {
           this.starting--;
           this.lastError = error;
           for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+          this.notifyChanged();
         },
       );
     }

@@ -218,6 +218,16 @@ describe.skipIf(unavailable).each(LAUNCH_MODES)(
       );
     });
 
+    test("a pool that cannot start sandboxes says why, and an aborted acquire rejects with ABORTED", async () => {
+      await using broken = new SandboxPool({ size: 1, launch, runtimes: { python: "/nonexistent/python3" } });
+      await expect(broken.warm({ timeoutMs: 10_000 })).rejects.toThrow(
+        "the Python interpreter /nonexistent/python3 does not exist; pass the path of a python3 executable",
+      );
+      await using pool = new SandboxPool({ size: 1, launch });
+      const acquired = await pool.acquire({ signal: AbortSignal.abort() }).catch((error: unknown) => error);
+      expect(isLitmusError(acquired, "ABORTED")).toBe(true);
+    });
+
     test("a pool hands out each sandbox once, with nothing left from another user", async () => {
       await using pool = new SandboxPool({ size: 2, launch });
       await pool.warm({ timeoutMs: 20_000 });
