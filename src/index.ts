@@ -2,4 +2,5 @@
 
 export { benchmarkSandbox, type SandboxBenchOptions, type SandboxBenchReport } from "./bench/index.ts";
 export { type ErrorCode, isLitmusError, LitmusError } from "./errors.ts";
+export * from "./models/index.ts";
 export * from "./sandbox/index.ts";

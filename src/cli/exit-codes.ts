@@ -27,6 +27,7 @@ export function exitCodeFor(error: unknown): number {
       case "NOT_FOUND":
         return EXIT.usage;
       case "SANDBOX_UNAVAILABLE":
+      case "MODEL_UNAVAILABLE":
       case "SANDBOX_CLOSED":
       case "ABORTED":
       case "INTERNAL":

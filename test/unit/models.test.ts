@@ -1,0 +1,103 @@
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, test } from "vitest";
+import { isLitmusError } from "../../src/errors.ts";
+import { assembleParts, modelCacheDir, parseModelSpec, readGgufHeader } from "../../src/models/index.ts";
+
+describe("parseModelSpec", () => {
+  test.each([
+    ["local", { provider: "local", source: { kind: "default" } }],
+    ["local:./models/tiny.gguf", { provider: "local", source: { kind: "path", path: "./models/tiny.gguf" } }],
+    [
+      "local:hf:acme/tiny-GGUF:tiny-q4.gguf",
+      { provider: "local", source: { kind: "huggingface", repo: "acme/tiny-GGUF", file: "tiny-q4.gguf" } },
+    ],
+    ["openai:gpt-4o-mini", { provider: "openai", model: "gpt-4o-mini" }],
+    ["anthropic:claude-sonnet-4-5", { provider: "anthropic", model: "claude-sonnet-4-5" }],
+    ["ollama:qwen2.5-coder:1.5b", { provider: "ollama", model: "qwen2.5-coder:1.5b" }],
+  ])("%s", (spec, parsed) => {
+    expect(parseModelSpec(spec)).toEqual(parsed);
+  });
+
+  test("openai-compatible needs a base URL", () => {
+    expect(parseModelSpec("openai-compatible:llama", { baseUrl: "http://localhost:8000/v1" })).toEqual({
+      provider: "openai-compatible",
+      model: "llama",
+      baseUrl: "http://localhost:8000/v1",
+    });
+    expect(() => parseModelSpec("openai-compatible:llama")).toThrow(
+      /needs --base-url, like http:\/\/localhost:8000\/v1/,
+    );
+  });
+
+  test("an unknown provider lists the known forms", () => {
+    let thrown: unknown;
+    try {
+      parseModelSpec("gemini:pro");
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isLitmusError(thrown, "BAD_INPUT")).toBe(true);
+    expect((thrown as Error).message).toBe(
+      'invalid model spec "gemini:pro": unknown provider "gemini". Known forms: local, local:PATH.gguf, local:hf:OWNER/REPO:FILE, openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compatible:MODEL (with --base-url)',
+    );
+    expect(() => parseModelSpec("local:model.bin")).toThrow(/must be a .gguf file/);
+    expect(() => parseModelSpec("openai:")).toThrow(/name the model after "openai:"/);
+  });
+});
+
+test("the model cache honours LITMUS_CACHE_DIR, then XDG_CACHE_HOME", () => {
+  expect(modelCacheDir({ LITMUS_CACHE_DIR: "/c" })).toBe("/c/models");
+  expect(modelCacheDir({ XDG_CACHE_HOME: "/x" })).toBe("/x/litmus/models");
+});
+
+describe("assembling a model from its parts", () => {
+  let directory = "";
+  afterEach(async () => {
+    if (directory) await rm(directory, { recursive: true, force: true });
+  });
+
+  /** A GGUF header (version 3, 2 tensors, 5 metadata keys) followed by filler, split in three parts. */
+  async function writeParts(): Promise<{ parts: string[]; size: number }> {
+    directory = await mkdtemp(join(tmpdir(), "litmus-model-test-"));
+    const header = Buffer.alloc(24);
+    header.write("GGUF", 0, "latin1");
+    header.writeUInt32LE(3, 4);
+    header.writeBigUInt64LE(2n, 8);
+    header.writeBigUInt64LE(5n, 16);
+    const whole = Buffer.concat([header, Buffer.alloc(1000, 7)]);
+    const parts = [whole.subarray(0, 10), whole.subarray(10, 500), whole.subarray(500)];
+    const paths = parts.map((_, index) => join(directory, `part${index}`));
+    await Promise.all(parts.map((part, index) => writeFile(paths[index] as string, part)));
+    return { parts: paths, size: whole.length };
+  }
+
+  test("joins the parts in order and checks the result", async () => {
+    const { parts, size } = await writeParts();
+    const target = join(directory, "model.gguf");
+    await assembleParts(parts, target, size);
+    expect(await readGgufHeader(target)).toEqual({
+      path: target,
+      sizeBytes: size,
+      version: 3,
+      tensorCount: 2,
+      metadataCount: 5,
+    });
+  });
+
+  test("a missing part leaves no file that looks like a model", async () => {
+    const { parts, size } = await writeParts();
+    const target = join(directory, "model.gguf");
+    await expect(assembleParts(parts.slice(0, 2), target, size)).rejects.toThrow(
+      `the assembled model has 500 bytes, expected ${size}: a part is missing or damaged`,
+    );
+    expect((await readdir(directory)).sort()).toEqual(["part0", "part1", "part2"]);
+  });
+
+  test("parts in the wrong order are not a GGUF file", async () => {
+    const { parts, size } = await writeParts();
+    const target = join(directory, "model.gguf");
+    await expect(assembleParts([...parts].reverse(), target, size)).rejects.toThrow(/is not a GGUF model file/);
+  });
+});
