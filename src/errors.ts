@@ -28,6 +28,7 @@ export class LitmusError extends Error {
   }
 }
 
+/** Whether `error` is a LitmusError (of `code`, when given). */
 export function isLitmusError(error: unknown, code?: ErrorCode): error is LitmusError {
   return error instanceof LitmusError && (code === undefined || error.code === code);
 }

@@ -16,6 +16,7 @@ export function percentiles(samples: readonly number[]): Percentiles {
   return { p50: round(percentile(samples, 0.5)), p99: round(percentile(samples, 0.99)) };
 }
 
+/** `value` rounded to `digits` decimals (default 3). */
 export function round(value: number, digits = 3): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;

