@@ -3,6 +3,8 @@ import { registerBenchCommand } from "./bench.ts";
 import { exitCodeFor, reasonFor } from "./exit-codes.ts";
 import { registerModelsCommand } from "./models.ts";
 import { registerRunCommand } from "./run.ts";
+import { registerRunsCommand } from "./runs.ts";
+import { registerSolveCommand } from "./solve.ts";
 
 function buildProgram(): Command {
   const program = new Command("litmus")
@@ -11,6 +13,8 @@ function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   registerRunCommand(program);
+  registerSolveCommand(program);
+  registerRunsCommand(program);
   registerBenchCommand(program);
   registerModelsCommand(program);
   return program;

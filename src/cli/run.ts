@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { LitmusError } from "../errors.ts";
 import {
   type Execution,
+  executionToJson,
   LANGUAGES,
   type Language,
   type OutputMessage,
@@ -73,7 +74,7 @@ async function runCommand(file: string | undefined, options: RunOptions): Promis
       onStderr: ({ line }: OutputMessage) => process.stderr.write(line),
     }),
   });
-  if (options.json) writeJson(toJson(execution));
+  if (options.json) writeJson(executionToJson(execution));
   else renderExecution(execution, timeoutMs);
   return exitCodeForExecution(execution);
 }
@@ -108,21 +109,6 @@ async function readSource(file: string | undefined): Promise<string> {
       { cause: error },
     );
   }
-}
-
-/** The `--json` document of `litmus run` (a documented contract: README). */
-function toJson(execution: Execution) {
-  return {
-    stdout: execution.logs.stdout.join(""),
-    stderr: execution.logs.stderr.join(""),
-    results: execution.results,
-    error: execution.error,
-    exitCode: execution.exitCode,
-    durationMs: Math.round(execution.durationMs * 1000) / 1000,
-    timedOut: execution.timedOut,
-    oomKilled: execution.oomKilled,
-    truncated: execution.truncated,
-  };
 }
 
 /** Human output: results after the program's own output, then what went wrong, readably. */

@@ -1,6 +1,19 @@
 export { DEFAULT_MODEL } from "./default-model.ts";
+export {
+  type FinishReason,
+  type GenerateOptions,
+  type GenerateRequest,
+  type Generation,
+  generate,
+} from "./generate.ts";
 export { type GgufHeader, readGgufHeader } from "./gguf-file.ts";
-export { modelCacheDir } from "./model-cache.ts";
+export { type GgufModelInfo, type PromptStyle, readGgufModelInfo } from "./local/gguf-metadata.ts";
+export { disposeLocalModels, type LocalRuntimeOptions } from "./local/llama-runtime.ts";
+export { modelCacheDir, responseCacheDir } from "./model-cache.ts";
+export { type OpenModelOptions, openModel, type TextModel } from "./open-model.ts";
+export { costOf, DEFAULT_PRICES, loadPriceTable, type ModelPrice, type PriceTable, priceOf } from "./prices.ts";
 export { assembleParts, defaultModelPath, type PullOptions, pullDefaultModel } from "./pull-default-model.ts";
 export { resolveLocalModel } from "./resolve-local-model.ts";
+export { ResponseCache } from "./response-cache.ts";
+export { backoffDelayMs, type RetryPolicy } from "./retry.ts";
 export { MODEL_SPEC_FORMS, type ModelSpec, parseModelSpec } from "./spec.ts";

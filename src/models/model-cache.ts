@@ -1,8 +1,17 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-/** Where litmus keeps downloaded models: $LITMUS_CACHE_DIR, else $XDG_CACHE_HOME/litmus, else ~/.cache/litmus. */
+/** litmus's cache: $LITMUS_CACHE_DIR, else $XDG_CACHE_HOME/litmus, else ~/.cache/litmus. */
+function cacheRoot(env: NodeJS.ProcessEnv): string {
+  return env.LITMUS_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "litmus");
+}
+
+/** Where litmus keeps downloaded models: `models/` in its cache. */
 export function modelCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const root = env.LITMUS_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "litmus");
-  return join(root, "models");
+  return join(cacheRoot(env), "models");
+}
+
+/** Where the response cache keeps model answers: `responses/` in litmus's cache. */
+export function responseCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheRoot(env), "responses");
 }

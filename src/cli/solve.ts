@@ -1,0 +1,182 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { LitmusError } from "../errors.ts";
+import {
+  loadTaskFile,
+  loadTestsFile,
+  type Outcome,
+  parseTask,
+  type SolveEvent,
+  solve,
+  type Task,
+} from "../loop/index.ts";
+import { disposeLocalModels, loadPriceTable, openModel, ResponseCache, responseCacheDir } from "../models/index.ts";
+import { parseDuration } from "../sandbox/index.ts";
+import { RunStore } from "../store/index.ts";
+import { positiveInteger, writeJson } from "./options.ts";
+
+interface SolveCommandOptions {
+  task?: string;
+  tests?: string;
+  lang?: string;
+  model: string;
+  baseUrl?: string;
+  maxAttempts: number;
+  samples: number;
+  maxTokens: number;
+  temperature?: number;
+  seed: number;
+  modelTimeout: string;
+  cache?: boolean;
+  prices?: string;
+  out?: string;
+  store: boolean;
+  json?: boolean;
+}
+
+const EXTENSIONS = { python: "py", javascript: "js", typescript: "ts" } as const;
+const TASK_LANGUAGES = ["python", "javascript", "typescript"];
+
+export function registerSolveCommand(program: Command): void {
+  program
+    .command("solve")
+    .description("Generate code for a task, run it against its tests in the sandbox, and repair it until they pass")
+    .argument("[task]", "what to build, in words (or use --task FILE)")
+    .option("--task <file>", "a task file (YAML or JSON; schema: schemas/task.schema.json)")
+    .option("--tests <file>", "visible tests: assert lines or test_* functions (Python), assert calls (JavaScript)")
+    .option("--lang <language>", `language: ${TASK_LANGUAGES.join(", ")} (default: the task's, else python)`)
+    .option(
+      "--model <spec>",
+      "model spec: local, local:PATH.gguf, openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compatible:MODEL",
+      "local",
+    )
+    .option("--base-url <url>", "server of an openai-compatible model (or another endpoint for the others)")
+    .option("--max-attempts <n>", "attempts before giving up", positiveInteger, 3)
+    .option("--samples <n>", "candidates drawn per attempt (best-of-n)", positiveInteger, 1)
+    .option("--max-tokens <n>", "output tokens per generation", positiveInteger, 512)
+    .option("--temperature <t>", "sampling temperature (default 0, or 0.8 with --samples > 1)", Number.parseFloat)
+    .option("--seed <n>", "sampling seed", positiveInteger, 1)
+    .option("--model-timeout <duration>", "per model call, retries included", "120s")
+    .option("--cache", "reuse identical model answers from the response cache (and save new ones)")
+    .option("--prices <file>", "JSON file of model prices in USD per million tokens, extending the built-in table")
+    .option("--out <dir>", "write the final code and metadata.json there")
+    .option("--no-store", "do not record the run in the run store")
+    .option("--json", "print one JSON document on stdout")
+    .action(async (text: string | undefined, options: SolveCommandOptions) => {
+      process.exitCode = await solveCommand(text, options);
+    });
+}
+
+async function solveCommand(text: string | undefined, options: SolveCommandOptions): Promise<number> {
+  const task = await taskOf(text, options);
+  const model = await openModel(options.model, {
+    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+    ...(options.prices ? { prices: await loadPriceTable(options.prices) } : {}),
+  });
+  const store = options.store ? RunStore.open() : undefined;
+  progress(
+    `model ${model.spec} (${model.promptStyle === "completion" ? "base model: completion prompts" : "chat prompts"})`,
+  );
+  try {
+    const outcome = await solve(task, {
+      model,
+      maxAttempts: options.maxAttempts,
+      samples: options.samples,
+      maxOutputTokens: options.maxTokens,
+      seed: options.seed,
+      modelTimeoutMs: parseDuration(options.modelTimeout),
+      ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
+      ...(options.cache ? { cache: new ResponseCache(responseCacheDir()) } : {}),
+      ...(store ? { store } : {}),
+      onEvent: renderEvent,
+    });
+    if (options.out) await writeOut(options.out, task, outcome);
+    if (options.json) writeJson(outcome);
+    else if (!options.out && outcome.code !== null) process.stdout.write(outcome.code);
+    progress(summaryOf(outcome, store?.path));
+    return outcome.success ? 0 : 1;
+  } finally {
+    store?.close();
+    await disposeLocalModels();
+  }
+}
+
+async function taskOf(text: string | undefined, options: SolveCommandOptions): Promise<Task> {
+  if ((text === undefined) === (options.task === undefined)) {
+    throw new LitmusError(
+      "BAD_INPUT",
+      'give the task either in words (litmus solve "write ...") or as a file (--task FILE), not both',
+    );
+  }
+  if (options.lang !== undefined && !TASK_LANGUAGES.includes(options.lang)) {
+    throw new LitmusError("BAD_INPUT", `--lang must be one of ${TASK_LANGUAGES.join(", ")}, not "${options.lang}"`);
+  }
+  const task = options.task
+    ? await loadTaskFile(options.task)
+    : await parseTask({ prompt: text }, { source: "the task" });
+  return {
+    ...task,
+    ...(options.lang ? { language: options.lang as Task["language"] } : {}),
+    ...(options.tests ? { tests: await loadTestsFile(options.tests) } : {}),
+  };
+}
+
+async function writeOut(directory: string, task: Task, outcome: Outcome): Promise<void> {
+  await mkdir(directory, { recursive: true });
+  if (outcome.code !== null) await writeFile(join(directory, `solution.${EXTENSIONS[task.language]}`), outcome.code);
+  await writeFile(join(directory, "metadata.json"), `${JSON.stringify({ task, ...outcome }, null, 2)}\n`);
+}
+
+function renderEvent(event: SolveEvent): void {
+  progress(lineOf(event));
+}
+
+function lineOf(event: SolveEvent): string {
+  switch (event.type) {
+    case "attempt-start":
+      return `attempt ${event.n}/${event.maxAttempts}`;
+    case "generation-start":
+      return `  generating${event.samples > 1 ? ` sample ${event.sample}/${event.samples}` : ""}…`;
+    case "generation-end": {
+      const { generation } = event;
+      const speed = generation.timing.outputTokensPerSecond;
+      const from = generation.cached ? " (from the cache)" : speed ? `, ${speed.toFixed(1)} tokens/s` : "";
+      return `  ${generation.usage.outputTokens} tokens in ${seconds(generation.timing.durationMs)}${from}`;
+    }
+    case "execution-start":
+      return "  running the code and tests in the sandbox…";
+    case "attempt-end":
+      return `  ${event.attempt.diagnosis.kind}: ${indent(event.attempt.diagnosis.message)}`;
+    case "hidden-tests-end":
+      return `hidden tests: ${event.diagnosis.kind}: ${indent(event.diagnosis.message)}`;
+    default:
+      event satisfies never;
+      return "";
+  }
+}
+
+function summaryOf(outcome: Outcome, storePath: string | undefined): string {
+  const cost = outcome.usage.costUsd === null ? "cost unknown" : `$${outcome.usage.costUsd.toFixed(4)}`;
+  const verdict = outcome.success
+    ? outcome.verified
+      ? `solved in ${outcome.attempts.length} attempt${outcome.attempts.length === 1 ? "" : "s"}`
+      : "ran without error, but there were no tests: unverified"
+    : `not solved after ${outcome.attempts.length} attempts`;
+  const recorded = storePath
+    ? `; run ${outcome.runId.slice(0, 8)} recorded (litmus runs show ${outcome.runId.slice(0, 8)})`
+    : "";
+  return `${verdict}; ${outcome.usage.inputTokens + outcome.usage.outputTokens} tokens, ${cost}, ${seconds(outcome.durationMs)}${recorded}`;
+}
+
+function progress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function indent(text: string): string {
+  return text.replaceAll("\n", "\n    ");
+}

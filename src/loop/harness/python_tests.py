@@ -1,0 +1,118 @@
+"""litmus test harness for Python, run in the sandbox right after the generated code, in the same namespace.
+
+Every top-level `assert` and every `test_*` function is one test. Assertions of the form `assert A == B`
+are rewritten so a failure reports what was expected and what came back. The report is the cell's result
+(as JSON through `_repr_json_`), and one line per test goes to stdout for people reading the execution.
+"""
+
+import ast as _ast
+import sys as _sys
+import traceback as _traceback
+
+
+class _LitmusAssertionError(AssertionError):
+    def __init__(self, message, expected, actual):
+        super().__init__(message)
+        self.expected = expected
+        self.actual = actual
+
+
+def _litmus_check_equal(actual, expected, source):
+    if actual == expected:
+        return
+    raise _LitmusAssertionError("%s: expected %r, got %r" % (source, expected, actual), repr(expected), repr(actual))
+
+
+class _RewriteEqualityAsserts(_ast.NodeTransformer):
+    def __init__(self, source):
+        self.source = source
+
+    def visit_Assert(self, node):
+        test = node.test
+        if (
+            node.msg is None
+            and isinstance(test, _ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], _ast.Eq)
+        ):
+            text = _ast.get_source_segment(self.source, node) or "assert"
+            call = _ast.Call(
+                func=_ast.Name(id="_litmus_check_equal", ctx=_ast.Load()),
+                args=[test.left, test.comparators[0], _ast.Constant(text)],
+                keywords=[],
+            )
+            return _ast.copy_location(_ast.Expr(call), node)
+        return node
+
+
+class _LitmusTestReport:
+    def __init__(self, report):
+        self.report = report
+
+    def _repr_json_(self):
+        return self.report
+
+    def __repr__(self):
+        return "%d passed, %d failed" % (self.report["passed"], self.report["failed"])
+
+
+def _litmus_failure(name, line, error, solution_file):
+    failure = {"test": name, "line": line, "message": str(error) or type(error).__name__}
+    if isinstance(error, AssertionError):
+        failure["kind"] = "assertion"
+        if isinstance(error, _LitmusAssertionError):
+            failure["expected"] = error.expected
+            failure["actual"] = error.actual
+        elif not str(error):
+            failure["message"] = name
+    else:
+        failure["kind"] = "exception"
+    failure["exception"] = type(error).__name__
+    # Only the frames in the generated code: the harness and the tests are not the model's to fix.
+    frames = [frame for frame in _traceback.extract_tb(error.__traceback__) if frame.filename == solution_file]
+    failure["frames"] = [{"line": frame.lineno, "code": (frame.line or "").strip()} for frame in frames]
+    return failure
+
+
+def _litmus_run_tests(source, namespace, solution_file):
+    tree = _ast.parse(source, "<tests>")
+    tree = _ast.fix_missing_locations(_RewriteEqualityAsserts(source).visit(tree))
+    namespace["_litmus_check_equal"] = _litmus_check_equal
+    results = []
+    test_functions = []
+
+    def record(name, line, run):
+        try:
+            run()
+        except Exception as error:  # noqa: BLE001 (a failing test is a result)
+            results.append(_litmus_failure(name, line, error, solution_file))
+            print("FAIL %s: %s: %s" % (name, type(error).__name__, error))
+            return
+        results.append(None)
+        print("PASS %s" % name)
+
+    for node in tree.body:
+        module = _ast.Module(body=[node], type_ignores=[])
+        code = compile(module, "<tests>", "exec")
+        text = (_ast.get_source_segment(source, node) or "").split("\n")[0]
+        original_is_assert = isinstance(node, _ast.Assert) or (
+            isinstance(node, _ast.Expr)
+            and isinstance(node.value, _ast.Call)
+            and getattr(node.value.func, "id", "") == "_litmus_check_equal"
+        )
+        if original_is_assert:
+            record(text, node.lineno, lambda: exec(code, namespace))
+            continue
+        try:
+            exec(code, namespace)
+        except Exception as error:  # noqa: BLE001 (setup code calling the solution can fail too)
+            results.append(_litmus_failure(text, node.lineno, error, solution_file))
+            print("FAIL %s: %s: %s" % (text, type(error).__name__, error))
+            continue
+        if isinstance(node, (_ast.FunctionDef, _ast.AsyncFunctionDef)) and node.name.startswith("test_"):
+            test_functions.append((node.name, node.lineno))
+    for name, line in test_functions:
+        record(name, line, namespace[name])
+    failures = [failure for failure in results if failure is not None]
+    _sys.stdout.flush()
+    return _LitmusTestReport({"passed": len(results) - len(failures), "failed": len(failures), "failures": failures})

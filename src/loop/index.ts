@@ -1,0 +1,22 @@
+export { DIAGNOSIS_KINDS, type Diagnosis, type DiagnosisKind, diagnose } from "./diagnose.ts";
+export { completeCode, extractCode } from "./extract-code.ts";
+export { type BuiltPrompt, buildPrompt, type PreviousAttempt, type PromptBullet, signatureOf } from "./prompt.ts";
+export { type CheckedCode, checkCode } from "./run-attempt.ts";
+export {
+  type Attempt,
+  type Outcome,
+  type Sample,
+  type SolveEvent,
+  type SolveOptions,
+  solve,
+  type Usage,
+} from "./solve.ts";
+export {
+  loadTaskFile,
+  loadTestsFile,
+  parseTask,
+  type Task,
+  TaskFileSchema,
+  type TaskLanguage,
+  type TaskTests,
+} from "./task.ts";

@@ -1,0 +1,150 @@
+import type { PromptStyle } from "../models/index.ts";
+import type { Diagnosis } from "./diagnose.ts";
+import type { Task, TaskLanguage } from "./task.ts";
+
+/** A request for the model, and how to read its answer. */
+export interface BuiltPrompt {
+  system?: string;
+  prompt: string;
+  stopSequences: string[];
+  /** Completion style: the code the model's text continues (signature and docstring). `null` for chat. */
+  codePrefix: string | null;
+}
+
+/** The attempt before, described to the model so it can repair it. */
+export interface PreviousAttempt {
+  code: string | null;
+  diagnosis: Diagnosis;
+}
+
+/** A playbook strategy shown to the model. */
+export interface PromptBullet {
+  id: string;
+  content: string;
+}
+
+const PREVIOUS_CODE_LINES = 40;
+
+const COMPLETION_STOPS: Record<TaskLanguage, string[]> = {
+  // A new top-level statement ends the entry point: what follows would be the model's own tests or prose.
+  python: ["\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\nassert ", "\n#", "\n```", "\n\n\n"],
+  javascript: ["\n}", "\n```"],
+  typescript: ["\n}", "\n```"],
+};
+
+/** The entry point's first line: the task's signature, else one inferred from the prompt (`is_palindrome(s)`). */
+export function signatureOf(task: Task): string | null {
+  if (task.signature) return task.signature;
+  const inferred = inferEntryPoint(task.prompt, task.entryPoint);
+  if (!inferred) return null;
+  if (inferred.isClass) return task.language === "python" ? `class ${inferred.name}:` : `class ${inferred.name} {`;
+  return task.language === "python"
+    ? `def ${inferred.name}(${inferred.params}):`
+    : `function ${inferred.name}(${inferred.params}) {`;
+}
+
+/** The entry point a prompt names: a class (`class LRUCache`), else the first call-like `name(args)`. */
+export function inferEntryPoint(
+  prompt: string,
+  entryPoint: string | null,
+): { name: string; params: string; isClass: boolean } | null {
+  const klass = /\bclass\s+`?([A-Za-z_]\w*)/.exec(prompt);
+  if (klass?.[1] && (entryPoint === null || entryPoint === klass[1]))
+    return { name: klass[1], params: "", isClass: true };
+  for (const match of prompt.matchAll(/\b([A-Za-z_]\w*)\(([^()]*)\)/g)) {
+    const [, name = "", params = ""] = match;
+    if (entryPoint === null || entryPoint === name) return { name, params: params.trim(), isClass: false };
+  }
+  return entryPoint ? { name: entryPoint, params: "*args", isClass: false } : null;
+}
+
+/** Builds the prompt for an attempt in the style the model wants (GGUF metadata decides for local models). */
+export function buildPrompt(
+  task: Task,
+  options: { style: PromptStyle; visibleTests: string | null; previous?: PreviousAttempt; bullets?: PromptBullet[] },
+): BuiltPrompt {
+  return options.style === "completion" ? completionPrompt(task, options) : chatPrompt(task, options);
+}
+
+function completionPrompt(
+  task: Task,
+  options: { visibleTests: string | null; previous?: PreviousAttempt; bullets?: PromptBullet[] },
+): BuiltPrompt {
+  const comment = task.language === "python" ? "#" : "//";
+  const header: string[] = [];
+  for (const bullet of options.bullets ?? []) header.push(`${comment} Hint: ${bullet.content}`);
+  if (options.previous) header.push(...commented(describePrevious(options.previous), comment));
+  const signature = signatureOf(task);
+  if (signature === null) {
+    // Nothing to continue from: the task as a comment, and the model writes the code after it.
+    const prompt = [...header, ...commented(task.prompt, comment), ""].join("\n");
+    return { prompt, stopSequences: ["\nif __name__", "\n```", "\n\n\n"], codePrefix: "" };
+  }
+  const codePrefix =
+    task.language === "python"
+      ? pythonPrefix(signature, task.prompt, options.visibleTests)
+      : javascriptPrefix(signature, task.prompt, options.visibleTests);
+  return {
+    prompt: [...header, codePrefix].join("\n"),
+    stopSequences: COMPLETION_STOPS[task.language],
+    codePrefix,
+  };
+}
+
+function pythonPrefix(signature: string, prompt: string, visibleTests: string | null): string {
+  const body = "    ";
+  const doctests = visibleTests ? doctestsOf(visibleTests) : [];
+  const docstring = [prompt.replaceAll('"""', "'''"), ...(doctests.length > 0 ? ["", ...doctests] : [])];
+  const lines = docstring.map((line, index) => (index === 0 || line === "" ? line : `${body}${line}`));
+  return `${signature}\n${body}"""${lines.join("\n")}\n${body}"""\n`;
+}
+
+function javascriptPrefix(signature: string, prompt: string, visibleTests: string | null): string {
+  const examples = visibleTests
+    ? visibleTests
+        .trim()
+        .split("\n")
+        .map((line) => ` * ${line}`)
+    : [];
+  return `/**\n * ${prompt.replaceAll("*/", "* /")}\n${examples.length > 0 ? ` *\n${examples.join("\n")}\n` : ""} */\n${signature}\n`;
+}
+
+/** `assert f(x) == y` lines as doctest examples (`>>> f(x)` / `y`), which base models have seen in docstrings. */
+function doctestsOf(tests: string): string[] {
+  const lines = tests.split("\n").filter((line) => line.trim() !== "");
+  const asserts = lines.map((line) => /^assert\s+(.+?)\s*==\s*(.+)$/.exec(line.trim()));
+  if (asserts.some((match) => match === null)) return [];
+  return asserts.flatMap((match) => [`>>> ${match?.[1]}`, `${match?.[2]}`]);
+}
+
+function chatPrompt(
+  task: Task,
+  options: { visibleTests: string | null; previous?: PreviousAttempt; bullets?: PromptBullet[] },
+): BuiltPrompt {
+  const language = task.language;
+  const system =
+    `You are an expert ${language} programmer. Reply with one fenced \`\`\`${language} code block holding the ` +
+    "complete solution, with any imports it needs. No explanations, no example usage, no tests.";
+  const parts = [`Task: ${task.prompt}`];
+  const signature = signatureOf(task);
+  if (signature) parts.push(`The solution must define:\n${signature}`);
+  if (options.visibleTests)
+    parts.push(`It must pass these tests:\n\`\`\`${language}\n${options.visibleTests.trim()}\n\`\`\``);
+  if (options.bullets?.length)
+    parts.push(`Strategies that worked before:\n${options.bullets.map((bullet) => `- ${bullet.content}`).join("\n")}`);
+  if (options.previous)
+    parts.push(`${describePrevious(options.previous)}\nFix it: reply with the complete corrected code.`);
+  return { system, prompt: parts.join("\n\n"), stopSequences: [], codePrefix: null };
+}
+
+/** The previous attempt in a few lines: its code (bounded) and what went wrong. */
+function describePrevious(previous: PreviousAttempt): string {
+  if (previous.code === null) return `The previous answer had no code in it.`;
+  const lines = previous.code.trimEnd().split("\n");
+  const shown = lines.length > PREVIOUS_CODE_LINES ? [...lines.slice(0, PREVIOUS_CODE_LINES), "..."] : lines;
+  return `This previous attempt failed:\n${shown.join("\n")}\nFailure (${previous.diagnosis.kind}): ${previous.diagnosis.message}`;
+}
+
+function commented(text: string, comment: string): string[] {
+  return text.split("\n").map((line) => (line ? `${comment} ${line}` : comment));
+}

@@ -1,0 +1,266 @@
+import { randomUUID } from "node:crypto";
+import { type Generation, generate, type ResponseCache, type RetryPolicy, type TextModel } from "../models/index.ts";
+import type { ExecutionJson, SandboxOptions } from "../sandbox/index.ts";
+import type { RunStore } from "../store/index.ts";
+import { type Diagnosis, noCodeDiagnosis } from "./diagnose.ts";
+import { completeCode, extractCode } from "./extract-code.ts";
+import { buildPrompt, type PreviousAttempt, type PromptBullet } from "./prompt.ts";
+import { checkCode } from "./run-attempt.ts";
+import type { Task, TaskTests } from "./task.ts";
+import { testSourceOf } from "./test-source.ts";
+
+/** Tokens and money an attempt (or a run) spent. */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  /** `null` when the model's price is unknown. */
+  costUsd: number | null;
+}
+
+/** One generated candidate and how it fared. */
+export interface Sample {
+  code: string | null;
+  execution: ExecutionJson | null;
+  diagnosis: Diagnosis;
+  generation: {
+    text: string;
+    finishReason: string;
+    durationMs: number;
+    outputTokensPerSecond: number | null;
+    cached: boolean;
+  };
+  usage: Usage;
+}
+
+/** One attempt: the best of its samples (a single one unless best-of-n). */
+export interface Attempt {
+  n: number;
+  code: string | null;
+  execution: ExecutionJson | null;
+  diagnosis: Diagnosis;
+  usage: Usage;
+  durationMs: number;
+  /** Every sample, when more than one was drawn. */
+  samples?: Sample[];
+}
+
+/** The result of `solve`: the `litmus solve --json` document (DESIGN contract). */
+export interface Outcome {
+  runId: string;
+  taskId: string;
+  model: string;
+  /** The visible tests passed (or, without tests, the code ran without error). */
+  success: boolean;
+  /** False when there were no tests: success then only means the code ran. */
+  verified: boolean;
+  code: string | null;
+  attempts: Attempt[];
+  /** The final code against the hidden tests (scoring only; never shown to the model). */
+  hidden: Diagnosis | null;
+  playbook: { used: string[]; size: number };
+  usage: Usage;
+  durationMs: number;
+}
+
+/** Progress of a run, for progress displays and telemetry. */
+export type SolveEvent =
+  | { type: "attempt-start"; n: number; maxAttempts: number }
+  | { type: "generation-start"; n: number; sample: number; samples: number }
+  | { type: "generation-end"; n: number; sample: number; generation: Generation }
+  | { type: "execution-start"; n: number; sample: number }
+  | { type: "attempt-end"; attempt: Attempt }
+  | { type: "hidden-tests-end"; diagnosis: Diagnosis };
+
+export interface SolveOptions {
+  model: TextModel;
+  /** Default 3. */
+  maxAttempts?: number;
+  /** Candidates per attempt (best-of-n). Default 1. */
+  samples?: number;
+  /** Default 0 for one sample (greedy), 0.8 for several; repairs use at least 0.4 so they do not repeat themselves. */
+  temperature?: number;
+  /** Default 512. */
+  maxOutputTokens?: number;
+  /** Seeds sampling; with the response cache, a run can be repeated exactly. Default 1. */
+  seed?: number;
+  bullets?: PromptBullet[];
+  playbookSize?: number;
+  sandbox?: Partial<SandboxOptions>;
+  cache?: ResponseCache;
+  retry?: RetryPolicy;
+  modelTimeoutMs?: number;
+  store?: RunStore;
+  signal?: AbortSignal;
+  onEvent?: (event: SolveEvent) => void;
+}
+
+const REPAIR_TEMPERATURE = 0.4;
+
+/**
+ * Solves a task: generate, extract the code, run it with the visible tests in a fresh sandbox, diagnose,
+ * and repair from the diagnosis until the tests pass or `maxAttempts` are spent. The run is recorded in
+ * `store` when one is given.
+ */
+export async function solve(task: Task, options: SolveOptions): Promise<Outcome> {
+  const started = performance.now();
+  const maxAttempts = options.maxAttempts ?? 3;
+  const samples = options.samples ?? 1;
+  const visibleTests = task.tests ? testSourceOf(task.tests, task.language, task.entryPoint) : null;
+  const attempts: Attempt[] = [];
+  let previous: PreviousAttempt | undefined;
+  for (let n = 1; n <= maxAttempts; n++) {
+    options.signal?.throwIfAborted();
+    options.onEvent?.({ type: "attempt-start", n, maxAttempts });
+    const attemptStarted = performance.now();
+    const prompt = buildPrompt(task, {
+      style: options.model.promptStyle,
+      visibleTests,
+      ...(previous ? { previous } : {}),
+      ...(options.bullets ? { bullets: options.bullets } : {}),
+    });
+    const drawn: Sample[] = [];
+    for (let sample = 1; sample <= samples; sample++) {
+      const temperature = temperatureOf(options.temperature, samples, n);
+      drawn.push(await drawSample(task, task.tests, prompt, { ...options, n, sample, samples, temperature }));
+      if (drawn.at(-1)?.diagnosis.kind === "ok") break;
+    }
+    const best = bestOf(drawn);
+    const attempt: Attempt = {
+      n,
+      code: best.code,
+      execution: best.execution,
+      diagnosis: best.diagnosis,
+      usage: sumUsage(drawn.map((sample) => sample.usage)),
+      durationMs: performance.now() - attemptStarted,
+      ...(samples > 1 ? { samples: drawn } : {}),
+    };
+    attempts.push(attempt);
+    options.onEvent?.({ type: "attempt-end", attempt });
+    if (attempt.diagnosis.kind === "ok") break;
+    previous = { code: attempt.code, diagnosis: attempt.diagnosis };
+  }
+
+  const last = attempts.at(-1);
+  const success = last?.diagnosis.kind === "ok";
+  const code = success ? (last?.code ?? null) : (lastCode(attempts) ?? null);
+  let hidden: Diagnosis | null = null;
+  if (task.hiddenTests && code !== null) {
+    hidden = (await checkCode(code, task, task.hiddenTests, checkOptions(options))).diagnosis;
+    options.onEvent?.({ type: "hidden-tests-end", diagnosis: hidden });
+  }
+  const outcome: Outcome = {
+    runId: randomUUID(),
+    taskId: task.id,
+    model: options.model.spec,
+    success,
+    verified: task.tests !== null,
+    code,
+    attempts,
+    hidden,
+    playbook: { used: (options.bullets ?? []).map((bullet) => bullet.id), size: options.playbookSize ?? 0 },
+    usage: sumUsage(attempts.map((attempt) => attempt.usage)),
+    durationMs: performance.now() - started,
+  };
+  options.store?.save({
+    id: outcome.runId,
+    kind: "solve",
+    taskId: task.id,
+    model: outcome.model,
+    success,
+    verified: outcome.verified,
+    attempts: attempts.length,
+    costUsd: outcome.usage.costUsd,
+    durationMs: outcome.durationMs,
+    attemptDocuments: attempts.map((attempt) => ({
+      n: attempt.n,
+      diagnosisKind: attempt.diagnosis.kind,
+      document: attempt,
+    })),
+    document: { task, outcome },
+  });
+  return outcome;
+}
+
+async function drawSample(
+  task: Task,
+  tests: TaskTests | null,
+  prompt: ReturnType<typeof buildPrompt>,
+  options: SolveOptions & { n: number; sample: number; samples: number; temperature: number },
+): Promise<Sample> {
+  const { n, sample } = options;
+  options.onEvent?.({ type: "generation-start", n, sample, samples: options.samples });
+  const generation = await generate(
+    options.model,
+    {
+      prompt: prompt.prompt,
+      ...(prompt.system === undefined ? {} : { system: prompt.system }),
+      stopSequences: prompt.stopSequences,
+      maxOutputTokens: options.maxOutputTokens ?? 512,
+      temperature: options.temperature,
+      seed: (options.seed ?? 1) + (n - 1) * 1000 + (sample - 1),
+    },
+    {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.cache ? { cache: options.cache } : {}),
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.modelTimeoutMs === undefined ? {} : { timeoutMs: options.modelTimeoutMs }),
+    },
+  );
+  options.onEvent?.({ type: "generation-end", n, sample, generation });
+  const code =
+    prompt.codePrefix === null
+      ? extractCode(generation.text, { language: task.language, entryPoint: task.entryPoint })
+      : completeCode(prompt.codePrefix, generation.text, task.language);
+  const usage = { ...generation.usage, costUsd: generation.costUsd };
+  const summary = {
+    text: generation.text,
+    finishReason: generation.finishReason,
+    durationMs: generation.timing.durationMs,
+    outputTokensPerSecond: generation.timing.outputTokensPerSecond,
+    cached: generation.cached,
+  };
+  if (code === null) return { code, execution: null, diagnosis: noCodeDiagnosis(), generation: summary, usage };
+  options.onEvent?.({ type: "execution-start", n, sample });
+  const checked = await checkCode(code, task, tests, checkOptions(options));
+  return { code, execution: checked.execution, diagnosis: checked.diagnosis, generation: summary, usage };
+}
+
+function checkOptions(options: SolveOptions): Parameters<typeof checkCode>[3] {
+  return {
+    ...(options.sandbox ? { sandbox: options.sandbox } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+}
+
+function temperatureOf(requested: number | undefined, samples: number, n: number): number {
+  const base = requested ?? (samples > 1 ? 0.8 : 0);
+  return n === 1 ? base : Math.max(base, REPAIR_TEMPERATURE);
+}
+
+/** The passing sample, else the one that got furthest (fewest failed tests, then the latest). */
+function bestOf(samples: Sample[]): Sample {
+  const rank = (sample: Sample): number =>
+    sample.diagnosis.kind === "ok"
+      ? -1
+      : sample.code === null
+        ? Number.MAX_SAFE_INTEGER
+        : (sample.diagnosis.tests?.failed ?? 1_000_000);
+  let best = samples[0];
+  for (const sample of samples) if (best === undefined || rank(sample) < rank(best)) best = sample;
+  if (best === undefined) throw new Error("an attempt draws at least one sample");
+  return best;
+}
+
+function lastCode(attempts: Attempt[]): string | undefined {
+  return attempts.findLast((attempt) => attempt.code !== null)?.code ?? undefined;
+}
+
+function sumUsage(usages: Usage[]): Usage {
+  return {
+    inputTokens: usages.reduce((sum, usage) => sum + usage.inputTokens, 0),
+    outputTokens: usages.reduce((sum, usage) => sum + usage.outputTokens, 0),
+    costUsd: usages.some((usage) => usage.costUsd === null)
+      ? null
+      : usages.reduce((sum, usage) => sum + (usage.costUsd ?? 0), 0),
+  };
+}

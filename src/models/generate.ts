@@ -1,0 +1,154 @@
+import { generateText, streamText } from "ai";
+import { modelCallError } from "./model-errors.ts";
+import type { TextModel } from "./open-model.ts";
+import { costOf } from "./prices.ts";
+import { ResponseCache } from "./response-cache.ts";
+import { type RetryPolicy, withRetry } from "./retry.ts";
+
+/** One request to a model. */
+export interface GenerateRequest {
+  /** Instructions for a chat model; a completion model sees them ahead of the prompt. */
+  system?: string;
+  prompt: string;
+  /** Default 512. */
+  maxOutputTokens?: number;
+  /** Default 0 (greedy). */
+  temperature?: number;
+  stopSequences?: string[];
+  seed?: number;
+}
+
+export interface GenerateOptions {
+  signal?: AbortSignal;
+  /** Per call, retries included. Default 120 s. */
+  timeoutMs?: number;
+  retry?: RetryPolicy;
+  /** Answers are read from and written to this cache when given. */
+  cache?: ResponseCache;
+  /** Receives the text as it is generated. */
+  onTextDelta?: (delta: string) => void;
+  onRetry?: (error: unknown, delayMs: number) => void;
+}
+
+export type FinishReason = "stop" | "length" | "content-filter" | "tool-calls" | "error" | "interrupted" | "other";
+
+/** What a model call produced and what it cost. */
+export interface Generation {
+  text: string;
+  finishReason: FinishReason;
+  usage: { inputTokens: number; outputTokens: number };
+  /** USD; 0 for local models and cache hits; `null` when the model's price is unknown. */
+  costUsd: number | null;
+  timing: {
+    durationMs: number;
+    /** Time to the first text, when streamed. */
+    firstTokenMs: number | null;
+    outputTokensPerSecond: number | null;
+  };
+  cached: boolean;
+  retries: number;
+}
+
+/** Generates text with retries (rate limits, 5xx), a timeout, and the response cache when one is given. */
+export async function generate(
+  model: TextModel,
+  request: GenerateRequest,
+  options: GenerateOptions = {},
+): Promise<Generation> {
+  const started = performance.now();
+  const settings = {
+    maxOutputTokens: request.maxOutputTokens ?? 512,
+    temperature: request.temperature ?? 0,
+    ...(request.stopSequences?.length ? { stopSequences: request.stopSequences } : {}),
+    ...(request.seed === undefined ? {} : { seed: request.seed }),
+  };
+  const key = options.cache
+    ? ResponseCache.keyOf({
+        model: model.cacheIdentity,
+        system: request.system ?? null,
+        prompt: request.prompt,
+        ...settings,
+      })
+    : "";
+  const hit = options.cache ? await options.cache.get(key) : null;
+  if (hit) {
+    if (hit.text) options.onTextDelta?.(hit.text);
+    return {
+      text: hit.text,
+      finishReason: hit.finishReason as FinishReason,
+      usage: hit.usage,
+      costUsd: model.price === null ? null : 0,
+      timing: { durationMs: performance.now() - started, firstTokenMs: null, outputTokensPerSecond: null },
+      cached: true,
+      retries: 0,
+    };
+  }
+
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const signal = options.signal
+    ? AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)])
+    : AbortSignal.timeout(timeoutMs);
+  let firstTokenMs: number | null = null;
+  let retries = 0;
+  const call = {
+    model: model.languageModel,
+    prompt: request.prompt,
+    ...(request.system === undefined ? {} : { system: request.system }),
+    ...settings,
+    maxRetries: 0, // retried below, with jitter and the server's retry-after
+    abortSignal: signal,
+  };
+  let result: {
+    text: string;
+    finishReason: FinishReason;
+    usage: { inputTokens: number | undefined; outputTokens: number | undefined };
+  };
+  try {
+    ({ value: result } = await withRetry(
+      async () => {
+        if (!options.onTextDelta) return generateText(call);
+        const onTextDelta = options.onTextDelta;
+        let streamError: unknown;
+        const stream = streamText({
+          ...call,
+          onError: ({ error }) => {
+            streamError = error;
+          },
+        });
+        for await (const delta of stream.textStream) {
+          firstTokenMs ??= performance.now() - started;
+          onTextDelta(delta);
+        }
+        if (streamError !== undefined) throw streamError;
+        return { text: await stream.text, finishReason: await stream.finishReason, usage: await stream.usage };
+      },
+      {
+        ...options.retry,
+        signal,
+        onRetry: (error, delayMs) => {
+          retries++;
+          options.onRetry?.(error, delayMs);
+        },
+      },
+    ));
+  } catch (error) {
+    throw modelCallError(error, { spec: model.spec, retries, timeoutMs });
+  }
+  const durationMs = performance.now() - started;
+  const usage = { inputTokens: result.usage.inputTokens ?? 0, outputTokens: result.usage.outputTokens ?? 0 };
+  const generation: Generation = {
+    text: result.text,
+    finishReason: result.finishReason,
+    usage,
+    costUsd: costOf(model.price, usage),
+    timing: {
+      durationMs,
+      firstTokenMs,
+      outputTokensPerSecond: usage.outputTokens > 0 ? usage.outputTokens / (durationMs / 1000) : null,
+    },
+    cached: false,
+    retries,
+  };
+  if (options.cache) await options.cache.set(key, { text: result.text, finishReason: result.finishReason, usage });
+  return generation;
+}

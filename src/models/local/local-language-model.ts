@@ -1,0 +1,173 @@
+import type {
+  LanguageModelV4,
+  LanguageModelV4CallOptions,
+  LanguageModelV4FinishReason,
+  LanguageModelV4GenerateResult,
+  LanguageModelV4Prompt,
+  LanguageModelV4StreamPart,
+  LanguageModelV4StreamResult,
+  LanguageModelV4Usage,
+} from "@ai-sdk/provider";
+import { type ChatHistoryItem, LlamaChat, LlamaCompletion } from "node-llama-cpp";
+import { LitmusError } from "../../errors.ts";
+import type { PromptStyle } from "./gguf-metadata.ts";
+import type { LoadedModel } from "./llama-runtime.ts";
+
+const DEFAULT_MAX_OUTPUT_TOKENS = 256;
+
+interface Generated {
+  text: string;
+  stopReason: string;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/**
+ * An AI SDK language model over a GGUF file run by node-llama-cpp on the CPU. A base model (no chat template)
+ * continues the prompt's text as it is; an instruction-tuned one gets it through its own chat template.
+ */
+export class LocalLanguageModel implements LanguageModelV4 {
+  readonly specificationVersion = "v4";
+  readonly provider = "local";
+  readonly supportedUrls = {};
+  readonly modelId: string;
+  readonly promptStyle: PromptStyle;
+  private readonly loaded: LoadedModel;
+
+  constructor(options: { modelId: string; promptStyle: PromptStyle; loaded: LoadedModel }) {
+    this.modelId = options.modelId;
+    this.promptStyle = options.promptStyle;
+    this.loaded = options.loaded;
+  }
+
+  async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
+    const generated = await this.generate(options, () => {});
+    return {
+      content: generated.text ? [{ type: "text", text: generated.text }] : [],
+      finishReason: finishReasonOf(generated.stopReason),
+      usage: usageOf(generated),
+      warnings: [],
+    };
+  }
+
+  async doStream(options: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
+    const stream = new ReadableStream<LanguageModelV4StreamPart>({
+      start: async (controller) => {
+        controller.enqueue({ type: "stream-start", warnings: [] });
+        controller.enqueue({ type: "text-start", id: "0" });
+        try {
+          const generated = await this.generate(options, (delta) =>
+            controller.enqueue({ type: "text-delta", id: "0", delta }),
+          );
+          controller.enqueue({ type: "text-end", id: "0" });
+          controller.enqueue({
+            type: "finish",
+            finishReason: finishReasonOf(generated.stopReason),
+            usage: usageOf(generated),
+          });
+        } catch (error) {
+          controller.enqueue({ type: "error", error });
+        }
+        controller.close();
+      },
+    });
+    return { stream };
+  }
+
+  private generate(options: LanguageModelV4CallOptions, onText: (delta: string) => void): Promise<Generated> {
+    return this.loaded.exclusive(async () => {
+      options.abortSignal?.throwIfAborted();
+      const sequence = this.loaded.context.getSequence();
+      let outputTokens = 0;
+      const settings = {
+        maxTokens: options.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+        temperature: options.temperature ?? 0,
+        ...(options.topP === undefined ? {} : { topP: options.topP }),
+        ...(options.topK === undefined ? {} : { topK: options.topK }),
+        ...(options.seed === undefined ? {} : { seed: options.seed }),
+        ...(options.stopSequences?.length ? { customStopTriggers: options.stopSequences } : {}),
+        ...(options.abortSignal ? { signal: options.abortSignal } : {}),
+        onTextChunk: onText,
+        onToken: (tokens: readonly unknown[]) => {
+          outputTokens += tokens.length;
+        },
+      };
+      try {
+        if (this.promptStyle === "completion") {
+          const text = completionTextOf(options.prompt);
+          const completion = new LlamaCompletion({ contextSequence: sequence });
+          const { response, metadata } = await completion.generateCompletionWithMeta(text, settings);
+          return {
+            text: response,
+            stopReason: metadata.stopReason,
+            inputTokens: this.loaded.model.tokenize(text).length,
+            outputTokens,
+          };
+        }
+        const history = chatHistoryOf(options.prompt);
+        const chat = new LlamaChat({ contextSequence: sequence });
+        const { response, metadata } = await chat.generateResponse(history, settings);
+        // The messages' own tokens: the few tokens the chat template adds around them are not counted.
+        const inputTokens = this.loaded.model.tokenize(completionTextOf(options.prompt)).length;
+        return { text: response, stopReason: metadata.stopReason, inputTokens, outputTokens };
+      } catch (error) {
+        if (options.abortSignal?.aborted) {
+          throw new LitmusError("ABORTED", "the local model's generation was aborted", { cause: error });
+        }
+        throw error;
+      } finally {
+        await sequence.dispose();
+      }
+    });
+  }
+}
+
+/** A base model sees the conversation as one text to continue: system, then each message, as written. */
+function completionTextOf(prompt: LanguageModelV4Prompt): string {
+  return prompt
+    .map((message) =>
+      typeof message.content === "string"
+        ? message.content
+        : message.content.map((part) => (part.type === "text" ? part.text : "")).join(""),
+    )
+    .join("\n");
+}
+
+function chatHistoryOf(prompt: LanguageModelV4Prompt): ChatHistoryItem[] {
+  return prompt.map((message): ChatHistoryItem => {
+    const text =
+      typeof message.content === "string"
+        ? message.content
+        : message.content.map((part) => (part.type === "text" ? part.text : "")).join("");
+    switch (message.role) {
+      case "system":
+        return { type: "system", text };
+      case "user":
+      case "tool":
+        return { type: "user", text };
+      case "assistant":
+        return { type: "model", response: [text] };
+      default:
+        message satisfies never;
+        throw new LitmusError("INTERNAL", "unknown message role");
+    }
+  });
+}
+
+function finishReasonOf(stopReason: string): LanguageModelV4FinishReason {
+  switch (stopReason) {
+    case "maxTokens":
+      return { unified: "length", raw: stopReason };
+    case "abort":
+      return { unified: "interrupted", raw: stopReason };
+    default:
+      return { unified: "stop", raw: stopReason };
+  }
+}
+
+function usageOf(generated: Generated): LanguageModelV4Usage {
+  return {
+    inputTokens: { total: generated.inputTokens, noCache: generated.inputTokens, cacheRead: 0, cacheWrite: 0 },
+    outputTokens: { total: generated.outputTokens, text: generated.outputTokens, reasoning: 0 },
+  };
+}

@@ -1,0 +1,76 @@
+import { APICallError } from "@ai-sdk/provider";
+import { isLitmusError, LitmusError } from "../errors.ts";
+import { DEFAULT_PRICES } from "./prices.ts";
+
+/**
+ * A failed model call as a LitmusError that says what to do. Provider errors keep their status and the
+ * provider's own message (never the request, which may carry a key).
+ */
+export function modelCallError(
+  error: unknown,
+  context: { spec: string; retries: number; timeoutMs: number },
+): LitmusError {
+  if (isLitmusError(error)) return error;
+  const { spec, retries } = context;
+  const provider = spec.slice(0, spec.indexOf(":"));
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+    return new LitmusError(
+      "ABORTED",
+      `${spec} did not answer within ${context.timeoutMs / 1000} s (raise it with --model-timeout)`,
+      { cause: error },
+    );
+  }
+  if (!APICallError.isInstance(error)) {
+    const reason =
+      error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+    return new LitmusError("MODEL_UNAVAILABLE", `cannot reach ${spec}: ${reason}`, { cause: error });
+  }
+  const status = error.statusCode;
+  const said = providerMessage(error);
+  const afterRetries = retries > 0 ? ` after ${retries} ${retries === 1 ? "retry" : "retries"}` : "";
+  if (status === 401 || status === 403) {
+    const variable =
+      provider === "anthropic" ? "ANTHROPIC_API_KEY" : provider === "openai" ? "OPENAI_API_KEY" : "the API key";
+    return new LitmusError(
+      "MODEL_UNAVAILABLE",
+      `${provider} rejected the API key (HTTP ${status}: ${said}): check ${variable}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (status === 404) {
+    const known = Object.keys(DEFAULT_PRICES).filter((key) => key.startsWith(`${provider}:`));
+    const list = known.length > 0 ? ` Known ${provider} models: ${known.join(", ")}.` : "";
+    return new LitmusError("MODEL_UNAVAILABLE", `${provider} does not serve "${spec}" (HTTP 404: ${said}).${list}`, {
+      cause: error,
+    });
+  }
+  if (status === 429) {
+    return new LitmusError(
+      "MODEL_UNAVAILABLE",
+      `${spec} is rate limited${afterRetries} (HTTP 429: ${said}); wait and try again`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return new LitmusError("MODEL_UNAVAILABLE", `${spec} failed${afterRetries} (HTTP ${status ?? "error"}: ${said})`, {
+    cause: error,
+  });
+}
+
+/** The provider's own error message from the body when it has one (`{"error":{"message":...}}` and kin). */
+function providerMessage(error: APICallError): string {
+  const body = error.responseBody;
+  if (body) {
+    try {
+      const parsed = JSON.parse(body) as { error?: { message?: unknown } | string; message?: unknown };
+      const message = typeof parsed.error === "string" ? parsed.error : (parsed.error?.message ?? parsed.message);
+      if (typeof message === "string" && message) return message;
+    } catch {
+      // Not JSON: fall through to the SDK's own message.
+    }
+  }
+  return error.message;
+}

@@ -1,0 +1,122 @@
+import { createAnthropic } from "@ai-sdk/anthropic";
+import { createOpenAI } from "@ai-sdk/openai";
+import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import type { LanguageModelV4 } from "@ai-sdk/provider";
+import { createOllama } from "ollama-ai-provider-v2";
+import { LitmusError } from "../errors.ts";
+import { type PromptStyle, readGgufModelInfo } from "./local/gguf-metadata.ts";
+import { type LocalRuntimeOptions, loadModel } from "./local/llama-runtime.ts";
+import { LocalLanguageModel } from "./local/local-language-model.ts";
+import { DEFAULT_PRICES, type ModelPrice, type PriceTable, priceOf } from "./prices.ts";
+import { resolveLocalModel } from "./resolve-local-model.ts";
+import { type ModelSpec, parseModelSpec } from "./spec.ts";
+
+/** A model ready to generate: the AI SDK model behind it, how to prompt it and what it costs. */
+export interface TextModel {
+  /** The spec it was opened from, such as `local` or `openai:gpt-4o-mini`. */
+  readonly spec: string;
+  readonly languageModel: LanguageModelV4;
+  readonly promptStyle: PromptStyle;
+  /** `null` when the price is unknown (costs are then reported as unknown, never as $0). */
+  readonly price: ModelPrice | null;
+  /** What identifies this model's answers in the response cache (a local file by path and size). */
+  readonly cacheIdentity: string;
+}
+
+export interface OpenModelOptions {
+  /** The server of an `openai-compatible:` model, or another endpoint for openai/anthropic/ollama. */
+  baseUrl?: string;
+  /** Where API keys and OLLAMA_HOST are read. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** The HTTP client the providers use (tests replay recorded exchanges through it). */
+  fetch?: typeof globalThis.fetch;
+  prices?: PriceTable;
+  /** Where local models are looked up. Default: the model cache. */
+  cacheDir?: string;
+  local?: LocalRuntimeOptions;
+}
+
+const KEY_VARIABLES = { openai: "OPENAI_API_KEY", anthropic: "ANTHROPIC_API_KEY" } as const;
+
+/** Opens the model a spec names; a local model is loaded into memory (once per process). */
+export async function openModel(spec: string, options: OpenModelOptions = {}): Promise<TextModel> {
+  const parsed = parseModelSpec(spec, options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl });
+  const price = priceOf(spec, options.prices ?? DEFAULT_PRICES);
+  if (parsed.provider === "local") return openLocalModel(spec, parsed.source, price, options);
+  return {
+    spec,
+    languageModel: hostedModel(parsed, options),
+    promptStyle: "chat",
+    price,
+    cacheIdentity: `${spec}@${options.baseUrl ?? "default"}`,
+  };
+}
+
+async function openLocalModel(
+  spec: string,
+  source: Extract<ModelSpec, { provider: "local" }>["source"],
+  price: ModelPrice | null,
+  options: OpenModelOptions,
+): Promise<TextModel> {
+  const header = await resolveLocalModel(source, options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir });
+  const info = await readGgufModelInfo(header.path);
+  const loaded = await loadModel(header.path, options.local);
+  return {
+    spec,
+    languageModel: new LocalLanguageModel({
+      modelId: info.name ?? header.path,
+      promptStyle: info.promptStyle,
+      loaded,
+    }),
+    promptStyle: info.promptStyle,
+    price,
+    cacheIdentity: `${spec}@${header.path}:${header.sizeBytes}`,
+  };
+}
+
+function hostedModel(spec: Exclude<ModelSpec, { provider: "local" }>, options: OpenModelOptions): LanguageModelV4 {
+  const env = options.env ?? process.env;
+  const common = {
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
+  };
+  switch (spec.provider) {
+    case "openai":
+      return createOpenAI({ ...common, apiKey: requireKey(env, "openai") }).chat(spec.model);
+    case "anthropic":
+      return createAnthropic({ ...common, apiKey: requireKey(env, "anthropic") })(spec.model);
+    case "ollama": {
+      const host = env.OLLAMA_HOST ? `${withScheme(env.OLLAMA_HOST)}/api` : undefined;
+      return createOllama({ ...(host ? { baseURL: host } : {}), ...common })(spec.model);
+    }
+    case "openai-compatible": {
+      const apiKey = env.OPENAI_COMPATIBLE_API_KEY;
+      return createOpenAICompatible({
+        name: "openai-compatible",
+        baseURL: spec.baseUrl,
+        includeUsage: true,
+        ...(apiKey ? { apiKey } : {}),
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      })(spec.model);
+    }
+    default:
+      spec satisfies never;
+      throw new LitmusError("INTERNAL", "unknown provider");
+  }
+}
+
+function requireKey(env: NodeJS.ProcessEnv, provider: keyof typeof KEY_VARIABLES): string {
+  const variable = KEY_VARIABLES[provider];
+  const key = env[variable];
+  if (!key) {
+    throw new LitmusError(
+      "MODEL_UNAVAILABLE",
+      `${provider} models need an API key: set ${variable} in the environment (or use the embedded model: --model local)`,
+    );
+  }
+  return key;
+}
+
+function withScheme(host: string): string {
+  return /^https?:\/\//.test(host) ? host.replace(/\/+$/, "") : `http://${host.replace(/\/+$/, "")}`;
+}

@@ -1,0 +1,1 @@
+export { defaultRunStorePath, RunStore, type RunSummary, type RunToSave } from "./run-store.ts";
