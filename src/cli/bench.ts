@@ -1,5 +1,22 @@
 import type { Command } from "commander";
-import { benchmarkSandbox, type SandboxBenchReport } from "../bench/index.ts";
+import {
+  benchmarkLocalModel,
+  benchmarkSandbox,
+  benchmarkTaskSuite,
+  loadTaskSuite,
+  type SandboxBenchReport,
+  type TaskSuiteReport,
+} from "../bench/index.ts";
+import { LitmusError } from "../errors.ts";
+import {
+  disposeLocalModels,
+  openModel,
+  parseModelSpec,
+  ResponseCache,
+  resolveLocalModel,
+  responseCacheDir,
+} from "../models/index.ts";
+import { RunStore } from "../store/index.ts";
 import { positiveInteger, writeJson } from "./options.ts";
 
 /** Targets of issue #2 for this 2-core machine, printed beside the measurements. */
@@ -12,7 +29,9 @@ const TARGETS = {
 };
 
 export function registerBenchCommand(program: Command): void {
-  const bench = program.command("bench").description("Benchmarks: this machine's sandbox (more to come)");
+  const bench = program
+    .command("bench")
+    .description("Benchmarks: the sandbox, the local model, a model on a task suite");
   bench
     .command("sandbox")
     .description("Latency and throughput of the local sandbox, against a bare python3 spawn")
@@ -28,6 +47,87 @@ export function registerBenchCommand(program: Command): void {
       if (options.json) writeJson(report);
       else process.stdout.write(renderTable(report));
     });
+  bench
+    .command("solve")
+    .description("Solve every task of a suite; success within 1 attempt and within --max-attempts, hidden tests")
+    .argument("[dir]", "directory of task files", "tasks/starter")
+    .option("--model <spec>", "model spec", "local")
+    .option("--base-url <url>", "server of an openai-compatible model")
+    .option("--max-attempts <n>", "attempts per task", positiveInteger, 3)
+    .option("--samples <n>", "candidates per attempt (best-of-n)", positiveInteger, 1)
+    .option("--no-cache", "do not reuse model answers from the response cache (on by default in benchmarks)")
+    .option("--no-store", "do not record the runs in the run store")
+    .option("--json", "print one JSON document on stdout")
+    .action(async (dir: string, options: SolveBenchOptions) => {
+      const tasks = await loadTaskSuite(dir);
+      const model = await openModel(options.model, options.baseUrl ? { baseUrl: options.baseUrl } : {});
+      const store = options.store ? RunStore.open() : undefined;
+      try {
+        const report = await benchmarkTaskSuite(tasks, {
+          model,
+          maxAttempts: options.maxAttempts,
+          samples: options.samples,
+          ...(options.cache ? { cache: new ResponseCache(responseCacheDir()) } : {}),
+          ...(store ? { store } : {}),
+          onTaskEnd: (result, index) =>
+            process.stderr.write(
+              `litmus bench: ${index + 1}/${tasks.length} ${result.taskId}: ${result.solvedAtAttempt ? `solved at attempt ${result.solvedAtAttempt}` : "not solved"} (${result.diagnoses.join(", ")}); hidden ${result.hiddenPassed === null ? "n/a" : result.hiddenPassed ? "passed" : "failed"}\n`,
+            ),
+        });
+        if (options.json) writeJson(report);
+        else process.stdout.write(renderSuite(report));
+      } finally {
+        store?.close();
+        await disposeLocalModels();
+      }
+    });
+  bench
+    .command("model")
+    .description("Tokens per second of a local model through litmus against node-llama-cpp called directly")
+    .argument("[spec]", "local model spec", "local")
+    .option("--rounds <n>", "generations of each kind", positiveInteger, 5)
+    .option("--max-tokens <n>", "output tokens per generation", positiveInteger, 128)
+    .option("--json", "print one JSON document on stdout")
+    .action(async (spec: string, options: { rounds: number; maxTokens: number; json?: boolean }) => {
+      const parsed = parseModelSpec(spec);
+      if (parsed.provider !== "local")
+        throw new LitmusError("BAD_INPUT", `bench model measures local models, not "${spec}"`);
+      const header = await resolveLocalModel(parsed.source);
+      const model = await openModel(spec);
+      try {
+        const report = await benchmarkLocalModel(model, header.path, {
+          rounds: options.rounds,
+          maxOutputTokens: options.maxTokens,
+          onProgress: (line) => process.stderr.write(`litmus bench: ${line}\n`),
+        });
+        if (options.json) writeJson(report);
+        else
+          process.stdout.write(
+            `through litmus       ${report.litmusTokensPerSecond} tokens/s\nnode-llama-cpp alone ${report.directTokensPerSecond} tokens/s\noverhead             ${report.overheadPercent}% (target <= 5%)\n`,
+          );
+      } finally {
+        await disposeLocalModels();
+      }
+    });
+}
+
+interface SolveBenchOptions {
+  model: string;
+  baseUrl?: string;
+  maxAttempts: number;
+  samples: number;
+  cache: boolean;
+  store: boolean;
+  json?: boolean;
+}
+
+function renderSuite(report: TaskSuiteReport): string {
+  const percent = (share: number) => `${Math.round(share * 100)}%`;
+  const rows = report.results.map(
+    (result) =>
+      `${result.taskId.padEnd(18)} ${(result.solvedAtAttempt ? `attempt ${result.solvedAtAttempt}` : "unsolved").padEnd(10)} hidden ${String(result.hiddenPassed ?? "n/a").padEnd(5)} ${result.diagnoses.join(" > ")}`,
+  );
+  return `${rows.join("\n")}\n${report.model}: solved ${percent(report.successAt1)} at 1 attempt, ${percent(report.successAtMax)} within ${report.maxAttempts}; hidden tests passed ${percent(report.hiddenPassRate)} (${report.tasks} tasks, ${(report.durationMs / 1000).toFixed(0)} s)\n`;
 }
 
 function renderTable(report: SandboxBenchReport): string {

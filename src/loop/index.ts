@@ -19,4 +19,5 @@ export {
   TaskFileSchema,
   type TaskLanguage,
   type TaskTests,
+  taskJsonSchema,
 } from "./task.ts";

@@ -68,6 +68,11 @@ export const TaskFileSchema = z
   })
   .meta({ title: "litmus task", description: "A coding task for `litmus solve --task FILE`." });
 
+/** The JSON Schema of task files (as accepted: defaults are optional), published as schemas/task.schema.json. */
+export function taskJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(TaskFileSchema, { io: "input" });
+}
+
 export type TaskLanguage = "python" | "javascript" | "typescript";
 
 /** Tests in one of the forms the harness runs: test source code, or input/output examples. */

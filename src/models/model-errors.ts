@@ -28,6 +28,17 @@ export function modelCallError(
   const status = error.statusCode;
   const said = providerMessage(error);
   const afterRetries = retries > 0 ? ` after ${retries} ${retries === 1 ? "retry" : "retries"}` : "";
+  if (status === undefined) {
+    const reason =
+      error.cause instanceof Error
+        ? error.cause.cause instanceof Error
+          ? error.cause.cause.message
+          : error.cause.message
+        : said;
+    return new LitmusError("MODEL_UNAVAILABLE", `cannot reach ${spec} at ${error.url}${afterRetries}: ${reason}`, {
+      cause: error,
+    });
+  }
   if (status === 401 || status === 403) {
     const variable =
       provider === "anthropic" ? "ANTHROPIC_API_KEY" : provider === "openai" ? "OPENAI_API_KEY" : "the API key";

@@ -1,35 +1,10 @@
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
+import { litmus } from "../helpers/cli.ts";
 import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
 
 const unavailable = sandboxUnavailableReason();
-const BIN = fileURLToPath(new URL("../../bin/litmus.js", import.meta.url));
 const EXAMPLE = fileURLToPath(new URL("../../examples/hello.py", import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real CLI on this checkout with the Node running the tests (Node 24 from node_modules). */
-function litmus(args: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: options.env ?? process.env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? "");
-  });
-}
 
 describe("litmus usage errors (exit 2, one line on stderr)", () => {
   test("unknown language", async () => {

@@ -67,7 +67,7 @@ def _litmus_failure(name, line, error, solution_file):
             failure["message"] = name
     else:
         failure["kind"] = "exception"
-    failure["exception"] = type(error).__name__
+    failure["exception"] = "AssertionError" if isinstance(error, AssertionError) else type(error).__name__
     # Only the frames in the generated code: the harness and the tests are not the model's to fix.
     frames = [frame for frame in _traceback.extract_tb(error.__traceback__) if frame.filename == solution_file]
     failure["frames"] = [{"line": frame.lineno, "code": (frame.line or "").strip()} for frame in frames]
@@ -85,8 +85,9 @@ def _litmus_run_tests(source, namespace, solution_file):
         try:
             run()
         except Exception as error:  # noqa: BLE001 (a failing test is a result)
-            results.append(_litmus_failure(name, line, error, solution_file))
-            print("FAIL %s: %s: %s" % (name, type(error).__name__, error))
+            failure = _litmus_failure(name, line, error, solution_file)
+            results.append(failure)
+            print("FAIL %s: %s: %s" % (name, failure["exception"], error))
             return
         results.append(None)
         print("PASS %s" % name)

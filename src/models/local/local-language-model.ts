@@ -12,6 +12,7 @@ import { type ChatHistoryItem, LlamaChat, LlamaCompletion } from "node-llama-cpp
 import { LitmusError } from "../../errors.ts";
 import type { PromptStyle } from "./gguf-metadata.ts";
 import type { LoadedModel } from "./llama-runtime.ts";
+import { LineGate, RepetitionGuard } from "./repetition-guard.ts";
 
 const DEFAULT_MAX_OUTPUT_TOKENS = 256;
 
@@ -56,9 +57,12 @@ export class LocalLanguageModel implements LanguageModelV4 {
         controller.enqueue({ type: "stream-start", warnings: [] });
         controller.enqueue({ type: "text-start", id: "0" });
         try {
-          const generated = await this.generate(options, (delta) =>
-            controller.enqueue({ type: "text-delta", id: "0", delta }),
-          );
+          const gate = new LineGate();
+          const emit = (delta: string): void => {
+            if (delta) controller.enqueue({ type: "text-delta", id: "0", delta });
+          };
+          const generated = await this.generate(options, (text) => emit(gate.push(text)));
+          emit(gate.finish(generated.text));
           controller.enqueue({ type: "text-end", id: "0" });
           controller.enqueue({
             type: "finish",
@@ -79,6 +83,9 @@ export class LocalLanguageModel implements LanguageModelV4 {
       options.abortSignal?.throwIfAborted();
       const sequence = this.loaded.context.getSequence();
       let outputTokens = 0;
+      const guard = new RepetitionGuard();
+      const degenerate = new AbortController();
+      const signals = [degenerate.signal, ...(options.abortSignal ? [options.abortSignal] : [])];
       const settings = {
         maxTokens: options.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
         temperature: options.temperature ?? 0,
@@ -86,8 +93,13 @@ export class LocalLanguageModel implements LanguageModelV4 {
         ...(options.topK === undefined ? {} : { topK: options.topK }),
         ...(options.seed === undefined ? {} : { seed: options.seed }),
         ...(options.stopSequences?.length ? { customStopTriggers: options.stopSequences } : {}),
-        ...(options.abortSignal ? { signal: options.abortSignal } : {}),
-        onTextChunk: onText,
+        signal: AbortSignal.any(signals),
+        stopOnAbortSignal: true,
+        onTextChunk: (text: string) => {
+          if (degenerate.signal.aborted) return;
+          onText(text);
+          if (guard.push(text)) degenerate.abort();
+        },
         onToken: (tokens: readonly unknown[]) => {
           outputTokens += tokens.length;
         },
@@ -97,9 +109,9 @@ export class LocalLanguageModel implements LanguageModelV4 {
           const text = completionTextOf(options.prompt);
           const completion = new LlamaCompletion({ contextSequence: sequence });
           const { response, metadata } = await completion.generateCompletionWithMeta(text, settings);
+          options.abortSignal?.throwIfAborted();
           return {
-            text: response,
-            stopReason: metadata.stopReason,
+            ...outcomeOf(response, metadata.stopReason, degenerate.signal.aborted),
             inputTokens: this.loaded.model.tokenize(text).length,
             outputTokens,
           };
@@ -107,9 +119,10 @@ export class LocalLanguageModel implements LanguageModelV4 {
         const history = chatHistoryOf(options.prompt);
         const chat = new LlamaChat({ contextSequence: sequence });
         const { response, metadata } = await chat.generateResponse(history, settings);
+        options.abortSignal?.throwIfAborted();
         // The messages' own tokens: the few tokens the chat template adds around them are not counted.
         const inputTokens = this.loaded.model.tokenize(completionTextOf(options.prompt)).length;
-        return { text: response, stopReason: metadata.stopReason, inputTokens, outputTokens };
+        return { ...outcomeOf(response, metadata.stopReason, degenerate.signal.aborted), inputTokens, outputTokens };
       } catch (error) {
         if (options.abortSignal?.aborted) {
           throw new LitmusError("ABORTED", "the local model's generation was aborted", { cause: error });
@@ -120,6 +133,13 @@ export class LocalLanguageModel implements LanguageModelV4 {
       }
     });
   }
+}
+
+/** The answer, cut back to before the loop when the repetition guard stopped it. */
+function outcomeOf(response: string, stopReason: string, degenerated: boolean): { text: string; stopReason: string } {
+  return degenerated
+    ? { text: RepetitionGuard.trim(response), stopReason: "repetition" }
+    : { text: response, stopReason };
 }
 
 /** A base model sees the conversation as one text to continue: system, then each message, as written. */
@@ -160,6 +180,8 @@ function finishReasonOf(stopReason: string): LanguageModelV4FinishReason {
       return { unified: "length", raw: stopReason };
     case "abort":
       return { unified: "interrupted", raw: stopReason };
+    case "repetition":
+      return { unified: "other", raw: stopReason };
     default:
       return { unified: "stop", raw: stopReason };
   }

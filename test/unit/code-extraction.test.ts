@@ -1,0 +1,53 @@
+import { describe, expect, test } from "vitest";
+import { completeCode, extractCode } from "../../src/loop/index.ts";
+
+describe("extractCode (chat answers)", () => {
+  test("takes the fenced block that defines the entry point", () => {
+    const answer = [
+      "Here is a helper:",
+      "```python",
+      "import math",
+      "```",
+      "And the solution:",
+      "```python",
+      "def area(r):",
+      "    return math.pi * r * r",
+      "```",
+      "Example:",
+      "```python",
+      "print(area(2)) # a longer block that only shows usage of the function",
+      "```",
+    ].join("\n");
+    expect(extractCode(answer, { language: "python", entryPoint: "area" })).toBe(
+      "def area(r):\n    return math.pi * r * r\n",
+    );
+  });
+
+  test("prefers blocks in the task's language, else the longest", () => {
+    const answer = "```bash\npip install nothing at all please\n```\n```js\nconst f = () => 1;\n```\n";
+    expect(extractCode(answer, { language: "javascript", entryPoint: null })).toBe("const f = () => 1;\n");
+  });
+
+  test("bare code without fences starts at the first definition", () => {
+    expect(extractCode("Sure! def f():\ndef f():\n    return 1\n", { language: "python", entryPoint: "f" })).toBe(
+      "def f():\n    return 1\n",
+    );
+  });
+
+  test("prose only is no code", () => {
+    expect(extractCode("I cannot help with that.", { language: "python", entryPoint: "f" })).toBeNull();
+    expect(extractCode("```python\n\n```", { language: "python", entryPoint: "f" })).toBeNull();
+  });
+});
+
+describe("completeCode (completion models)", () => {
+  test("the prompt's prefix continued by the model", () => {
+    expect(completeCode("def f(x):\n", "    return x\n\n", "python")).toBe("def f(x):\n    return x\n");
+  });
+  test("JavaScript gets back the closing brace its stop sequence swallowed", () => {
+    expect(completeCode("function f(x) {\n", "  return x;", "javascript")).toBe("function f(x) {\n  return x;\n}\n");
+  });
+  test("whitespace is no code", () => {
+    expect(completeCode("def f(x):\n", " \n ", "python")).toBeNull();
+  });
+});

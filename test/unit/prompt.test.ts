@@ -1,0 +1,63 @@
+import { describe, expect, test } from "vitest";
+import { buildPrompt, parseTask, signatureOf } from "../../src/loop/index.ts";
+
+const task = await parseTask(
+  {
+    prompt: "Write a function is_palindrome(s) that says whether s reads the same backwards.",
+    tests: { asserts: ["assert is_palindrome('aba') == True"] },
+  },
+  { source: "test" },
+);
+
+describe("prompts", () => {
+  test("the signature is inferred from the prompt when the task has none", () => {
+    expect(signatureOf(task)).toBe("def is_palindrome(s):");
+    expect(signatureOf({ ...task, language: "javascript" })).toBe("function is_palindrome(s) {");
+    expect(signatureOf({ ...task, prompt: "Write a class Stack with push and pop." })).toBe("class Stack:");
+    expect(signatureOf({ ...task, prompt: "Print hello." })).toBeNull();
+  });
+
+  test("a base model continues the signature and a docstring with the visible tests as doctests", () => {
+    const prompt = buildPrompt(task, { style: "completion", visibleTests: "assert is_palindrome('aba') == True\n" });
+    expect(prompt.prompt).toBe(
+      'def is_palindrome(s):\n    """Write a function is_palindrome(s) that says whether s reads the same backwards.\n\n    >>> is_palindrome(\'aba\')\n    True\n    """\n',
+    );
+    expect(prompt.codePrefix).toBe(prompt.prompt);
+    expect(prompt.stopSequences).toContain("\ndef ");
+  });
+
+  test("a repair shows the previous code and its failure ahead of the signature", () => {
+    const prompt = buildPrompt(task, {
+      style: "completion",
+      visibleTests: null,
+      previous: {
+        code: "def is_palindrome(s):\n    return True\n",
+        diagnosis: { kind: "test_failure", message: "expected False, got True" },
+      },
+    });
+    expect(prompt.prompt.split('def is_palindrome(s):\n    """')[0]).toBe(
+      "# This previous attempt failed:\n# def is_palindrome(s):\n#     return True\n# Failure (test_failure): expected False, got True\n",
+    );
+    expect(prompt.codePrefix).not.toContain("previous");
+  });
+
+  test("a chat model gets instructions, the tests, playbook bullets and the failure", () => {
+    const prompt = buildPrompt(task, {
+      style: "chat",
+      visibleTests: "assert is_palindrome('aba') == True\n",
+      bullets: [{ id: "b1", content: "Compare with the reversed string." }],
+      previous: { code: null, diagnosis: { kind: "no_code", message: "the answer contained no code" } },
+    });
+    expect(prompt.system).toMatch(/^You are an expert python programmer\. Reply with one fenced ```python code block/);
+    expect(prompt.prompt).toBe(
+      [
+        "Task: Write a function is_palindrome(s) that says whether s reads the same backwards.",
+        "The solution must define:\ndef is_palindrome(s):",
+        "It must pass these tests:\n```python\nassert is_palindrome('aba') == True\n```",
+        "Strategies that worked before:\n- Compare with the reversed string.",
+        "The previous answer had no code in it.\nFix it: reply with the complete corrected code.",
+      ].join("\n\n"),
+    );
+    expect(prompt.codePrefix).toBeNull();
+  });
+});
