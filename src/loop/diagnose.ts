@@ -94,7 +94,9 @@ function executionDiagnosis(execution: Execution, what: string): Diagnosis | nul
   if (error === null) return null;
   const line = lineInSolution(error.traceback);
   const where = line ? ` (line ${line.line}${line.code ? `: ${line.code}` : ""})` : "";
-  const message = `${error.name}: ${firstLine(error.value)}${where}`;
+  // Python puts the file and line in a SyntaxError's text: the line is shown once, below, in the code's terms.
+  const value = firstLine(error.value).replace(/\s*\(<cell-\d+>, line \d+\)$/, "");
+  const message = `${error.name}: ${value}${where}`;
   const at = line ? { line: line.line } : {};
   if (SYNTAX_ERRORS.has(error.name)) return { kind: "syntax", message, ...at };
   if (IMPORT_ERRORS.has(error.name) || /Cannot find (module|package)/.test(error.value))

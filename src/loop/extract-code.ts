@@ -39,10 +39,12 @@ export function extractCode(
 
 /**
  * The code a completion model wrote: the prompt's code prefix (signature and docstring) continued by the
- * model. `null` when the model added nothing but whitespace.
+ * model. `null` when the model added nothing but whitespace and comments.
  */
 export function completeCode(prefix: string, completion: string, language: TaskLanguage): string | null {
-  if (completion.trim() === "") return null;
+  // Comments alone are no code: a function of comments only returns None, which would pass for a wrong answer.
+  const comment = language === "python" ? "#" : "//";
+  if (completion.split("\n").every((line) => line.trim() === "" || line.trim().startsWith(comment))) return null;
   // The prompt stops JavaScript at the function's closing brace, which the stop sequence swallowed.
   const closing = language === "python" ? "" : "\n}";
   return `${prefix}${completion.trimEnd()}${closing}\n`;

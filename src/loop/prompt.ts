@@ -24,6 +24,8 @@ export interface PromptBullet {
 }
 
 const PREVIOUS_CODE_LINES = 40;
+/** Docstrings wrapped like the code base models learned from: long lines invite them to echo the prose. */
+const DOCSTRING_COLUMNS = 76;
 
 const COMPLETION_STOPS: Record<TaskLanguage, string[]> = {
   // A new top-level statement ends the entry point: what follows would be the model's own tests or prose.
@@ -94,7 +96,10 @@ function completionPrompt(
 function pythonPrefix(signature: string, prompt: string, visibleTests: string | null): string {
   const body = "    ";
   const doctests = visibleTests ? doctestsOf(visibleTests) : [];
-  const docstring = [prompt.replaceAll('"""', "'''"), ...(doctests.length > 0 ? ["", ...doctests] : [])];
+  const docstring = [
+    ...wrap(prompt.replaceAll('"""', "'''"), DOCSTRING_COLUMNS),
+    ...(doctests.length > 0 ? ["", ...doctests] : []),
+  ];
   const lines = docstring.map((line, index) => (index === 0 || line === "" ? line : `${body}${line}`));
   return `${signature}\n${body}"""${lines.join("\n")}\n${body}"""\n`;
 }
@@ -147,4 +152,22 @@ function describePrevious(previous: PreviousAttempt): string {
 
 function commented(text: string, comment: string): string[] {
   return text.split("\n").map((line) => (line ? `${comment} ${line}` : comment));
+}
+
+/** Words into lines of at most `columns` characters (a longer word gets a line of its own). */
+function wrap(text: string, columns: number): string[] {
+  const lines: string[] = [];
+  for (const paragraph of text.split("\n")) {
+    let line = "";
+    for (const word of paragraph.split(/\s+/).filter(Boolean)) {
+      if (line && line.length + 1 + word.length > columns) {
+        lines.push(line);
+        line = word;
+      } else {
+        line = line ? `${line} ${word}` : word;
+      }
+    }
+    lines.push(line);
+  }
+  return lines;
 }

@@ -1,7 +1,7 @@
 import { type Execution, type ExecutionJson, executionToJson, Sandbox, type SandboxOptions } from "../sandbox/index.ts";
 import { type Diagnosis, diagnose } from "./diagnose.ts";
 import type { Task, TaskTests } from "./task.ts";
-import { testCellOf, testReportOf } from "./test-harness.ts";
+import { type TestReport, testCellOf, testReportOf } from "./test-harness.ts";
 
 /** Code run against tests in a fresh sandbox: what happened and what it means. */
 export interface CheckedCode {
@@ -41,7 +41,23 @@ export async function checkCode(
   const testRun = await sandbox.runCode(testCellOf(tests, task.language, task.entryPoint), runOptions);
   return {
     execution: mergedJson(solution, testRun),
-    diagnosis: diagnose(solution, { execution: testRun, report: testReportOf(testRun, task.language) }),
+    diagnosis: diagnose(solution, {
+      execution: testRun,
+      report: withCodeLines(testReportOf(testRun, task.language), code),
+    }),
+  };
+}
+
+/** Fills in the source of traceback frames in the generated code (the kernel does not hand it to the harness). */
+function withCodeLines(report: TestReport | null, code: string): TestReport | null {
+  if (report === null) return null;
+  const lines = code.split("\n");
+  return {
+    ...report,
+    failures: report.failures.map((failure) => ({
+      ...failure,
+      frames: failure.frames.map((frame) => ({ ...frame, code: frame.code || (lines[frame.line - 1]?.trim() ?? "") })),
+    })),
   };
 }
 

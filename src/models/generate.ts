@@ -1,4 +1,5 @@
 import { generateText, streamText } from "ai";
+import { LitmusError } from "../errors.ts";
 import { modelCallError } from "./model-errors.ts";
 import type { TextModel } from "./open-model.ts";
 import { costOf } from "./prices.ts";
@@ -132,7 +133,18 @@ export async function generate(
       },
     ));
   } catch (error) {
-    throw modelCallError(error, { spec: model.spec, retries, timeoutMs });
+    if (options.signal?.aborted)
+      throw new LitmusError("ABORTED", `the call to ${model.spec} was aborted`, { cause: error });
+    if (signal.aborted) {
+      throw new LitmusError(
+        "ABORTED",
+        `${model.spec} did not answer within ${timeoutMs / 1000} s (raise it with --model-timeout)`,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw modelCallError(error, { spec: model.spec, retries });
   }
   const durationMs = performance.now() - started;
   const usage = { inputTokens: result.usage.inputTokens ?? 0, outputTokens: result.usage.outputTokens ?? 0 };

@@ -6,20 +6,10 @@ import { DEFAULT_PRICES } from "./prices.ts";
  * A failed model call as a LitmusError that says what to do. Provider errors keep their status and the
  * provider's own message (never the request, which may carry a key).
  */
-export function modelCallError(
-  error: unknown,
-  context: { spec: string; retries: number; timeoutMs: number },
-): LitmusError {
+export function modelCallError(error: unknown, context: { spec: string; retries: number }): LitmusError {
   if (isLitmusError(error)) return error;
   const { spec, retries } = context;
   const provider = spec.slice(0, spec.indexOf(":"));
-  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
-    return new LitmusError(
-      "ABORTED",
-      `${spec} did not answer within ${context.timeoutMs / 1000} s (raise it with --model-timeout)`,
-      { cause: error },
-    );
-  }
   if (!APICallError.isInstance(error)) {
     const reason =
       error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);

@@ -47,7 +47,9 @@ describe("completeCode (completion models)", () => {
   test("JavaScript gets back the closing brace its stop sequence swallowed", () => {
     expect(completeCode("function f(x) {\n", "  return x;", "javascript")).toBe("function f(x) {\n  return x;\n}\n");
   });
-  test("whitespace is no code", () => {
+  test("whitespace and comments are no code", () => {
     expect(completeCode("def f(x):\n", " \n ", "python")).toBeNull();
+    expect(completeCode("def f(x):\n", "    # Write f.\n\n    # Write f.\n", "python")).toBeNull();
+    expect(completeCode("function f(x) {\n", "  // todo", "javascript")).toBeNull();
   });
 });

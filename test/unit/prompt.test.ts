@@ -20,7 +20,7 @@ describe("prompts", () => {
   test("a base model continues the signature and a docstring with the visible tests as doctests", () => {
     const prompt = buildPrompt(task, { style: "completion", visibleTests: "assert is_palindrome('aba') == True\n" });
     expect(prompt.prompt).toBe(
-      'def is_palindrome(s):\n    """Write a function is_palindrome(s) that says whether s reads the same backwards.\n\n    >>> is_palindrome(\'aba\')\n    True\n    """\n',
+      'def is_palindrome(s):\n    """Write a function is_palindrome(s) that says whether s reads the same\n    backwards.\n\n    >>> is_palindrome(\'aba\')\n    True\n    """\n',
     );
     expect(prompt.codePrefix).toBe(prompt.prompt);
     expect(prompt.stopSequences).toContain("\ndef ");

@@ -19,6 +19,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: recorded provider bodies are read field by field, as the tests need them.
 function body(name: string): Record<string, any> {
   return JSON.parse(exchange(name).response.body);
 }

@@ -30,3 +30,17 @@ describe("line gate", () => {
     expect(shown.join("") + gate.finish(answer)).toBe(answer);
   });
 });
+
+describe("loops with blank lines between the copies", () => {
+  test("are caught, trimmed, and streamed consistently", () => {
+    const looping = "    # same thing\n\n    # same thing\n\n    # same thing\n";
+    const guard = new RepetitionGuard();
+    expect(guard.push("def f():\n")).toBe(false);
+    expect(guard.push(looping)).toBe(true);
+    const answer = RepetitionGuard.trim(`def f():\n${looping}`);
+    expect(answer).toBe("def f():\n    # same thing\n");
+    const gate = new LineGate();
+    const shown = gate.push("def f():\n") + gate.push(looping);
+    expect(shown + gate.finish(answer)).toBe(answer);
+  });
+});

@@ -19,19 +19,26 @@ export class RepetitionGuard {
     const lines = this.text.split("\n");
     const current = lines.at(-1) ?? "";
     if (current.length > this.maxLineChars) return true;
-    const complete = lines.slice(0, -1).slice(-this.maxRepeats);
+    // Blank lines between the copies do not break a loop.
+    const complete = lines
+      .slice(0, -1)
+      .filter((line) => line.trim() !== "")
+      .slice(-this.maxRepeats);
     const first = complete[0]?.trim();
-    return complete.length === this.maxRepeats && first !== "" && complete.every((line) => line.trim() === first);
+    return complete.length === this.maxRepeats && complete.every((line) => line.trim() === first);
   }
 
   /** The text without the degenerate tail: one copy of a repeated line, no overlong line. */
   static trim(text: string, options: { maxRepeats?: number; maxLineChars?: number } = {}): string {
     const lines = text.split("\n");
     const kept: string[] = [];
+    let previous: string | undefined;
     for (const line of lines) {
-      const repeated = kept.length > 0 && line.trim() !== "" && line.trim() === kept.at(-1)?.trim();
+      const repeated = line.trim() !== "" && line.trim() === previous;
+      if (line.trim() !== "") previous = line.trim();
       // Every line kept before a cut ended with a newline: keep it, so the text is a prefix of the answer.
-      if (line.length > (options.maxLineChars ?? 400) || repeated) return kept.length > 0 ? `${kept.join("\n")}\n` : "";
+      if (line.length > (options.maxLineChars ?? 400) || repeated)
+        return kept.length > 0 ? `${kept.join("\n").trimEnd()}\n` : "";
       kept.push(line);
     }
     return kept.join("\n");
@@ -39,33 +46,41 @@ export class RepetitionGuard {
 }
 
 /**
- * Releases streamed text a line at a time, holding back a line that repeats the one before it: the
- * repetition guard may yet cut the answer there, and a stream must never show text the answer drops.
+ * Releases streamed text a line at a time, holding back what the repetition guard may yet cut: a line that
+ * repeats the last one, an overlong line, and blank lines until a line of code follows them. A stream must
+ * never show text the final answer drops.
  */
 export class LineGate {
   private text = "";
+  private scanned = 0;
   private released = 0;
   private held = false;
+  private lastLine: string | undefined;
+  private readonly maxLineChars: number;
+
+  constructor(options: { maxLineChars?: number } = {}) {
+    this.maxLineChars = options.maxLineChars ?? 400;
+  }
 
   /** Adds generated text; returns what may be shown now. */
   push(chunk: string): string {
     this.text += chunk;
-    if (this.held) return "";
     let out = "";
-    for (;;) {
-      const end = this.text.indexOf("\n", this.released);
-      if (end === -1) return out;
-      const line = this.text.slice(this.released, end);
-      const previousEnd = this.released - 1;
-      const previous =
-        previousEnd > 0 ? this.text.slice(this.text.lastIndexOf("\n", previousEnd - 1) + 1, previousEnd) : null;
-      if (line.trim() !== "" && previous !== null && line.trim() === previous.trim()) {
+    while (!this.held) {
+      const end = this.text.indexOf("\n", this.scanned);
+      if (end === -1) break;
+      const line = this.text.slice(this.scanned, end);
+      this.scanned = end + 1;
+      if (line.trim() === "") continue;
+      if (line.trim() === this.lastLine || line.length > this.maxLineChars) {
         this.held = true;
-        return out;
+        break;
       }
+      this.lastLine = line.trim();
       out += this.text.slice(this.released, end + 1);
       this.released = end + 1;
     }
+    return out;
   }
 
   /** The rest of the final answer, which starts with everything released so far. */

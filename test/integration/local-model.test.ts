@@ -1,0 +1,96 @@
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import {
+  defaultModelPath,
+  disposeLocalModels,
+  generate,
+  openModel,
+  ResponseCache,
+  readGgufModelInfo,
+} from "../../src/models/index.ts";
+
+const pulled = existsSync(defaultModelPath());
+const skipped = pulled
+  ? ""
+  : " (skipped: the embedded model is not pulled: run `litmus models pull`, as scripts/setup.sh does)";
+const PROMPT = 'def add(a, b):\n    """Return the sum of a and b."""\n    return';
+
+afterAll(disposeLocalModels);
+
+describe.skipIf(!pulled)(`the embedded model through the AI SDK${skipped}`, () => {
+  test("the GGUF metadata says base model, so prompts are completion-style", async () => {
+    expect(await readGgufModelInfo(defaultModelPath())).toEqual({
+      name: "Gemma 3 270m",
+      architecture: "gemma3",
+      sizeLabel: "270M",
+      contextLength: 32768,
+      hasChatTemplate: false,
+      promptStyle: "completion",
+    });
+    const model = await openModel("local");
+    expect(model.promptStyle).toBe("completion");
+    expect(model.price).toEqual({ inputPerMillion: 0, outputPerMillion: 0 });
+  });
+
+  test("a short greedy completion: text up to the stop sequence, usage, finish reason, timing, $0", async () => {
+    const model = await openModel("local");
+    const generation = await generate(model, { prompt: PROMPT, maxOutputTokens: 16, stopSequences: ["\n"] });
+    expect(generation.text.trim()).not.toBe("");
+    expect(generation.text).not.toContain("\n");
+    expect(generation.finishReason).toBe("stop");
+    expect(generation.usage.inputTokens).toBeGreaterThan(10);
+    expect(generation.usage.outputTokens).toBeGreaterThanOrEqual(1);
+    expect(generation.usage.outputTokens).toBeLessThanOrEqual(16);
+    expect(generation.costUsd).toBe(0);
+    expect(generation.timing.durationMs).toBeGreaterThan(0);
+    expect(generation.cached).toBe(false);
+  });
+
+  test("streaming gives the same greedy text in pieces; the token budget ends with finish reason length", async () => {
+    const model = await openModel("local");
+    const whole = await generate(model, { prompt: "The capital of France is", maxOutputTokens: 6 });
+    const deltas: string[] = [];
+    const streamed = await generate(
+      model,
+      { prompt: "The capital of France is", maxOutputTokens: 6 },
+      { onTextDelta: (delta) => deltas.push(delta) },
+    );
+    expect(streamed.text).toBe(whole.text);
+    expect(deltas.join("")).toBe(whole.text);
+    expect(streamed.usage.outputTokens).toBe(6);
+    expect(streamed.finishReason).toBe("length");
+    expect(streamed.timing.firstTokenMs).toBeGreaterThan(0);
+  });
+
+  test("the response cache answers a repeated request exactly, without the model", async () => {
+    const model = await openModel("local");
+    const cache = new ResponseCache(mkdtempSync(join(tmpdir(), "litmus-responses-")));
+    const request = { prompt: PROMPT, maxOutputTokens: 8, temperature: 0.7, seed: 7 };
+    const first = await generate(model, request, { cache });
+    const second = await generate(model, request, { cache });
+    expect(first.cached).toBe(false);
+    expect(second.cached).toBe(true);
+    expect(second.text).toBe(first.text);
+    expect(second.usage).toEqual(first.usage);
+  });
+
+  test("an abort stops generation with ABORTED; a timeout says how long it waited", async () => {
+    const model = await openModel("local");
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    await expect(
+      generate(model, { prompt: "Once upon a time", maxOutputTokens: 400 }, { signal: controller.signal }),
+    ).rejects.toMatchObject({
+      code: "ABORTED",
+      message: "the call to local was aborted",
+    });
+    await expect(
+      generate(model, { prompt: "Once upon a time", maxOutputTokens: 400 }, { timeoutMs: 100 }),
+    ).rejects.toMatchObject({
+      code: "ABORTED",
+      message: "local did not answer within 0.1 s (raise it with --model-timeout)",
+    });
+  });
+});

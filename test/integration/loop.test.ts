@@ -1,0 +1,236 @@
+import type {
+  LanguageModelV4,
+  LanguageModelV4CallOptions,
+  LanguageModelV4GenerateResult,
+  LanguageModelV4StreamResult,
+} from "@ai-sdk/provider";
+import { describe, expect, test } from "vitest";
+import { checkCode, parseTask, solve, type Task } from "../../src/loop/index.ts";
+import type { TextModel } from "../../src/models/index.ts";
+import { RunStore } from "../../src/store/index.ts";
+import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
+
+const unavailable = sandboxUnavailableReason();
+
+const task: Task = await parseTask(
+  {
+    id: "add",
+    prompt: "Write add(a, b) that returns the sum of a and b.",
+    entryPoint: "add",
+    tests: { asserts: ["assert add(1, 2) == 3", "assert add(-1, 1) == 0"] },
+    hiddenTests: { asserts: ["assert add(10, 20) == 30"] },
+    limits: { timeout: "3s" },
+  },
+  { source: "test" },
+);
+
+describe.skipIf(unavailable)(
+  `diagnosis of real runs in the sandbox${unavailable ? ` (skipped: ${unavailable})` : ""}`,
+  () => {
+    test.each([
+      [
+        "def add(a, b):\n    return a + b\n",
+        { kind: "ok", message: "all 2 tests passed", tests: { passed: 2, failed: 0 } },
+      ],
+      [
+        "def add(a, b)\n    return a + b\n",
+        { kind: "syntax", message: "SyntaxError: expected ':' (line 1: def add(a, b))", line: 1 },
+      ],
+      [
+        "import numpyy\ndef add(a, b):\n    return a + b\n",
+        { kind: "import", message: "ModuleNotFoundError: No module named 'numpyy' (line 1: import numpyy)", line: 1 },
+      ],
+      [
+        "def add(a, b):\n    return a - b\n",
+        {
+          kind: "test_failure",
+          message: "assert add(1, 2) == 3: expected 3, got -1 (2 of 2 tests failed)",
+          expected: "3",
+          actual: "-1",
+          tests: { passed: 0, failed: 2 },
+        },
+      ],
+      [
+        "def add(a, b):\n    total = a + b\n    return total / 0\n",
+        {
+          kind: "runtime",
+          message:
+            "assert add(1, 2) == 3 raised ZeroDivisionError: division by zero\n  at line 3: return total / 0 (2 of 2 tests failed)",
+          line: 3,
+          tests: { passed: 0, failed: 2 },
+        },
+      ],
+      [
+        "def add(a, b):\n    while True:\n        pass\n",
+        { kind: "timeout", message: expect.stringMatching(/^the tests did not finish within the time limit/) },
+      ],
+      ["x = bytearray(2 * 1024 ** 3)\n", { kind: "memory", message: "the code ran out of memory" }],
+    ])("%j", async (code, diagnosis) => {
+      const checked = await checkCode(
+        code,
+        { ...task, limits: { timeoutMs: 2000, memoryBytes: 256 * 1024 * 1024 } },
+        task.tests,
+      );
+      expect(checked.diagnosis).toEqual(diagnosis);
+    });
+
+    test("pytest-style test functions report expected and actual from inside the function", async () => {
+      const tests = {
+        kind: "code" as const,
+        code: "def test_small():\n    assert add(1, 1) == 2\n\ndef test_big():\n    assert add(2, 2) == 4\n",
+      };
+      const checked = await checkCode("def add(a, b):\n    return 2\n", task, tests);
+      expect(checked.diagnosis).toEqual({
+        kind: "test_failure",
+        message: "assert add(2, 2) == 4: expected 4, got 2 (1 of 2 tests failed)",
+        expected: "4",
+        actual: "2",
+        tests: { passed: 1, failed: 1 },
+      });
+      expect(checked.execution.stdout).toBe(
+        "PASS test_small\nFAIL test_big: AssertionError: assert add(2, 2) == 4: expected 4, got 2\n",
+      );
+    });
+
+    test("without tests, success is only that the code ran, and says so", async () => {
+      const checked = await checkCode("print('hi')\n", task, null);
+      expect(checked.diagnosis).toEqual({ kind: "ok", message: "the code ran without error (no tests: unverified)" });
+      expect(checked.execution.stdout).toBe("hi\n");
+    });
+
+    test("JavaScript tests with node:assert and input/output examples", async () => {
+      const js: Task = {
+        ...task,
+        language: "javascript",
+        tests: {
+          kind: "examples",
+          examples: [
+            { input: [1, 2], output: 3 },
+            { input: [[1], [2]], output: [1, 2] },
+          ],
+        },
+      };
+      const passing = await checkCode(
+        "function add(a, b) { return Array.isArray(a) ? [...a, ...b] : a + b; }\n",
+        js,
+        js.tests,
+      );
+      expect(passing.diagnosis.kind).toBe("ok");
+      const failing = await checkCode("function add(a, b) { return a + b; }\n", js, js.tests);
+      expect(failing.diagnosis.kind).toBe("test_failure");
+      expect(failing.diagnosis.message).toMatch(/^AssertionError|Expected values to be strictly deep-equal/);
+    });
+  },
+);
+
+/** A language model that answers from a script and records every call: an honest fake of the real interface. */
+class ScriptedModel implements LanguageModelV4 {
+  readonly specificationVersion = "v4";
+  readonly provider = "scripted";
+  readonly modelId = "scripted";
+  readonly supportedUrls = {};
+  readonly calls: LanguageModelV4CallOptions[] = [];
+  private readonly answers: string[];
+
+  constructor(answers: string[]) {
+    this.answers = answers;
+  }
+
+  async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
+    this.calls.push(options);
+    const text = this.answers.shift() ?? "";
+    return {
+      content: [{ type: "text", text }],
+      finishReason: { unified: "stop", raw: "stop" },
+      usage: {
+        inputTokens: { total: 10, noCache: 10, cacheRead: 0, cacheWrite: 0 },
+        outputTokens: { total: 5, text: 5, reasoning: 0 },
+      },
+      warnings: [],
+    };
+  }
+
+  doStream(): Promise<LanguageModelV4StreamResult> {
+    throw new Error("the scripted model does not stream");
+  }
+}
+
+function scripted(answers: string[]): { model: TextModel; fake: ScriptedModel } {
+  const fake = new ScriptedModel(answers);
+  return {
+    fake,
+    model: {
+      spec: "scripted:test",
+      languageModel: fake,
+      promptStyle: "chat",
+      price: { inputPerMillion: 1, outputPerMillion: 2 },
+      cacheIdentity: "scripted",
+    },
+  };
+}
+
+function userText(call: LanguageModelV4CallOptions | undefined): string {
+  const user = call?.prompt.find((message) => message.role === "user");
+  return user && Array.isArray(user.content)
+    ? user.content.map((part) => (part.type === "text" ? part.text : "")).join("")
+    : "";
+}
+
+describe.skipIf(unavailable)(`the repair loop${unavailable ? ` (skipped: ${unavailable})` : ""}`, () => {
+  test("feeds the failure back, stops when the tests pass, scores hidden tests and records the run", async () => {
+    const { model, fake } = scripted([
+      "I think this is it.",
+      "```python\ndef add(a, b):\n    return a - b\n```",
+      "```python\ndef add(a, b):\n    return a + b\n```",
+      "never asked for",
+    ]);
+    using store = RunStore.open(":memory:");
+    const events: string[] = [];
+    const outcome = await solve(task, { model, maxAttempts: 4, store, onEvent: (event) => events.push(event.type) });
+
+    expect(outcome.success).toBe(true);
+    expect(outcome.verified).toBe(true);
+    expect(outcome.code).toBe("def add(a, b):\n    return a + b\n");
+    expect(outcome.attempts.map((attempt) => attempt.diagnosis.kind)).toEqual(["no_code", "test_failure", "ok"]);
+    expect(outcome.hidden).toEqual({ kind: "ok", message: "all 1 tests passed", tests: { passed: 1, failed: 0 } });
+    expect(outcome.usage).toMatchObject({ inputTokens: 30, outputTokens: 15 });
+    expect(outcome.usage.costUsd).toBeCloseTo((30 * 1 + 15 * 2) / 1e6, 12);
+    expect(fake.calls).toHaveLength(3);
+    expect(userText(fake.calls[1])).toContain("The previous answer had no code in it.");
+    expect(userText(fake.calls[2])).toContain(
+      "This previous attempt failed:\ndef add(a, b):\n    return a - b\nFailure (test_failure): assert add(1, 2) == 3: expected 3, got -1 (2 of 2 tests failed)",
+    );
+    expect(userText(fake.calls[0])).not.toContain("add(10, 20)");
+    expect(fake.calls.map((call) => call.temperature)).toEqual([0, 0.4, 0.4]);
+    expect(events.filter((type) => type === "attempt-start")).toHaveLength(3);
+    expect(events.at(-1)).toBe("hidden-tests-end");
+
+    const stored = store.get(outcome.runId);
+    expect(stored?.summary).toMatchObject({ taskId: "add", model: "scripted:test", success: true, attempts: 3 });
+    expect((stored?.document as { outcome: unknown }).outcome).toEqual(JSON.parse(JSON.stringify(outcome)));
+  });
+
+  test("gives up after maxAttempts and returns the last code, unsolved", async () => {
+    const { model } = scripted(Array(2).fill("```python\ndef add(a, b):\n    return 0\n```"));
+    const outcome = await solve(task, { model, maxAttempts: 2 });
+    expect(outcome.success).toBe(false);
+    expect(outcome.attempts).toHaveLength(2);
+    expect(outcome.code).toBe("def add(a, b):\n    return 0\n");
+    expect(outcome.hidden?.kind).toBe("test_failure");
+  });
+
+  test("best-of-n stops drawing at the first passing sample", async () => {
+    const { model, fake } = scripted([
+      "```python\ndef add(a, b):\n    return 0\n```",
+      "```python\ndef add(a, b):\n    return a + b\n```",
+      "never asked for",
+    ]);
+    const outcome = await solve(task, { model, maxAttempts: 1, samples: 3 });
+    expect(outcome.success).toBe(true);
+    expect(outcome.attempts[0]?.samples?.map((sample) => sample.diagnosis.kind)).toEqual(["test_failure", "ok"]);
+    expect(fake.calls.map((call) => [call.temperature, call.seed])).toEqual([
+      [0.8, 1],
+      [0.8, 2],
+    ]);
+  });
+});
