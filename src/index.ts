@@ -1,6 +1,8 @@
 // The litmus library: everything the CLI does is callable from here.
 
-export { benchmarkSandbox, type SandboxBenchOptions, type SandboxBenchReport } from "./bench/index.ts";
+export * from "./bench/index.ts";
 export { type ErrorCode, isLitmusError, LitmusError } from "./errors.ts";
+export * from "./loop/index.ts";
 export * from "./models/index.ts";
 export * from "./sandbox/index.ts";
+export * from "./store/index.ts";

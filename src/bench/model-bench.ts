@@ -1,5 +1,4 @@
 import { availableParallelism } from "node:os";
-import { getLlama, LlamaCompletion, LlamaLogLevel } from "node-llama-cpp";
 import { generate, type TextModel } from "../models/index.ts";
 import { round } from "./stats.ts";
 
@@ -31,6 +30,7 @@ export async function benchmarkLocalModel(
 ): Promise<ModelBenchReport> {
   const rounds = options.rounds ?? 5;
   const maxOutputTokens = options.maxOutputTokens ?? 128;
+  const { getLlama, LlamaCompletion, LlamaLogLevel } = await import("node-llama-cpp");
   const llama = await getLlama({ gpu: false, build: "never", progressLogs: false, logLevel: LlamaLogLevel.error });
   const direct = await llama.loadModel({ modelPath });
   const context = await direct.createContext({

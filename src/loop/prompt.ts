@@ -46,7 +46,7 @@ export function signatureOf(task: Task): string | null {
 }
 
 /** The entry point a prompt names: a class (`class LRUCache`), else the first call-like `name(args)`. */
-export function inferEntryPoint(
+function inferEntryPoint(
   prompt: string,
   entryPoint: string | null,
 ): { name: string; params: string; isClass: boolean } | null {

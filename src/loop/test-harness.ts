@@ -9,7 +9,7 @@ const PYTHON_HARNESS = readFileSync(new URL("./harness/python_tests.py", import.
 export const SOLUTION_CELL_FILE = "<cell-1>";
 
 /** One failed test, as the harness saw it. */
-export interface TestFailure {
+interface TestFailure {
   test: string;
   line: number | null;
   kind: "assertion" | "exception";

@@ -1,4 +1,3 @@
-import { generateText, streamText } from "ai";
 import { LitmusError } from "../errors.ts";
 import { modelCallError } from "./model-errors.ts";
 import type { TextModel } from "./open-model.ts";
@@ -99,6 +98,8 @@ export async function generate(
     maxRetries: 0, // retried below, with jitter and the server's retry-after
     abortSignal: signal,
   };
+  // Imported on first use: the AI SDK takes ~200 ms to load, which commands without a model never pay.
+  const { generateText, streamText } = await import("ai");
   let result: {
     text: string;
     finishReason: FinishReason;

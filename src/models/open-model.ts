@@ -1,12 +1,7 @@
-import { createAnthropic } from "@ai-sdk/anthropic";
-import { createOpenAI } from "@ai-sdk/openai";
-import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { LanguageModelV4 } from "@ai-sdk/provider";
-import { createOllama } from "ollama-ai-provider-v2";
 import { LitmusError } from "../errors.ts";
 import { type PromptStyle, readGgufModelInfo } from "./local/gguf-metadata.ts";
 import { type LocalRuntimeOptions, loadModel } from "./local/llama-runtime.ts";
-import { LocalLanguageModel } from "./local/local-language-model.ts";
 import { DEFAULT_PRICES, type ModelPrice, type PriceTable, priceOf } from "./prices.ts";
 import { resolveLocalModel } from "./resolve-local-model.ts";
 import { type ModelSpec, parseModelSpec } from "./spec.ts";
@@ -45,7 +40,7 @@ export async function openModel(spec: string, options: OpenModelOptions = {}): P
   if (parsed.provider === "local") return openLocalModel(spec, parsed.source, price, options);
   return {
     spec,
-    languageModel: hostedModel(parsed, options),
+    languageModel: await hostedModel(parsed, options),
     promptStyle: "chat",
     price,
     cacheIdentity: `${spec}@${options.baseUrl ?? "default"}`,
@@ -61,6 +56,7 @@ async function openLocalModel(
   const header = await resolveLocalModel(source, options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir });
   const info = await readGgufModelInfo(header.path);
   const loaded = await loadModel(header.path, options.local);
+  const { LocalLanguageModel } = await import("./local/local-language-model.ts");
   return {
     spec,
     languageModel: new LocalLanguageModel({
@@ -74,23 +70,35 @@ async function openLocalModel(
   };
 }
 
-function hostedModel(spec: Exclude<ModelSpec, { provider: "local" }>, options: OpenModelOptions): LanguageModelV4 {
+/** The AI SDK model of a hosted spec. Providers are imported when used: together they take ~400 ms to load. */
+async function hostedModel(
+  spec: Exclude<ModelSpec, { provider: "local" }>,
+  options: OpenModelOptions,
+): Promise<LanguageModelV4> {
   const env = options.env ?? process.env;
   const common = {
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
   };
   switch (spec.provider) {
-    case "openai":
-      return createOpenAI({ ...common, apiKey: requireKey(env, "openai") }).chat(spec.model);
-    case "anthropic":
-      return createAnthropic({ ...common, apiKey: requireKey(env, "anthropic") })(spec.model);
+    case "openai": {
+      const apiKey = requireKey(env, "openai");
+      const { createOpenAI } = await import("@ai-sdk/openai");
+      return createOpenAI({ ...common, apiKey }).chat(spec.model);
+    }
+    case "anthropic": {
+      const apiKey = requireKey(env, "anthropic");
+      const { createAnthropic } = await import("@ai-sdk/anthropic");
+      return createAnthropic({ ...common, apiKey })(spec.model);
+    }
     case "ollama": {
+      const { createOllama } = await import("ollama-ai-provider-v2");
       const host = env.OLLAMA_HOST ? `${withScheme(env.OLLAMA_HOST)}/api` : undefined;
       return createOllama({ ...(host ? { baseURL: host } : {}), ...common })(spec.model);
     }
     case "openai-compatible": {
       const apiKey = env.OPENAI_COMPATIBLE_API_KEY;
+      const { createOpenAICompatible } = await import("@ai-sdk/openai-compatible");
       return createOpenAICompatible({
         name: "openai-compatible",
         baseURL: spec.baseUrl,

@@ -12,7 +12,7 @@ export interface RetryPolicy {
 }
 
 /** Rate limits (429), timeouts (408), conflicts (409) and server errors (5xx): the AI SDK marks them retryable. */
-export function isRetryable(error: unknown): boolean {
+function isRetryable(error: unknown): boolean {
   return APICallError.isInstance(error) && error.isRetryable;
 }
 

@@ -206,8 +206,9 @@ describe.skipIf(unavailable)(`the repair loop${unavailable ? ` (skipped: ${unava
     expect(events.at(-1)).toBe("hidden-tests-end");
 
     const stored = store.get(outcome.runId);
-    expect(stored?.summary).toMatchObject({ taskId: "add", model: "scripted:test", success: true, attempts: 3 });
-    expect((stored?.document as { outcome: unknown }).outcome).toEqual(JSON.parse(JSON.stringify(outcome)));
+    if (stored === null) throw new Error("the run was not recorded");
+    expect(stored.summary).toMatchObject({ taskId: "add", model: "scripted:test", success: true, attempts: 3 });
+    expect((stored.document as { outcome: unknown }).outcome).toEqual(JSON.parse(JSON.stringify(outcome)));
   });
 
   test("gives up after maxAttempts and returns the last code, unsolved", async () => {

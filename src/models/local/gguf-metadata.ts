@@ -1,4 +1,3 @@
-import { readGgufFileInfo } from "node-llama-cpp";
 import { LitmusError } from "../../errors.ts";
 
 /** How a model wants to be prompted: a base model continues text, an instruction-tuned one answers a chat. */
@@ -19,6 +18,7 @@ export interface GgufModelInfo {
 export async function readGgufModelInfo(path: string): Promise<GgufModelInfo> {
   let metadata: Record<string, unknown>;
   try {
+    const { readGgufFileInfo } = await import("node-llama-cpp");
     metadata = (await readGgufFileInfo(path, { readTensorInfo: false })).metadata as Record<string, unknown>;
   } catch (error) {
     throw new LitmusError("MODEL_UNAVAILABLE", `cannot read the GGUF metadata of ${path}: ${String(error)}`, {

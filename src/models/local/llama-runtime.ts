@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { getLlama, type Llama, type LlamaContext, LlamaLogLevel, type LlamaModel } from "node-llama-cpp";
+import type { Llama, LlamaContext, LlamaModel } from "node-llama-cpp";
 import { LitmusError } from "../../errors.ts";
 
 /** A GGUF model loaded once per process, with the one context its generations share (one at a time). */
@@ -23,14 +23,17 @@ const loaded = new Map<string, Promise<LoadedModel>>();
 
 function runtime(): Promise<Llama> {
   // CPU only and never compile: the prebuilt binary is what works on every machine (DESIGN: no native builds).
-  llama ??= getLlama({ gpu: false, build: "never", progressLogs: false, logLevel: LlamaLogLevel.error }).catch(
-    (error) => {
+  // Imported on first use: node-llama-cpp takes ~400 ms to load, which commands without a local model never pay.
+  llama ??= import("node-llama-cpp")
+    .then(({ getLlama, LlamaLogLevel }) =>
+      getLlama({ gpu: false, build: "never", progressLogs: false, logLevel: LlamaLogLevel.error }),
+    )
+    .catch((error) => {
       llama = undefined;
       throw new LitmusError("MODEL_UNAVAILABLE", `node-llama-cpp cannot start on this machine: ${String(error)}`, {
         cause: error,
       });
-    },
-  );
+    });
   return llama;
 }
 
