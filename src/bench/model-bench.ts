@@ -1,5 +1,4 @@
-import { availableParallelism } from "node:os";
-import { generate, type TextModel } from "../models/index.ts";
+import { defaultContextSettings, generate, type TextModel } from "../models/index.ts";
 import { round } from "./stats.ts";
 
 /** Output tokens per second of the same generation, through litmus and through node-llama-cpp directly. */
@@ -21,7 +20,8 @@ const PROMPT = 'def fibonacci(n):\n    """Return the n-th Fibonacci number."""\n
 
 /**
  * Measures litmus's overhead over node-llama-cpp on a local model: the same prompt, the same greedy settings,
- * the same loaded weights and context size, alternating the two so machine noise hits both alike.
+ * the same model file and context settings (a second copy loaded for the direct calls), alternating the two
+ * so machine noise hits both alike.
  */
 export async function benchmarkLocalModel(
   model: TextModel,
@@ -33,11 +33,7 @@ export async function benchmarkLocalModel(
   const { getLlama, LlamaCompletion, LlamaLogLevel } = await import("node-llama-cpp");
   const llama = await getLlama({ gpu: false, build: "never", progressLogs: false, logLevel: LlamaLogLevel.error });
   const direct = await llama.loadModel({ modelPath });
-  const context = await direct.createContext({
-    contextSize: 2048,
-    threads: Math.min(4, availableParallelism()),
-    batchSize: 256,
-  });
+  const context = await direct.createContext(defaultContextSettings());
   let litmusTokens = 0;
   let litmusMs = 0;
   let directTokens = 0;

@@ -18,6 +18,11 @@ export function exitCodeForExecution(execution: Execution): number {
   return execution.error !== null || execution.timedOut || execution.oomKilled ? EXIT.workFailed : EXIT.ok;
 }
 
+/** The exit code of work judged by tests (solve, and later check): 1 when it did not pass. */
+export function exitCodeForOutcome(success: boolean): number {
+  return success ? EXIT.ok : EXIT.workFailed;
+}
+
 /** The exit code for an error that stopped a command. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;

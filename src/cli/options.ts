@@ -15,6 +15,14 @@ export function positiveInteger(value: string): number {
   return parsed;
 }
 
+/** Commander parser for a sampling temperature: a number from 0 to 2. */
+export function temperature(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === "" || !Number.isFinite(parsed) || parsed < 0 || parsed > 2)
+    throw new InvalidArgumentError(`expected a temperature from 0 to 2, got "${value}"`);
+  return parsed;
+}
+
 /** The one JSON document a `--json` command prints on stdout. */
 export function writeJson(document: unknown): void {
   process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);

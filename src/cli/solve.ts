@@ -14,7 +14,8 @@ import {
 import { disposeLocalModels, loadPriceTable, openModel, ResponseCache, responseCacheDir } from "../models/index.ts";
 import { parseDuration } from "../sandbox/index.ts";
 import { RunStore } from "../store/index.ts";
-import { positiveInteger, writeJson } from "./options.ts";
+import { exitCodeForOutcome } from "./exit-codes.ts";
+import { positiveInteger, temperature, writeJson } from "./options.ts";
 
 interface SolveCommandOptions {
   task?: string;
@@ -55,7 +56,7 @@ export function registerSolveCommand(program: Command): void {
     .option("--max-attempts <n>", "attempts before giving up", positiveInteger, 3)
     .option("--samples <n>", "candidates drawn per attempt (best-of-n)", positiveInteger, 1)
     .option("--max-tokens <n>", "output tokens per generation", positiveInteger, 512)
-    .option("--temperature <t>", "sampling temperature (default 0, or 0.8 with --samples > 1)", Number.parseFloat)
+    .option("--temperature <t>", "sampling temperature, 0 to 2 (default 0, or 0.8 with --samples > 1)", temperature)
     .option("--seed <n>", "sampling seed", positiveInteger, 1)
     .option("--model-timeout <duration>", "per model call, retries included", "120s")
     .option("--cache", "reuse identical model answers from the response cache (and save new ones)")
@@ -70,25 +71,28 @@ export function registerSolveCommand(program: Command): void {
 
 async function solveCommand(text: string | undefined, options: SolveCommandOptions): Promise<number> {
   const task = await taskOf(text, options);
+  const modelTimeoutMs = parseDuration(options.modelTimeout);
+  const prices = options.prices ? await loadPriceTable(options.prices) : undefined;
   const model = await openModel(options.model, {
     // Like `ollama run`: a local model missing from the cache is fetched once, with progress on stderr.
     download: true,
     onProgress: (step) => progress(`litmus models: ${step}`),
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-    ...(options.prices ? { prices: await loadPriceTable(options.prices) } : {}),
+    ...(prices ? { prices } : {}),
   });
-  const store = options.store ? RunStore.open() : undefined;
-  progress(
-    `model ${model.spec} (${model.promptStyle === "completion" ? "base model: completion prompts" : "chat prompts"})`,
-  );
+  let store: RunStore | undefined;
   try {
+    store = options.store ? RunStore.open() : undefined;
+    progress(
+      `model ${model.spec} (${model.promptStyle === "completion" ? "base model: completion prompts" : "chat prompts"})`,
+    );
     const outcome = await solve(task, {
       model,
       maxAttempts: options.maxAttempts,
       samples: options.samples,
       maxOutputTokens: options.maxTokens,
       seed: options.seed,
-      modelTimeoutMs: parseDuration(options.modelTimeout),
+      modelTimeoutMs,
       ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
       ...(options.cache ? { cache: new ResponseCache(responseCacheDir()) } : {}),
       ...(store ? { store } : {}),
@@ -98,7 +102,7 @@ async function solveCommand(text: string | undefined, options: SolveCommandOptio
     if (options.json) writeJson(outcome);
     else if (!options.out && outcome.code !== null) process.stdout.write(outcome.code);
     progress(summaryOf(outcome, store?.path));
-    return outcome.success ? 0 : 1;
+    return exitCodeForOutcome(outcome.success);
   } finally {
     store?.close();
     await disposeLocalModels();

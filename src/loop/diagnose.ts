@@ -42,7 +42,7 @@ export function diagnose(
   solution: Execution,
   tests: { execution: Execution; report: TestReport | null } | null,
 ): Diagnosis {
-  const failed = executionDiagnosis(solution, "the code");
+  const failed = executionDiagnosis(solution, "the code", true);
   if (failed) return failed;
   if (tests === null) return { kind: "ok", message: "the code ran without error (no tests: unverified)" };
   const { execution, report } = tests;
@@ -77,8 +77,15 @@ export function diagnose(
       ...(counts ? { tests: counts } : {}),
     };
   }
-  const crashed = executionDiagnosis(execution, "the tests");
+  const crashed = executionDiagnosis(execution, "the tests", false);
   if (crashed) return crashed;
+  if (report === null) {
+    // Python's harness always reports; without a report the code must have interfered with it (sys.exit, ...).
+    return {
+      kind: "test_failure",
+      message: "the tests did not report a result: the code may have stopped or replaced the test harness",
+    };
+  }
   return {
     kind: "ok",
     message: report?.passed != null ? `all ${report.passed} tests passed` : "the tests passed",
@@ -87,12 +94,12 @@ export function diagnose(
 }
 
 /** The diagnosis of an execution that failed on its own (not a test failure); `null` when it succeeded. */
-function executionDiagnosis(execution: Execution, what: string): Diagnosis | null {
+function executionDiagnosis(execution: Execution, what: string, inSolution: boolean): Diagnosis | null {
   if (execution.timedOut) return { kind: "timeout", message: `${what} did not finish within the time limit` };
   if (execution.oomKilled) return { kind: "memory", message: `${what} ran out of memory` };
   const error = execution.error;
   if (error === null) return null;
-  const line = lineInSolution(error.traceback);
+  const line = lineInSolution(error.traceback, inSolution);
   const where = line ? ` (line ${line.line}${line.code ? `: ${line.code}` : ""})` : "";
   // Python puts the file and line in a SyntaxError's text: the line is shown once, below, in the code's terms.
   const value = firstLine(error.value).replace(/\s*\(<cell-\d+>, line \d+\)$/, "");
@@ -107,11 +114,12 @@ function executionDiagnosis(execution: Execution, what: string): Diagnosis | nul
 }
 
 /** The innermost traceback line inside the generated code (Python `File "<cell-1>", line N` lines). */
-function lineInSolution(traceback: string): { line: number; code: string | null } | null {
+function lineInSolution(traceback: string, inSolution: boolean): { line: number; code: string | null } | null {
   const pattern = new RegExp(`File "${SOLUTION_CELL_FILE}", line (\\d+)[^\\n]*\\n(?: {4}(.+)\\n)?`, "g");
   let last: { line: number; code: string | null } | null = null;
   for (const match of traceback.matchAll(pattern)) last = { line: Number(match[1]), code: match[2]?.trim() ?? null };
-  if (last) return last;
+  if (last || !inSolution) return last;
+  // A SyntaxError in the code itself has no frames: its own "line N" is a line of the code.
   const syntax = /line (\d+)/.exec(traceback);
   return syntax ? { line: Number(syntax[1]), code: null } : null;
 }

@@ -41,13 +41,15 @@ export function extractCode(
  * The code a completion model wrote: the prompt's code prefix (signature and docstring) continued by the
  * model. `null` when the model added nothing but whitespace and comments.
  */
-export function completeCode(prefix: string, completion: string, language: TaskLanguage): string | null {
+export function completeCode(
+  completion: { prefix: string; suffix: string },
+  text: string,
+  language: TaskLanguage,
+): string | null {
   // Comments alone are no code: a function of comments only returns None, which would pass for a wrong answer.
   const comment = language === "python" ? "#" : "//";
-  if (completion.split("\n").every((line) => line.trim() === "" || line.trim().startsWith(comment))) return null;
-  // The prompt stops JavaScript at the function's closing brace, which the stop sequence swallowed.
-  const closing = language === "python" ? "" : "\n}";
-  return `${prefix}${completion.trimEnd()}${closing}\n`;
+  if (text.split("\n").every((line) => line.trim() === "" || line.trim().startsWith(comment))) return null;
+  return `${completion.prefix}${text.trimEnd()}${completion.suffix ? `\n${completion.suffix}` : ""}\n`;
 }
 
 function codeBlocks(tokens: Token[]): { lang: string; text: string }[] {

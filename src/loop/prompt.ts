@@ -7,8 +7,11 @@ export interface BuiltPrompt {
   system?: string;
   prompt: string;
   stopSequences: string[];
-  /** Completion style: the code the model's text continues (signature and docstring). `null` for chat. */
-  codePrefix: string | null;
+  /**
+   * Completion style: the code the model's text continues (signature and docstring) and what closes it (the
+   * brace a JavaScript stop sequence swallows). `null` for chat.
+   */
+  completion: { prefix: string; suffix: string } | null;
 }
 
 /** The attempt before, described to the model so it can repair it. */
@@ -80,28 +83,31 @@ function completionPrompt(
   if (signature === null) {
     // Nothing to continue from: the task as a comment, and the model writes the code after it.
     const prompt = [...header, ...commented(task.prompt, comment), ""].join("\n");
-    return { prompt, stopSequences: ["\nif __name__", "\n```", "\n\n\n"], codePrefix: "" };
+    const stopSequences = task.language === "python" ? ["\nif __name__", "\n```", "\n\n\n"] : ["\n```", "\n\n\n"];
+    return { prompt, stopSequences, completion: { prefix: "", suffix: "" } };
   }
-  const codePrefix =
+  const prefix =
     task.language === "python"
       ? pythonPrefix(signature, task.prompt, options.visibleTests)
       : javascriptPrefix(signature, task.prompt, options.visibleTests);
   return {
-    prompt: [...header, codePrefix].join("\n"),
+    prompt: [...header, prefix].join("\n"),
     stopSequences: COMPLETION_STOPS[task.language],
-    codePrefix,
+    completion: { prefix, suffix: task.language === "python" || !signature.trimEnd().endsWith("{") ? "" : "}" },
   };
 }
 
 function pythonPrefix(signature: string, prompt: string, visibleTests: string | null): string {
   const body = "    ";
   const doctests = visibleTests ? doctestsOf(visibleTests) : [];
-  const docstring = [
-    ...wrap(prompt.replaceAll('"""', "'''"), DOCSTRING_COLUMNS),
-    ...(doctests.length > 0 ? ["", ...doctests] : []),
-  ];
+  const docstring = [...wrap(prompt, DOCSTRING_COLUMNS), ...(doctests.length > 0 ? ["", ...doctests] : [])];
   const lines = docstring.map((line, index) => (index === 0 || line === "" ? line : `${body}${line}`));
-  return `${signature}\n${body}"""${lines.join("\n")}\n${body}"""\n`;
+  return `${signature}\n${body}"""${escapeDocstring(lines.join("\n"))}\n${body}"""\n`;
+}
+
+/** Text inside a `"""` docstring: backslashes escaped (`C:\\dir`, `\\n` in a test would not compile or would change), quotes broken up. */
+function escapeDocstring(text: string): string {
+  return text.replaceAll("\\", "\\\\").replaceAll('"""', '\\"\\"\\"');
 }
 
 function javascriptPrefix(signature: string, prompt: string, visibleTests: string | null): string {
@@ -139,7 +145,7 @@ function chatPrompt(
     parts.push(`Strategies that worked before:\n${options.bullets.map((bullet) => `- ${bullet.content}`).join("\n")}`);
   if (options.previous)
     parts.push(`${describePrevious(options.previous)}\nFix it: reply with the complete corrected code.`);
-  return { system, prompt: parts.join("\n\n"), stopSequences: [], codePrefix: null };
+  return { system, prompt: parts.join("\n\n"), stopSequences: [], completion: null };
 }
 
 /** The previous attempt in a few lines: its code (bounded) and what went wrong. */

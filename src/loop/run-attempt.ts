@@ -1,3 +1,4 @@
+import { LitmusError } from "../errors.ts";
 import { type Execution, type ExecutionJson, executionToJson, Sandbox, type SandboxOptions } from "../sandbox/index.ts";
 import { type Diagnosis, diagnose } from "./diagnose.ts";
 import type { Task, TaskTests } from "./task.ts";
@@ -39,11 +40,13 @@ export async function checkCode(
     return { execution: executionToJson(solution), diagnosis: diagnose(solution, null) };
   }
   const testRun = await sandbox.runCode(testCellOf(tests, task.language, task.entryPoint), runOptions);
+  const report = testReportOf(testRun, task.language);
+  if (report?.invalid) throw new LitmusError("BAD_INPUT", `the task's tests are invalid: ${report.invalid}`);
   return {
     execution: mergedJson(solution, testRun),
     diagnosis: diagnose(solution, {
       execution: testRun,
-      report: withCodeLines(testReportOf(testRun, task.language), code),
+      report: withCodeLines(report, code),
     }),
   };
 }

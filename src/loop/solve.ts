@@ -103,10 +103,46 @@ const REPAIR_TEMPERATURE = 0.4;
  */
 export async function solve(task: Task, options: SolveOptions): Promise<Outcome> {
   const started = performance.now();
+  const runId = randomUUID();
+  const attempts: Attempt[] = [];
+  const outcomeOf = (code: string | null, success: boolean, hidden: Diagnosis | null): Outcome => ({
+    runId,
+    taskId: task.id,
+    model: options.model.spec,
+    success,
+    verified: task.tests !== null,
+    code,
+    attempts,
+    hidden,
+    playbook: { used: (options.bullets ?? []).map((bullet) => bullet.id), size: options.playbookSize ?? 0 },
+    usage: sumUsage(attempts.map((attempt) => attempt.usage)),
+    durationMs: performance.now() - started,
+  });
+  try {
+    await attemptUntilSolved(task, options, attempts);
+    const last = attempts.at(-1);
+    const success = last?.diagnosis.kind === "ok";
+    const code = success ? (last?.code ?? null) : (lastCode(attempts) ?? null);
+    let hidden: Diagnosis | null = null;
+    if (task.hiddenTests && code !== null) {
+      hidden = (await checkCode(code, task, task.hiddenTests, checkOptions(options))).diagnosis;
+      options.onEvent?.({ type: "hidden-tests-end", diagnosis: hidden });
+    }
+    const outcome = outcomeOf(code, success, hidden);
+    record(options.store, task, outcome, null);
+    return outcome;
+  } catch (error) {
+    // A run cut short (the model gave up, an abort) keeps the attempts it finished.
+    record(options.store, task, outcomeOf(lastCode(attempts) ?? null, false, null), error);
+    throw error;
+  }
+}
+
+/** Attempts, repairing from each diagnosis, until one passes or `maxAttempts` are spent; fills `attempts`. */
+async function attemptUntilSolved(task: Task, options: SolveOptions, attempts: Attempt[]): Promise<void> {
   const maxAttempts = options.maxAttempts ?? 3;
   const samples = options.samples ?? 1;
   const visibleTests = task.tests ? testSourceOf(task.tests, task.language, task.entryPoint) : null;
-  const attempts: Attempt[] = [];
   let previous: PreviousAttempt | undefined;
   for (let n = 1; n <= maxAttempts; n++) {
     options.signal?.throwIfAborted();
@@ -136,49 +172,30 @@ export async function solve(task: Task, options: SolveOptions): Promise<Outcome>
     };
     attempts.push(attempt);
     options.onEvent?.({ type: "attempt-end", attempt });
-    if (attempt.diagnosis.kind === "ok") break;
+    if (attempt.diagnosis.kind === "ok") return;
     previous = { code: attempt.code, diagnosis: attempt.diagnosis };
   }
+}
 
-  const last = attempts.at(-1);
-  const success = last?.diagnosis.kind === "ok";
-  const code = success ? (last?.code ?? null) : (lastCode(attempts) ?? null);
-  let hidden: Diagnosis | null = null;
-  if (task.hiddenTests && code !== null) {
-    hidden = (await checkCode(code, task, task.hiddenTests, checkOptions(options))).diagnosis;
-    options.onEvent?.({ type: "hidden-tests-end", diagnosis: hidden });
-  }
-  const outcome: Outcome = {
-    runId: randomUUID(),
-    taskId: task.id,
-    model: options.model.spec,
-    success,
-    verified: task.tests !== null,
-    code,
-    attempts,
-    hidden,
-    playbook: { used: (options.bullets ?? []).map((bullet) => bullet.id), size: options.playbookSize ?? 0 },
-    usage: sumUsage(attempts.map((attempt) => attempt.usage)),
-    durationMs: performance.now() - started,
-  };
-  options.store?.save({
+/** Records a run (finished, or cut short by `error`) in the store, when there is one. */
+function record(store: RunStore | undefined, task: Task, outcome: Outcome, error: unknown): void {
+  store?.save({
     id: outcome.runId,
     kind: "solve",
     taskId: task.id,
     model: outcome.model,
-    success,
+    success: outcome.success,
     verified: outcome.verified,
-    attempts: attempts.length,
+    attempts: outcome.attempts.length,
     costUsd: outcome.usage.costUsd,
     durationMs: outcome.durationMs,
-    attemptDocuments: attempts.map((attempt) => ({
+    attemptDocuments: outcome.attempts.map((attempt) => ({
       n: attempt.n,
       diagnosisKind: attempt.diagnosis.kind,
       document: attempt,
     })),
-    document: { task, outcome },
+    document: { task, outcome, error: error === null ? null : error instanceof Error ? error.message : String(error) },
   });
-  return outcome;
 }
 
 async function drawSample(
@@ -208,9 +225,9 @@ async function drawSample(
   );
   options.onEvent?.({ type: "generation-end", n, sample, generation });
   const code =
-    prompt.codePrefix === null
+    prompt.completion === null
       ? extractCode(generation.text, { language: task.language, entryPoint: task.entryPoint })
-      : completeCode(prompt.codePrefix, generation.text, task.language);
+      : completeCode(prompt.completion, generation.text, task.language);
   const usage = { ...generation.usage, costUsd: generation.costUsd };
   const summary = {
     text: generation.text,
@@ -237,7 +254,7 @@ function temperatureOf(requested: number | undefined, samples: number, n: number
   return n === 1 ? base : Math.max(base, REPAIR_TEMPERATURE);
 }
 
-/** The passing sample, else the one that got furthest (fewest failed tests, then the latest). */
+/** The passing sample, else the one that got furthest (fewest failed tests; the earliest on a tie). */
 function bestOf(samples: Sample[]): Sample {
   const rank = (sample: Sample): number =>
     sample.diagnosis.kind === "ok"

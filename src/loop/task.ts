@@ -66,6 +66,15 @@ export const TaskFileSchema = z
       .optional()
       .describe("Per run of code and tests; defaults are the sandbox's."),
   })
+  .superRefine((task, context) => {
+    if ((task.tests?.examples || task.hiddenTests?.examples) && !task.entryPoint) {
+      context.addIssue({
+        code: "custom",
+        path: ["entryPoint"],
+        message: "input/output examples call the entry point: name it",
+      });
+    }
+  })
   .meta({ title: "litmus task", description: "A coding task for `litmus solve --task FILE`." });
 
 /** The JSON Schema of task files (as accepted: defaults are optional), published as schemas/task.schema.json. */
@@ -108,7 +117,10 @@ export async function loadTaskFile(path: string): Promise<Task> {
   return parseTask(data, { source: path, baseDir: dirname(resolve(path)) });
 }
 
-/** Validates a task given as data (from a file, an HTTP body, ...); test files are read relative to `baseDir`. */
+/**
+ * Validates a task given as data (from a file, an HTTP body, ...). `tests.file` is read relative to `baseDir`,
+ * and refused without one.
+ */
 export async function parseTask(data: unknown, options: { source: string; baseDir?: string }): Promise<Task> {
   const parsed = TaskFileSchema.safeParse(data);
   if (!parsed.success) {
@@ -117,7 +129,7 @@ export async function parseTask(data: unknown, options: { source: string; baseDi
     throw new LitmusError("BAD_INPUT", `${options.source}: ${field}: ${issue?.message ?? "invalid"}`);
   }
   const file = parsed.data;
-  const baseDir = options.baseDir ?? process.cwd();
+  const baseDir = options.baseDir;
   return {
     id: file.id ?? "task",
     prompt: file.prompt.trim(),
@@ -125,8 +137,10 @@ export async function parseTask(data: unknown, options: { source: string; baseDi
     entryPoint: file.entryPoint ?? null,
     signature: file.signature ?? null,
     tags: file.tags,
-    tests: file.tests ? await testsOf(file.tests, baseDir) : null,
-    hiddenTests: file.hiddenTests ? await testsOf(file.hiddenTests, baseDir) : null,
+    tests: file.tests ? await testsOf(file.tests, baseDir, `${options.source}: tests.file`) : null,
+    hiddenTests: file.hiddenTests
+      ? await testsOf(file.hiddenTests, baseDir, `${options.source}: hiddenTests.file`)
+      : null,
     limits: {
       ...(file.limits?.timeout ? { timeoutMs: parseDuration(file.limits.timeout) } : {}),
       ...(file.limits?.memory ? { memoryBytes: parseBytes(file.limits.memory) } : {}),
@@ -139,11 +153,20 @@ export async function loadTestsFile(path: string): Promise<TaskTests> {
   return { kind: "code", code: await readText(path, "tests file") };
 }
 
-async function testsOf(tests: z.infer<typeof TestsFileSchema>, baseDir: string): Promise<TaskTests> {
+async function testsOf(
+  tests: z.infer<typeof TestsFileSchema>,
+  baseDir: string | undefined,
+  field: string,
+): Promise<TaskTests> {
   if (tests.examples)
     return { kind: "examples", examples: tests.examples.map(({ input, output }) => ({ input, output })) };
   if (tests.asserts) return { kind: "code", code: `${tests.asserts.join("\n")}\n` };
-  if (tests.file) return { kind: "code", code: await readText(resolve(baseDir, tests.file), "tests file") };
+  if (tests.file) {
+    // Only a task file may name other files: a task from elsewhere (an HTTP body) must not read the host's.
+    if (baseDir === undefined)
+      throw new LitmusError("BAD_INPUT", `${field}: only task files can name test files; give the tests inline`);
+    return { kind: "code", code: await readText(resolve(baseDir, tests.file), "tests file") };
+  }
   return { kind: "code", code: tests.code ?? "" };
 }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { z } from "zod";
 import type { Execution } from "../sandbox/index.ts";
 import type { TaskLanguage, TaskTests } from "./task.ts";
 import { testSourceOf } from "./test-source.ts";
@@ -8,25 +9,28 @@ const PYTHON_HARNESS = readFileSync(new URL("./harness/python_tests.py", import.
 /** The kernel's name for the first cell of a context: where the generated code runs. */
 export const SOLUTION_CELL_FILE = "<cell-1>";
 
-/** One failed test, as the harness saw it. */
-interface TestFailure {
-  test: string;
-  line: number | null;
-  kind: "assertion" | "exception";
-  message: string;
-  exception: string;
-  expected?: string;
-  actual?: string;
+const TestFailureSchema = z.object({
+  test: z.string(),
+  line: z.number().nullable(),
+  kind: z.enum(["assertion", "exception"]),
+  message: z.string(),
+  exception: z.string(),
+  expected: z.string().optional(),
+  actual: z.string().optional(),
   /** Frames of the traceback inside the generated code, innermost last. */
-  frames: { line: number; code: string }[];
-}
+  frames: z.array(z.object({ line: z.number(), code: z.string() })),
+});
+
+const TestReportSchema = z.object({
+  passed: z.number().nullable(),
+  failed: z.number().nullable(),
+  failures: z.array(TestFailureSchema),
+  /** The tests themselves are broken (cannot be parsed, define no test): the task's fault, not the code's. */
+  invalid: z.string().optional(),
+});
 
 /** What the tests said. `passed`/`failed` are counts when the harness counts tests (Python). */
-export interface TestReport {
-  passed: number | null;
-  failed: number | null;
-  failures: TestFailure[];
-}
+export type TestReport = z.infer<typeof TestReportSchema>;
 
 /** The code that runs `tests` against the solution already defined in the same kernel. */
 export function testCellOf(tests: TaskTests, language: TaskLanguage, entryPoint: string | null): string {
@@ -43,11 +47,16 @@ export function testCellOf(tests: TaskTests, language: TaskLanguage, entryPoint:
 /** The report of a test cell's execution: the harness's JSON result, or (JavaScript) the first failure. */
 export function testReportOf(execution: Execution, language: TaskLanguage): TestReport | null {
   if (language === "python") {
-    const json = execution.results.find((result) => result.json !== undefined)?.json;
-    return json === undefined ? null : (json as TestReport);
+    // Validated: the report comes out of the sandbox, next to untrusted code.
+    const parsed = TestReportSchema.safeParse(execution.results.find((result) => result.json !== undefined)?.json);
+    return parsed.success ? parsed.data : null;
   }
   if (execution.error === null)
     return execution.timedOut || execution.oomKilled ? null : { passed: null, failed: 0, failures: [] };
+  // The code ran on its own, so a test cell that does not even compile is the tests' fault.
+  if (execution.error.name === "SyntaxError") {
+    return { passed: null, failed: null, failures: [], invalid: `${execution.error.name}: ${execution.error.value}` };
+  }
   if (execution.error.name !== "AssertionError") return null;
   return {
     passed: null,

@@ -162,6 +162,8 @@ export async function generate(
     cached: false,
     retries,
   };
-  if (options.cache) await options.cache.set(key, { text: result.text, finishReason: result.finishReason, usage });
+  // The cache is a convenience: failing to write it (a full disk) must not throw away an answer paid for.
+  if (options.cache)
+    await options.cache.set(key, { text: result.text, finishReason: result.finishReason, usage }).catch(() => {});
   return generation;
 }

@@ -8,7 +8,7 @@ export {
 } from "./generate.ts";
 export { type GgufHeader, readGgufHeader } from "./gguf-file.ts";
 export { type GgufModelInfo, type PromptStyle, readGgufModelInfo } from "./local/gguf-metadata.ts";
-export { disposeLocalModels, type LocalRuntimeOptions } from "./local/llama-runtime.ts";
+export { defaultContextSettings, disposeLocalModels, type LocalRuntimeOptions } from "./local/llama-runtime.ts";
 export { modelCacheDir, responseCacheDir } from "./model-cache.ts";
 export { type OpenModelOptions, openModel, type TextModel } from "./open-model.ts";
 export { costOf, DEFAULT_PRICES, loadPriceTable, type ModelPrice, type PriceTable, priceOf } from "./prices.ts";

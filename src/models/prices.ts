@@ -8,7 +8,7 @@ export interface ModelPrice {
   outputPerMillion: number;
 }
 
-/** Prices keyed by spec prefix (`openai:gpt-4o-mini`, `anthropic:claude-sonnet-4`): the longest matching prefix wins. */
+/** Prices keyed by spec (`openai:gpt-4o-mini`); a dated snapshot (`-2024-08-06`, `-20250514`) or `-latest` shares its model's price. */
 export type PriceTable = Readonly<Record<string, ModelPrice>>;
 
 /**
@@ -28,6 +28,8 @@ export const DEFAULT_PRICES: PriceTable = {
   "openai:o3": { inputPerMillion: 2, outputPerMillion: 8 },
   "anthropic:claude-opus-4": { inputPerMillion: 15, outputPerMillion: 75 },
   "anthropic:claude-sonnet-4": { inputPerMillion: 3, outputPerMillion: 15 },
+  "anthropic:claude-sonnet-4-5": { inputPerMillion: 3, outputPerMillion: 15 },
+  "anthropic:claude-opus-4-1": { inputPerMillion: 15, outputPerMillion: 75 },
   "anthropic:claude-haiku-4-5": { inputPerMillion: 1, outputPerMillion: 5 },
   "anthropic:claude-3-7-sonnet": { inputPerMillion: 3, outputPerMillion: 15 },
   "anthropic:claude-3-5-haiku": { inputPerMillion: 0.8, outputPerMillion: 4 },
@@ -63,14 +65,14 @@ export async function loadPriceTable(path: string): Promise<PriceTable> {
   return { ...DEFAULT_PRICES, ...parsed.data };
 }
 
+const SNAPSHOT_SUFFIX = /-(?:\d{4}-\d{2}-\d{2}|\d{8}|latest)$/;
+
 /** The price of a model spec; `null` when unknown. Local models are free. */
 export function priceOf(spec: string, table: PriceTable = DEFAULT_PRICES): ModelPrice | null {
   if (spec === "local" || spec.startsWith("local:")) return { inputPerMillion: 0, outputPerMillion: 0 };
-  let best: string | undefined;
-  for (const key of Object.keys(table)) {
-    if ((spec === key || spec.startsWith(`${key}-`)) && key.length > (best?.length ?? 0)) best = key;
-  }
-  return best === undefined ? null : (table[best] ?? null);
+  // Exact names only: `o3-pro` is not priced like `o3`, and an unknown price is better than a wrong one.
+  const model = spec.replace(SNAPSHOT_SUFFIX, "");
+  return table[spec] ?? table[model] ?? null;
 }
 
 /** The cost in USD of a call; `null` when the price is unknown. */

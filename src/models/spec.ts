@@ -39,7 +39,11 @@ export function parseModelSpec(spec: string, options: { baseUrl?: string } = {})
       if (separator === -1) return { provider, source: { kind: "default" } };
       if (rest.startsWith("hf:")) {
         const match = /^hf:([\w.-]+\/[\w.-]+):(.+\.gguf)$/.exec(rest);
-        if (!match?.[1] || !match[2]) throw badSpec(spec, "a Hugging Face model is local:hf:OWNER/REPO:FILE.gguf");
+        const names = [...(match?.[1]?.split("/") ?? []), ...(match?.[2]?.split("/") ?? [])];
+        if (!match?.[1] || !match[2] || names.some((name) => name === "." || name === ".." || name === "")) {
+          // The names become paths in the cache: no `..` may lead out of it.
+          throw badSpec(spec, "a Hugging Face model is local:hf:OWNER/REPO:FILE.gguf");
+        }
         return { provider, source: { kind: "huggingface", repo: match[1], file: match[2] } };
       }
       if (!rest.endsWith(".gguf")) throw badSpec(spec, "a local model file must be a .gguf file");

@@ -74,9 +74,11 @@ export class RunStore {
       db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
       db.exec(SCHEMA);
     } catch (error) {
-      throw new LitmusError("BAD_INPUT", `cannot open the run store ${path}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new LitmusError(
+        "INTERNAL",
+        `cannot open the run store ${path}: ${(error as Error).message} (set LITMUS_DATA_DIR to put it elsewhere, or pass --no-store)`,
+        { cause: error },
+      );
     }
     return new RunStore(path, db);
   }

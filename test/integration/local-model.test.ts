@@ -10,6 +10,8 @@ import {
   ResponseCache,
   readGgufModelInfo,
 } from "../../src/models/index.ts";
+import { loadModel } from "../../src/models/local/llama-runtime.ts";
+import { LocalLanguageModel } from "../../src/models/local/local-language-model.ts";
 
 const pulled = existsSync(defaultModelPath());
 const skipped = pulled
@@ -74,6 +76,33 @@ describe.skipIf(!pulled)(`the embedded model through the AI SDK${skipped}`, () =
     expect(second.cached).toBe(true);
     expect(second.text).toBe(first.text);
     expect(second.usage).toEqual(first.usage);
+  });
+
+  test("a prompt too long for the context is refused, not silently cut", async () => {
+    const model = await openModel("local");
+    await expect(generate(model, { prompt: "word ".repeat(2500), maxOutputTokens: 16 })).rejects.toMatchObject({
+      code: "BAD_INPUT",
+      message: expect.stringMatching(
+        /^the prompt \(\d+ tokens\) does not fit the local model's context of 2048 tokens/,
+      ),
+    });
+  });
+
+  test("the chat path (for GGUF models with a chat template) runs through node-llama-cpp's chat wrapper", async () => {
+    // The embedded model is a base model; driving it through the chat path checks the path, not the answer.
+    const loaded = await loadModel(defaultModelPath());
+    const chat = new LocalLanguageModel({ modelId: "gemma", promptStyle: "chat", loaded });
+    const result = await chat.doGenerate({
+      prompt: [
+        { role: "system", content: "Answer briefly." },
+        { role: "user", content: [{ type: "text", text: "Name a colour." }] },
+      ],
+      maxOutputTokens: 8,
+    });
+    expect(result.content.length).toBeLessThanOrEqual(1);
+    expect(result.usage.outputTokens.total).toBeGreaterThan(0);
+    expect(result.usage.outputTokens.total).toBeLessThanOrEqual(8);
+    expect(result.usage.inputTokens.total).toBeGreaterThan(5);
   });
 
   test("an abort stops generation with ABORTED; a timeout says how long it waited", async () => {

@@ -130,15 +130,16 @@ class ScriptedModel implements LanguageModelV4 {
   readonly modelId = "scripted";
   readonly supportedUrls = {};
   readonly calls: LanguageModelV4CallOptions[] = [];
-  private readonly answers: string[];
+  private readonly answers: (string | Error)[];
 
-  constructor(answers: string[]) {
+  constructor(answers: (string | Error)[]) {
     this.answers = answers;
   }
 
   async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
     this.calls.push(options);
     const text = this.answers.shift() ?? "";
+    if (text instanceof Error) throw text;
     return {
       content: [{ type: "text", text }],
       finishReason: { unified: "stop", raw: "stop" },
@@ -155,14 +156,17 @@ class ScriptedModel implements LanguageModelV4 {
   }
 }
 
-function scripted(answers: string[]): { model: TextModel; fake: ScriptedModel } {
+function scripted(
+  answers: (string | Error)[],
+  promptStyle: "chat" | "completion" = "chat",
+): { model: TextModel; fake: ScriptedModel } {
   const fake = new ScriptedModel(answers);
   return {
     fake,
     model: {
       spec: "scripted:test",
       languageModel: fake,
-      promptStyle: "chat",
+      promptStyle,
       price: { inputPerMillion: 1, outputPerMillion: 2 },
       cacheIdentity: "scripted",
     },
@@ -211,6 +215,38 @@ describe.skipIf(unavailable)(`the repair loop${unavailable ? ` (skipped: ${unava
     expect((stored.document as { outcome: unknown }).outcome).toEqual(JSON.parse(JSON.stringify(outcome)));
   });
 
+  test("a run cut short by a failing model is still recorded, with the attempts it finished", async () => {
+    const { model } = scripted([
+      "```python\ndef add(a, b):\n    return 0\n```",
+      new Error("the model server fell over"),
+    ]);
+    using store = RunStore.open(":memory:");
+    await expect(solve(task, { model, maxAttempts: 3, store })).rejects.toMatchObject({
+      code: "INTERNAL",
+      message: "scripted:test failed: the model server fell over",
+    });
+    const [summary] = store.list();
+    expect(summary).toMatchObject({ taskId: "add", success: false, attempts: 1 });
+    const document = store.get(summary?.id ?? "")?.document as { error: string; outcome: { attempts: unknown[] } };
+    expect(document.error).toBe("scripted:test failed: the model server fell over");
+    expect(document.outcome.attempts).toHaveLength(1);
+  });
+
+  test("a completion model continues the signature; backslashes in the task cannot break the docstring", async () => {
+    const windows = await parseTask(
+      {
+        prompt: "Write is_palindrome(s). Paths like C:\\Users\\me and \\x are plain text.",
+        tests: { asserts: ["assert is_palindrome('aba') == True"] },
+      },
+      { source: "test" },
+    );
+    const { model, fake } = scripted(["    return s == s[::-1]\n"], "completion");
+    const outcome = await solve(windows, { model, maxAttempts: 1 });
+    expect(outcome.attempts[0]?.diagnosis.kind).toBe("ok");
+    expect(outcome.code).toMatch(/^def is_palindrome\(s\):\n {4}"""Write is_palindrome\(s\)\. Paths like C:\\\\Users/);
+    expect(fake.calls[0]?.stopSequences).toContain("\ndef ");
+  });
+
   test("gives up after maxAttempts and returns the last code, unsolved", async () => {
     const { model } = scripted(Array(2).fill("```python\ndef add(a, b):\n    return 0\n```"));
     const outcome = await solve(task, { model, maxAttempts: 2 });
@@ -235,3 +271,44 @@ describe.skipIf(unavailable)(`the repair loop${unavailable ? ` (skipped: ${unava
     ]);
   });
 });
+
+describe.skipIf(unavailable)(
+  `tests that cannot judge the code are the task's fault${unavailable ? ` (skipped: ${unavailable})` : ""}`,
+  () => {
+    test.each([
+      ["x = 1\n", "the task's tests are invalid: no tests found: write assert lines or test_* functions"],
+      ["assert add(1, 2) == 3 +\n", "the task's tests are invalid: line 1: invalid syntax"],
+    ])("python tests %j", async (code, message) => {
+      await expect(checkCode("def add(a, b):\n    return a + b\n", task, { kind: "code", code })).rejects.toMatchObject(
+        { code: "BAD_INPUT", message },
+      );
+    });
+
+    test("javascript tests that do not compile", async () => {
+      const js: Task = { ...task, language: "javascript" };
+      await expect(
+        checkCode("function add(a, b) { return a + b; }\n", js, { kind: "code", code: "assert.equal(add(1, 2), 3" }),
+      ).rejects.toMatchObject({
+        code: "BAD_INPUT",
+        message: expect.stringMatching(/^the task's tests are invalid: SyntaxError: /),
+      });
+    });
+
+    test("pytest Test* classes are collected, a fresh instance per test", async () => {
+      const tests = {
+        kind: "code" as const,
+        code: "class TestAdd:\n    def test_small(self):\n        assert add(1, 1) == 2\n    def test_wrong(self):\n        assert add(2, 2) == 5\n",
+      };
+      const checked = await checkCode("def add(a, b):\n    return a + b\n", task, tests);
+      expect(checked.diagnosis).toMatchObject({
+        kind: "test_failure",
+        expected: "5",
+        actual: "4",
+        tests: { passed: 1, failed: 1 },
+      });
+      expect(checked.execution.stdout).toBe(
+        "PASS TestAdd.test_small\nFAIL TestAdd.test_wrong: AssertionError: assert add(2, 2) == 5: expected 5, got 4\n",
+      );
+    });
+  },
+);

@@ -42,14 +42,25 @@ describe("extractCode (chat answers)", () => {
 
 describe("completeCode (completion models)", () => {
   test("the prompt's prefix continued by the model", () => {
-    expect(completeCode("def f(x):\n", "    return x\n\n", "python")).toBe("def f(x):\n    return x\n");
+    expect(completeCode({ prefix: "def f(x):\n", suffix: "" }, "    return x\n\n", "python")).toBe(
+      "def f(x):\n    return x\n",
+    );
   });
   test("JavaScript gets back the closing brace its stop sequence swallowed", () => {
-    expect(completeCode("function f(x) {\n", "  return x;", "javascript")).toBe("function f(x) {\n  return x;\n}\n");
+    expect(completeCode({ prefix: "function f(x) {\n", suffix: "}" }, "  return x;", "javascript")).toBe(
+      "function f(x) {\n  return x;\n}\n",
+    );
+  });
+  test("without a signature the code is the model's text alone, with nothing appended", () => {
+    expect(completeCode({ prefix: "", suffix: "" }, "const f = (x) => x;\n", "javascript")).toBe(
+      "const f = (x) => x;\n",
+    );
   });
   test("whitespace and comments are no code", () => {
-    expect(completeCode("def f(x):\n", " \n ", "python")).toBeNull();
-    expect(completeCode("def f(x):\n", "    # Write f.\n\n    # Write f.\n", "python")).toBeNull();
-    expect(completeCode("function f(x) {\n", "  // todo", "javascript")).toBeNull();
+    expect(completeCode({ prefix: "def f(x):\n", suffix: "" }, " \n ", "python")).toBeNull();
+    expect(
+      completeCode({ prefix: "def f(x):\n", suffix: "" }, "    # Write f.\n\n    # Write f.\n", "python"),
+    ).toBeNull();
+    expect(completeCode({ prefix: "function f(x) {\n", suffix: "}" }, "  // todo", "javascript")).toBeNull();
   });
 });

@@ -33,11 +33,14 @@ describe("retry backoff", () => {
 });
 
 describe("prices", () => {
-  test("the longest matching spec prefix prices a model; dated variants match their family", () => {
+  test("exact specs are priced, and dated snapshots like their model; other variants are unknown", () => {
     expect(priceOf("openai:gpt-4o-mini")).toEqual({ inputPerMillion: 0.15, outputPerMillion: 0.6 });
     expect(priceOf("openai:gpt-4o-2024-08-06")).toEqual({ inputPerMillion: 2.5, outputPerMillion: 10 });
     expect(priceOf("anthropic:claude-sonnet-4-20250514")).toEqual({ inputPerMillion: 3, outputPerMillion: 15 });
+    expect(priceOf("anthropic:claude-3-5-haiku-latest")).toEqual({ inputPerMillion: 0.8, outputPerMillion: 4 });
     expect(priceOf("openai:gpt-4oops")).toBeNull();
+    expect(priceOf("openai:o3-pro")).toBeNull();
+    expect(priceOf("openai:gpt-5-pro")).toBeNull();
     expect(priceOf("ollama:llama3")).toBeNull();
     expect(priceOf("local")).toEqual({ inputPerMillion: 0, outputPerMillion: 0 });
   });

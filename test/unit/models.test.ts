@@ -45,6 +45,21 @@ describe("parseModelSpec", () => {
     expect(() => parseModelSpec("local:model.bin")).toThrow(/must be a .gguf file/);
     expect(() => parseModelSpec("openai:")).toThrow(/name the model after "openai:"/);
   });
+
+  test("a Hugging Face spec cannot lead out of the model cache", () => {
+    for (const spec of [
+      "local:hf:../x:m.gguf",
+      "local:hf:a/..:m.gguf",
+      "local:hf:a/b:../../m.gguf",
+      "local:hf:a/b:sub//m.gguf",
+    ]) {
+      expect(() => parseModelSpec(spec)).toThrow("a Hugging Face model is local:hf:OWNER/REPO:FILE.gguf");
+    }
+    expect(parseModelSpec("local:hf:a/b:sub/m.gguf")).toEqual({
+      provider: "local",
+      source: { kind: "huggingface", repo: "a/b", file: "sub/m.gguf" },
+    });
+  });
 });
 
 test("the model cache honours LITMUS_CACHE_DIR, then XDG_CACHE_HOME", () => {

@@ -22,8 +22,31 @@ describe("prompts", () => {
     expect(prompt.prompt).toBe(
       'def is_palindrome(s):\n    """Write a function is_palindrome(s) that says whether s reads the same\n    backwards.\n\n    >>> is_palindrome(\'aba\')\n    True\n    """\n',
     );
-    expect(prompt.codePrefix).toBe(prompt.prompt);
+    expect(prompt.completion).toEqual({ prefix: prompt.prompt, suffix: "" });
     expect(prompt.stopSequences).toContain("\ndef ");
+  });
+
+  test("backslashes and triple quotes in a task cannot break the docstring", () => {
+    const windows = {
+      ...task,
+      prompt: 'Write is_palindrome(s); paths look like C:\\Users\\x and quotes like """.',
+      tests: null,
+    };
+    const { completion } = buildPrompt(windows, {
+      style: "completion",
+      visibleTests: "assert is_palindrome('a\\nb') == False\n",
+    });
+    expect(completion?.prefix).toBe(
+      'def is_palindrome(s):\n    """Write is_palindrome(s); paths look like C:\\\\Users\\\\x and quotes like \\"\\"\\".\n\n    >>> is_palindrome(\'a\\\\nb\')\n    False\n    """\n',
+    );
+  });
+
+  test("JavaScript: a JSDoc comment, and the closing brace to add back; no signature, no brace", () => {
+    const js = { ...task, language: "javascript" as const };
+    expect(buildPrompt(js, { style: "completion", visibleTests: null }).completion?.suffix).toBe("}");
+    const free = buildPrompt({ ...js, prompt: "Print hello." }, { style: "completion", visibleTests: null });
+    expect(free.completion).toEqual({ prefix: "", suffix: "" });
+    expect(free.stopSequences).toEqual(["\n```", "\n\n\n"]);
   });
 
   test("a repair shows the previous code and its failure ahead of the signature", () => {
@@ -38,7 +61,7 @@ describe("prompts", () => {
     expect(prompt.prompt.split('def is_palindrome(s):\n    """')[0]).toBe(
       "# This previous attempt failed:\n# def is_palindrome(s):\n#     return True\n# Failure (test_failure): expected False, got True\n",
     );
-    expect(prompt.codePrefix).not.toContain("previous");
+    expect(prompt.completion?.prefix).not.toContain("previous");
   });
 
   test("a chat model gets instructions, the tests, playbook bullets and the failure", () => {
@@ -58,6 +81,6 @@ describe("prompts", () => {
         "The previous answer had no code in it.\nFix it: reply with the complete corrected code.",
       ].join("\n\n"),
     );
-    expect(prompt.codePrefix).toBeNull();
+    expect(prompt.completion).toBeNull();
   });
 });

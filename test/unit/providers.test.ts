@@ -221,7 +221,7 @@ describe("OpenAI-compatible servers (--base-url)", () => {
     const { model } = await modelFor("openai-compatible:m", ["openai-compatible/bad-key"], "http://localhost:8080/v1");
     await expect(generate(model, { prompt: "x" }, FAST_RETRIES)).rejects.toMatchObject({
       message:
-        "openai-compatible rejected the API key (HTTP 401: Invalid authentication credentials): check the API key",
+        "openai-compatible rejected the API key (HTTP 401: Invalid authentication credentials): check OPENAI_COMPATIBLE_API_KEY",
     });
   });
 

@@ -70,6 +70,14 @@ describe("task files", () => {
     ],
     [{ prompt: "x", entryPoint: "not a name" }, "the task: entryPoint: must be an identifier like is_palindrome"],
     [{ prompt: "x", test: {} }, 'the task: the top level: Unrecognized key: "test"'],
+    [
+      { prompt: "x", hiddenTests: { examples: [{ input: [1], output: 1 }] } },
+      "the task: entryPoint: input/output examples call the entry point: name it",
+    ],
+    [
+      { prompt: "x", tests: { file: "/etc/passwd" } },
+      "the task: tests.file: only task files can name test files; give the tests inline",
+    ],
   ])("an invalid task names the field: %j", async (data, message) => {
     await expect(parseTask(data, { source: "the task" })).rejects.toMatchObject({ code: "BAD_INPUT", message });
   });

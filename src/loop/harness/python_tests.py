@@ -75,7 +75,11 @@ def _litmus_failure(name, line, error, solution_file):
 
 
 def _litmus_run_tests(source, namespace, solution_file):
-    tree = _ast.parse(source, "<tests>")
+    try:
+        tree = _ast.parse(source, "<tests>")
+    except SyntaxError as error:
+        # The tests' fault, not the code's: reported apart so it is never blamed on the model.
+        return _LitmusTestReport({"passed": 0, "failed": 0, "failures": [], "invalid": "line %s: %s" % (error.lineno, error.msg)})
     tree = _ast.fix_missing_locations(_RewriteEqualityAsserts(source).visit(tree))
     namespace["_litmus_check_equal"] = _litmus_check_equal
     results = []
@@ -111,9 +115,18 @@ def _litmus_run_tests(source, namespace, solution_file):
             print("FAIL %s: %s: %s" % (text, type(error).__name__, error))
             continue
         if isinstance(node, (_ast.FunctionDef, _ast.AsyncFunctionDef)) and node.name.startswith("test_"):
-            test_functions.append((node.name, node.lineno))
-    for name, line in test_functions:
-        record(name, line, namespace[name])
+            test_functions.append((node.name, node.lineno, lambda name=node.name: namespace[name]()))
+        elif isinstance(node, _ast.ClassDef) and node.name.startswith("Test"):
+            # pytest collects test_* methods of Test* classes, on a fresh instance each.
+            for item in node.body:
+                if isinstance(item, _ast.FunctionDef) and item.name.startswith("test_"):
+                    run = lambda cls=node.name, method=item.name: getattr(namespace[cls](), method)()  # noqa: E731
+                    test_functions.append(("%s.%s" % (node.name, item.name), item.lineno, run))
+    for name, line, run in test_functions:
+        record(name, line, run)
     failures = [failure for failure in results if failure is not None]
     _sys.stdout.flush()
-    return _LitmusTestReport({"passed": len(results) - len(failures), "failed": len(failures), "failures": failures})
+    report = {"passed": len(results) - len(failures), "failed": len(failures), "failures": failures}
+    if not results:
+        report["invalid"] = "no tests found: write assert lines or test_* functions"
+    return _LitmusTestReport(report)

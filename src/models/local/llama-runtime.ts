@@ -10,7 +10,15 @@ export interface LoadedModel {
   exclusive<T>(task: () => Promise<T>): Promise<T>;
 }
 
-/** Context settings measured on a 2-core machine: node-llama-cpp's automatic context size makes a 270M model ~100x slower. */
+/**
+ * The context every local model gets unless told otherwise, measured on a 2-core machine: node-llama-cpp's
+ * automatic context size made the 270M model about 100x slower. The model benchmark uses the same settings.
+ */
+export function defaultContextSettings(): { contextSize: number; threads: number; batchSize: number } {
+  return { contextSize: 2048, threads: Math.min(4, availableParallelism()), batchSize: 256 };
+}
+
+/** Overrides of the default context settings. */
 export interface LocalRuntimeOptions {
   /** Tokens of prompt plus answer. Default 2048. */
   contextTokens?: number;
@@ -57,10 +65,11 @@ async function load(path: string, options: LocalRuntimeOptions): Promise<LoadedM
   } catch (error) {
     throw new LitmusError("MODEL_UNAVAILABLE", `cannot load the model ${path}: ${String(error)}`, { cause: error });
   }
+  const defaults = defaultContextSettings();
   const context = await model.createContext({
-    contextSize: options.contextTokens ?? 2048,
-    threads: options.threads ?? Math.min(4, availableParallelism()),
-    batchSize: 256,
+    contextSize: options.contextTokens ?? defaults.contextSize,
+    threads: options.threads ?? defaults.threads,
+    batchSize: defaults.batchSize,
   });
   let queue: Promise<unknown> = Promise.resolve();
   return {

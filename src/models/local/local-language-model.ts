@@ -15,6 +15,10 @@ import type { LoadedModel } from "./llama-runtime.ts";
 import { LineGate, RepetitionGuard } from "./repetition-guard.ts";
 
 const DEFAULT_MAX_OUTPUT_TOKENS = 256;
+/** Fewer tokens left for the answer than this and the prompt is refused as too long. */
+const MIN_OUTPUT_TOKENS = 32;
+/** Room kept for what a chat template adds around the messages. */
+const CHAT_TEMPLATE_ALLOWANCE = 64;
 
 interface Generated {
   text: string;
@@ -81,13 +85,24 @@ export class LocalLanguageModel implements LanguageModelV4 {
   private generate(options: LanguageModelV4CallOptions, onText: (delta: string) => void): Promise<Generated> {
     return this.loaded.exclusive(async () => {
       options.abortSignal?.throwIfAborted();
+      const text = completionTextOf(options.prompt);
+      // The messages' own tokens: for a chat model, the few tokens its template adds are not counted.
+      const inputTokens = this.loaded.model.tokenize(text).length;
+      const room = this.loaded.context.contextSize - inputTokens - CHAT_TEMPLATE_ALLOWANCE;
+      if (room < MIN_OUTPUT_TOKENS) {
+        // node-llama-cpp would silently drop the start of the prompt: say so instead.
+        throw new LitmusError(
+          "BAD_INPUT",
+          `the prompt (${inputTokens} tokens) does not fit the local model's context of ${this.loaded.context.contextSize} tokens: shorten the task or its visible tests`,
+        );
+      }
       const sequence = this.loaded.context.getSequence();
       let outputTokens = 0;
       const guard = new RepetitionGuard();
       const degenerate = new AbortController();
       const signals = [degenerate.signal, ...(options.abortSignal ? [options.abortSignal] : [])];
       const settings = {
-        maxTokens: options.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+        maxTokens: Math.min(options.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS, room),
         temperature: options.temperature ?? 0,
         ...(options.topP === undefined ? {} : { topP: options.topP }),
         ...(options.topK === undefined ? {} : { topK: options.topK }),
@@ -106,13 +121,12 @@ export class LocalLanguageModel implements LanguageModelV4 {
       };
       try {
         if (this.promptStyle === "completion") {
-          const text = completionTextOf(options.prompt);
           const completion = new LlamaCompletion({ contextSequence: sequence });
           const { response, metadata } = await completion.generateCompletionWithMeta(text, settings);
           options.abortSignal?.throwIfAborted();
           return {
             ...outcomeOf(response, metadata.stopReason, degenerate.signal.aborted),
-            inputTokens: this.loaded.model.tokenize(text).length,
+            inputTokens,
             outputTokens,
           };
         }
@@ -120,8 +134,6 @@ export class LocalLanguageModel implements LanguageModelV4 {
         const chat = new LlamaChat({ contextSequence: sequence });
         const { response, metadata } = await chat.generateResponse(history, settings);
         options.abortSignal?.throwIfAborted();
-        // The messages' own tokens: the few tokens the chat template adds around them are not counted.
-        const inputTokens = this.loaded.model.tokenize(completionTextOf(options.prompt)).length;
         return { ...outcomeOf(response, metadata.stopReason, degenerate.signal.aborted), inputTokens, outputTokens };
       } catch (error) {
         if (options.abortSignal?.aborted) {

@@ -1,3 +1,17 @@
+/** Lines shorter than this (braces, `pass`, `else:`) repeat in ordinary code and never count as a loop. */
+const SIGNIFICANT_CHARS = 8;
+
+function significant(line: string): boolean {
+  return line.trim().length >= SIGNIFICANT_CHARS;
+}
+
+export interface RepetitionLimits {
+  /** Identical lines in a row (blank lines between them aside) that make a loop. Default 5: data rows repeat too. */
+  maxRepeats?: number;
+  /** A line longer than this is a loop too. Default 400. */
+  maxLineChars?: number;
+}
+
 /**
  * Watches generated text for the loops small models fall into (the same line over and over, or one
  * endless line) so generation can stop early instead of spending its whole token budget.
@@ -7,84 +21,81 @@ export class RepetitionGuard {
   private readonly maxRepeats: number;
   private readonly maxLineChars: number;
 
-  /** Stops at `maxRepeats` identical non-blank lines in a row (default 3) or a line over `maxLineChars` (default 400). */
-  constructor(options: { maxRepeats?: number; maxLineChars?: number } = {}) {
-    this.maxRepeats = options.maxRepeats ?? 3;
-    this.maxLineChars = options.maxLineChars ?? 400;
+  constructor(limits: RepetitionLimits = {}) {
+    this.maxRepeats = limits.maxRepeats ?? 5;
+    this.maxLineChars = limits.maxLineChars ?? 400;
   }
 
   /** Adds generated text; true once the text has degenerated. */
   push(chunk: string): boolean {
     this.text += chunk;
     const lines = this.text.split("\n");
-    const current = lines.at(-1) ?? "";
-    if (current.length > this.maxLineChars) return true;
-    // Blank lines between the copies do not break a loop.
-    const complete = lines
+    if ((lines.at(-1) ?? "").length > this.maxLineChars) return true;
+    const last = lines
       .slice(0, -1)
       .filter((line) => line.trim() !== "")
       .slice(-this.maxRepeats);
-    const first = complete[0]?.trim();
-    return complete.length === this.maxRepeats && complete.every((line) => line.trim() === first);
+    const first = last[0] ?? "";
+    return last.length === this.maxRepeats && significant(first) && last.every((line) => line === first);
   }
 
-  /** The text without the degenerate tail: one copy of a repeated line, no overlong line. */
-  static trim(text: string, options: { maxRepeats?: number; maxLineChars?: number } = {}): string {
-    const lines = text.split("\n");
-    const kept: string[] = [];
-    let previous: string | undefined;
-    for (const line of lines) {
-      const repeated = line.trim() !== "" && line.trim() === previous;
-      if (line.trim() !== "") previous = line.trim();
-      // Every line kept before a cut ended with a newline: keep it, so the text is a prefix of the answer.
-      if (line.length > (options.maxLineChars ?? 400) || repeated)
-        return kept.length > 0 ? `${kept.join("\n").trimEnd()}\n` : "";
-      kept.push(line);
+  /**
+   * The text of a degenerated answer cut back to before its loop: the unfinished last line goes, and a run of
+   * identical lines at the end keeps only its first copy. Anything earlier, repeated or not, stays.
+   */
+  static trim(text: string): string {
+    const lines = text.split("\n").slice(0, -1);
+    let end = lines.length;
+    while (end > 0 && lines[end - 1]?.trim() === "") end--;
+    const repeated = lines[end - 1];
+    if (repeated !== undefined && significant(repeated)) {
+      for (let index = end - 2; index >= 0; index--) {
+        const line = lines[index] ?? "";
+        if (line.trim() === "") continue;
+        if (line !== repeated) break;
+        end = index + 1;
+      }
     }
-    return kept.join("\n");
+    return lines
+      .slice(0, end)
+      .map((line) => `${line}\n`)
+      .join("");
   }
 }
 
 /**
  * Releases streamed text a line at a time, holding back what the repetition guard may yet cut: a line that
- * repeats the last one, an overlong line, and blank lines until a line of code follows them. A stream must
- * never show text the final answer drops.
+ * repeats the one before it (released after all once a different line follows), blank lines until a line
+ * follows them, and the unfinished last line. A stream never shows text the final answer drops.
  */
 export class LineGate {
   private text = "";
   private scanned = 0;
   private released = 0;
-  private held = false;
   private lastLine: string | undefined;
-  private readonly maxLineChars: number;
-
-  constructor(options: { maxLineChars?: number } = {}) {
-    this.maxLineChars = options.maxLineChars ?? 400;
-  }
 
   /** Adds generated text; returns what may be shown now. */
   push(chunk: string): string {
     this.text += chunk;
     let out = "";
-    while (!this.held) {
+    for (;;) {
       const end = this.text.indexOf("\n", this.scanned);
-      if (end === -1) break;
+      if (end === -1) return out;
       const line = this.text.slice(this.scanned, end);
       this.scanned = end + 1;
       if (line.trim() === "") continue;
-      if (line.trim() === this.lastLine || line.length > this.maxLineChars) {
-        this.held = true;
-        break;
-      }
-      this.lastLine = line.trim();
+      if (line === this.lastLine && significant(line)) continue;
+      this.lastLine = line;
       out += this.text.slice(this.released, end + 1);
       this.released = end + 1;
     }
-    return out;
   }
 
   /** The rest of the final answer, which starts with everything released so far. */
   finish(answer: string): string {
+    if (!answer.startsWith(this.text.slice(0, this.released))) {
+      throw new Error("the final answer does not continue the streamed text");
+    }
     return answer.slice(this.released);
   }
 }
