@@ -74,22 +74,25 @@ describe.skipIf(unavailable)(
       expect(checked.diagnosis).toEqual(diagnosis);
     });
 
-    test("pytest-style test functions report expected and actual from inside the function", async () => {
-      const tests = {
-        kind: "code" as const,
-        code: "def test_small():\n    assert add(1, 1) == 2\n\ndef test_big():\n    assert add(2, 2) == 4\n",
-      };
-      const checked = await checkCode("def add(a, b):\n    return 2\n", task, tests);
-      expect(checked.diagnosis).toEqual({
-        kind: "test_failure",
-        message: "assert add(2, 2) == 4: expected 4, got 2 (1 of 2 tests failed)",
-        expected: "4",
-        actual: "2",
-        tests: { passed: 1, failed: 1 },
-      });
-      expect(checked.execution.stdout).toBe(
+    test.each([
+      [
+        "test_* functions",
+        "def test_small():\n    assert add(1, 1) == 2\n\ndef test_big():\n    assert add(2, 2) == 4\n",
+        "def add(a, b):\n    return 2\n",
+        { message: "assert add(2, 2) == 4: expected 4, got 2 (1 of 2 tests failed)", expected: "4", actual: "2" },
         "PASS test_small\nFAIL test_big: AssertionError: assert add(2, 2) == 4: expected 4, got 2\n",
-      );
+      ],
+      [
+        "Test* classes, a fresh instance per test",
+        "class TestAdd:\n    def test_small(self):\n        assert add(1, 1) == 2\n    def test_wrong(self):\n        assert add(2, 2) == 5\n",
+        "def add(a, b):\n    return a + b\n",
+        { message: "assert add(2, 2) == 5: expected 5, got 4 (1 of 2 tests failed)", expected: "5", actual: "4" },
+        "PASS TestAdd.test_small\nFAIL TestAdd.test_wrong: AssertionError: assert add(2, 2) == 5: expected 5, got 4\n",
+      ],
+    ])("pytest style: %s, expected and actual from inside the test", async (_name, code, solution, failure, stdout) => {
+      const checked = await checkCode(solution, task, { kind: "code", code });
+      expect(checked.diagnosis).toEqual({ kind: "test_failure", ...failure, tests: { passed: 1, failed: 1 } });
+      expect(checked.execution.stdout).toBe(stdout);
     });
 
     test("without tests, success is only that the code ran, and says so", async () => {
@@ -292,23 +295,6 @@ describe.skipIf(unavailable)(
         code: "BAD_INPUT",
         message: expect.stringMatching(/^the task's tests are invalid: SyntaxError: /),
       });
-    });
-
-    test("pytest Test* classes are collected, a fresh instance per test", async () => {
-      const tests = {
-        kind: "code" as const,
-        code: "class TestAdd:\n    def test_small(self):\n        assert add(1, 1) == 2\n    def test_wrong(self):\n        assert add(2, 2) == 5\n",
-      };
-      const checked = await checkCode("def add(a, b):\n    return a + b\n", task, tests);
-      expect(checked.diagnosis).toMatchObject({
-        kind: "test_failure",
-        expected: "5",
-        actual: "4",
-        tests: { passed: 1, failed: 1 },
-      });
-      expect(checked.execution.stdout).toBe(
-        "PASS TestAdd.test_small\nFAIL TestAdd.test_wrong: AssertionError: assert add(2, 2) == 5: expected 5, got 4\n",
-      );
     });
   },
 );
