@@ -208,7 +208,7 @@ describe.skipIf(unavailable)(`the repair loop${unavailable ? ` (skipped: ${unava
       "This previous attempt failed:\ndef add(a, b):\n    return a - b\nFailure (test_failure): assert add(1, 2) == 3: expected 3, got -1 (2 of 2 tests failed)",
     );
     expect(userText(fake.calls[0])).not.toContain("add(10, 20)");
-    expect(fake.calls.map((call) => call.temperature)).toEqual([0, 0.4, 0.4]);
+    expect(fake.calls.map((call) => call.temperature)).toEqual([0, 0.8, 0.8]);
     expect(events.filter((type) => type === "attempt-start")).toHaveLength(3);
     expect(events.at(-1)).toBe("hidden-tests-end");
 
