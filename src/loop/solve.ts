@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { LitmusError } from "../errors.ts";
 import { type Generation, generate, type ResponseCache, type RetryPolicy, type TextModel } from "../models/index.ts";
 import type { ExecutionJson, SandboxOptions } from "../sandbox/index.ts";
 import type { RunStore } from "../store/index.ts";
@@ -94,6 +95,8 @@ export interface SolveOptions {
   modelTimeoutMs?: number;
   store?: RunStore;
   signal?: AbortSignal;
+  /** For the whole run: generation, execution and hidden tests. Default: none (each step has its own limit). */
+  timeoutMs?: number;
   onEvent?: (event: SolveEvent) => void;
 }
 
@@ -104,8 +107,9 @@ const REPAIR_TEMPERATURE = 0.8;
  * and repair from the diagnosis until the tests pass or `maxAttempts` are spent. The run is recorded in
  * `store` when one is given.
  */
-export async function solve(task: Task, options: SolveOptions): Promise<Outcome> {
+export async function solve(task: Task, solveOptions: SolveOptions): Promise<Outcome> {
   const started = performance.now();
+  const options = withDeadline(solveOptions);
   const runId = randomUUID();
   const attempts: Attempt[] = [];
   const outcomeOf = (code: string | null, success: boolean, hidden: Diagnosis | null): Outcome => ({
@@ -141,6 +145,13 @@ export async function solve(task: Task, options: SolveOptions): Promise<Outcome>
   }
 }
 
+/** The options with `timeoutMs` folded into the one signal every step receives. */
+function withDeadline(options: SolveOptions): SolveOptions {
+  if (options.timeoutMs === undefined) return options;
+  const deadline = AbortSignal.timeout(options.timeoutMs);
+  return { ...options, signal: options.signal ? AbortSignal.any([options.signal, deadline]) : deadline };
+}
+
 /** Attempts, repairing from each diagnosis, until one passes or `maxAttempts` are spent; fills `attempts`. */
 async function attemptUntilSolved(task: Task, options: SolveOptions, attempts: Attempt[]): Promise<void> {
   const maxAttempts = options.maxAttempts ?? 3;
@@ -148,7 +159,11 @@ async function attemptUntilSolved(task: Task, options: SolveOptions, attempts: A
   const visibleTests = task.tests ? testSourceOf(task.tests, task.language, task.entryPoint) : null;
   let previous: PreviousAttempt | undefined;
   for (let n = 1; n <= maxAttempts; n++) {
-    options.signal?.throwIfAborted();
+    if (options.signal?.aborted) {
+      throw new LitmusError("ABORTED", `the run was stopped (aborted, or out of time) before attempt ${n}`, {
+        cause: options.signal.reason,
+      });
+    }
     options.onEvent?.({ type: "attempt-start", n, maxAttempts });
     const attemptStarted = performance.now();
     const prompt = buildPrompt(task, {

@@ -250,6 +250,20 @@ describe.skipIf(unavailable)(`the repair loop${unavailable ? ` (skipped: ${unava
     expect(fake.calls[0]?.stopSequences).toContain("\ndef ");
   });
 
+  test("timeoutMs bounds the whole run; the attempts made are recorded", async () => {
+    const { model } = scripted(
+      Array(50).fill("```python\nimport time\ntime.sleep(0.2)\ndef add(a, b):\n    return 0\n```"),
+    );
+    using store = RunStore.open(":memory:");
+    await expect(solve(task, { model, maxAttempts: 50, timeoutMs: 1500, store })).rejects.toMatchObject({
+      code: "ABORTED",
+    });
+    const [summary] = store.list();
+    expect(summary?.success).toBe(false);
+    expect(summary?.attempts).toBeGreaterThanOrEqual(1);
+    expect(summary?.attempts).toBeLessThan(50);
+  });
+
   test("gives up after maxAttempts and returns the last code, unsolved", async () => {
     const { model } = scripted(Array(2).fill("```python\ndef add(a, b):\n    return 0\n```"));
     const outcome = await solve(task, { model, maxAttempts: 2 });
