@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import { LitmusError } from "../errors.ts";
 import {
+  API_KEY_VARIABLES,
   DEFAULT_MODEL,
+  DEFAULT_PRICES,
   defaultModelPath,
   MODEL_SPEC_FORMS,
   parseModelSpec,
@@ -14,7 +16,7 @@ export function registerModelsCommand(program: Command): void {
   const models = program.command("models").description("See and prepare models");
   models
     .command("list")
-    .description("Model spec forms, and whether the embedded default model is pulled")
+    .description("The embedded model, which providers have their API key set, and the models with known prices")
     .option("--json", "print one JSON document on stdout")
     .action(async (options: { json?: boolean }) => {
       const path = defaultModelPath();
@@ -22,14 +24,32 @@ export function registerModelsCommand(program: Command): void {
         () => true,
         () => false,
       );
+      // Whether each key is set, never its value.
+      const keys = Object.fromEntries(
+        Object.entries(API_KEY_VARIABLES).map(([provider, variable]) => [
+          provider,
+          { variable, set: Boolean(process.env[variable]) },
+        ]),
+      );
       const document = {
         default: { spec: "local", name: DEFAULT_MODEL.name, path, pulled },
         specForms: MODEL_SPEC_FORMS,
+        keys,
+        prices: DEFAULT_PRICES,
       };
       if (options.json) return writeJson(document);
+      const keyLines = Object.entries(keys).map(
+        ([provider, key]) => `  ${provider.padEnd(18)} ${key.variable} ${key.set ? "is set" : "is not set"}`,
+      );
+      const priceLines = Object.entries(DEFAULT_PRICES).map(
+        ([spec, price]) =>
+          `  ${spec.padEnd(30)} $${price.inputPerMillion} in, $${price.outputPerMillion} out per million tokens`,
+      );
       process.stdout.write(
         `local  ${DEFAULT_MODEL.name}  ${pulled ? path : "not pulled: run `litmus models pull`"}\n` +
-          `spec forms: ${MODEL_SPEC_FORMS.join(", ")}\n`,
+          `spec forms: ${MODEL_SPEC_FORMS.join(", ")}\n` +
+          `API keys:\n${keyLines.join("\n")}\n` +
+          `known prices (extend with --prices FILE):\n${priceLines.join("\n")}\n`,
       );
     });
   models

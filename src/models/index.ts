@@ -1,3 +1,4 @@
+export { API_KEY_VARIABLES } from "./api-keys.ts";
 export { DEFAULT_MODEL } from "./default-model.ts";
 export {
   type FinishReason,

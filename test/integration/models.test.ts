@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
 import { DEFAULT_MODEL, defaultModelPath } from "../../src/models/index.ts";
+import { litmus } from "../helpers/cli.ts";
 
 const BIN = fileURLToPath(new URL("../../bin/litmus.js", import.meta.url));
 const pulled = existsSync(defaultModelPath());
@@ -21,3 +22,18 @@ test.skipIf(!pulled)(
     });
   },
 );
+
+test("models list says which keys are set, never what they are", async () => {
+  const run = await litmus(["models", "list", "--json"], {
+    env: { ...process.env, OPENAI_API_KEY: "sk-secret-do-not-print", ANTHROPIC_API_KEY: "" },
+  });
+  expect(run.code).toBe(0);
+  expect(run.stdout).not.toContain("sk-secret-do-not-print");
+  const document = JSON.parse(run.stdout);
+  expect(document.keys).toEqual({
+    openai: { variable: "OPENAI_API_KEY", set: true },
+    anthropic: { variable: "ANTHROPIC_API_KEY", set: false },
+    "openai-compatible": { variable: "OPENAI_COMPATIBLE_API_KEY", set: Boolean(process.env.OPENAI_COMPATIBLE_API_KEY) },
+  });
+  expect(document.prices["openai:gpt-4o-mini"]).toEqual({ inputPerMillion: 0.15, outputPerMillion: 0.6 });
+});
