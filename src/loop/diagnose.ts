@@ -41,8 +41,10 @@ export function noCodeDiagnosis(): Diagnosis {
 export function diagnose(
   solution: Execution,
   tests: { execution: Execution; report: TestReport | null } | null,
+  code: string,
 ): Diagnosis {
-  const failed = executionDiagnosis(solution, "the code", true);
+  const lines = code.split("\n");
+  const failed = executionDiagnosis(solution, "the code", { inSolution: true, lines });
   if (failed) return failed;
   if (tests === null) return { kind: "ok", message: "the code ran without error (no tests: unverified)" };
   const { execution, report } = tests;
@@ -77,7 +79,7 @@ export function diagnose(
       ...(counts ? { tests: counts } : {}),
     };
   }
-  const crashed = executionDiagnosis(execution, "the tests", false);
+  const crashed = executionDiagnosis(execution, "the tests", { inSolution: false, lines });
   if (crashed) return crashed;
   if (report === null) {
     // Python's harness always reports; without a report the code must have interfered with it (sys.exit, ...).
@@ -94,13 +96,18 @@ export function diagnose(
 }
 
 /** The diagnosis of an execution that failed on its own (not a test failure); `null` when it succeeded. */
-function executionDiagnosis(execution: Execution, what: string, inSolution: boolean): Diagnosis | null {
+function executionDiagnosis(
+  execution: Execution,
+  what: string,
+  source: { inSolution: boolean; lines: string[] },
+): Diagnosis | null {
   if (execution.timedOut) return { kind: "timeout", message: `${what} did not finish within the time limit` };
   if (execution.oomKilled) return { kind: "memory", message: `${what} ran out of memory` };
   const error = execution.error;
   if (error === null) return null;
-  const line = lineInSolution(error.traceback, inSolution);
-  const where = line ? ` (line ${line.line}${line.code ? `: ${line.code}` : ""})` : "";
+  const line = lineInSolution(error.traceback, source.inSolution);
+  const text = line ? (line.code ?? source.lines[line.line - 1]?.trim() ?? "") : "";
+  const where = line ? ` (line ${line.line}${text ? `: ${text}` : ""})` : "";
   // Python puts the file and line in a SyntaxError's text: the line is shown once, below, in the code's terms.
   const value = firstLine(error.value).replace(/\s*\(<cell-\d+>, line \d+\)$/, "");
   const message = `${error.name}: ${value}${where}`;
@@ -113,12 +120,18 @@ function executionDiagnosis(execution: Execution, what: string, inSolution: bool
   return { kind: "runtime", message, ...at };
 }
 
-/** The innermost traceback line inside the generated code (Python `File "<cell-1>", line N` lines). */
+/**
+ * The innermost traceback line inside the generated code: Python's `File "<cell-1>", line N` (innermost
+ * last), or a JavaScript stack's `cell-1.js:N:M` (innermost first).
+ */
 function lineInSolution(traceback: string, inSolution: boolean): { line: number; code: string | null } | null {
   const pattern = new RegExp(`File "${SOLUTION_CELL_FILE}", line (\\d+)[^\\n]*\\n(?: {4}(.+)\\n)?`, "g");
   let last: { line: number; code: string | null } | null = null;
   for (const match of traceback.matchAll(pattern)) last = { line: Number(match[1]), code: match[2]?.trim() ?? null };
-  if (last || !inSolution) return last;
+  if (last) return last;
+  const javascript = /\bcell-1\.js:(\d+):\d+/.exec(traceback);
+  if (javascript) return { line: Number(javascript[1]), code: null };
+  if (!inSolution) return null;
   // A SyntaxError in the code itself has no frames: its own "line N" is a line of the code.
   const syntax = /line (\d+)/.exec(traceback);
   return syntax ? { line: Number(syntax[1]), code: null } : null;

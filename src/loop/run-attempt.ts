@@ -37,17 +37,14 @@ export async function checkCode(
   const solution = await sandbox.runCode(code, runOptions);
   const solutionFailed = solution.error !== null || solution.timedOut || solution.oomKilled;
   if (tests === null || solutionFailed) {
-    return { execution: executionToJson(solution), diagnosis: diagnose(solution, null) };
+    return { execution: executionToJson(solution), diagnosis: diagnose(solution, null, code) };
   }
   const testRun = await sandbox.runCode(testCellOf(tests, task.language, task.entryPoint), runOptions);
   const report = testReportOf(testRun, task.language);
   if (report?.invalid) throw new LitmusError("BAD_INPUT", `the task's tests are invalid: ${report.invalid}`);
   return {
     execution: mergedJson(solution, testRun),
-    diagnosis: diagnose(solution, {
-      execution: testRun,
-      report: withCodeLines(report, code),
-    }),
+    diagnosis: diagnose(solution, { execution: testRun, report: withCodeLines(report, code) }, code),
   };
 }
 

@@ -120,8 +120,21 @@ describe.skipIf(unavailable)(
       );
       expect(passing.diagnosis.kind).toBe("ok");
       const failing = await checkCode("function add(a, b) { return a + b; }\n", js, js.tests);
-      expect(failing.diagnosis.kind).toBe("test_failure");
-      expect(failing.diagnosis.message).toMatch(/^AssertionError|Expected values to be strictly deep-equal/);
+      expect(failing.diagnosis).toEqual({
+        kind: "test_failure",
+        message: "Expected values to be strictly deep-equal:\n+ actual - expected\n\n+ '12'\n- [\n-   1,\n-   2\n- ]\n",
+        tests: { passed: null, failed: 1 },
+      });
+      const crashing = await checkCode(
+        "function add(a, b) {\n  const pair = null;\n  return pair.first + a;\n}\n",
+        js,
+        js.tests,
+      );
+      expect(crashing.diagnosis).toEqual({
+        kind: "runtime",
+        message: "TypeError: Cannot read properties of null (reading 'first') (line 3: return pair.first + a;)",
+        line: 3,
+      });
     });
   },
 );
