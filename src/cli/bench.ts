@@ -17,6 +17,7 @@ import {
   responseCacheDir,
 } from "../models/index.ts";
 import { RunStore } from "../store/index.ts";
+import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
 import { positiveInteger, writeJson } from "./options.ts";
 
 /** Targets of issue #2 for this 2-core machine, printed beside the measurements. */
@@ -47,12 +48,11 @@ export function registerBenchCommand(program: Command): void {
       if (options.json) writeJson(report);
       else process.stdout.write(renderTable(report));
     });
-  bench
+  const solveBench = bench
     .command("solve")
     .description("Solve every task of a suite; success within 1 attempt and within --max-attempts, hidden tests")
-    .argument("[dir]", "directory of task files", "tasks/starter")
-    .option("--model <spec>", "model spec", "local")
-    .option("--base-url <url>", "server of an openai-compatible model")
+    .argument("[dir]", "directory of task files", "tasks/starter");
+  addModelOptions(solveBench)
     .option("--max-attempts <n>", "attempts per task", positiveInteger, 3)
     .option("--samples <n>", "candidates per attempt (best-of-n)", positiveInteger, 1)
     .option("--no-cache", "do not reuse model answers from the response cache (on by default in benchmarks)")
@@ -60,11 +60,13 @@ export function registerBenchCommand(program: Command): void {
     .option("--json", "print one JSON document on stdout")
     .action(async (dir: string, options: SolveBenchOptions) => {
       const tasks = await loadTaskSuite(dir);
-      const model = await openModel(options.model, options.baseUrl ? { baseUrl: options.baseUrl } : {});
-      const store = options.store ? RunStore.open() : undefined;
+      const { model, modelTimeoutMs } = await openCommandModel(options);
+      let store: RunStore | undefined;
       try {
+        store = options.store ? RunStore.open() : undefined;
         const report = await benchmarkTaskSuite(tasks, {
           model,
+          modelTimeoutMs,
           maxAttempts: options.maxAttempts,
           samples: options.samples,
           ...(options.cache ? { cache: new ResponseCache(responseCacheDir()) } : {}),
@@ -111,9 +113,7 @@ export function registerBenchCommand(program: Command): void {
     });
 }
 
-interface SolveBenchOptions {
-  model: string;
-  baseUrl?: string;
+interface SolveBenchOptions extends ModelCommandOptions {
   maxAttempts: number;
   samples: number;
   cache: boolean;

@@ -2,12 +2,12 @@ import type { Command } from "commander";
 import { LitmusError } from "../errors.ts";
 import {
   API_KEY_VARIABLES,
+  completeDefaultModel,
   DEFAULT_MODEL,
   DEFAULT_PRICES,
   defaultModelPath,
   MODEL_SPEC_FORMS,
   parseModelSpec,
-  readGgufHeader,
   resolveLocalModel,
 } from "../models/index.ts";
 import { writeJson } from "./options.ts";
@@ -20,10 +20,7 @@ export function registerModelsCommand(program: Command): void {
     .option("--json", "print one JSON document on stdout")
     .action(async (options: { json?: boolean }) => {
       const path = defaultModelPath();
-      const pulled = await readGgufHeader(path).then(
-        () => true,
-        () => false,
-      );
+      const pulled = (await completeDefaultModel(path)) !== null;
       // Whether each key is set, never its value.
       const keys = Object.fromEntries(
         Object.entries(API_KEY_VARIABLES).map(([provider, variable]) => [

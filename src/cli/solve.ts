@@ -9,58 +9,47 @@ import {
   parseTask,
   type SolveEvent,
   solve,
+  TASK_LANGUAGES,
   type Task,
 } from "../loop/index.ts";
-import { disposeLocalModels, loadPriceTable, openModel, ResponseCache, responseCacheDir } from "../models/index.ts";
-import { parseDuration } from "../sandbox/index.ts";
+import { disposeLocalModels, ResponseCache, responseCacheDir } from "../models/index.ts";
 import { RunStore } from "../store/index.ts";
 import { exitCodeForOutcome } from "./exit-codes.ts";
+import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
 import { positiveInteger, temperature, writeJson } from "./options.ts";
 
-interface SolveCommandOptions {
+interface SolveCommandOptions extends ModelCommandOptions {
   task?: string;
   tests?: string;
   lang?: string;
-  model: string;
-  baseUrl?: string;
   maxAttempts: number;
   samples: number;
   maxTokens: number;
   temperature?: number;
   seed: number;
-  modelTimeout: string;
   cache?: boolean;
-  prices?: string;
   out?: string;
   store: boolean;
   json?: boolean;
 }
 
 const EXTENSIONS = { python: "py", javascript: "js", typescript: "ts" } as const;
-const TASK_LANGUAGES = ["python", "javascript", "typescript"];
 
 export function registerSolveCommand(program: Command): void {
-  program
+  const command = program
     .command("solve")
     .description("Generate code for a task, run it against its tests in the sandbox, and repair it until they pass")
     .argument("[task]", "what to build, in words (or use --task FILE)")
     .option("--task <file>", "a task file (YAML or JSON; schema: schemas/task.schema.json)")
     .option("--tests <file>", "visible tests: assert lines or test_* functions (Python), assert calls (JavaScript)")
-    .option("--lang <language>", `language: ${TASK_LANGUAGES.join(", ")} (default: the task's, else python)`)
-    .option(
-      "--model <spec>",
-      "model spec: local, local:PATH.gguf, openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compatible:MODEL",
-      "local",
-    )
-    .option("--base-url <url>", "server of an openai-compatible model (or another endpoint for the others)")
+    .option("--lang <language>", `language: ${TASK_LANGUAGES.join(", ")} (default: the task's, else python)`);
+  addModelOptions(command)
     .option("--max-attempts <n>", "attempts before giving up", positiveInteger, 3)
     .option("--samples <n>", "candidates drawn per attempt (best-of-n)", positiveInteger, 1)
     .option("--max-tokens <n>", "output tokens per generation", positiveInteger, 512)
     .option("--temperature <t>", "sampling temperature, 0 to 2 (default 0, or 0.8 with --samples > 1)", temperature)
     .option("--seed <n>", "sampling seed", positiveInteger, 1)
-    .option("--model-timeout <duration>", "per model call, retries included", "120s")
     .option("--cache", "reuse identical model answers from the response cache (and save new ones)")
-    .option("--prices <file>", "JSON file of model prices in USD per million tokens, extending the built-in table")
     .option("--out <dir>", "write the final code and metadata.json there")
     .option("--no-store", "do not record the run in the run store")
     .option("--json", "print one JSON document on stdout")
@@ -71,15 +60,7 @@ export function registerSolveCommand(program: Command): void {
 
 async function solveCommand(text: string | undefined, options: SolveCommandOptions): Promise<number> {
   const task = await taskOf(text, options);
-  const modelTimeoutMs = parseDuration(options.modelTimeout);
-  const prices = options.prices ? await loadPriceTable(options.prices) : undefined;
-  const model = await openModel(options.model, {
-    // Like `ollama run`: a local model missing from the cache is fetched once, with progress on stderr.
-    download: true,
-    onProgress: (step) => progress(`litmus models: ${step}`),
-    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-    ...(prices ? { prices } : {}),
-  });
+  const { model, modelTimeoutMs } = await openCommandModel(options);
   let store: RunStore | undefined;
   try {
     store = options.store ? RunStore.open() : undefined;
@@ -116,7 +97,7 @@ async function taskOf(text: string | undefined, options: SolveCommandOptions): P
       'give the task either in words (litmus solve "write ...") or as a file (--task FILE), not both',
     );
   }
-  if (options.lang !== undefined && !TASK_LANGUAGES.includes(options.lang)) {
+  if (options.lang !== undefined && !(TASK_LANGUAGES as readonly string[]).includes(options.lang)) {
     throw new LitmusError("BAD_INPUT", `--lang must be one of ${TASK_LANGUAGES.join(", ")}, not "${options.lang}"`);
   }
   const task = options.task

@@ -63,7 +63,8 @@ export function diagnose(
         : "";
     const frame = failure.frames.at(-1);
     if (failure.kind === "exception") {
-      const where = frame ? `\n  at line ${frame.line}: ${frame.code}` : "";
+      // The harness cannot see the code's source; the line's text comes from the code itself.
+      const where = frame ? `\n  at line ${frame.line}: ${frame.code || (lines[frame.line - 1]?.trim() ?? "")}` : "";
       return {
         kind: failure.exception === "MemoryError" ? "memory" : "runtime",
         message: `${failure.test} raised ${failure.exception}: ${failure.message}${where}${of}`,

@@ -15,6 +15,7 @@ export {
   loadTaskFile,
   loadTestsFile,
   parseTask,
+  TASK_LANGUAGES,
   type Task,
   TaskFileSchema,
   type TaskLanguage,

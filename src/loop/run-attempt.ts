@@ -2,7 +2,7 @@ import { LitmusError } from "../errors.ts";
 import { type Execution, type ExecutionJson, executionToJson, Sandbox, type SandboxOptions } from "../sandbox/index.ts";
 import { type Diagnosis, diagnose } from "./diagnose.ts";
 import type { Task, TaskTests } from "./task.ts";
-import { type TestReport, testCellOf, testReportOf } from "./test-harness.ts";
+import { testCellOf, testReportOf } from "./test-harness.ts";
 
 /** Code run against tests in a fresh sandbox: what happened and what it means. */
 export interface CheckedCode {
@@ -44,20 +44,7 @@ export async function checkCode(
   if (report?.invalid) throw new LitmusError("BAD_INPUT", `the task's tests are invalid: ${report.invalid}`);
   return {
     execution: mergedJson(solution, testRun),
-    diagnosis: diagnose(solution, { execution: testRun, report: withCodeLines(report, code) }, code),
-  };
-}
-
-/** Fills in the source of traceback frames in the generated code (the kernel does not hand it to the harness). */
-function withCodeLines(report: TestReport | null, code: string): TestReport | null {
-  if (report === null) return null;
-  const lines = code.split("\n");
-  return {
-    ...report,
-    failures: report.failures.map((failure) => ({
-      ...failure,
-      frames: failure.frames.map((frame) => ({ ...frame, code: frame.code || (lines[frame.line - 1]?.trim() ?? "") })),
-    })),
+    diagnosis: diagnose(solution, { execution: testRun, report }, code),
   };
 }
 

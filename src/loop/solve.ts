@@ -7,7 +7,7 @@ import { type Diagnosis, noCodeDiagnosis } from "./diagnose.ts";
 import { completeCode, extractCode } from "./extract-code.ts";
 import { buildPrompt, type PreviousAttempt, type PromptBullet } from "./prompt.ts";
 import { checkCode } from "./run-attempt.ts";
-import type { Task, TaskTests } from "./task.ts";
+import type { Task } from "./task.ts";
 import { testSourceOf } from "./test-source.ts";
 
 /** Tokens and money an attempt (or a run) spent. */
@@ -83,7 +83,7 @@ export interface SolveOptions {
    * its failure, and on the starter tasks the embedded model solved 1 of 8 within 3 attempts at 0.8, 0 at 0.4.
    */
   temperature?: number;
-  /** Default 512. */
+  /** Default: generate's (512). */
   maxOutputTokens?: number;
   /** Seeds sampling; with the response cache, a run can be repeated exactly. Default 1. */
   seed?: number;
@@ -129,7 +129,7 @@ export async function solve(task: Task, solveOptions: SolveOptions): Promise<Out
     await attemptUntilSolved(task, options, attempts);
     const last = attempts.at(-1);
     const success = last?.diagnosis.kind === "ok";
-    const code = success ? (last?.code ?? null) : (lastCode(attempts) ?? null);
+    const code = success ? (last?.code ?? null) : lastCode(attempts);
     let hidden: Diagnosis | null = null;
     if (task.hiddenTests && code !== null) {
       hidden = (await checkCode(code, task, task.hiddenTests, checkOptions(options))).diagnosis;
@@ -140,7 +140,7 @@ export async function solve(task: Task, solveOptions: SolveOptions): Promise<Out
     return outcome;
   } catch (error) {
     // A run cut short (the model gave up, an abort) keeps the attempts it finished.
-    record(options.store, task, outcomeOf(lastCode(attempts) ?? null, false, null), error);
+    record(options.store, task, outcomeOf(lastCode(attempts), false, null), error);
     throw error;
   }
 }
@@ -175,7 +175,7 @@ async function attemptUntilSolved(task: Task, options: SolveOptions, attempts: A
     const drawn: Sample[] = [];
     for (let sample = 1; sample <= samples; sample++) {
       const temperature = temperatureOf(options.temperature, samples, n);
-      drawn.push(await drawSample(task, task.tests, prompt, { ...options, n, sample, samples, temperature }));
+      drawn.push(await drawSample(task, prompt, { ...options, n, sample, samples, temperature }));
       if (drawn.at(-1)?.diagnosis.kind === "ok") break;
     }
     const best = bestOf(drawn);
@@ -218,7 +218,6 @@ function record(store: RunStore | undefined, task: Task, outcome: Outcome, error
 
 async function drawSample(
   task: Task,
-  tests: TaskTests | null,
   prompt: ReturnType<typeof buildPrompt>,
   options: SolveOptions & { n: number; sample: number; samples: number; temperature: number },
 ): Promise<Sample> {
@@ -230,7 +229,7 @@ async function drawSample(
       prompt: prompt.prompt,
       ...(prompt.system === undefined ? {} : { system: prompt.system }),
       stopSequences: prompt.stopSequences,
-      maxOutputTokens: options.maxOutputTokens ?? 512,
+      ...(options.maxOutputTokens === undefined ? {} : { maxOutputTokens: options.maxOutputTokens }),
       temperature: options.temperature,
       seed: (options.seed ?? 1) + (n - 1) * 1000 + (sample - 1),
     },
@@ -256,7 +255,7 @@ async function drawSample(
   };
   if (code === null) return { code, execution: null, diagnosis: noCodeDiagnosis(), generation: summary, usage };
   options.onEvent?.({ type: "execution-start", n, sample });
-  const checked = await checkCode(code, task, tests, checkOptions(options));
+  const checked = await checkCode(code, task, task.tests, checkOptions(options));
   return { code, execution: checked.execution, diagnosis: checked.diagnosis, generation: summary, usage };
 }
 
@@ -286,8 +285,8 @@ function bestOf(samples: Sample[]): Sample {
   return best;
 }
 
-function lastCode(attempts: Attempt[]): string | undefined {
-  return attempts.findLast((attempt) => attempt.code !== null)?.code ?? undefined;
+function lastCode(attempts: Attempt[]): string | null {
+  return attempts.findLast((attempt) => attempt.code !== null)?.code ?? null;
 }
 
 function sumUsage(usages: Usage[]): Usage {

@@ -5,6 +5,9 @@ import { z } from "zod";
 import { LitmusError } from "../errors.ts";
 import { parseBytes, parseDuration } from "../sandbox/index.ts";
 
+/** The languages a task can be in: the sandbox's, less bash (no test harness for it). */
+export const TASK_LANGUAGES = ["python", "javascript", "typescript"] as const;
+
 const identifier = z.string().regex(/^[A-Za-z_$][\w$]*$/, "must be an identifier like is_palindrome");
 
 const TestsFileSchema = z
@@ -51,7 +54,7 @@ export const TaskFileSchema = z
       .regex(/^[\w.-]+$/, "letters, digits, dots, dashes and underscores only")
       .optional(),
     prompt: z.string().min(1).describe("What to build, as a user would ask for it."),
-    language: z.enum(["python", "javascript", "typescript"]).default("python"),
+    language: z.enum(TASK_LANGUAGES).default("python"),
     entryPoint: identifier.optional().describe("The function or class the tests call."),
     signature: z
       .string()
@@ -82,7 +85,7 @@ export function taskJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(TaskFileSchema, { io: "input" });
 }
 
-export type TaskLanguage = "python" | "javascript" | "typescript";
+export type TaskLanguage = (typeof TASK_LANGUAGES)[number];
 
 /** Tests in one of the forms the harness runs: test source code, or input/output examples. */
 export type TaskTests =

@@ -4,7 +4,13 @@ import type { Execution } from "../sandbox/index.ts";
 import type { TaskLanguage, TaskTests } from "./task.ts";
 import { testSourceOf } from "./test-source.ts";
 
-const PYTHON_HARNESS = readFileSync(new URL("./harness/python_tests.py", import.meta.url), "utf8");
+let pythonHarness: string | undefined;
+
+/** The harness source, read when first needed: every command loads this module, few run tests. */
+function pythonHarnessSource(): string {
+  pythonHarness ??= readFileSync(new URL("./harness/python_tests.py", import.meta.url), "utf8");
+  return pythonHarness;
+}
 
 /** The kernel's name for the first cell of a context: where the generated code runs. */
 export const SOLUTION_CELL_FILE = "<cell-1>";
@@ -37,7 +43,7 @@ export function testCellOf(tests: TaskTests, language: TaskLanguage, entryPoint:
   if (language === "python") {
     const source = testSourceOf(tests, language, entryPoint);
     // A JSON string is a valid Python string literal.
-    return `${PYTHON_HARNESS}\n_litmus_run_tests(${JSON.stringify(source)}, globals(), ${JSON.stringify(SOLUTION_CELL_FILE)})\n`;
+    return `${pythonHarnessSource()}\n_litmus_run_tests(${JSON.stringify(source)}, globals(), ${JSON.stringify(SOLUTION_CELL_FILE)})\n`;
   }
   const source = testSourceOf(tests, language, entryPoint);
   // A block keeps the tests' own declarations out of the solution's scope; node:assert gives expected/actual.

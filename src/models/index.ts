@@ -13,7 +13,13 @@ export { defaultContextSettings, disposeLocalModels, type LocalRuntimeOptions } 
 export { modelCacheDir, responseCacheDir } from "./model-cache.ts";
 export { type OpenModelOptions, openModel, type TextModel } from "./open-model.ts";
 export { costOf, DEFAULT_PRICES, loadPriceTable, type ModelPrice, type PriceTable, priceOf } from "./prices.ts";
-export { assembleParts, defaultModelPath, type PullOptions, pullDefaultModel } from "./pull-default-model.ts";
+export {
+  assembleParts,
+  completeDefaultModel,
+  defaultModelPath,
+  type PullOptions,
+  pullDefaultModel,
+} from "./pull-default-model.ts";
 export { resolveLocalModel } from "./resolve-local-model.ts";
 export { ResponseCache } from "./response-cache.ts";
 export { backoffDelayMs, type RetryPolicy } from "./retry.ts";

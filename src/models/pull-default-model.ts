@@ -6,7 +6,7 @@ import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import { LitmusError } from "../errors.ts";
 import { DEFAULT_MODEL } from "./default-model.ts";
-import { readGgufHeader } from "./gguf-file.ts";
+import { type GgufHeader, readGgufHeader } from "./gguf-file.ts";
 import { modelCacheDir } from "./model-cache.ts";
 
 const run = promisify(execFile);
@@ -25,13 +25,13 @@ export function defaultModelPath(cacheDir = modelCacheDir()): string {
   return join(cacheDir, DEFAULT_MODEL.fileName);
 }
 
-/** Whether `path` holds the complete default model (exact size, GGUF header). */
-async function isComplete(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).size === DEFAULT_MODEL.sizeBytes && (await readGgufHeader(path)).version > 0;
-  } catch {
-    return false;
-  }
+/**
+ * The header of the complete default model at `path`, or `null` when it is missing or cut short (an
+ * interrupted copy or a full disk leaves a valid header but not the known size).
+ */
+export async function completeDefaultModel(path: string): Promise<GgufHeader | null> {
+  const header = await readGgufHeader(path).catch(() => null);
+  return header?.sizeBytes === DEFAULT_MODEL.sizeBytes ? header : null;
 }
 
 /**
@@ -68,7 +68,7 @@ export async function assembleParts(parts: string[], target: string, expectedByt
 export async function pullDefaultModel(options: PullOptions = {}): Promise<string> {
   const cacheDir = options.cacheDir ?? modelCacheDir();
   const target = defaultModelPath(cacheDir);
-  if (await isComplete(target)) return target;
+  if (await completeDefaultModel(target)) return target;
   const progress = options.onProgress ?? (() => {});
   await mkdir(cacheDir, { recursive: true });
   const workDir = await mkdtemp(join(cacheDir, ".pull-"));

@@ -1,10 +1,9 @@
 import { join } from "node:path";
 import { LitmusError } from "../errors.ts";
-import { DEFAULT_MODEL } from "./default-model.ts";
 import { downloadFile } from "./download-file.ts";
 import { type GgufHeader, readGgufHeader } from "./gguf-file.ts";
 import { modelCacheDir } from "./model-cache.ts";
-import { defaultModelPath, pullDefaultModel } from "./pull-default-model.ts";
+import { completeDefaultModel, defaultModelPath, pullDefaultModel } from "./pull-default-model.ts";
 import type { ModelSpec } from "./spec.ts";
 
 export interface ResolveOptions {
@@ -30,9 +29,8 @@ export async function resolveLocalModel(
   switch (source.kind) {
     case "default": {
       const path = defaultModelPath(cacheDir);
-      const cached = await readGgufHeader(path).catch(() => null);
-      // A file cut short (an interrupted copy, a full disk) has a valid header but not the known size.
-      if (cached?.sizeBytes === DEFAULT_MODEL.sizeBytes) return cached;
+      const cached = await completeDefaultModel(path);
+      if (cached) return cached;
       if (!options.download) {
         throw new LitmusError(
           "MODEL_UNAVAILABLE",
@@ -51,7 +49,7 @@ export async function resolveLocalModel(
   }
 }
 
-/** A Hugging Face file in the cache, downloaded by node-llama-cpp's downloader when missing and allowed. */
+/** A Hugging Face file in the cache, downloaded into it when missing and allowed. */
 async function huggingFaceFile(repo: string, file: string, cacheDir: string, options: ResolveOptions): Promise<string> {
   const directory = join(cacheDir, "huggingface", ...repo.split("/"));
   const cached = join(directory, file);

@@ -156,21 +156,19 @@ function outcomeOf(response: string, stopReason: string, degenerated: boolean): 
 
 /** A base model sees the conversation as one text to continue: system, then each message, as written. */
 function completionTextOf(prompt: LanguageModelV4Prompt): string {
-  return prompt
-    .map((message) =>
-      typeof message.content === "string"
-        ? message.content
-        : message.content.map((part) => (part.type === "text" ? part.text : "")).join(""),
-    )
-    .join("\n");
+  return prompt.map(textOf).join("\n");
+}
+
+/** The text of a message; files and tool parts have none a text model can read. */
+function textOf(message: LanguageModelV4Prompt[number]): string {
+  return typeof message.content === "string"
+    ? message.content
+    : message.content.map((part) => (part.type === "text" ? part.text : "")).join("");
 }
 
 function chatHistoryOf(prompt: LanguageModelV4Prompt): ChatHistoryItem[] {
   return prompt.map((message): ChatHistoryItem => {
-    const text =
-      typeof message.content === "string"
-        ? message.content
-        : message.content.map((part) => (part.type === "text" ? part.text : "")).join("");
+    const text = textOf(message);
     switch (message.role) {
       case "system":
         return { type: "system", text };

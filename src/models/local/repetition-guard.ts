@@ -17,7 +17,9 @@ export interface RepetitionLimits {
  * endless line) so generation can stop early instead of spending its whole token budget.
  */
 export class RepetitionGuard {
-  private text = "";
+  /** The unfinished last line, and the latest complete non-blank lines: all a check needs, per token. */
+  private current = "";
+  private recent: string[] = [];
   private readonly maxRepeats: number;
   private readonly maxLineChars: number;
 
@@ -28,15 +30,13 @@ export class RepetitionGuard {
 
   /** Adds generated text; true once the text has degenerated. */
   push(chunk: string): boolean {
-    this.text += chunk;
-    const lines = this.text.split("\n");
-    if ((lines.at(-1) ?? "").length > this.maxLineChars) return true;
-    const last = lines
-      .slice(0, -1)
-      .filter((line) => line.trim() !== "")
-      .slice(-this.maxRepeats);
-    const first = last[0] ?? "";
-    return last.length === this.maxRepeats && significant(first) && last.every((line) => line === first);
+    const lines = (this.current + chunk).split("\n");
+    this.current = lines.pop() ?? "";
+    for (const line of lines) if (line.trim() !== "") this.recent.push(line);
+    this.recent = this.recent.slice(-this.maxRepeats);
+    if (this.current.length > this.maxLineChars) return true;
+    const first = this.recent[0] ?? "";
+    return this.recent.length === this.maxRepeats && significant(first) && this.recent.every((line) => line === first);
   }
 
   /**

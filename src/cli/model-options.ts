@@ -1,0 +1,42 @@
+import type { Command } from "commander";
+import { loadPriceTable, openModel, type TextModel } from "../models/index.ts";
+import { parseDuration } from "../sandbox/index.ts";
+
+/** The options of every command that talks to a model. */
+export interface ModelCommandOptions {
+  model: string;
+  baseUrl?: string;
+  prices?: string;
+  modelTimeout: string;
+}
+
+/** Adds --model, --base-url, --prices and --model-timeout to a command. */
+export function addModelOptions(command: Command): Command {
+  return command
+    .option(
+      "--model <spec>",
+      "model spec: local, local:PATH.gguf, openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compatible:MODEL",
+      "local",
+    )
+    .option("--base-url <url>", "server of an openai-compatible model (or another endpoint for the others)")
+    .option("--prices <file>", "JSON file of model prices in USD per million tokens, extending the built-in table")
+    .option("--model-timeout <duration>", "per model call, retries included", "120s");
+}
+
+/**
+ * Opens the model the options name; like `ollama run`, a local model missing from the cache is fetched once,
+ * with progress on stderr. Bad options fail before anything is loaded.
+ */
+export async function openCommandModel(
+  options: ModelCommandOptions,
+): Promise<{ model: TextModel; modelTimeoutMs: number }> {
+  const modelTimeoutMs = parseDuration(options.modelTimeout);
+  const prices = options.prices ? await loadPriceTable(options.prices) : undefined;
+  const model = await openModel(options.model, {
+    download: true,
+    onProgress: (step) => process.stderr.write(`litmus models: ${step}\n`),
+    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+    ...(prices ? { prices } : {}),
+  });
+  return { model, modelTimeoutMs };
+}
