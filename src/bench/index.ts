@@ -1,3 +1,26 @@
+export {
+  type BenchTask,
+  DIFFICULTIES,
+  type Difficulty,
+  type Scoring,
+  SPLITS,
+  type Split,
+} from "./datasets/bench-task.ts";
+export { type Dataset, loadDataset } from "./datasets/load-dataset.ts";
+export { type LocateDatasetOptions, type LocatedDataset, locateDataset } from "./datasets/locate-dataset.ts";
+export { KNOWN_DATASETS, type KnownDataset } from "./datasets/registry.ts";
+export { selectTasks, type TaskSelection } from "./datasets/select-tasks.ts";
+export {
+  type EvalProgress,
+  type EvalSummary,
+  type EvaluateSamplesOptions,
+  evaluateSamples,
+  type SampleResult,
+  type TaskTally,
+} from "./eval/evaluate-samples.ts";
+export { DEFAULT_TIME_LIMITS, Evaluator, type SampleVerdict, type TimeLimits } from "./eval/evaluator.ts";
+export { meanPassAtK, passAtK } from "./eval/pass-at-k.ts";
+export { type BenchSample, readSamples, type SampleLine, scanSamples } from "./eval/samples.ts";
 export { benchmarkLocalModel, type ModelBenchReport } from "./model-bench.ts";
 export { benchmarkSandbox, type SandboxBenchOptions, type SandboxBenchReport } from "./sandbox-bench.ts";
 export { percentile, percentiles } from "./stats.ts";

@@ -17,6 +17,7 @@ import {
   responseCacheDir,
 } from "../models/index.ts";
 import { RunStore } from "../store/index.ts";
+import { registerBenchEvalCommand } from "./bench-eval.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
 import { positiveInteger, writeJson } from "./options.ts";
 
@@ -32,7 +33,8 @@ const TARGETS = {
 export function registerBenchCommand(program: Command): void {
   const bench = program
     .command("bench")
-    .description("Benchmarks: the sandbox, the local model, a model on a task suite");
+    .description("Benchmarks: score samples and models on HumanEval/MBPP (+), the sandbox, the local model");
+  registerBenchEvalCommand(bench);
   bench
     .command("sandbox")
     .description("Latency and throughput of the local sandbox, against a bare python3 spawn")

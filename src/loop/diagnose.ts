@@ -62,6 +62,13 @@ export function diagnose(
         ? ` (${report.failed} of ${report.failed + report.passed} tests failed)`
         : "";
     const frame = failure.frames.at(-1);
+    if (failure.kind === "timeout") {
+      return {
+        kind: "timeout",
+        message: `${failure.test}: ${failure.message}${of}`,
+        ...(counts ? { tests: counts } : {}),
+      };
+    }
     if (failure.kind === "exception") {
       // The harness cannot see the code's source; the line's text comes from the code itself.
       const where = frame ? `\n  at line ${frame.line}: ${frame.code || (lines[frame.line - 1]?.trim() ?? "")}` : "";

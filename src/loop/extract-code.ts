@@ -52,6 +52,17 @@ export function completeCode(
   return `${completion.prefix}${text.trimEnd()}${completion.suffix ? `\n${completion.suffix}` : ""}\n`;
 }
 
+/**
+ * Chat code for a task with starter code: the starter's import lines that the answer left out, then the
+ * answer (chat models often return the function alone, without the `from typing import List` it needs).
+ */
+export function withStarterImports(code: string, starter: string): string {
+  const imports = starter
+    .split("\n")
+    .filter((line) => /^(?:import |from \S+ import )/.test(line) && !code.includes(line.trim()));
+  return imports.length > 0 ? `${imports.join("\n")}\n${code}` : code;
+}
+
 function codeBlocks(tokens: Token[]): { lang: string; text: string }[] {
   const blocks: { lang: string; text: string }[] = [];
   for (const token of tokens) {

@@ -1,7 +1,7 @@
 export { DIAGNOSIS_KINDS, type Diagnosis, type DiagnosisKind, diagnose } from "./diagnose.ts";
 export { completeCode, extractCode } from "./extract-code.ts";
 export { type BuiltPrompt, buildPrompt, type PreviousAttempt, type PromptBullet, signatureOf } from "./prompt.ts";
-export { type CheckedCode, checkCode } from "./run-attempt.ts";
+export { type CheckedCode, type CheckTimeouts, checkCode, checkCodeIn } from "./run-attempt.ts";
 export {
   type Attempt,
   type Outcome,
@@ -22,3 +22,4 @@ export {
   type TaskTests,
   taskJsonSchema,
 } from "./task.ts";
+export { pythonHarnessModule, type TestReport } from "./test-harness.ts";

@@ -79,6 +79,14 @@ function completionPrompt(
   const header: string[] = [];
   for (const bullet of options.bullets ?? []) header.push(`${comment} Hint: ${bullet.content}`);
   if (options.previous) header.push(...commented(describePrevious(options.previous), comment));
+  if (task.starter !== null) {
+    // The task's own code to continue (HumanEval's prompt): its docstring already holds the examples.
+    return {
+      prompt: [...header, task.starter].join("\n"),
+      stopSequences: COMPLETION_STOPS[task.language],
+      completion: { prefix: task.starter, suffix: "" },
+    };
+  }
   const signature = signatureOf(task);
   if (signature === null) {
     // Nothing to continue from: the task as a comment, and the model writes the code after it.
@@ -138,7 +146,11 @@ function chatPrompt(
     "complete solution, with any imports it needs. No explanations, no example usage, no tests.";
   const parts = [`Task: ${task.prompt}`];
   const signature = signatureOf(task);
-  if (signature) parts.push(`The solution must define:\n${signature}`);
+  if (task.starter !== null)
+    parts.push(
+      `Complete this code (keep its imports and definitions):\n\`\`\`${language}\n${task.starter.trimEnd()}\n\`\`\``,
+    );
+  else if (signature) parts.push(`The solution must define:\n${signature}`);
   if (options.visibleTests)
     parts.push(`It must pass these tests:\n\`\`\`${language}\n${options.visibleTests.trim()}\n\`\`\``);
   if (options.bullets?.length)

@@ -1,17 +1,34 @@
 import { LitmusError } from "../errors.ts";
-import { type Execution, type ExecutionJson, executionToJson, Sandbox, type SandboxOptions } from "../sandbox/index.ts";
+import {
+  type Context,
+  type Execution,
+  type ExecutionJson,
+  executionToJson,
+  Sandbox,
+  type SandboxOptions,
+} from "../sandbox/index.ts";
 import { type Diagnosis, diagnose } from "./diagnose.ts";
 import type { Task, TaskTests } from "./task.ts";
-import { testCellOf, testReportOf } from "./test-harness.ts";
+import { type TestReport, testCellOf, testReportOf } from "./test-harness.ts";
 
 /** Code run against tests in a fresh sandbox: what happened and what it means. */
 export interface CheckedCode {
   execution: ExecutionJson;
   diagnosis: Diagnosis;
+  /** What the test harness reported, when the tests ran and reported. */
+  report?: TestReport | null;
+  /** How long the code and the tests ran, measured inside the sandbox (`testsMs` null when they did not run). */
+  durations: { codeMs: number; testsMs: number | null };
 }
 
 /** Default per run of code or tests, when the task sets no limit. */
 const DEFAULT_RUN_TIMEOUT_MS = 10_000;
+
+/** Time limits of the two runs of a check; each defaults to the task's limit, else 10 s. */
+export interface CheckTimeouts {
+  codeMs?: number;
+  testsMs?: number;
+}
 
 /**
  * Runs `code`, then `tests` against it, in a fresh sandbox of its own (never reused: an attempt cannot leave
@@ -23,7 +40,6 @@ export async function checkCode(
   tests: TaskTests | null,
   options: { sandbox?: Partial<SandboxOptions>; signal?: AbortSignal } = {},
 ): Promise<CheckedCode> {
-  const timeoutMs = task.limits.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
   await using sandbox = await Sandbox.create({
     ...options.sandbox,
     language: task.language,
@@ -33,18 +49,49 @@ export async function checkCode(
     },
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const runOptions = { language: task.language, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
-  const solution = await sandbox.runCode(code, runOptions);
+  // `return await`: the sandbox is disposed when the function returns, so the check must be done by then.
+  return await checkCodeIn(sandbox, undefined, code, task, tests, options.signal ? { signal: options.signal } : {});
+}
+
+/**
+ * Like checkCode, in a context the caller provides (a fresh one: the code runs in it, then the tests, in the
+ * same namespace); without one, in the sandbox's default context of the task's language. `harness:
+ * "preloaded"` when the sandbox preloaded the Python harness (pythonHarnessModule).
+ */
+export async function checkCodeIn(
+  sandbox: Sandbox,
+  context: Context | undefined,
+  code: string,
+  task: Task,
+  tests: TaskTests | null,
+  options: { signal?: AbortSignal; timeouts?: CheckTimeouts; harness?: "inline" | "preloaded" } = {},
+): Promise<CheckedCode> {
+  const taskTimeoutMs = task.limits.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
+  const runOptions = (timeoutMs: number | undefined) => ({
+    ...(context ? { context } : { language: task.language }),
+    timeoutMs: timeoutMs ?? taskTimeoutMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const solution = await sandbox.runCode(code, runOptions(options.timeouts?.codeMs));
   const solutionFailed = solution.error !== null || solution.timedOut || solution.oomKilled;
   if (tests === null || solutionFailed) {
-    return { execution: executionToJson(solution), diagnosis: diagnose(solution, null, code) };
+    return {
+      execution: executionToJson(solution),
+      diagnosis: diagnose(solution, null, code),
+      durations: { codeMs: solution.durationMs, testsMs: null },
+    };
   }
-  const testRun = await sandbox.runCode(testCellOf(tests, task.language, task.entryPoint), runOptions);
+  const testRun = await sandbox.runCode(
+    testCellOf(tests, task.language, task.entryPoint, options.harness ? { harness: options.harness } : {}),
+    runOptions(options.timeouts?.testsMs),
+  );
   const report = testReportOf(testRun, task.language);
   if (report?.invalid) throw new LitmusError("BAD_INPUT", `the task's tests are invalid: ${report.invalid}`);
   return {
     execution: mergedJson(solution, testRun),
     diagnosis: diagnose(solution, { execution: testRun, report }, code),
+    report,
+    durations: { codeMs: solution.durationMs, testsMs: testRun.durationMs },
   };
 }
 

@@ -4,7 +4,7 @@ import { type Generation, generate, type ResponseCache, type RetryPolicy, type T
 import type { ExecutionJson, SandboxOptions } from "../sandbox/index.ts";
 import type { RunStore } from "../store/index.ts";
 import { type Diagnosis, noCodeDiagnosis } from "./diagnose.ts";
-import { completeCode, extractCode } from "./extract-code.ts";
+import { completeCode, extractCode, withStarterImports } from "./extract-code.ts";
 import { buildPrompt, type PreviousAttempt, type PromptBullet } from "./prompt.ts";
 import { checkCode } from "./run-attempt.ts";
 import type { Task } from "./task.ts";
@@ -243,7 +243,7 @@ async function drawSample(
   options.onEvent?.({ type: "generation-end", n, sample, generation });
   const code =
     prompt.completion === null
-      ? extractCode(generation.text, { language: task.language, entryPoint: task.entryPoint })
+      ? chatCode(generation.text, task)
       : completeCode(prompt.completion, generation.text, task.language);
   const usage = { ...generation.usage, costUsd: generation.costUsd };
   const summary = {
@@ -257,6 +257,11 @@ async function drawSample(
   options.onEvent?.({ type: "execution-start", n, sample });
   const checked = await checkCode(code, task, task.tests, checkOptions(options));
   return { code, execution: checked.execution, diagnosis: checked.diagnosis, generation: summary, usage };
+}
+
+function chatCode(text: string, task: Task): string | null {
+  const code = extractCode(text, { language: task.language, entryPoint: task.entryPoint });
+  return code !== null && task.starter !== null ? withStarterImports(code, task.starter) : code;
 }
 
 function checkOptions(options: SolveOptions): Parameters<typeof checkCode>[3] {

@@ -61,6 +61,20 @@ export const TaskFileSchema = z
       .min(1)
       .optional()
       .describe("The exact first line of the entry point, such as `def f(x: int) -> int:`."),
+    starter: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Code the solution starts from (imports, the signature, a docstring): a completion model continues it, a chat model is asked to complete it.",
+      ),
+    solution: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "A reference solution, never shown to the model: `litmus bench eval --self-check` proves the tests with it, and it times them.",
+      ),
     tags: z.array(z.string()).default([]),
     tests: TestsFileSchema.optional().describe("Visible tests: shown to the model and run on every attempt."),
     hiddenTests: TestsFileSchema.optional().describe("Used only to score the final code; never shown to the model."),
@@ -99,6 +113,10 @@ export interface Task {
   language: TaskLanguage;
   entryPoint: string | null;
   signature: string | null;
+  /** Code the solution starts from (and a completion model continues). */
+  starter: string | null;
+  /** A reference solution: scoring and self-checks only, never shown to the model. */
+  solution: string | null;
   tags: string[];
   tests: TaskTests | null;
   hiddenTests: TaskTests | null;
@@ -139,6 +157,8 @@ export async function parseTask(data: unknown, options: { source: string; baseDi
     language: file.language,
     entryPoint: file.entryPoint ?? null,
     signature: file.signature ?? null,
+    starter: file.starter ?? null,
+    solution: file.solution ?? null,
     tags: file.tags,
     tests: file.tests ? await testsOf(file.tests, baseDir, `${options.source}: tests.file`) : null,
     hiddenTests: file.hiddenTests

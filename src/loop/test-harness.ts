@@ -18,13 +18,15 @@ export const SOLUTION_CELL_FILE = "<cell-1>";
 const TestFailureSchema = z.object({
   test: z.string(),
   line: z.number().nullable(),
-  kind: z.enum(["assertion", "exception"]),
+  kind: z.enum(["assertion", "exception", "timeout"]),
   message: z.string(),
   exception: z.string(),
   expected: z.string().optional(),
   actual: z.string().optional(),
   /** Frames of the traceback inside the generated code, innermost last. */
   frames: z.array(z.object({ line: z.number(), code: z.string() })),
+  /** Where a check written for the harness failed (which input, say). */
+  details: z.record(z.string(), z.unknown()).optional(),
 });
 
 const TestReportSchema = z.object({
@@ -38,12 +40,33 @@ const TestReportSchema = z.object({
 /** What the tests said. `passed`/`failed` are counts when the harness counts tests (Python). */
 export type TestReport = z.infer<typeof TestReportSchema>;
 
-/** The code that runs `tests` against the solution already defined in the same kernel. */
-export function testCellOf(tests: TaskTests, language: TaskLanguage, entryPoint: string | null): string {
+/** The Python test harness as a module to preload into a sandbox (`SandboxOptions.preload`). */
+export function pythonHarnessModule(): { name: string; source: string } {
+  return { name: PYTHON_HARNESS_MODULE, source: pythonHarnessSource() };
+}
+
+const PYTHON_HARNESS_MODULE = "_litmus_tests";
+
+/**
+ * The code that runs `tests` against the solution already defined in the same kernel. `harness: "preloaded"`
+ * calls the harness the sandbox imported at start (pythonHarnessModule) instead of defining it in the cell:
+ * compiling it costs a fresh interpreter about 8 ms.
+ */
+export function testCellOf(
+  tests: TaskTests,
+  language: TaskLanguage,
+  entryPoint: string | null,
+  options: { harness?: "inline" | "preloaded" } = {},
+): string {
   if (language === "python") {
     const source = testSourceOf(tests, language, entryPoint);
     // A JSON string is a valid Python string literal.
-    return `${pythonHarnessSource()}\n_litmus_run_tests(${JSON.stringify(source)}, globals(), ${JSON.stringify(SOLUTION_CELL_FILE)})\n`;
+    const call = `(${JSON.stringify(source)}, globals(), ${JSON.stringify(SOLUTION_CELL_FILE)})`;
+    if (options.harness === "preloaded") {
+      // Through sys.modules, not an import: a file the code wrote in the workspace cannot stand in for it.
+      return `import sys as _litmus_sys\n_litmus_sys.modules[${JSON.stringify(PYTHON_HARNESS_MODULE)}]._litmus_run_tests${call}\n`;
+    }
+    return `${pythonHarnessSource()}\n_litmus_run_tests${call}\n`;
   }
   const source = testSourceOf(tests, language, entryPoint);
   // A block keeps the tests' own declarations out of the solution's scope; node:assert gives expected/actual.

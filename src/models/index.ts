@@ -1,3 +1,4 @@
+export { modelCacheDir, responseCacheDir } from "../cache-dirs.ts";
 export { API_KEY_VARIABLES } from "./api-keys.ts";
 export { DEFAULT_MODEL } from "./default-model.ts";
 export {
@@ -10,7 +11,6 @@ export {
 export { type GgufHeader, readGgufHeader } from "./gguf-file.ts";
 export { type GgufModelInfo, type PromptStyle, readGgufModelInfo } from "./local/gguf-metadata.ts";
 export { defaultContextSettings, disposeLocalModels, type LocalRuntimeOptions } from "./local/llama-runtime.ts";
-export { modelCacheDir, responseCacheDir } from "./model-cache.ts";
 export { type OpenModelOptions, openModel, type TextModel } from "./open-model.ts";
 export { costOf, DEFAULT_PRICES, loadPriceTable, type ModelPrice, type PriceTable, priceOf } from "./prices.ts";
 export {

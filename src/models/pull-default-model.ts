@@ -4,10 +4,10 @@ import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
+import { modelCacheDir } from "../cache-dirs.ts";
 import { LitmusError } from "../errors.ts";
 import { DEFAULT_MODEL } from "./default-model.ts";
 import { type GgufHeader, readGgufHeader } from "./gguf-file.ts";
-import { modelCacheDir } from "./model-cache.ts";
 
 const run = promisify(execFile);
 

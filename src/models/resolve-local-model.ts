@@ -1,8 +1,8 @@
 import { join } from "node:path";
+import { modelCacheDir } from "../cache-dirs.ts";
+import { downloadFile } from "../download-file.ts";
 import { LitmusError } from "../errors.ts";
-import { downloadFile } from "./download-file.ts";
 import { type GgufHeader, readGgufHeader } from "./gguf-file.ts";
-import { modelCacheDir } from "./model-cache.ts";
 import { completeDefaultModel, defaultModelPath, pullDefaultModel } from "./pull-default-model.ts";
 import type { ModelSpec } from "./spec.ts";
 

@@ -3,7 +3,7 @@ export { type ExecutionJson, executionToJson } from "./execution-json.ts";
 export type { SandboxFiles } from "./files.ts";
 export { DEFAULT_LIMITS, parseBytes, parseDuration, resolveLimits } from "./limits.ts";
 export { SandboxPool, type SandboxPoolOptions } from "./pool.ts";
-export { Sandbox, type SandboxOptions } from "./sandbox.ts";
+export { type PreloadedModule, Sandbox, type SandboxOptions } from "./sandbox.ts";
 export {
   type CommandOptions,
   type CommandResult,

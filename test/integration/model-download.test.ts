@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { downloadFile } from "../../src/models/download-file.ts";
+import { downloadFile } from "../../src/download-file.ts";
 import { defaultModelPath, resolveLocalModel } from "../../src/models/index.ts";
 
 const pulled = existsSync(defaultModelPath());

@@ -35,6 +35,8 @@ describe("task files", () => {
       language: "python",
       entryPoint: "add",
       signature: null,
+      starter: null,
+      solution: null,
       tags: [],
       tests: { kind: "code", code: "assert add(1, 2) == 3\nassert add(0, 0) == 0\n" },
       hiddenTests: { kind: "code", code: "def test_big():\n    assert add(20, 22) == 42\n" },

@@ -18,6 +18,8 @@ export interface LocalSupervisorOptions {
   launch: LaunchMode;
   /** "auto": a cgroup per sandbox where one is writable, else rlimits. "rlimit": rlimits only. */
   resourceControl: "auto" | "rlimit";
+  /** Python modules the supervisor imports (or defines from source) before it starts any kernel. */
+  preload: Array<string | { name: string; source: string }>;
   /** Aborts the start: whatever was started is killed. */
   signal?: AbortSignal | undefined;
 }
@@ -57,5 +59,6 @@ export function supervisorConfig(
     home: SANDBOX_HOME,
     node: NODE_MOUNT,
     defaultLanguage: options.defaultLanguage,
+    preload: options.preload.map((module) => (typeof module === "string" ? { name: module } : module)),
   };
 }

@@ -15,3 +15,13 @@ export function modelCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function responseCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheRoot(env), "responses");
 }
+
+/** Where benchmark datasets downloaded from their original sources are kept: `datasets/` in litmus's cache. */
+export function datasetCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheRoot(env), "datasets");
+}
+
+/** Where a dataset's reference outputs and timings are kept once computed: `ground-truth/` in litmus's cache. */
+export function groundTruthCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheRoot(env), "ground-truth");
+}

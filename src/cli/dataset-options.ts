@@ -1,0 +1,63 @@
+import { type Command, InvalidArgumentError } from "commander";
+import { type BenchTask, type Dataset, KNOWN_DATASETS, loadDataset, selectTasks } from "../bench/index.ts";
+import { positiveInteger } from "./options.ts";
+
+/** The options of every command that reads a benchmark dataset and runs a subset of it. */
+export interface DatasetCommandOptions {
+  dataset: string;
+  datasetsDir?: string;
+  download: boolean;
+  tasks?: string[];
+  split?: string;
+  limit?: number;
+}
+
+/** Adds --dataset, --datasets-dir, --no-download, --tasks, --split and --limit to a command. */
+export function addDatasetOptions(command: Command): Command {
+  return command
+    .requiredOption(
+      "--dataset <name|path>",
+      `${KNOWN_DATASETS.map((dataset) => dataset.name).join(", ")}, a dataset file, or a folder of task files`,
+    )
+    .option("--datasets-dir <dir>", "folder holding the datasets (default: $LITMUS_DATASETS_DIR, then the cache)")
+    .option("--no-download", "never download a dataset missing from the datasets folder and the cache")
+    .option("--tasks <ids>", "only these tasks, comma-separated (HumanEval/0,HumanEval/5 or 11,12 for MBPP)", list)
+    .option("--split <split>", "only this MBPP split: prompt, test, validation, train")
+    .option("--limit <n>", "only the first n tasks (after --tasks and --split)", positiveInteger);
+}
+
+/** The dataset and the selected tasks, with download progress on stderr. */
+export async function openCommandDataset(
+  options: DatasetCommandOptions,
+): Promise<{ dataset: Dataset; tasks: BenchTask[] }> {
+  const dataset = await loadDataset(options.dataset, {
+    download: options.download,
+    onProgress: (line) => process.stderr.write(`litmus bench: ${line}\n`),
+    ...(options.datasetsDir ? { datasetsDir: options.datasetsDir } : {}),
+  });
+  const tasks = selectTasks(
+    dataset.tasks,
+    {
+      ...(options.tasks ? { tasks: options.tasks } : {}),
+      ...(options.split ? { split: options.split } : {}),
+      ...(options.limit ? { limit: options.limit } : {}),
+    },
+    dataset.name,
+  );
+  return { dataset, tasks };
+}
+
+/** Commander parser for comma-separated lists. */
+function list(value: string): string[] {
+  const items = value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+  if (items.length === 0) throw new InvalidArgumentError(`expected a comma-separated list, got "${value}"`);
+  return items;
+}
+
+/** Commander parser for comma-separated positive integers (the k of pass@k). */
+export function integerList(value: string): number[] {
+  return list(value).map((item) => positiveInteger(item));
+}

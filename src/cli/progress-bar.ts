@@ -1,0 +1,30 @@
+import cliProgress from "cli-progress";
+
+/** A progress bar on stderr: drawn in place on a terminal, a line every few seconds elsewhere (CI logs). */
+export interface ProgressBar {
+  update(done: number, status?: string): void;
+  setTotal(total: number): void;
+  stop(): void;
+}
+
+/** Starts a bar for `total` units of work labelled `label`, with the rate, the ETA and a short status. */
+export function progressBar(label: string, total: number): ProgressBar {
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `${label} [{bar}] {value}/{total} {percentage}% | {duration_formatted} elapsed, ETA {eta_formatted} | {status}`,
+      stream: process.stderr,
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
+      hideCursor: true,
+      etaBuffer: 50,
+      barsize: 24,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0, { status: "" });
+  return {
+    update: (done, status) => bar.update(done, status === undefined ? {} : { status }),
+    setTotal: (next) => bar.setTotal(next),
+    stop: () => bar.stop(),
+  };
+}

