@@ -12,16 +12,16 @@ export { KNOWN_DATASETS, type KnownDataset } from "./datasets/registry.ts";
 export { selectTasks, type TaskSelection } from "./datasets/select-tasks.ts";
 export {
   type EvalProgress,
-  type EvalSummary,
   type EvaluateSamplesOptions,
   evaluateSamples,
   type SampleResult,
-  type TaskTally,
 } from "./eval/evaluate-samples.ts";
 export { DEFAULT_TIME_LIMITS, Evaluator, type SampleVerdict, type TimeLimits } from "./eval/evaluator.ts";
 export { meanPassAtK, passAtK } from "./eval/pass-at-k.ts";
 export { type BenchSample, readSamples, type SampleLine, scanSamples } from "./eval/samples.ts";
+export type { EvalSummary, GenerationSummary, SampleGeneration, TaskTally } from "./eval/tally.ts";
 export { benchmarkLocalModel, type ModelBenchReport } from "./model-bench.ts";
+export { type ModelRunEvent, type ModelRunOptions, runModelBenchmark } from "./run/model-run.ts";
 export { benchmarkSandbox, type SandboxBenchOptions, type SandboxBenchReport } from "./sandbox-bench.ts";
 export { percentile, percentiles } from "./stats.ts";
 export { benchmarkTaskSuite, loadTaskSuite, type TaskResult, type TaskSuiteReport } from "./task-suite-bench.ts";

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { rename, rm, writeFile } from "node:fs/promises";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import {
   type BenchSample,
   type EvalSummary,
@@ -11,19 +11,21 @@ import {
   scanSamples,
 } from "../bench/index.ts";
 import { LitmusError } from "../errors.ts";
-import { parseBytes, parseDuration } from "../sandbox/index.ts";
-import { addDatasetOptions, type DatasetCommandOptions, integerList, openCommandDataset } from "./dataset-options.ts";
+import { renderSummary } from "./bench-summary.ts";
+import {
+  addDatasetOptions,
+  addScoringOptions,
+  type DatasetCommandOptions,
+  openCommandDataset,
+  type ScoringCommandOptions,
+  scoringOf,
+} from "./dataset-options.ts";
 import { exitCodeForOutcome } from "./exit-codes.ts";
-import { positiveInteger, writeJson } from "./options.ts";
+import { writeJson } from "./options.ts";
 import { progressBar } from "./progress-bar.ts";
 
-interface EvalCommandOptions extends DatasetCommandOptions {
+interface EvalCommandOptions extends DatasetCommandOptions, ScoringCommandOptions {
   selfCheck?: boolean;
-  workers?: number;
-  k: number[];
-  timeLimitFactor: number;
-  minTimeLimit: string;
-  memory: string;
   json?: boolean;
 }
 
@@ -32,13 +34,12 @@ export function registerBenchEvalCommand(bench: Command): void {
     .command("eval")
     .description("Score samples (human-eval / EvalPlus JSONL) on a dataset in the sandbox: pass@k, failure classes")
     .argument("[samples]", "JSONL of {task_id, completion} or {task_id, solution}; results go next to it");
-  addDatasetOptions(command)
-    .option("--self-check", "score the dataset's reference solutions instead of samples: all must pass")
-    .option("--workers <n>", "samples run at the same time (default: the number of CPUs)", positiveInteger)
-    .option("--k <list>", "pass@k for these k, where every task has enough samples", integerList, [1, 10, 100])
-    .option("--time-limit-factor <x>", "a sample may take this many times the reference's time", factor, 4)
-    .option("--min-time-limit <duration>", "but never less than this, per input or test run", "4s")
-    .option("--memory <size>", "memory of each worker's sandbox", "4G")
+  addScoringOptions(
+    addDatasetOptions(command).option(
+      "--self-check",
+      "score the dataset's reference solutions instead of samples: all must pass",
+    ),
+  )
     .option("--json", "print the summary as one JSON document on stdout")
     .action(async (samples: string | undefined, options: EvalCommandOptions) => {
       process.exitCode = await evalCommand(samples, options);
@@ -49,8 +50,7 @@ async function evalCommand(samplesPath: string | undefined, options: EvalCommand
   if ((samplesPath === undefined) === !options.selfCheck) {
     throw new LitmusError("BAD_INPUT", "give a samples file, or --self-check to score the reference solutions");
   }
-  const timeLimits = { factor: options.timeLimitFactor, minMs: parseDuration(options.minTimeLimit) };
-  const memoryBytes = parseBytes(options.memory);
+  const scoring = scoringOf(options);
   const { dataset, tasks } = await openCommandDataset(options);
   if (options.selfCheck && tasks.every((task) => task.canonicalSolution === null)) {
     throw new LitmusError(
@@ -79,10 +79,7 @@ async function evalCommand(samplesPath: string | undefined, options: EvalCommand
       tasks,
       samples,
       ...(sampledTaskIds ? { sampledTaskIds } : {}),
-      ks: options.k,
-      timeLimits,
-      memoryBytes,
-      ...(options.workers ? { workers: options.workers } : {}),
+      ...scoring,
       ...(results ? { onResult: (result: SampleResult) => results?.write(result) } : {}),
       onProgress: (progress) => {
         if (progress.phase === "reference") {
@@ -159,53 +156,4 @@ class ResultsFile {
     this.stream.destroy();
     await rm(`${this.base}.results.jsonl.part`, { force: true });
   }
-}
-
-function renderSummary(
-  summary: EvalSummary,
-  selfCheck: boolean,
-  files: { results: string; summary: string } | undefined,
-): string {
-  const lines: string[] = [];
-  const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
-  const seconds = `${(summary.durationMs / 1000).toFixed(1)} s`;
-  if (selfCheck) {
-    const passed = summary.perTask.filter((task) => task.c === task.n).length;
-    lines.push(
-      `${summary.dataset.name}: ${passed}/${summary.tasks} reference solutions pass (${summary.workers} workers, ${seconds})`,
-    );
-  } else {
-    const scores = Object.entries(summary.passAtK).map(([k, value]) => `${k} ${percent(value)}`);
-    lines.push(
-      `${summary.dataset.name}: ${summary.samples} samples of ${summary.tasks} tasks, ${scores.join(", ")} (${seconds})`,
-    );
-    if (summary.basePassAtK) {
-      const base = Object.entries(summary.basePassAtK).map(([k, value]) => `${k} ${percent(value)}`);
-      lines.push(`  base tests only: ${base.join(", ")}`);
-    }
-    lines.push(
-      `  ${Object.entries(summary.kinds)
-        .map(([kind, count]) => `${kind} ${count}`)
-        .join(", ")}`,
-    );
-  }
-  for (const failure of summary.referenceFailures)
-    lines.push(`  reference solution of ${failure.taskId} fails its own tests: ${failure.message}`);
-  const shown = selfCheck ? summary.failures : summary.failures.slice(0, 10);
-  for (const failure of shown) lines.push(`  ${failure.taskId}: ${failure.kind}: ${failure.message.split("\n")[0]}`);
-  if (shown.length < summary.failures.length)
-    lines.push(`  ... and ${summary.failures.length - shown.length} more tasks with failures`);
-  if (summary.missingTasks.length > 0)
-    lines.push(
-      `  ${summary.missingTasks.length} selected tasks had no sample: ${summary.missingTasks.slice(0, 5).join(", ")}${summary.missingTasks.length > 5 ? ", ..." : ""}`,
-    );
-  if (files) lines.push(`  results: ${files.results}`, `  summary: ${files.summary}`);
-  return `${lines.join("\n")}\n`;
-}
-
-function factor(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0)
-    throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
-  return parsed;
 }

@@ -1,5 +1,13 @@
 import { type Command, InvalidArgumentError } from "commander";
-import { type BenchTask, type Dataset, KNOWN_DATASETS, loadDataset, selectTasks } from "../bench/index.ts";
+import {
+  type BenchTask,
+  type Dataset,
+  KNOWN_DATASETS,
+  loadDataset,
+  selectTasks,
+  type TimeLimits,
+} from "../bench/index.ts";
+import { parseBytes, parseDuration } from "../sandbox/index.ts";
 import { positiveInteger } from "./options.ts";
 
 /** The options of every command that reads a benchmark dataset and runs a subset of it. */
@@ -58,6 +66,47 @@ function list(value: string): string[] {
 }
 
 /** Commander parser for comma-separated positive integers (the k of pass@k). */
-export function integerList(value: string): number[] {
+function integerList(value: string): number[] {
   return list(value).map((item) => positiveInteger(item));
+}
+
+/** The options of every command that scores samples in the sandbox. */
+export interface ScoringCommandOptions {
+  workers?: number;
+  k: number[];
+  timeLimitFactor: number;
+  minTimeLimit: string;
+  memory: string;
+}
+
+/** Adds --workers, --k, --time-limit-factor, --min-time-limit and --memory to a command. */
+export function addScoringOptions(command: Command): Command {
+  return command
+    .option("--workers <n>", "samples scored at the same time (default: the number of CPUs)", positiveInteger)
+    .option("--k <list>", "pass@k for these k, where every task has enough samples", integerList, [1, 10, 100])
+    .option("--time-limit-factor <x>", "a sample may take this many times the reference's time", positiveNumber, 4)
+    .option("--min-time-limit <duration>", "but never less than this, per input or test run", "4s")
+    .option("--memory <size>", "memory of each worker's sandbox", "4G");
+}
+
+/** The scoring options, checked. */
+export function scoringOf(options: ScoringCommandOptions): {
+  timeLimits: TimeLimits;
+  memoryBytes: number;
+  ks: number[];
+  workers?: number;
+} {
+  return {
+    timeLimits: { factor: options.timeLimitFactor, minMs: parseDuration(options.minTimeLimit) },
+    memoryBytes: parseBytes(options.memory),
+    ks: options.k,
+    ...(options.workers ? { workers: options.workers } : {}),
+  };
+}
+
+function positiveNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0)
+    throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  return parsed;
 }

@@ -1,1 +1,2 @@
+export type { BenchRunRecord, BenchRuns, BenchSampleRecord } from "./bench-runs.ts";
 export { defaultRunStorePath, RunStore, type RunSummary, type RunToSave } from "./run-store.ts";

@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { LitmusError } from "../errors.ts";
+import { BENCH_SCHEMA, BenchRuns } from "./bench-runs.ts";
 
 /** One run as the list shows it. */
 export interface RunSummary {
@@ -57,11 +58,14 @@ export function defaultRunStorePath(env: NodeJS.ProcessEnv = process.env): strin
 /** The run store: every run and attempt, in SQLite (node:sqlite), for `litmus runs`, reports and learning. */
 export class RunStore {
   readonly path: string;
+  /** Benchmark runs and their samples. */
+  readonly bench: BenchRuns;
   private readonly db: DatabaseSync;
 
   private constructor(path: string, db: DatabaseSync) {
     this.path = path;
     this.db = db;
+    this.bench = new BenchRuns(db);
   }
 
   /** Opens (creating when needed) the store at `path`. */
@@ -71,8 +75,9 @@ export class RunStore {
       if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
       db = new DatabaseSync(path);
       // WAL lets `litmus runs list` read while a run writes; the timeout rides out another writer.
-      db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
+      db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;");
       db.exec(SCHEMA);
+      db.exec(BENCH_SCHEMA);
     } catch (error) {
       throw new LitmusError(
         "INTERNAL",

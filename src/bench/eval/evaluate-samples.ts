@@ -1,12 +1,10 @@
 import { availableParallelism } from "node:os";
 import { groundTruthCacheDir } from "../../cache-dirs.ts";
-import { DIAGNOSIS_KINDS, type DiagnosisKind } from "../../loop/index.ts";
-import type { BenchTask, Difficulty, Split } from "../datasets/bench-task.ts";
+import type { BenchTask } from "../datasets/bench-task.ts";
 import type { Dataset } from "../datasets/load-dataset.ts";
-import { round } from "../stats.ts";
 import { Evaluator, type SampleVerdict, type TimeLimits } from "./evaluator.ts";
-import { meanPassAtK } from "./pass-at-k.ts";
 import type { BenchSample } from "./samples.ts";
+import { type EvalSummary, Tally } from "./tally.ts";
 
 export interface EvaluateSamplesOptions {
   dataset: Dataset;
@@ -38,38 +36,6 @@ export type EvalProgress =
   | { phase: "reference"; done: number; total: number }
   | { phase: "samples"; done: number; passed: number };
 
-/** Per task: how many samples, how many passed (and passed the base inputs). */
-export interface TaskTally {
-  taskId: string;
-  n: number;
-  c: number;
-  cBase: number;
-  difficulty: Difficulty | null;
-  split: Split | null;
-}
-
-/** The summary of an evaluation: the `litmus bench eval --json` document. */
-export interface EvalSummary {
-  dataset: { name: string; format: string; sha256: string; tasks: number };
-  samples: number;
-  tasks: number;
-  passAtK: Record<string, number>;
-  /** EvalPlus's "base" scores (the original tests' inputs only), for datasets with plus inputs; else null. */
-  basePassAtK: Record<string, number> | null;
-  kinds: Partial<Record<DiagnosisKind, number>>;
-  perTask: TaskTally[];
-  /** The first failure of every task with a failing sample. */
-  failures: Array<{ taskId: string; line: number; kind: DiagnosisKind; message: string }>;
-  /** Selected tasks that had no sample. */
-  missingTasks: string[];
-  /** Reference solutions that failed their own tests (a dataset problem, reported, never hidden). */
-  referenceFailures: Array<{ taskId: string; message: string }>;
-  /** Samples of tasks whose reference failed: not scored, not counted in pass@k. */
-  unscoredSamples: number;
-  workers: number;
-  durationMs: number;
-}
-
 /**
  * Evaluates samples (or, for a self-check, the reference solutions) on a dataset's tasks in the sandbox:
  * reference outputs and times first (cached), then every sample under limits derived from them. Results stream
@@ -98,7 +64,7 @@ export async function evaluateSamples(options: EvaluateSamplesOptions): Promise<
           referenced.filter((task) => !unscorable.has(task.id)),
         )
       : options.samples;
-  const tally = new Tally(options.tasks);
+  const tally = new Tally(options.tasks, options.ks);
   // A task whose reference solution failed cannot be scored: its samples are counted apart, never guessed.
   const score = (sample: BenchSample) =>
     unscorable.has(sample.task.id) ? Promise.resolve(null) : evaluator.evaluate(sample.task, sample.program);
@@ -110,12 +76,18 @@ export async function evaluateSamples(options: EvaluateSamplesOptions): Promise<
         return;
       }
       const result = { sample, verdict };
-      tally.add(result);
+      tally.add({ taskId: sample.task.id, line: sample.line, verdict });
       options.onProgress?.({ phase: "samples", done: tally.samples + tally.unscored, passed: tally.passed });
       await options.onResult?.(result);
     },
   });
-  return tally.summary(options, referenceFailures, workers, performance.now() - started);
+  return tally.summary({
+    dataset: options.dataset,
+    referenceFailures,
+    workers,
+    durationMs: performance.now() - started,
+    generation: null,
+  });
 }
 
 /** Computes the reference outputs of every task, the slowest-looking first (they decide the wall time). */
@@ -209,89 +181,4 @@ async function runInOrder<T, R>(
   await Promise.all(running);
   await delivering;
   if (failure) throw failure;
-}
-
-class Tally {
-  private readonly perTask = new Map<string, TaskTally>();
-  private readonly firstFailures = new Map<string, EvalSummary["failures"][number]>();
-  private readonly kinds: Partial<Record<DiagnosisKind, number>> = {};
-  samples = 0;
-  passed = 0;
-  unscored = 0;
-
-  constructor(tasks: BenchTask[]) {
-    for (const task of tasks) {
-      this.perTask.set(task.id, {
-        taskId: task.id,
-        n: 0,
-        c: 0,
-        cBase: 0,
-        difficulty: task.difficulty,
-        split: task.split,
-      });
-    }
-  }
-
-  add({ sample, verdict }: SampleResult): void {
-    const tally = this.perTask.get(sample.task.id);
-    if (!tally) return;
-    tally.n++;
-    this.samples++;
-    if (verdict.passed) {
-      tally.c++;
-      this.passed++;
-    }
-    if (verdict.basePassed) tally.cBase++;
-    this.kinds[verdict.kind] = (this.kinds[verdict.kind] ?? 0) + 1;
-    if (!verdict.passed && !this.firstFailures.has(sample.task.id)) {
-      this.firstFailures.set(sample.task.id, {
-        taskId: sample.task.id,
-        line: sample.line,
-        kind: verdict.kind,
-        message: verdict.message,
-      });
-    }
-  }
-
-  summary(
-    options: EvaluateSamplesOptions,
-    referenceFailures: EvalSummary["referenceFailures"],
-    workers: number,
-    durationMs: number,
-  ): EvalSummary {
-    const ks = options.ks ?? [1, 10, 100];
-    const sampled = [...this.perTask.values()].filter((task) => task.n > 0);
-    const hasPlus = options.tasks.some((task) => task.scoring.kind === "io");
-    const rounded = (scores: Record<string, number>) =>
-      Object.fromEntries(Object.entries(scores).map(([k, value]) => [k, round(value, 4)]));
-    const kinds: Partial<Record<DiagnosisKind, number>> = {};
-    for (const kind of DIAGNOSIS_KINDS) if (this.kinds[kind]) kinds[kind] = this.kinds[kind];
-    return {
-      dataset: {
-        name: options.dataset.name,
-        format: options.dataset.format,
-        sha256: options.dataset.sha256,
-        tasks: options.dataset.tasks.length,
-      },
-      samples: this.samples,
-      tasks: sampled.length,
-      passAtK: rounded(meanPassAtK(sampled, ks)),
-      basePassAtK: hasPlus
-        ? rounded(
-            meanPassAtK(
-              sampled.map((task) => ({ n: task.n, c: task.cBase })),
-              ks,
-            ),
-          )
-        : null,
-      kinds,
-      perTask: sampled,
-      failures: [...this.firstFailures.values()],
-      missingTasks: [...this.perTask.values()].filter((task) => task.n === 0).map((task) => task.taskId),
-      referenceFailures,
-      unscoredSamples: this.unscored,
-      workers,
-      durationMs: round(durationMs, 0),
-    };
-  }
 }

@@ -229,7 +229,7 @@ const SAMPLE_MODULE_NAME = '__name__ = "__litmus_sample__"';
 const ReferenceOutputsSchema = GroundTruthSchema.shape.io.unwrap();
 
 /** A bench task as the loop's task (what the loop's checks and prompts read). */
-function loopTaskOf(task: BenchTask): Task {
+export function loopTaskOf(task: BenchTask): Task {
   return {
     id: task.id,
     prompt: task.prompt,

@@ -1,0 +1,217 @@
+import { createHash, randomUUID } from "node:crypto";
+import { availableParallelism } from "node:os";
+import { groundTruthCacheDir } from "../../cache-dirs.ts";
+import { LitmusError } from "../../errors.ts";
+import { type Outcome, solve } from "../../loop/index.ts";
+import type { ResponseCache, TextModel } from "../../models/index.ts";
+import type { BenchRunRecord, RunStore } from "../../store/index.ts";
+import type { BenchTask } from "../datasets/bench-task.ts";
+import type { Dataset } from "../datasets/load-dataset.ts";
+import { Evaluator, loopTaskOf, type SampleVerdict, type TimeLimits } from "../eval/evaluator.ts";
+import { type EvalSummary, type SampleGeneration, Tally } from "../eval/tally.ts";
+
+export interface ModelRunOptions {
+  dataset: Dataset;
+  tasks: BenchTask[];
+  model: TextModel;
+  /** Samples per task (default 1); pass@k needs k of them. */
+  samplesPerTask?: number;
+  /** Attempts of the repair loop per sample, repairing from the visible tests (default 1: plain generation). */
+  maxAttempts?: number;
+  /** Default 0 (greedy) for one sample per task, 0.8 for several. */
+  temperature?: number;
+  /** Seeds sampling; sample i of a task uses seed + 100000 * i (default 1). */
+  seed?: number;
+  maxOutputTokens?: number;
+  ks?: readonly number[];
+  /** Samples in progress at once (default: the number of CPUs); a local model generates one at a time. */
+  workers?: number;
+  /** Where the run lives: a rerun of the same settings continues it. */
+  store: RunStore;
+  /** Start a new run even when one with the same settings exists. */
+  fresh?: boolean;
+  cache?: ResponseCache;
+  modelTimeoutMs?: number;
+  timeLimits?: Partial<TimeLimits>;
+  memoryBytes?: number;
+  groundTruthDir?: string | null;
+  onProgress?: (event: ModelRunEvent) => void;
+  signal?: AbortSignal;
+}
+
+export type ModelRunEvent =
+  | { type: "start"; runId: string; total: number; finished: number; resumed: boolean }
+  | { type: "sample"; taskId: string; sample: number; verdict: SampleVerdict; done: number; total: number };
+
+/** What a bench run records about each sample. */
+interface SampleDocument {
+  taskId: string;
+  sample: number;
+  code: string | null;
+  verdict: SampleVerdict;
+  generation: SampleGeneration;
+  /** The solve run (in the run store's runs) with every attempt's prompt answer, code and diagnosis. */
+  solveRunId: string;
+  attempts: Array<{ n: number; kind: string; message: string }>;
+}
+
+/**
+ * Runs a model on a benchmark: each sample is generated (with the repair loop on the visible tests when
+ * maxAttempts > 1), then scored on the hidden tests in the sandbox; the hidden tests never reach the model.
+ * Every sample is committed to the run store as it finishes; running the same settings again continues the
+ * run and never redoes a finished sample.
+ */
+export async function runModelBenchmark(
+  options: ModelRunOptions,
+): Promise<{ run: BenchRunRecord; summary: EvalSummary }> {
+  const started = performance.now();
+  const settings = settingsOf(options);
+  const key = createHash("sha256").update(JSON.stringify(settings)).digest("hex");
+  const existing = options.fresh ? null : options.store.bench.latest(key);
+  const total = options.tasks.length * settings.samplesPerTask;
+  if (existing?.status === "finished") {
+    options.onProgress?.({ type: "start", runId: existing.id, total, finished: total, resumed: true });
+    return { run: existing, summary: existing.summary as EvalSummary };
+  }
+  const run =
+    existing ??
+    options.store.bench.create({
+      id: randomUUID(),
+      key,
+      dataset: options.dataset.name,
+      model: options.model.spec,
+      config: settings,
+    });
+  const tally = new Tally(options.tasks, options.ks);
+  const finished = options.store.bench.finishedKeys(run.id);
+  for (const record of options.store.bench.samples(run.id)) {
+    const document = record.document as SampleDocument;
+    tally.add({ taskId: document.taskId, line: 0, verdict: document.verdict, generation: document.generation });
+  }
+  options.onProgress?.({ type: "start", runId: run.id, total, finished: finished.size, resumed: existing !== null });
+
+  const workers = options.workers ?? availableParallelism();
+  await using evaluator = new Evaluator({
+    workers,
+    groundTruthDir: options.groundTruthDir === undefined ? groundTruthCacheDir() : options.groundTruthDir,
+    dataset: options.dataset,
+    ...(options.timeLimits ? { timeLimits: options.timeLimits } : {}),
+    ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const jobs = options.tasks.flatMap((task) =>
+    Array.from({ length: settings.samplesPerTask }, (_, sample) => ({ task, sample })).filter(
+      ({ sample }) => !finished.has(`${task.id}#${sample}`),
+    ),
+  );
+  let done = finished.size;
+  await forEachConcurrently(jobs, workers, async ({ task, sample }) => {
+    const document = await runSample(task, sample, settings, evaluator, options);
+    options.store.bench.saveSample(run.id, {
+      taskId: task.id,
+      sample,
+      passed: document.verdict.passed,
+      document,
+    });
+    tally.add({ taskId: task.id, line: 0, verdict: document.verdict, generation: document.generation });
+    options.onProgress?.({ type: "sample", taskId: task.id, sample, verdict: document.verdict, done: ++done, total });
+  });
+  const summary = tally.summary({
+    dataset: options.dataset,
+    referenceFailures: [],
+    workers,
+    durationMs: performance.now() - started,
+    generation: {
+      runId: run.id,
+      model: options.model.spec,
+      samplesPerTask: settings.samplesPerTask,
+      maxAttempts: settings.maxAttempts,
+      temperature: settings.temperature,
+      seed: settings.seed,
+    },
+  });
+  options.store.bench.finish(run.id, summary);
+  return { run: options.store.bench.get(run.id) as BenchRunRecord, summary };
+}
+
+/** Everything that makes two invocations the same run. */
+function settingsOf(options: ModelRunOptions) {
+  const samplesPerTask = options.samplesPerTask ?? 1;
+  return {
+    dataset: options.dataset.name,
+    datasetSha256: options.dataset.sha256,
+    tasks: options.tasks.map((task) => task.id),
+    model: options.model.spec,
+    modelIdentity: options.model.cacheIdentity,
+    samplesPerTask,
+    maxAttempts: options.maxAttempts ?? 1,
+    temperature: options.temperature ?? (samplesPerTask > 1 ? 0.8 : 0),
+    seed: options.seed ?? 1,
+    maxOutputTokens: options.maxOutputTokens ?? null,
+  };
+}
+
+async function runSample(
+  task: BenchTask,
+  sample: number,
+  settings: ReturnType<typeof settingsOf>,
+  evaluator: Evaluator,
+  options: ModelRunOptions,
+): Promise<SampleDocument> {
+  const started = performance.now();
+  // The loop sees the visible tests only: the loop task carries no hidden tests, and the scoring is ours.
+  const outcome: Outcome = await solve(loopTaskOf(task), {
+    model: options.model,
+    maxAttempts: settings.maxAttempts,
+    temperature: settings.temperature,
+    seed: settings.seed + 100_000 * sample,
+    store: options.store,
+    ...(settings.maxOutputTokens === null ? {} : { maxOutputTokens: settings.maxOutputTokens }),
+    ...(options.cache ? { cache: options.cache } : {}),
+    ...(options.modelTimeoutMs === undefined ? {} : { modelTimeoutMs: options.modelTimeoutMs }),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const verdict = await evaluator.evaluate(task, outcome.code);
+  return {
+    taskId: task.id,
+    sample,
+    code: outcome.code,
+    verdict,
+    generation: {
+      attempts: outcome.attempts.length,
+      visiblePassed: outcome.success,
+      inputTokens: outcome.usage.inputTokens,
+      outputTokens: outcome.usage.outputTokens,
+      costUsd: outcome.usage.costUsd,
+      durationMs: performance.now() - started,
+    },
+    solveRunId: outcome.runId,
+    attempts: outcome.attempts.map((attempt) => ({
+      n: attempt.n,
+      kind: attempt.diagnosis.kind,
+      message: attempt.diagnosis.message,
+    })),
+  };
+}
+
+/** Runs `work` on every item, `concurrency` at a time; the first error stops new work and is thrown. */
+async function forEachConcurrently<T>(
+  items: T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  if (failure !== undefined) throw failure instanceof Error ? failure : new LitmusError("INTERNAL", String(failure));
+}

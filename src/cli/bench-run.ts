@@ -1,0 +1,122 @@
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { type EvalSummary, runModelBenchmark } from "../bench/index.ts";
+import { disposeLocalModels, ResponseCache, responseCacheDir } from "../models/index.ts";
+import { RunStore } from "../store/index.ts";
+import { renderSummary } from "./bench-summary.ts";
+import {
+  addDatasetOptions,
+  addScoringOptions,
+  type DatasetCommandOptions,
+  openCommandDataset,
+  type ScoringCommandOptions,
+  scoringOf,
+} from "./dataset-options.ts";
+import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
+import { positiveInteger, temperature, writeJson } from "./options.ts";
+import { progressBar } from "./progress-bar.ts";
+
+interface RunCommandOptions extends DatasetCommandOptions, ScoringCommandOptions, ModelCommandOptions {
+  samples: number;
+  maxAttempts: number;
+  temperature?: number;
+  seed: number;
+  maxTokens: number;
+  cache: boolean;
+  fresh?: boolean;
+  out?: string;
+  json?: boolean;
+}
+
+export function registerBenchRunCommand(bench: Command): void {
+  const command = bench
+    .command("run")
+    .description(
+      "Run a model on a dataset: generate (and repair on the visible tests), score on the hidden tests; resumable",
+    );
+  addScoringOptions(addModelOptions(addDatasetOptions(command)))
+    .option("--samples <n>", "samples per task (pass@k needs k)", positiveInteger, 1)
+    .option("--max-attempts <n>", "attempts of the repair loop per sample, on the visible tests", positiveInteger, 1)
+    .option("--temperature <t>", "sampling temperature (default 0, or 0.8 with --samples > 1)", temperature)
+    .option("--seed <n>", "sampling seed", positiveInteger, 1)
+    .option("--max-tokens <n>", "output tokens per generation", positiveInteger, 512)
+    .option("--no-cache", "do not reuse model answers from the response cache")
+    .option("--fresh", "start a new run even if one with the same settings exists (default: continue it)")
+    .option("--out <dir>", "also write summary.json and samples.jsonl there")
+    .option("--json", "print the summary as one JSON document on stdout")
+    .action(async (options: RunCommandOptions) => {
+      await runCommand(options);
+    });
+}
+
+async function runCommand(options: RunCommandOptions): Promise<void> {
+  const scoring = scoringOf(options);
+  const { dataset, tasks } = await openCommandDataset(options);
+  const { model, modelTimeoutMs } = await openCommandModel(options);
+  using store = RunStore.open();
+  let bar: ReturnType<typeof progressBar> | undefined;
+  try {
+    const { run, summary } = await runModelBenchmark({
+      dataset,
+      tasks,
+      model,
+      store,
+      modelTimeoutMs,
+      samplesPerTask: options.samples,
+      maxAttempts: options.maxAttempts,
+      seed: options.seed,
+      maxOutputTokens: options.maxTokens,
+      ...scoring,
+      ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
+      ...(options.cache ? { cache: new ResponseCache(responseCacheDir()) } : {}),
+      ...(options.fresh ? { fresh: true } : {}),
+      onProgress: (event) => {
+        if (event.type === "start") {
+          const how = event.finished === event.total ? "already finished" : event.resumed ? "resuming" : "starting";
+          process.stderr.write(
+            `litmus bench: ${how} run ${event.runId.slice(0, 8)}: ${event.finished}/${event.total} samples done (${model.spec} on ${dataset.name})\n`,
+          );
+          if (event.finished < event.total) {
+            bar = progressBar("run", event.total);
+            bar.update(event.finished, "");
+          }
+        } else {
+          bar?.update(
+            event.done,
+            `${event.taskId} #${event.sample}: ${event.verdict.passed ? "passed" : event.verdict.kind}`,
+          );
+        }
+      },
+    });
+    bar?.stop();
+    const files = options.out ? await writeOut(options.out, store, run.id, summary) : undefined;
+    if (options.json) writeJson({ ...summary, ...(files ? { files } : {}) });
+    else process.stdout.write(renderSummary(summary, false, files));
+  } finally {
+    bar?.stop();
+    await disposeLocalModels();
+  }
+}
+
+/** summary.json and samples.jsonl (one line per sample: its code, verdict and attempts) in `directory`. */
+async function writeOut(
+  directory: string,
+  store: RunStore,
+  runId: string,
+  summary: EvalSummary,
+): Promise<Record<string, string>> {
+  await mkdir(directory, { recursive: true });
+  const files = { summary: join(directory, "summary.json"), samples: join(directory, "samples.jsonl") };
+  await writeFile(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  const samples = createWriteStream(files.samples);
+  for (const record of store.bench.samples(runId)) {
+    if (!samples.write(`${JSON.stringify(record.document)}\n`)) await once(samples, "drain");
+  }
+  await new Promise<void>((resolve, reject) =>
+    samples.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
+  return files;
+}

@@ -1,0 +1,171 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, test } from "vitest";
+import { type BenchTask, type Dataset, loadDataset, runModelBenchmark, selectTasks } from "../../src/bench/index.ts";
+import { RunStore } from "../../src/store/index.ts";
+import { litmus } from "../helpers/cli.ts";
+import { DATASETS_DIR, datasetsUnavailableReason } from "../helpers/datasets.ts";
+import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
+import { scripted, userText } from "../helpers/scripted-model.ts";
+
+const missing = datasetsUnavailableReason() ?? sandboxUnavailableReason();
+const groundTruthDir = mkdtempSync(join(tmpdir(), "litmus-ground-truth-"));
+const fenced = (code: string) => `\`\`\`python\n${code}\n\`\`\``;
+
+const SHARED_RIGHT = fenced(
+  "def similar_elements(test_tup1, test_tup2):\n    return tuple(set(test_tup1) & set(test_tup2))",
+);
+const SHARED_WRONG = fenced("def similar_elements(test_tup1, test_tup2):\n    return ()");
+// Passes the one visible assert (is_not_prime(2) == False) and no hidden one that expects True.
+const NOT_PRIME_LAZY = fenced("def is_not_prime(n):\n    return False");
+
+describe.skipIf(missing)(`litmus bench run (${missing ?? "real sandboxes"})`, { timeout: 300_000 }, () => {
+  let mbpp: Dataset;
+  let tasks: BenchTask[];
+  beforeAll(async () => {
+    mbpp = await loadDataset("mbpp", { datasetsDir: DATASETS_DIR, download: false });
+    tasks = selectTasks(mbpp.tasks, { tasks: ["2", "3"] }, "mbpp");
+  });
+
+  test("repairs on the visible test, scores on the hidden ones, which never reach the model; resumes", async () => {
+    using store = RunStore.open(":memory:");
+    const settings = { dataset: mbpp, tasks, store, samplesPerTask: 2, maxAttempts: 2, workers: 1, groundTruthDir };
+    // Attempt 1 of Mbpp/2 #0 fails its visible assert and is repaired; the model then falls over.
+    const first = scripted([SHARED_WRONG, SHARED_RIGHT, new Error("the model server fell over")]);
+    await expect(runModelBenchmark({ ...settings, model: first.model })).rejects.toThrow(
+      "scripted:test failed: the model server fell over",
+    );
+    const run = store.bench.list()[0];
+    expect([...store.bench.finishedKeys(run?.id ?? "")]).toEqual(["Mbpp/2#0"]);
+
+    const second = scripted([SHARED_RIGHT, NOT_PRIME_LAZY, "I would rather not.", "Still no."]);
+    const events: string[] = [];
+    const { summary } = await runModelBenchmark({
+      ...settings,
+      model: second.model,
+      onProgress: (event) =>
+        events.push(
+          event.type === "start"
+            ? `start ${event.finished}/${event.total} resumed=${event.resumed}`
+            : `${event.taskId}#${event.sample}`,
+        ),
+    });
+    // Only the three unfinished samples were generated: four calls, none for Mbpp/2 #0.
+    expect(second.fake.calls.length).toBe(4);
+    expect(events).toEqual(["start 1/4 resumed=true", "Mbpp/2#1", "Mbpp/3#0", "Mbpp/3#1"]);
+    expect(summary.passAtK).toEqual({ "pass@1": 0.5 });
+    expect(summary.kinds).toEqual({ no_code: 1, test_failure: 1, ok: 2 });
+    expect(summary.generation).toMatchObject({
+      model: "scripted:test",
+      samplesPerTask: 2,
+      maxAttempts: 2,
+      attemptsToSuccess: { "1": 1, "2": 1, failed: 2 },
+      visiblePassed: 3,
+      usage: { inputTokens: 60, outputTokens: 30 },
+    });
+    // The visible assert of each task is in the prompts; the hidden ones never are.
+    const prompts = [...first.fake.calls, ...second.fake.calls].map(userText).join("\n");
+    expect(prompts).toContain("similar_elements((3, 4, 5, 6),(5, 7, 4, 10))");
+    for (const task of tasks) {
+      const scoring =
+        task.scoring.kind === "tests" && task.scoring.tests.kind === "code" ? task.scoring.tests.code : "";
+      for (const hidden of scoring.split("\n").slice(1).filter(Boolean)) expect(prompts).not.toContain(hidden);
+    }
+    // Done: running it again changes nothing.
+    const third = scripted([]);
+    const again = await runModelBenchmark({ ...settings, model: third.model });
+    expect([third.fake.calls.length, again.summary.passAtK]).toEqual([0, { "pass@1": 0.5 }]);
+  });
+
+  test("the embedded model end to end through the CLI, killed mid-run and resumed", async () => {
+    const env = {
+      ...process.env,
+      LITMUS_DATASETS_DIR: DATASETS_DIR,
+      LITMUS_DATA_DIR: mkdtempSync(join(tmpdir(), "litmus-data-")),
+    };
+    const args = [
+      "bench",
+      "run",
+      "--dataset",
+      "humaneval",
+      "--tasks",
+      "2,7,13",
+      "--samples",
+      "2",
+      "--max-tokens",
+      "64",
+      "--no-cache",
+    ];
+    const dbPath = join(env.LITMUS_DATA_DIR, "runs.db");
+    const first = spawnLitmus(args, env);
+    // Killed the moment a first sample is committed, with the others still to do.
+    await waitFor(() => existsSync(dbPath) && finishedSamples(dbPath).length >= 1, first.stderr);
+    first.child.kill("SIGKILL");
+    await new Promise((resolve) => first.child.once("close", resolve));
+    const before = finishedSamples(dbPath);
+    expect(before.length).toBeGreaterThanOrEqual(1);
+    expect(before.length).toBeLessThan(6);
+
+    const out = mkdtempSync(join(tmpdir(), "litmus-out-"));
+    const second = await litmus([...args, "--out", out, "--json"], { env });
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(
+      new RegExp(`resuming run [0-9a-f]{8}: ${before.length}/6 samples done \\(local on humaneval\\)`),
+    );
+    const summary = JSON.parse(second.stdout);
+    expect([summary.samples, summary.tasks, summary.generation.model, Object.keys(summary.passAtK)]).toEqual([
+      6,
+      3,
+      "local",
+      ["pass@1"],
+    ]);
+    // The samples finished before the kill were kept as they were, not redone.
+    const after = finishedSamples(dbPath);
+    expect(after.length).toBe(6);
+    for (const sample of before) expect(after).toContainEqual(sample);
+    const lines = readFileSync(join(out, "samples.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(lines.map((line) => `${line.taskId}#${line.sample}`).sort()).toEqual([
+      "HumanEval/13#0",
+      "HumanEval/13#1",
+      "HumanEval/2#0",
+      "HumanEval/2#1",
+      "HumanEval/7#0",
+      "HumanEval/7#1",
+    ]);
+    expect(lines[0]).toMatchObject({ verdict: { passed: expect.any(Boolean) }, generation: { attempts: 1 } });
+  });
+});
+
+function finishedSamples(dbPath: string): string[] {
+  using store = RunStore.open(dbPath);
+  const run = store.bench.list()[0];
+  return run
+    ? [...store.bench.samples(run.id)].map(
+        (sample) => `${sample.taskId}#${sample.sample}@${JSON.stringify(sample.document)}`,
+      )
+    : [];
+}
+
+function spawnLitmus(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; stderr: { text: string } } {
+  const bin = fileURLToPath(new URL("../../bin/litmus.js", import.meta.url));
+  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const stderr = { text: "" };
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr.text += chunk;
+  });
+  return { child, stderr };
+}
+
+async function waitFor(condition: () => boolean, stderr: { text: string }, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out; the run said:\n${stderr.text}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
