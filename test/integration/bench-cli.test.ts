@@ -121,3 +121,51 @@ describe.skipIf(missing)(`litmus bench eval (${missing ?? "the real CLI"})`, { t
     ]);
   });
 });
+
+describe.skipIf(missing)(`litmus bench report (${missing ?? "the real CLI"})`, { timeout: 120_000 }, () => {
+  test("one self-contained page comparing runs, and its JSON summary beside it", async () => {
+    const good = samplesFile([
+      { task_id: "HumanEval/2", completion: "    return number % 1.0\n" },
+      { task_id: "HumanEval/3", completion: "    return False\n" },
+    ]);
+    const bad = samplesFile([
+      { task_id: "HumanEval/2", completion: "    return (\n" },
+      { task_id: "HumanEval/3", completion: "    while True:\n        pass\n" },
+    ]);
+    for (const path of [good, bad]) {
+      const run = await litmus(["bench", "eval", path, "--dataset", "humaneval", "--min-time-limit", "500ms"], { env });
+      expect(run.code).toBe(0);
+    }
+    const out = join(mkdtempSync(join(tmpdir(), "litmus-report-")), "report.html");
+    const goodSummary = good.replace(/\.jsonl$/, ".summary.json");
+    const badSummary = bad.replace(/\.jsonl$/, ".summary.json");
+    const report = await litmus(["bench", "report", goodSummary, badSummary, "--out", out, "--json"], { env });
+    expect(report.code).toBe(0);
+    const json = JSON.parse(report.stdout);
+    expect(json.runs.map((run: { passAtK: unknown; kinds: unknown }) => [run.passAtK, run.kinds])).toEqual([
+      [{ "pass@1": 0.5 }, { test_failure: 1, ok: 1 }],
+      [{ "pass@1": 0 }, { syntax: 1, timeout: 1 }],
+    ]);
+    expect(JSON.parse(readFileSync(out.replace(/\.html$/, ".json"), "utf8")).runs).toHaveLength(2);
+    const html = readFileSync(out, "utf8");
+    for (const title of ["pass@k by difficulty", "Outcomes and failure classes", "Tasks"])
+      expect(html).toContain(title);
+    expect(html.match(/<svg /g)?.length).toBe(2);
+    // Self-contained: no script, no stylesheet or image to fetch.
+    expect(html).not.toMatch(/<script|<link|<img|\bsrc=|url\((?!#)/i);
+  });
+
+  test("a summary file that is not one, and a run that does not exist, are refused", async () => {
+    const notSummary = samplesFile([{ task_id: "HumanEval/0", completion: "" }]);
+    const first = await litmus(["bench", "report", notSummary], { env });
+    expect(first.code).toBe(2);
+    expect(first.stderr.trim()).toBe(
+      `litmus: ${notSummary} is not a litmus bench summary: dataset: Invalid input: expected object, received undefined`,
+    );
+    const second = await litmus(["bench", "report", "deadbeef"], { env });
+    expect([second.code, second.stderr.trim()]).toEqual([
+      2,
+      `litmus: "deadbeef" is neither a summary file nor a benchmark run in ${join(env.LITMUS_DATA_DIR, "runs.db")} (see litmus bench list)`,
+    ]);
+  });
+});
