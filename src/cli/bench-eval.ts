@@ -22,7 +22,7 @@ import {
 } from "./dataset-options.ts";
 import { exitCodeForOutcome } from "./exit-codes.ts";
 import { writeJson } from "./options.ts";
-import { progressBar } from "./progress-bar.ts";
+import { PhaseBars } from "./progress-bar.ts";
 
 interface EvalCommandOptions extends DatasetCommandOptions, ScoringCommandOptions {
   selfCheck?: boolean;
@@ -71,7 +71,8 @@ async function evalCommand(samplesPath: string | undefined, options: EvalCommand
     samples = readSamples(samplesPath, byId, known);
     results = await ResultsFile.open(outputBase(samplesPath));
   }
-  const bar = progressBar(options.selfCheck ? "self-check" : "eval", total);
+  // One bar per phase: the references (fast once cached), then the samples, each with its own rate and ETA.
+  const bars = new PhaseBars();
   let summary: EvalSummary;
   try {
     summary = await evaluateSamples({
@@ -83,20 +84,20 @@ async function evalCommand(samplesPath: string | undefined, options: EvalCommand
       ...(results ? { onResult: (result: SampleResult) => results?.write(result) } : {}),
       onProgress: (progress) => {
         if (progress.phase === "reference") {
-          bar.setTotal(progress.total);
-          bar.update(progress.done, "reference outputs and times (cached after the first run)");
+          bars.show("references", progress.total).update(progress.done, "reference outputs and times (cached)");
         } else {
-          bar.setTotal(total);
-          bar.update(progress.done, `${progress.passed} passed`);
+          bars
+            .show(options.selfCheck ? "self-check" : "samples", total)
+            .update(progress.done, `${progress.passed} passed`);
         }
       },
     });
   } catch (error) {
-    bar.stop();
+    bars.stop();
     await results?.discard();
     throw error;
   }
-  bar.stop();
+  bars.stop();
   const written = await results?.commit(summary);
   if (options.json) writeJson({ ...summary, ...(written ? { files: written } : {}) });
   else process.stdout.write(renderSummary(summary, options.selfCheck === true, written));

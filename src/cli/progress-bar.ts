@@ -3,7 +3,6 @@ import cliProgress from "cli-progress";
 /** A progress bar on stderr: drawn in place on a terminal, a line every few seconds elsewhere (CI logs). */
 export interface ProgressBar {
   update(done: number, status?: string): void;
-  setTotal(total: number): void;
   stop(): void;
 }
 
@@ -24,7 +23,25 @@ export function progressBar(label: string, total: number): ProgressBar {
   bar.start(total, 0, { status: "" });
   return {
     update: (done, status) => bar.update(done, status === undefined ? {} : { status }),
-    setTotal: (next) => bar.setTotal(next),
     stop: () => bar.stop(),
   };
+}
+
+/** A bar per phase of a long job: showing a new phase ends the bar of the one before. */
+export class PhaseBars {
+  private current: { label: string; bar: ProgressBar } | undefined;
+
+  /** The bar of `label`, started (and the previous phase's stopped) on first use. */
+  show(label: string, total: number): ProgressBar {
+    if (this.current?.label !== label) {
+      this.current?.bar.stop();
+      this.current = { label, bar: progressBar(label, total) };
+    }
+    return this.current.bar;
+  }
+
+  stop(): void {
+    this.current?.bar.stop();
+    this.current = undefined;
+  }
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { LitmusError } from "../../errors.ts";
@@ -14,7 +15,7 @@ export interface Dataset {
   /** The known name ("humaneval+") or the path it was read from. */
   name: string;
   path: string;
-  /** sha256 of the file ("" for a folder of task files): results are only comparable for the same data. */
+  /** sha256 of the file (of the tasks, for task files): results are only comparable for the same data. */
   sha256: string;
   format: DatasetFormat | "litmus";
   tasks: BenchTask[];
@@ -28,7 +29,9 @@ export async function loadDataset(nameOrPath: string, options: LocateDatasetOpti
     const tasks = (await stat(located.path)).isDirectory()
       ? await loadTaskSuite(located.path)
       : [await loadTaskFile(located.path)];
-    return { name, path: located.path, sha256: located.sha256, format: "litmus", tasks: tasks.map(benchTaskOf(name)) };
+    // Task files change in place: their content, not their path, identifies the version (and its cached timings).
+    const sha256 = createHash("sha256").update(JSON.stringify(tasks)).digest("hex");
+    return { name, path: located.path, sha256, format: "litmus", tasks: tasks.map(benchTaskOf(name)) };
   }
   const records = await readRecords(located.path, RAW_INPUT_FIELDS);
   if (records.length === 0) throw new LitmusError("BAD_INPUT", `${located.path} holds no tasks`);

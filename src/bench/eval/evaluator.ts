@@ -87,7 +87,7 @@ export class Evaluator implements AsyncDisposable {
         : new GroundTruthCache(options.groundTruthDir, {
             dataset: options.dataset.name,
             sha256: options.dataset.sha256,
-            checker: ioChecksModule().source,
+            checker: ioChecksModule().source + pythonHarnessModule().source,
           });
     this.signal = options.signal;
   }
