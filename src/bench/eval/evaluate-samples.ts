@@ -3,6 +3,7 @@ import { groundTruthCacheDir } from "../../cache-dirs.ts";
 import type { BenchTask } from "../datasets/bench-task.ts";
 import type { Dataset } from "../datasets/load-dataset.ts";
 import { Evaluator, type SampleVerdict, type TimeLimits } from "./evaluator.ts";
+import type { GroundTruth } from "./ground-truth.ts";
 import type { BenchSample } from "./samples.ts";
 import { type EvalSummary, Tally } from "./tally.ts";
 
@@ -55,15 +56,16 @@ export async function evaluateSamples(options: EvaluateSamplesOptions): Promise<
   const referenced = options.tasks.filter(
     (task) => task.canonicalSolution !== null && (options.sampledTaskIds?.has(task.id) ?? true),
   );
-  const referenceFailures = await computeReferences(evaluator, referenced, options);
-  const unscorable = new Set(referenceFailures.map((failure) => failure.taskId));
-  const samples =
-    options.samples === "self-check"
-      ? await selfCheckSamples(
-          evaluator,
-          referenced.filter((task) => !unscorable.has(task.id)),
-        )
-      : options.samples;
+  const references = startReferences(evaluator, referenced, options);
+  let unscorable = new Set<string>();
+  let samples: AsyncIterable<BenchSample>;
+  if (options.samples === "self-check") {
+    samples = selfCheckSamples(evaluator, referenced, references.truths);
+  } else {
+    // Samples come in the file's order: every reference first, so none waits for its task's reference.
+    unscorable = new Set((await references.failures).map((failure) => failure.taskId));
+    samples = options.samples;
+  }
   const tally = new Tally(options.tasks, options.ks);
   // A task whose reference solution failed cannot be scored: its samples are counted apart, never guessed.
   const score = (sample: BenchSample) =>
@@ -83,46 +85,91 @@ export async function evaluateSamples(options: EvaluateSamplesOptions): Promise<
   });
   return tally.summary({
     dataset: options.dataset,
-    referenceFailures,
+    referenceFailures: await references.failures,
     workers,
     durationMs: performance.now() - started,
     generation: null,
   });
 }
 
-/** Computes the reference outputs of every task, the slowest-looking first (they decide the wall time). */
-async function computeReferences(
+/**
+ * Starts computing the reference outputs of every task (cached ones load at once), the slowest-looking first:
+ * they decide the wall time. Returns each task's promise and, once all are done, the references that failed.
+ */
+function startReferences(
   evaluator: Evaluator,
   tasks: BenchTask[],
   options: EvaluateSamplesOptions,
-): Promise<Array<{ taskId: string; message: string }>> {
+): { truths: Map<string, Promise<GroundTruth>>; failures: Promise<Array<{ taskId: string; message: string }>> } {
   const bySize = [...tasks].sort((a, b) => scoringSize(b) - scoringSize(a));
   let done = 0;
-  const failures: Array<{ taskId: string; message: string }> = [];
   options.onProgress?.({ phase: "reference", done, total: tasks.length });
-  await Promise.all(
-    bySize.map(async (task) => {
-      const truth = await evaluator.groundTruth(task);
-      if (truth.failure) failures.push({ taskId: task.id, message: truth.failure });
-      options.onProgress?.({ phase: "reference", done: ++done, total: tasks.length });
+  const truths = new Map(
+    bySize.map((task) => {
+      const truth = evaluator.groundTruth(task);
+      void truth.then(() => options.onProgress?.({ phase: "reference", done: ++done, total: tasks.length }));
+      return [task.id, truth] as const;
     }),
   );
-  return failures.sort((a, b) => a.taskId.localeCompare(b.taskId, "en", { numeric: true }));
+  const failures = Promise.all(
+    bySize.map(async (task) => ({ taskId: task.id, message: (await truths.get(task.id))?.failure ?? null })),
+  ).then((all) =>
+    all
+      .filter((entry): entry is { taskId: string; message: string } => entry.message !== null)
+      .sort((a, b) => a.taskId.localeCompare(b.taskId, "en", { numeric: true })),
+  );
+  return { truths, failures };
 }
 
-/** The reference solutions as samples, the slowest first (known now: their ground truth is timed). */
-async function selfCheckSamples(evaluator: Evaluator, tasks: BenchTask[]): Promise<BenchSample[]> {
-  const timed = await Promise.all(
-    tasks.map(async (task) => ({ task, ms: referenceMs(await evaluator.groundTruth(task)) })),
+/**
+ * The reference solutions as samples: those whose reference was cached first, the slowest first (their time is
+ * known); then each of the others as soon as its reference is computed, so checks and references overlap.
+ * A reference that failed is not a sample: it is reported with the failures.
+ */
+async function* selfCheckSamples(
+  evaluator: Evaluator,
+  tasks: BenchTask[],
+  truths: Map<string, Promise<GroundTruth>>,
+): AsyncGenerator<BenchSample> {
+  const cached = await Promise.all(
+    tasks.map(async (task) => ({ task, truth: await evaluator.cachedGroundTruth(task) })),
   );
-  return timed
-    .sort((a, b) => b.ms - a.ms)
-    .map(({ task }) => ({
-      line: 0,
-      record: { task_id: task.id, solution: task.canonicalSolution ?? "" },
-      task,
-      program: task.canonicalSolution ?? "",
-    }));
+  const known = cached.filter((entry) => entry.truth !== undefined) as Array<{ task: BenchTask; truth: GroundTruth }>;
+  for (const { task, truth } of known.sort((a, b) => referenceMs(b.truth) - referenceMs(a.truth))) {
+    if (truth.failure === null) yield selfCheckSample(task);
+  }
+  const rest = tasks.filter((task) => !known.some((entry) => entry.task === task));
+  for await (const { item, value } of inCompletionOrder(rest, (task) => truths.get(task.id) as Promise<GroundTruth>)) {
+    if (value.failure === null) yield selfCheckSample(item);
+  }
+}
+
+function selfCheckSample(task: BenchTask): BenchSample {
+  const program = task.canonicalSolution ?? "";
+  return { line: 0, record: { task_id: task.id, solution: program }, task, program };
+}
+
+/** `items` with their settled values, in the order the values settle. */
+async function* inCompletionOrder<T, V>(
+  items: T[],
+  settle: (item: T) => Promise<V>,
+): AsyncGenerator<{ item: T; value: V }> {
+  const settled: Array<{ item: T; value: V } | { error: unknown }> = [];
+  let wake: (() => void) | undefined;
+  for (const item of items) {
+    void settle(item)
+      .then(
+        (value) => settled.push({ item, value }),
+        (error: unknown) => settled.push({ error }),
+      )
+      .finally(() => wake?.());
+  }
+  for (let count = 0; count < items.length; count++) {
+    while (settled.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    const next = settled.shift() as { item: T; value: V } | { error: unknown };
+    if ("error" in next) throw next.error;
+    yield next;
+  }
 }
 
 function referenceMs(truth: { codeMs: number; testsMs: number | null }): number {

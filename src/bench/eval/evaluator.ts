@@ -99,8 +99,11 @@ export class Evaluator implements AsyncDisposable {
     }
     const truth = task.canonicalSolution === null ? null : await this.groundTruth(task);
     const { tests, timeouts } = this.scoringOf(task, truth);
-    const checked = await this.lanes.run(task.language, (sandbox, context) =>
-      this.check(sandbox, context, task, program, tests, timeouts),
+    // Before any waiting reference: a sample whose reference is done is scored next (the work pipelines).
+    const checked = await this.lanes.run(
+      task.language,
+      (sandbox, context) => this.check(sandbox, context, task, program, tests, timeouts),
+      { priority: 1 },
     );
     return verdictOf(checked);
   }
@@ -114,6 +117,15 @@ export class Evaluator implements AsyncDisposable {
       truth.catch(() => this.truths.delete(task.id));
     }
     return truth;
+  }
+
+  /** The ground truth of `task` if it is cached (in memory or on disk), without computing it. */
+  async cachedGroundTruth(task: BenchTask): Promise<GroundTruth | undefined> {
+    const known = this.truths.get(task.id);
+    if (known) return known;
+    const cached = await this.cache?.get(task.id);
+    if (cached) this.truths.set(task.id, Promise.resolve(cached));
+    return cached;
   }
 
   async close(): Promise<void> {

@@ -66,7 +66,8 @@ class Lane {
 export class LanePool implements AsyncDisposable {
   private readonly idle: Lane[];
   private readonly all: Lane[];
-  private readonly waiting: Array<{ resolve: (lane: Lane) => void; reject: (error: Error) => void }> = [];
+  private readonly waiting: Array<{ priority: number; resolve: (lane: Lane) => void; reject: (error: Error) => void }> =
+    [];
   private closed = false;
 
   constructor(workers: number, options: Partial<SandboxOptions> = {}) {
@@ -74,15 +75,18 @@ export class LanePool implements AsyncDisposable {
     this.idle = [...this.all];
   }
 
-  /** Runs `job` in a fresh context of a lane's sandbox as soon as a lane is free. */
+  /**
+   * Runs `job` in a fresh context of a lane's sandbox as soon as a lane is free; among waiting jobs, the highest
+   * `priority` (default 0) goes first, then the earliest.
+   */
   async run<T>(
     language: Language,
     job: (sandbox: Sandbox, context: Context) => Promise<LaneJobResult<T>>,
-    signal?: AbortSignal,
+    options: { signal?: AbortSignal | undefined; priority?: number } = {},
   ): Promise<T> {
-    const lane = await this.acquire();
+    const lane = await this.acquire(options.priority ?? 0);
     try {
-      return await lane.run(language, job, signal);
+      return await lane.run(language, job, options.signal);
     } finally {
       this.release(lane);
     }
@@ -99,11 +103,14 @@ export class LanePool implements AsyncDisposable {
     await this.close();
   }
 
-  private acquire(): Promise<Lane> {
+  private acquire(priority: number): Promise<Lane> {
     if (this.closed) return Promise.reject(new LitmusError("SANDBOX_CLOSED", "the evaluation was closed"));
     const lane = this.idle.pop();
     if (lane) return Promise.resolve(lane);
-    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const after = this.waiting.findIndex((waiter) => waiter.priority < priority);
+      this.waiting.splice(after === -1 ? this.waiting.length : after, 0, { priority, resolve, reject });
+    });
   }
 
   private release(lane: Lane): void {
