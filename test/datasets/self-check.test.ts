@@ -18,7 +18,7 @@ describe.skipIf(missing)(`every dataset's reference solutions pass (${missing ??
     ["mbpp", 974],
     ["mbpp-sanitized", 427],
     ["mbpp+", 378],
-  ])("%s: %i of %i", { timeout: 600_000 }, async (name, tasks) => {
+  ])("%s: all %i reference solutions pass", { timeout: 600_000 }, async (name, tasks) => {
     const dataset = await loadDataset(name, { datasetsDir: DATASETS_DIR, download: false });
     const summary = await evaluateSamples({ dataset, tasks: dataset.tasks, samples: "self-check", groundTruthDir });
     expect([summary.samples, summary.passAtK, summary.failures, summary.referenceFailures]).toEqual([

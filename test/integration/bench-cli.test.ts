@@ -103,7 +103,7 @@ describe.skipIf(missing)(`litmus bench eval (${missing ?? "the real CLI"})`, { t
     expect(split.stderr).toContain("humaneval has no splits");
   });
 
-  test("--self-check passes on a subset, and on the starter task suite's reference solutions", async () => {
+  test("--self-check passes on a subset, on a JavaScript task file and on the starter suite's solutions", async () => {
     const run = await litmus(
       ["bench", "eval", "--dataset", "mbpp", "--split", "test", "--limit", "5", "--self-check"],
       {
@@ -113,6 +113,13 @@ describe.skipIf(missing)(`litmus bench eval (${missing ?? "the real CLI"})`, { t
     expect([run.code, run.stdout.split("\n")[0]]).toEqual([
       0,
       expect.stringMatching(/^mbpp: 5\/5 reference solutions pass \(\d+ workers, [\d.]+ s\)$/),
+    ]);
+    const javascript = await litmus(
+      ["bench", "eval", "--dataset", "test/fixtures/js-suite", "--self-check", "--json"],
+      { env },
+    );
+    expect(JSON.parse(javascript.stdout).perTask).toEqual([
+      { taskId: "clamp", n: 1, c: 1, cBase: 1, difficulty: "easy", split: null },
     ]);
     const starter = await litmus(["bench", "eval", "--dataset", "tasks/starter", "--self-check"], { env });
     expect([starter.code, starter.stdout.split("\n")[0]]).toEqual([
