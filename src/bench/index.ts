@@ -16,7 +16,13 @@ export {
   evaluateSamples,
   type SampleResult,
 } from "./eval/evaluate-samples.ts";
-export { DEFAULT_TIME_LIMITS, Evaluator, type SampleVerdict, type TimeLimits } from "./eval/evaluator.ts";
+export {
+  DEFAULT_TIME_LIMITS,
+  Evaluator,
+  type SampleVerdict,
+  type ScoringOptions,
+  type TimeLimits,
+} from "./eval/evaluator.ts";
 export { meanPassAtK, passAtK } from "./eval/pass-at-k.ts";
 export { type BenchSample, readSamples, type SampleLine, scanSamples } from "./eval/samples.ts";
 export type { EvalSummary, GenerationSummary, SampleGeneration, TaskTally } from "./eval/tally.ts";

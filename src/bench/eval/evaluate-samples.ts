@@ -1,13 +1,11 @@
-import { availableParallelism } from "node:os";
-import { groundTruthCacheDir } from "../../cache-dirs.ts";
 import type { BenchTask } from "../datasets/bench-task.ts";
 import type { Dataset } from "../datasets/load-dataset.ts";
-import { Evaluator, type SampleVerdict, type TimeLimits } from "./evaluator.ts";
+import { Evaluator, type SampleVerdict, type ScoringOptions } from "./evaluator.ts";
 import type { GroundTruth } from "./ground-truth.ts";
 import type { BenchSample } from "./samples.ts";
 import { type EvalSummary, Tally } from "./tally.ts";
 
-export interface EvaluateSamplesOptions {
+export interface EvaluateSamplesOptions extends ScoringOptions {
   dataset: Dataset;
   /** The tasks to evaluate (a subset of the dataset's, or all of them). */
   tasks: BenchTask[];
@@ -17,15 +15,9 @@ export interface EvaluateSamplesOptions {
   sampledTaskIds?: ReadonlySet<string>;
   /** pass@k reported for these k (default 1, 10, 100), where every task has at least k samples. */
   ks?: readonly number[];
-  workers?: number;
-  timeLimits?: Partial<TimeLimits>;
-  memoryBytes?: number;
-  /** Where reference outputs are cached (default: litmus's cache); null keeps them in memory. */
-  groundTruthDir?: string | null;
   /** Each result, in the order of the samples (results finishing early wait for those before them). */
   onResult?: (result: SampleResult) => void | Promise<void>;
   onProgress?: (progress: EvalProgress) => void;
-  signal?: AbortSignal;
 }
 
 export interface SampleResult {
@@ -44,15 +36,8 @@ export type EvalProgress =
  */
 export async function evaluateSamples(options: EvaluateSamplesOptions): Promise<EvalSummary> {
   const started = performance.now();
-  const workers = options.workers ?? availableParallelism();
-  await using evaluator = new Evaluator({
-    workers,
-    groundTruthDir: options.groundTruthDir === undefined ? groundTruthCacheDir() : options.groundTruthDir,
-    dataset: options.dataset,
-    ...(options.timeLimits ? { timeLimits: options.timeLimits } : {}),
-    ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  await using evaluator = new Evaluator(options);
+  const { workers } = evaluator;
   const referenced = options.tasks.filter(
     (task) => task.canonicalSolution !== null && (options.sampledTaskIds?.has(task.id) ?? true),
   );

@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import { groundTruthCacheDir } from "../../cache-dirs.ts";
 import { LitmusError } from "../../errors.ts";
 import {
   type CheckedCode,
@@ -30,16 +31,20 @@ const REFERENCE_TIMEOUT_MS = 300_000;
 /** Without a reference to time, a test run gets this long (or the task's own limit). */
 const UNTIMED_TESTS_MS = 10_000;
 
-export interface EvaluatorOptions {
+/** How samples are scored: the options every command that scores shares. */
+export interface ScoringOptions {
   /** Samples run at the same time, each lane with a sandbox of its own (default: the number of CPUs). */
   workers?: number;
   timeLimits?: Partial<TimeLimits>;
   /** Memory of each lane's sandbox (default 4 GiB, as EvalPlus: MBPP+'s Mbpp/255 needs more than 1). */
   memoryBytes?: number;
-  /** Where ground truths are cached, or null to keep them in memory only. */
-  groundTruthDir: string | null;
-  dataset: { name: string; sha256: string };
+  /** Where reference outputs are cached (default: litmus's cache); null keeps them in memory. */
+  groundTruthDir?: string | null;
   signal?: AbortSignal;
+}
+
+export interface EvaluatorOptions extends ScoringOptions {
+  dataset: { name: string; sha256: string };
 }
 
 /** How one sample fared on a task's scoring tests. */
@@ -69,6 +74,8 @@ const PRELOADED_MODULES = [
  * whose time sets the samples' time limits, then each sample in a fresh interpreter under those limits.
  */
 export class Evaluator implements AsyncDisposable {
+  /** Lanes (sandboxes) scoring at the same time. */
+  readonly workers: number;
   private readonly lanes: LanePool;
   private readonly limits: TimeLimits;
   private readonly cache: GroundTruthCache | null;
@@ -77,14 +84,16 @@ export class Evaluator implements AsyncDisposable {
 
   constructor(options: EvaluatorOptions) {
     this.limits = { ...DEFAULT_TIME_LIMITS, ...options.timeLimits };
-    this.lanes = new LanePool(options.workers ?? availableParallelism(), {
+    this.workers = options.workers ?? availableParallelism();
+    this.lanes = new LanePool(this.workers, {
       limits: { memoryBytes: options.memoryBytes ?? 4096 * MiB },
       preload: [...PRELOADED_MODULES, pythonHarnessModule(), ioChecksModule()],
     });
+    const groundTruthDir = options.groundTruthDir === undefined ? groundTruthCacheDir() : options.groundTruthDir;
     this.cache =
-      options.groundTruthDir === null
+      groundTruthDir === null
         ? null
-        : new GroundTruthCache(options.groundTruthDir, {
+        : new GroundTruthCache(groundTruthDir, {
             dataset: options.dataset.name,
             sha256: options.dataset.sha256,
             checker: ioChecksModule().source + pythonHarnessModule().source,

@@ -1,16 +1,14 @@
 import { createHash, randomUUID } from "node:crypto";
-import { availableParallelism } from "node:os";
-import { groundTruthCacheDir } from "../../cache-dirs.ts";
 import { LitmusError } from "../../errors.ts";
 import { type Outcome, solve } from "../../loop/index.ts";
 import type { ResponseCache, TextModel } from "../../models/index.ts";
 import type { BenchRunRecord, RunStore } from "../../store/index.ts";
 import type { BenchTask } from "../datasets/bench-task.ts";
 import type { Dataset } from "../datasets/load-dataset.ts";
-import { Evaluator, loopTaskOf, type SampleVerdict, type TimeLimits } from "../eval/evaluator.ts";
+import { Evaluator, loopTaskOf, type SampleVerdict, type ScoringOptions } from "../eval/evaluator.ts";
 import { type EvalSummary, type SampleGeneration, Tally } from "../eval/tally.ts";
 
-export interface ModelRunOptions {
+export interface ModelRunOptions extends ScoringOptions {
   dataset: Dataset;
   tasks: BenchTask[];
   model: TextModel;
@@ -24,19 +22,13 @@ export interface ModelRunOptions {
   seed?: number;
   maxOutputTokens?: number;
   ks?: readonly number[];
-  /** Samples in progress at once (default: the number of CPUs); a local model generates one at a time. */
-  workers?: number;
   /** Where the run lives: a rerun of the same settings continues it. */
   store: RunStore;
   /** Start a new run even when one with the same settings exists. */
   fresh?: boolean;
   cache?: ResponseCache;
   modelTimeoutMs?: number;
-  timeLimits?: Partial<TimeLimits>;
-  memoryBytes?: number;
-  groundTruthDir?: string | null;
   onProgress?: (event: ModelRunEvent) => void;
-  signal?: AbortSignal;
 }
 
 export type ModelRunEvent =
@@ -90,15 +82,9 @@ export async function runModelBenchmark(
   }
   options.onProgress?.({ type: "start", runId: run.id, total, finished: finished.size, resumed: existing !== null });
 
-  const workers = options.workers ?? availableParallelism();
-  await using evaluator = new Evaluator({
-    workers,
-    groundTruthDir: options.groundTruthDir === undefined ? groundTruthCacheDir() : options.groundTruthDir,
-    dataset: options.dataset,
-    ...(options.timeLimits ? { timeLimits: options.timeLimits } : {}),
-    ...(options.memoryBytes ? { memoryBytes: options.memoryBytes } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  // Samples in progress at once: one per lane (a local model still generates one at a time).
+  await using evaluator = new Evaluator(options);
+  const { workers } = evaluator;
   const jobs = options.tasks.flatMap((task) =>
     Array.from({ length: settings.samplesPerTask }, (_, sample) => ({ task, sample })).filter(
       ({ sample }) => !finished.has(`${task.id}#${sample}`),
