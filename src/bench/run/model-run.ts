@@ -82,7 +82,6 @@ export async function runModelBenchmark(
   }
   options.onProgress?.({ type: "start", runId: run.id, total, finished: finished.size, resumed: existing !== null });
 
-  // Samples in progress at once: one per lane (a local model still generates one at a time).
   await using evaluator = new Evaluator(options);
   const { workers } = evaluator;
   const jobs = options.tasks.flatMap((task) =>
@@ -91,7 +90,11 @@ export async function runModelBenchmark(
     ),
   );
   let done = finished.size;
-  await forEachConcurrently(jobs, workers, async ({ task, sample }) => {
+  // A local model generates one answer at a time, and a call waiting for it would count against its timeout:
+  // one sample at a time then (its scoring is short next to its generation).
+  const local = options.model.spec === "local" || options.model.spec.startsWith("local:");
+  const concurrency = local ? 1 : workers;
+  await forEachConcurrently(jobs, concurrency, async ({ task, sample }) => {
     const document = await runSample(task, sample, settings, evaluator, options);
     options.store.bench.saveSample(run.id, {
       taskId: task.id,
