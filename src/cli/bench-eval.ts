@@ -73,6 +73,8 @@ async function evalCommand(samplesPath: string | undefined, options: EvalCommand
   }
   // One bar per phase: the references (fast once cached), then the samples, each with its own rate and ETA.
   const bars = new PhaseBars();
+  let scored = 0;
+  let references = "";
   let summary: EvalSummary;
   try {
     summary = await evaluateSamples({
@@ -83,12 +85,15 @@ async function evalCommand(samplesPath: string | undefined, options: EvalCommand
       ...scoring,
       ...(results ? { onResult: (result: SampleResult) => results?.write(result) } : {}),
       onProgress: (progress) => {
+        // A self-check scores while references are still computed: once samples are scored, theirs is the bar.
         if (progress.phase === "reference") {
-          bars.show("references", progress.total).update(progress.done, "reference outputs and times (cached)");
+          references = `references ${progress.done}/${progress.total}`;
+          if (scored === 0)
+            bars.show("references", progress.total).update(progress.done, "outputs and times, cached after");
         } else {
-          bars
-            .show(options.selfCheck ? "self-check" : "samples", total)
-            .update(progress.done, `${progress.passed} passed`);
+          scored = progress.done;
+          const status = `${progress.passed} passed${options.selfCheck ? `; ${references}` : ""}`;
+          bars.show(options.selfCheck ? "self-check" : "samples", total).update(progress.done, status);
         }
       },
     });
