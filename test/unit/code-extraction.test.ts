@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { withStarterImports } from "../../src/loop/extract-code.ts";
 import { completeCode, extractCode } from "../../src/loop/index.ts";
 
 describe("extractCode (chat answers)", () => {
@@ -62,5 +63,17 @@ describe("completeCode (completion models)", () => {
       completeCode({ prefix: "def f(x):\n", suffix: "" }, "    # Write f.\n\n    # Write f.\n", "python"),
     ).toBeNull();
     expect(completeCode({ prefix: "function f(x) {\n", suffix: "}" }, "  // todo", "javascript")).toBeNull();
+  });
+});
+
+describe("withStarterImports (chat answers to starter code)", () => {
+  test("the starter's imports the answer left out come first; those it kept are not repeated", () => {
+    const starter = "import math\nfrom typing import List\n\n\ndef f(xs: List[int]) -> int:\n";
+    expect(withStarterImports("def f(xs):\n    return 1\n", starter)).toBe(
+      "import math\nfrom typing import List\ndef f(xs):\n    return 1\n",
+    );
+    expect(withStarterImports("import math\nfrom typing import List\ndef f(xs):\n    return 1\n", starter)).toBe(
+      "import math\nfrom typing import List\ndef f(xs):\n    return 1\n",
+    );
   });
 });

@@ -83,4 +83,17 @@ describe("prompts", () => {
     );
     expect(prompt.completion).toBeNull();
   });
+
+  test("starter code (HumanEval's prompt) is what a base model continues, and what a chat model completes", () => {
+    const starter =
+      'from typing import List\n\n\ndef total(xs: List[int]) -> int:\n    """Sum of xs.\n    >>> total([1, 2])\n    3\n    """\n';
+    const withStarter = { ...task, prompt: "Sum of xs.", entryPoint: "total", starter };
+    const completion = buildPrompt(withStarter, { style: "completion", visibleTests: "assert total([1, 2]) == 3\n" });
+    expect([completion.prompt, completion.completion]).toEqual([starter, { prefix: starter, suffix: "" }]);
+    const chat = buildPrompt(withStarter, { style: "chat", visibleTests: "assert total([1, 2]) == 3\n" });
+    expect(chat.prompt).toContain(
+      `Complete this code (keep its imports and definitions):\n\`\`\`python\n${starter.trimEnd()}\n\`\`\``,
+    );
+    expect(chat.prompt).not.toContain("The solution must define");
+  });
 });
