@@ -1,5 +1,3 @@
-import { once } from "node:events";
-import { createWriteStream } from "node:fs";
 import { rename, rm, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import {
@@ -21,6 +19,7 @@ import {
   scoringOf,
 } from "./dataset-options.ts";
 import { exitCodeForOutcome } from "./exit-codes.ts";
+import { JsonLinesFile } from "./json-lines.ts";
 import { writeJson } from "./options.ts";
 import { PhaseBars } from "./progress-bar.ts";
 
@@ -122,36 +121,31 @@ function outputBase(samplesPath: string): string {
  * finished: a stopped evaluation never leaves a partial results file behind.
  */
 class ResultsFile {
-  private readonly stream: ReturnType<typeof createWriteStream>;
+  private readonly file: JsonLinesFile;
   private readonly base: string;
 
-  private constructor(base: string, stream: ReturnType<typeof createWriteStream>) {
+  private constructor(base: string, file: JsonLinesFile) {
     this.base = base;
-    this.stream = stream;
+    this.file = file;
   }
 
   static async open(base: string): Promise<ResultsFile> {
-    const stream = createWriteStream(`${base}.results.jsonl.part`);
-    await once(stream, "open");
-    return new ResultsFile(base, stream);
+    return new ResultsFile(base, await JsonLinesFile.open(`${base}.results.jsonl.part`));
   }
 
   async write({ sample, verdict }: SampleResult): Promise<void> {
-    const line = {
+    await this.file.write({
       ...sample.record,
       passed: verdict.passed,
       ...(sample.task.scoring.kind === "io" ? { base_passed: verdict.basePassed } : {}),
       result: verdict.passed ? "passed" : verdict.kind === "timeout" ? "timed out" : `failed: ${verdict.message}`,
       kind: verdict.kind,
       duration_ms: Math.round(verdict.durationMs * 1000) / 1000,
-    };
-    if (!this.stream.write(`${JSON.stringify(line)}\n`)) await once(this.stream, "drain");
+    });
   }
 
   async commit(summary: EvalSummary): Promise<{ results: string; summary: string }> {
-    await new Promise<void>((resolve, reject) =>
-      this.stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
-    );
+    await this.file.close();
     const files = { results: `${this.base}.results.jsonl`, summary: `${this.base}.summary.json` };
     await rename(`${this.base}.results.jsonl.part`, files.results);
     await writeFile(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
@@ -159,7 +153,7 @@ class ResultsFile {
   }
 
   async discard(): Promise<void> {
-    this.stream.destroy();
+    this.file.destroy();
     await rm(`${this.base}.results.jsonl.part`, { force: true });
   }
 }

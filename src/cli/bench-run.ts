@@ -1,5 +1,3 @@
-import { once } from "node:events";
-import { createWriteStream } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
@@ -15,6 +13,7 @@ import {
   type ScoringCommandOptions,
   scoringOf,
 } from "./dataset-options.ts";
+import { JsonLinesFile } from "./json-lines.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
 import { positiveInteger, temperature, writeJson } from "./options.ts";
 import { progressBar } from "./progress-bar.ts";
@@ -111,12 +110,8 @@ async function writeOut(
   await mkdir(directory, { recursive: true });
   const files = { summary: join(directory, "summary.json"), samples: join(directory, "samples.jsonl") };
   await writeFile(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
-  const samples = createWriteStream(files.samples);
-  for (const record of store.bench.samples(runId)) {
-    if (!samples.write(`${JSON.stringify(record.document)}\n`)) await once(samples, "drain");
-  }
-  await new Promise<void>((resolve, reject) =>
-    samples.end((error?: Error | null) => (error ? reject(error) : resolve())),
-  );
+  const samples = await JsonLinesFile.open(files.samples);
+  for (const record of store.bench.samples(runId)) await samples.write(record.document);
+  await samples.close();
   return files;
 }
