@@ -19,6 +19,7 @@ export {
 export {
   DEFAULT_TIME_LIMITS,
   Evaluator,
+  loopTaskOf,
   type SampleVerdict,
   type ScoringOptions,
   type TimeLimits,

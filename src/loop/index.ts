@@ -1,6 +1,14 @@
 export { DIAGNOSIS_KINDS, type Diagnosis, type DiagnosisKind, diagnose } from "./diagnose.ts";
 export { completeCode, extractCode } from "./extract-code.ts";
-export { type BuiltPrompt, buildPrompt, type PreviousAttempt, type PromptBullet, signatureOf } from "./prompt.ts";
+export {
+  type BuiltPrompt,
+  type BulletSource,
+  buildPrompt,
+  citedBullets,
+  type PreviousAttempt,
+  type PromptBullet,
+  signatureOf,
+} from "./prompt.ts";
 export { type CheckedCode, type CheckTimeouts, checkCode, checkCodeIn } from "./run-attempt.ts";
 export {
   type Attempt,
@@ -23,3 +31,4 @@ export {
   taskJsonSchema,
 } from "./task.ts";
 export { pythonHarnessModule, type TestReport } from "./test-harness.ts";
+export { testSourceOf } from "./test-source.ts";

@@ -24,6 +24,16 @@ export interface PreviousAttempt {
 export interface PromptBullet {
   id: string;
   content: string;
+  /** Code that passed tests, shown under the sentence. */
+  snippet?: string | null;
+}
+
+/** Where a run's bullets come from: a playbook's selection for each attempt (see learn/). */
+export interface BulletSource {
+  /** Bullets in the playbook, for the record. */
+  size: number;
+  /** The bullets for an attempt: `previous` is the failed attempt being repaired, `null` on the first. */
+  select(previous: PreviousAttempt | null): PromptBullet[];
 }
 
 const PREVIOUS_CODE_LINES = 40;
@@ -75,9 +85,12 @@ function completionPrompt(
   task: Task,
   options: { visibleTests: string | null; previous?: PreviousAttempt; bullets?: PromptBullet[] },
 ): BuiltPrompt {
-  const comment = task.language === "python" ? "#" : "//";
+  const comment = commentOf(task.language);
   const header: string[] = [];
-  for (const bullet of options.bullets ?? []) header.push(`${comment} Hint: ${bullet.content}`);
+  for (const bullet of options.bullets ?? []) {
+    header.push(`${comment} Hint: ${bullet.content}`);
+    if (bullet.snippet) header.push(...commented(bullet.snippet.trimEnd(), comment));
+  }
   if (options.previous) header.push(...commented(describePrevious(options.previous), comment));
   if (task.starter !== null) {
     // The task's own code to continue (HumanEval's prompt): its docstring already holds the examples.
@@ -153,8 +166,15 @@ function chatPrompt(
   else if (signature) parts.push(`The solution must define:\n${signature}`);
   if (options.visibleTests)
     parts.push(`It must pass these tests:\n\`\`\`${language}\n${options.visibleTests.trim()}\n\`\`\``);
-  if (options.bullets?.length)
-    parts.push(`Strategies that worked before:\n${options.bullets.map((bullet) => `- ${bullet.content}`).join("\n")}`);
+  if (options.bullets?.length) {
+    const listed = options.bullets.map(
+      (bullet) =>
+        `- [${bullet.id}] ${bullet.content}${bullet.snippet ? `\n\`\`\`${language}\n${bullet.snippet.trimEnd()}\n\`\`\`` : ""}`,
+    );
+    parts.push(
+      `Strategies that worked before:\n${listed.join("\n")}\nIf you apply one, name it in a comment in the code, such as \`${commentOf(language)} uses: ${options.bullets[0]?.id}\`.`,
+    );
+  }
   if (options.previous)
     parts.push(`${describePrevious(options.previous)}\nFix it: reply with the complete corrected code.`);
   return { system, prompt: parts.join("\n\n"), stopSequences: [], completion: null };
@@ -166,6 +186,16 @@ function describePrevious(previous: PreviousAttempt): string {
   const lines = previous.code.trimEnd().split("\n");
   const shown = lines.length > PREVIOUS_CODE_LINES ? [...lines.slice(0, PREVIOUS_CODE_LINES), "..."] : lines;
   return `This previous attempt failed:\n${shown.join("\n")}\nFailure (${previous.diagnosis.kind}): ${previous.diagnosis.message}`;
+}
+
+function commentOf(language: TaskLanguage): string {
+  return language === "python" ? "#" : "//";
+}
+
+/** The ids of shown bullets an answer names (`# uses: str-0001`): what a chat model says it applied. */
+export function citedBullets(text: string, shown: readonly PromptBullet[]): string[] {
+  const ids = new Set(shown.map((bullet) => bullet.id));
+  return [...new Set(text.match(/\b[a-z]{3}-\d{4,}\b/g) ?? [])].filter((id) => ids.has(id));
 }
 
 function commented(text: string, comment: string): string[] {

@@ -5,7 +5,7 @@ import type { ExecutionJson, SandboxOptions } from "../sandbox/index.ts";
 import type { RunStore } from "../store/index.ts";
 import { type Diagnosis, noCodeDiagnosis } from "./diagnose.ts";
 import { completeCode, extractCode, withStarterImports } from "./extract-code.ts";
-import { buildPrompt, type PreviousAttempt, type PromptBullet } from "./prompt.ts";
+import { type BulletSource, buildPrompt, citedBullets, type PreviousAttempt, type PromptBullet } from "./prompt.ts";
 import { checkCode } from "./run-attempt.ts";
 import type { Task } from "./task.ts";
 import { testSourceOf } from "./test-source.ts";
@@ -41,6 +41,10 @@ export interface Attempt {
   diagnosis: Diagnosis;
   usage: Usage;
   durationMs: number;
+  /** The playbook bullets shown in this attempt's prompt. */
+  bullets: string[];
+  /** The shown bullets the model says it applied (chat models, when they name them). */
+  cited: string[];
   /** Every sample, when more than one was drawn. */
   samples?: Sample[];
 }
@@ -87,8 +91,8 @@ export interface SolveOptions {
   maxOutputTokens?: number;
   /** Seeds sampling; with the response cache, a run can be repeated exactly. Default 1. */
   seed?: number;
-  bullets?: PromptBullet[];
-  playbookSize?: number;
+  /** Playbook bullets for each attempt's prompt. */
+  bullets?: BulletSource;
   sandbox?: Partial<SandboxOptions>;
   cache?: ResponseCache;
   retry?: RetryPolicy;
@@ -121,7 +125,10 @@ export async function solve(task: Task, solveOptions: SolveOptions): Promise<Out
     code,
     attempts,
     hidden,
-    playbook: { used: (options.bullets ?? []).map((bullet) => bullet.id), size: options.playbookSize ?? 0 },
+    playbook: {
+      used: [...new Set(attempts.flatMap((attempt) => attempt.bullets))],
+      size: options.bullets?.size ?? 0,
+    },
     usage: sumUsage(attempts.map((attempt) => attempt.usage)),
     durationMs: performance.now() - started,
   });
@@ -166,11 +173,12 @@ async function attemptUntilSolved(task: Task, options: SolveOptions, attempts: A
     }
     options.onEvent?.({ type: "attempt-start", n, maxAttempts });
     const attemptStarted = performance.now();
+    const bullets: PromptBullet[] = options.bullets?.select(previous ?? null) ?? [];
     const prompt = buildPrompt(task, {
       style: options.model.promptStyle,
       visibleTests,
+      bullets,
       ...(previous ? { previous } : {}),
-      ...(options.bullets ? { bullets: options.bullets } : {}),
     });
     const drawn: Sample[] = [];
     for (let sample = 1; sample <= samples; sample++) {
@@ -186,6 +194,8 @@ async function attemptUntilSolved(task: Task, options: SolveOptions, attempts: A
       diagnosis: best.diagnosis,
       usage: sumUsage(drawn.map((sample) => sample.usage)),
       durationMs: performance.now() - attemptStarted,
+      bullets: bullets.map((bullet) => bullet.id),
+      cited: citedBullets(best.generation.text, bullets),
       ...(samples > 1 ? { samples: drawn } : {}),
     };
     attempts.push(attempt);

@@ -1,2 +1,3 @@
 export type { BenchRunRecord, BenchRuns, BenchSampleRecord } from "./bench-runs.ts";
+export type { LearnRunRecord, LearnRuns, LearnStepRecord } from "./learn-runs.ts";
 export { defaultRunStorePath, RunStore, type RunSummary, type RunToSave } from "./run-store.ts";

@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { LitmusError } from "../errors.ts";
 import { BENCH_SCHEMA, BenchRuns } from "./bench-runs.ts";
+import { LEARN_SCHEMA, LearnRuns } from "./learn-runs.ts";
 
 /** One run as the list shows it. */
 export interface RunSummary {
@@ -60,12 +61,15 @@ export class RunStore {
   readonly path: string;
   /** Benchmark runs and their samples. */
   readonly bench: BenchRuns;
+  /** Learning runs, playbook histories and replay sets. */
+  readonly learn: LearnRuns;
   private readonly db: DatabaseSync;
 
   private constructor(path: string, db: DatabaseSync) {
     this.path = path;
     this.db = db;
     this.bench = new BenchRuns(db);
+    this.learn = new LearnRuns(db);
   }
 
   /** Opens (creating when needed) the store at `path`. */
@@ -78,6 +82,7 @@ export class RunStore {
       db.exec("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;");
       db.exec(SCHEMA);
       db.exec(BENCH_SCHEMA);
+      db.exec(LEARN_SCHEMA);
     } catch (error) {
       throw new LitmusError(
         "INTERNAL",

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { buildPrompt, parseTask, signatureOf } from "../../src/loop/index.ts";
+import { buildPrompt, citedBullets, parseTask, signatureOf } from "../../src/loop/index.ts";
 
 const task = await parseTask(
   {
@@ -77,11 +77,24 @@ describe("prompts", () => {
         "Task: Write a function is_palindrome(s) that says whether s reads the same backwards.",
         "The solution must define:\ndef is_palindrome(s):",
         "It must pass these tests:\n```python\nassert is_palindrome('aba') == True\n```",
-        "Strategies that worked before:\n- Compare with the reversed string.",
+        "Strategies that worked before:\n- [b1] Compare with the reversed string.\nIf you apply one, name it in a comment in the code, such as `# uses: b1`.",
         "The previous answer had no code in it.\nFix it: reply with the complete corrected code.",
       ].join("\n\n"),
     );
     expect(prompt.completion).toBeNull();
+  });
+
+  test("bullets head a completion prompt as comments (snippets too); a chat answer's citations are read", () => {
+    const bullets = [
+      { id: "str-0001", content: "Compare with the reversed string." },
+      { id: "snp-0001", content: "A tested helper.", snippet: "def rev(s):\n    return s[::-1]\n" },
+    ];
+    const prompt = buildPrompt(task, { style: "completion", visibleTests: null, bullets });
+    expect(prompt.prompt.split("def is_palindrome")[0]).toBe(
+      "# Hint: Compare with the reversed string.\n# Hint: A tested helper.\n# def rev(s):\n#     return s[::-1]\n",
+    );
+    expect(prompt.completion?.prefix).not.toContain("Hint");
+    expect(citedBullets("```python\n# uses: snp-0001, str-0009\ndef f(): ...\n```", bullets)).toEqual(["snp-0001"]);
   });
 
   test("starter code (HumanEval's prompt) is what a base model continues, and what a chat model completes", () => {

@@ -1,0 +1,34 @@
+export {
+  BULLET_STATUSES,
+  type Bullet,
+  type BulletDraft,
+  type BulletStats,
+  renderBullet,
+  SECTIONS,
+  type Section,
+  utilityOf,
+} from "./bullet.ts";
+export { type Curation, type CuratorOptions, curate, effectOf, type RetirementOptions, retirements } from "./curate.ts";
+export { type Delta, DeltaSchema, type DeltaSource, type LogEntry } from "./delta.ts";
+export { leakOf, type TaskFacts } from "./leakage.ts";
+export { type LearnRunEvent, type LearnRunOptions, type LearnSummary, runLearning } from "./learn-run.ts";
+export { type LearnEvent, Learner, type LearnerOptions, type LearnStep } from "./learner.ts";
+export {
+  applyDelta,
+  applyDeltas,
+  bulletOf,
+  bulletsWith,
+  emptyPlaybook,
+  type Playbook,
+  PlaybookSchema,
+  playbookAt,
+  rollback,
+} from "./playbook.ts";
+export { parsePlaybook, readOrCreatePlaybook, readPlaybook, updatePlaybook, writePlaybook } from "./playbook-file.ts";
+export { seededRandom, shuffled } from "./random.ts";
+export { reflect } from "./reflect.ts";
+export { reflectWithModel } from "./reflect-with-model.ts";
+export type { BulletMark, Insight, Reflection } from "./reflection.ts";
+export { bulletTokens, defaultBudgetTokens, type SelectionRequest, selectBullets } from "./select.ts";
+export { errorSignature } from "./signature.ts";
+export { embeddingSimilarity, lexical, type Similarity } from "./similarity.ts";

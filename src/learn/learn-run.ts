@@ -1,0 +1,239 @@
+import { createHash, randomUUID } from "node:crypto";
+import { resolve } from "node:path";
+import { type BenchTask, type Dataset, loopTaskOf } from "../bench/index.ts";
+import { LitmusError } from "../errors.ts";
+import type { ResponseCache, TextModel } from "../models/index.ts";
+import type { LearnRunRecord, LearnStepRecord, RunStore } from "../store/index.ts";
+import { type LearnEvent, Learner, type LearnStep } from "./learner.ts";
+import { bulletsWith, type Playbook } from "./playbook.ts";
+import { readOrCreatePlaybook } from "./playbook-file.ts";
+import { seededRandom, shuffled } from "./random.ts";
+
+export interface LearnRunOptions {
+  dataset: Dataset;
+  /** The training tasks (their visible tests only are used). */
+  tasks: BenchTask[];
+  model: TextModel;
+  reflectorModel?: TextModel;
+  playbookPath: string;
+  store: RunStore;
+  /** Passes over the tasks, each in a seeded order. Default 1. */
+  epochs?: number;
+  /** Attempts of the repair loop per task. Default 2. */
+  maxAttempts?: number;
+  /** Seeds the task order and sampling. Default 1. */
+  seed?: number;
+  temperature?: number;
+  maxOutputTokens?: number;
+  budgetTokens?: number;
+  /** Admission re-runs (default on) and the replay set's size (default 2). */
+  admission?: { enabled?: boolean; replay?: number };
+  /** Start a new run even when one with the same settings exists. */
+  fresh?: boolean;
+  cache?: ResponseCache;
+  modelTimeoutMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (event: LearnRunEvent) => void;
+}
+
+export type LearnRunEvent =
+  | { type: "start"; runId: string; total: number; finished: number; resumed: boolean }
+  | { type: "step"; step: LearnStep; done: number; total: number }
+  | ({ type: "event" } & { event: LearnEvent });
+
+/** What a learning run did: per epoch, how many training tasks passed; and the playbook it left. */
+export interface LearnSummary {
+  runId: string;
+  playbook: string;
+  dataset: string;
+  model: string;
+  reflectorModel: string | null;
+  tasks: number;
+  epochs: { epoch: number; solved: number; tasks: number }[];
+  /** After every step: the playbook's version and active bullets (the learning curve's x-axis). */
+  steps: { ordinal: number; taskId: string; solved: boolean; playbookVersion: number; activeBullets: number }[];
+  bullets: { active: number; candidate: number; retired: number };
+  trialRuns: number;
+  durationMs: number;
+}
+
+/**
+ * Learns a playbook offline from a dataset's training tasks: each task is solved with the playbook's bullets,
+ * reflected on and curated, epoch after epoch. Every step is committed (the playbook file first, then the
+ * run store), and rerunning the same command resumes: a step whose deltas are already in the playbook's log
+ * is never applied twice.
+ */
+export async function runLearning(options: LearnRunOptions): Promise<{ run: LearnRunRecord; summary: LearnSummary }> {
+  const started = performance.now();
+  const playbookPath = resolve(options.playbookPath);
+  const settings = settingsOf(options, playbookPath);
+  const key = createHash("sha256").update(JSON.stringify(settings)).digest("hex");
+  const environment = { language: options.tasks[0]?.language ?? null, tags: [options.dataset.name] };
+  const playbook = await readOrCreatePlaybook(playbookPath, environment);
+  const existing = options.fresh ? null : options.store.learn.latest(key);
+  if (existing && existing.playbookId !== playbook.id) {
+    throw new LitmusError(
+      "BAD_INPUT",
+      `${playbookPath} is not the playbook run ${existing.id.slice(0, 8)} was learning into (it was replaced); pass --fresh to start a new run`,
+    );
+  }
+  const run =
+    existing ??
+    options.store.learn.create({ id: randomUUID(), key, playbookPath, playbookId: playbook.id, config: settings });
+  const order = stepsOf(run.id, options.tasks, settings.epochs, settings.seed);
+  if (run.status === "finished") {
+    options.onProgress?.({ type: "start", runId: run.id, total: order.length, finished: order.length, resumed: true });
+    return { run, summary: run.summary as LearnSummary };
+  }
+  const recorded = new Set(options.store.learn.steps(run.id).map((step) => step.step));
+  recoverSteps(options.store, run.id, playbook, order, recorded);
+  options.onProgress?.({
+    type: "start",
+    runId: run.id,
+    total: order.length,
+    finished: recorded.size,
+    resumed: existing !== null,
+  });
+
+  const learner = new Learner({
+    playbookPath,
+    environment,
+    model: options.model,
+    ...(options.reflectorModel ? { reflectorModel: options.reflectorModel } : {}),
+    sourceKind: "learn",
+    store: options.store,
+    ...(options.budgetTokens === undefined ? {} : { budgetTokens: options.budgetTokens }),
+    ...(options.admission ? { admission: options.admission } : {}),
+    solve: {
+      maxAttempts: settings.maxAttempts,
+      seed: settings.seed,
+      ...(settings.temperature === null ? {} : { temperature: settings.temperature }),
+      ...(settings.maxOutputTokens === null ? {} : { maxOutputTokens: settings.maxOutputTokens }),
+      ...(options.cache ? { cache: options.cache } : {}),
+      ...(options.modelTimeoutMs === undefined ? {} : { modelTimeoutMs: options.modelTimeoutMs }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+    onEvent: (event) => options.onProgress?.({ type: "event", event }),
+  });
+  let done = recorded.size;
+  for (const { step, ordinal, task } of order) {
+    if (recorded.has(step)) continue;
+    const result = await learner.run(loopTaskOf(task), step);
+    options.store.learn.saveStep(run.id, {
+      step,
+      ordinal,
+      taskId: task.id,
+      solved: result.solved,
+      playbookVersion: result.playbookVersion,
+      activeBullets: result.activeBullets,
+      document: result,
+    });
+    options.onProgress?.({ type: "step", step: result, done: ++done, total: order.length });
+  }
+  const summary = summarize(run, options, await learner.playbook(), performance.now() - started);
+  options.store.learn.finish(run.id, summary);
+  return { run: options.store.learn.get(run.id) as LearnRunRecord, summary };
+}
+
+function settingsOf(options: LearnRunOptions, playbookPath: string) {
+  return {
+    dataset: options.dataset.name,
+    datasetSha256: options.dataset.sha256,
+    tasks: options.tasks.map((task) => task.id),
+    model: options.model.spec,
+    modelIdentity: options.model.cacheIdentity,
+    reflectorModel: options.reflectorModel?.spec ?? null,
+    playbookPath,
+    epochs: options.epochs ?? 1,
+    maxAttempts: options.maxAttempts ?? 2,
+    seed: options.seed ?? 1,
+    temperature: options.temperature ?? null,
+    maxOutputTokens: options.maxOutputTokens ?? null,
+    budgetTokens: options.budgetTokens ?? null,
+    admission: { enabled: options.admission?.enabled !== false, replay: options.admission?.replay ?? 2 },
+  };
+}
+
+/** Every step of the run in order: each epoch visits the tasks in its own seeded order. */
+function stepsOf(runId: string, tasks: BenchTask[], epochs: number, seed: number) {
+  const steps: { step: string; ordinal: number; task: BenchTask }[] = [];
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    for (const task of shuffled(tasks, seededRandom(seed * 1000 + epoch))) {
+      steps.push({ step: `${runId}/e${epoch}/${task.id}`, ordinal: steps.length, task });
+    }
+  }
+  return steps;
+}
+
+/**
+ * Steps whose deltas reached the playbook but whose record did not reach the store (the process died in
+ * between) are recorded from the playbook's log, so they are not run and applied again.
+ */
+function recoverSteps(
+  store: RunStore,
+  runId: string,
+  playbook: Playbook,
+  order: ReturnType<typeof stepsOf>,
+  recorded: Set<string>,
+): void {
+  for (const { step, ordinal, task } of order) {
+    if (recorded.has(step)) continue;
+    const entries = playbook.log.filter((entry) => entry.source.step === step);
+    const observed = entries.find((entry) => entry.delta.op === "OBSERVE");
+    if (!observed) continue;
+    const record: LearnStepRecord = {
+      step,
+      ordinal,
+      taskId: task.id,
+      solved: observed.delta.op === "OBSERVE" && observed.delta.passed,
+      playbookVersion: entries.at(-1)?.version ?? playbook.version,
+      activeBullets: bulletsWith(playbook, "active").length,
+      document: { recovered: true, note: "recorded from the playbook's log after an interrupted run" },
+    };
+    store.learn.saveStep(runId, record);
+    recorded.add(step);
+  }
+}
+
+function summarize(
+  run: LearnRunRecord,
+  options: LearnRunOptions,
+  playbook: Playbook,
+  durationMs: number,
+): LearnSummary {
+  const steps = options.store.learn.steps(run.id);
+  const epochs = new Map<number, { solved: number; tasks: number }>();
+  for (const step of steps) {
+    const epoch = Number(/\/e(\d+)\//.exec(step.step)?.[1] ?? 1);
+    const entry = epochs.get(epoch) ?? { solved: 0, tasks: 0 };
+    entry.tasks += 1;
+    if (step.solved) entry.solved += 1;
+    epochs.set(epoch, entry);
+  }
+  return {
+    runId: run.id,
+    playbook: run.playbookPath,
+    dataset: options.dataset.name,
+    model: options.model.spec,
+    reflectorModel: options.reflectorModel?.spec ?? null,
+    tasks: options.tasks.length,
+    epochs: [...epochs].map(([epoch, counts]) => ({ epoch, ...counts })),
+    steps: steps.map(({ ordinal, taskId, solved, playbookVersion, activeBullets }) => ({
+      ordinal,
+      taskId,
+      solved,
+      playbookVersion,
+      activeBullets,
+    })),
+    bullets: {
+      active: bulletsWith(playbook, "active").length,
+      candidate: bulletsWith(playbook, "candidate").length,
+      retired: bulletsWith(playbook, "retired").length,
+    },
+    trialRuns: steps.reduce(
+      (sum, step) => sum + (((step.document as LearnStep).trialRuns as number | undefined) ?? 0),
+      0,
+    ),
+    durationMs,
+  };
+}

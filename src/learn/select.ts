@@ -1,0 +1,110 @@
+import type { TaskLanguage } from "../loop/index.ts";
+import { type Bullet, renderBullet, utilityOf } from "./bullet.ts";
+import type { Playbook } from "./playbook.ts";
+import { estimateTokens, lexicalSimilarity } from "./text.ts";
+
+/** What a prompt is about: the task and, during a repair, the failure being repaired. */
+export interface SelectionRequest {
+  language: TaskLanguage;
+  /** The task in words (and its starter code, when it has one). */
+  text: string;
+  tags: string[];
+  /** The signature of the failure being repaired (see `errorSignature`); absent on a first attempt. */
+  failure?: string | null;
+}
+
+export interface SelectionOptions {
+  /** Tokens the bullets may take in the prompt, all together. */
+  budgetTokens: number;
+  /** Candidates to show as well (admission trials): they are chosen first. */
+  include?: string[];
+}
+
+/** Prompt budgets by model: hundreds of tokens for the embedded sub-1B model, more for hosted ones. */
+export function defaultBudgetTokens(modelSpec: string): number {
+  return modelSpec === "local" || modelSpec.startsWith("local:") ? 120 : 600;
+}
+
+/** A section already chosen weighs this much less for each bullet it already has: a mix beats one kind. */
+const SECTION_DECAY = 0.6;
+
+/**
+ * Picks the bullets for a prompt under a hard token budget: candidates on trial first, then bullets whose
+ * trigger matches the failure being repaired, then the rest by relevance x utility, diversified across
+ * sections and away from near-duplicates. Only active bullets of the task's language (or of none) qualify.
+ */
+export function selectBullets(playbook: Playbook, request: SelectionRequest, options: SelectionOptions): Bullet[] {
+  const include = new Set(options.include ?? []);
+  const fits = (bullet: Bullet) => bullet.language === null || bullet.language === request.language;
+  const trial = playbook.bullets.filter((bullet) => include.has(bullet.id) && fits(bullet));
+  const pool = playbook.bullets.filter(
+    (bullet) => bullet.status === "active" && !include.has(bullet.id) && fits(bullet),
+  );
+  const scored = pool.map((bullet) => ({ bullet, base: baseScore(bullet, request) }));
+
+  const chosen: Bullet[] = [];
+  let spent = 0;
+  const take = (bullet: Bullet): void => {
+    const cost = bulletTokens(bullet);
+    if (spent + cost > options.budgetTokens) return;
+    chosen.push(bullet);
+    spent += cost;
+  };
+  for (const bullet of trial) take(bullet);
+  const matching = request.failure ? scored.filter(({ bullet }) => triggered(bullet, request.failure ?? "")) : [];
+  for (const { bullet } of matching.sort((a, b) => b.base - a.base)) take(bullet);
+
+  let rest = scored.filter(({ bullet }) => !chosen.includes(bullet) && relevant(bullet, request));
+  while (rest.length > 0) {
+    let best = rest[0];
+    let bestScore = Number.NEGATIVE_INFINITY;
+    for (const entry of rest) {
+      const score = entry.base * diversity(entry.bullet, chosen);
+      if (score > bestScore) {
+        best = entry;
+        bestScore = score;
+      }
+    }
+    if (!best) break;
+    take(best.bullet);
+    rest = rest.filter((entry) => entry !== best);
+  }
+  return chosen;
+}
+
+/** Tokens a bullet takes in the prompt, with the line prefix ("# Hint: ") it is shown with. */
+export function bulletTokens(bullet: Pick<Bullet, "content" | "snippet">): number {
+  return estimateTokens(`# Hint: ${renderBullet(bullet)}\n`);
+}
+
+/** Whether a bullet answers a failure: the same signature, or (weaker) a trigger for the same error class. */
+function triggered(bullet: Bullet, failure: string): boolean {
+  return bullet.triggers.errors.some((error) => error === failure || classOf(error) === classOf(failure));
+}
+
+/** `runtime:IndexError:...` -> `runtime:IndexError`. */
+function classOf(signature: string): string {
+  return signature.split(":").slice(0, 2).join(":");
+}
+
+/** A bullet that is about one kind of failure waits for that failure; general ones are shown to every task. */
+function relevant(bullet: Bullet, request: SelectionRequest): boolean {
+  return bullet.triggers.errors.length === 0 || bullet.section === "strategies" || relevance(bullet, request) > 0.1;
+}
+
+/** Relevance to the task (word overlap with what the bullet was learned from, shared tags) times utility. */
+function baseScore(bullet: Bullet, request: SelectionRequest): number {
+  return (0.5 + relevance(bullet, request)) * utilityOf(bullet.stats);
+}
+
+function relevance(bullet: Bullet, request: SelectionRequest): number {
+  const words = lexicalSimilarity(`${bullet.content} ${bullet.triggers.keywords.join(" ")}`, request.text);
+  const sharedTags = bullet.triggers.tags.filter((tag) => request.tags.includes(tag)).length;
+  return words + (sharedTags > 0 ? 0.2 : 0);
+}
+
+function diversity(bullet: Bullet, chosen: Bullet[]): number {
+  const sameSection = chosen.filter((other) => other.section === bullet.section).length;
+  const closest = Math.max(0, ...chosen.map((other) => lexicalSimilarity(other.content, bullet.content)));
+  return SECTION_DECAY ** sameSection * (1 - 0.5 * closest);
+}
