@@ -2,6 +2,7 @@
 
 export * from "./bench/index.ts";
 export { type ErrorCode, isLitmusError, LitmusError } from "./errors.ts";
+export * from "./learn/index.ts";
 export * from "./loop/index.ts";
 export * from "./models/index.ts";
 export * from "./sandbox/index.ts";

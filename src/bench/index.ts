@@ -29,6 +29,8 @@ export { type BenchSample, readSamples, type SampleLine, scanSamples } from "./e
 export type { EvalSummary, GenerationSummary, SampleGeneration, TaskTally } from "./eval/tally.ts";
 export { benchmarkLocalModel, type ModelBenchReport } from "./model-bench.ts";
 export { type BenchReport, buildReport, type ReportRun } from "./report/build-report.ts";
+export { CHART_CONFIG, type ReportChart, renderChart } from "./report/charts.ts";
+export { chartSection, escapeHtml, percent, renderPage, table } from "./report/page.ts";
 export { readSummaryFile } from "./report/read-summary.ts";
 export { renderReportHtml } from "./report/render-html.ts";
 export { type ModelRunEvent, type ModelRunOptions, runModelBenchmark } from "./run/model-run.ts";

@@ -8,7 +8,7 @@ import {
   type TimeLimits,
 } from "../bench/index.ts";
 import { parseBytes, parseDuration } from "../sandbox/index.ts";
-import { positiveInteger } from "./options.ts";
+import { integerList, list, positiveInteger } from "./options.ts";
 
 /** The options of every command that reads a benchmark dataset and runs a subset of it. */
 export interface DatasetCommandOptions {
@@ -53,21 +53,6 @@ export async function openCommandDataset(
     dataset.name,
   );
   return { dataset, tasks };
-}
-
-/** Commander parser for comma-separated lists. */
-function list(value: string): string[] {
-  const items = value
-    .split(",")
-    .map((item) => item.trim())
-    .filter(Boolean);
-  if (items.length === 0) throw new InvalidArgumentError(`expected a comma-separated list, got "${value}"`);
-  return items;
-}
-
-/** Commander parser for comma-separated positive integers (the k of pass@k). */
-function integerList(value: string): number[] {
-  return list(value).map((item) => positiveInteger(item));
 }
 
 /** The options of every command that scores samples in the sandbox. */

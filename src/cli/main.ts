@@ -1,7 +1,9 @@
 import { Command, CommanderError } from "commander";
 import { registerBenchCommand } from "./bench.ts";
 import { exitCodeFor, reasonFor } from "./exit-codes.ts";
+import { registerLearnCommand } from "./learn.ts";
 import { registerModelsCommand } from "./models.ts";
+import { registerPlaybookCommand } from "./playbook.ts";
 import { registerRunCommand } from "./run.ts";
 import { registerRunsCommand } from "./runs.ts";
 import { registerSolveCommand } from "./solve.ts";
@@ -16,6 +18,8 @@ function buildProgram(): Command {
   registerSolveCommand(program);
   registerRunsCommand(program);
   registerBenchCommand(program);
+  registerLearnCommand(program);
+  registerPlaybookCommand(program);
   registerModelsCommand(program);
   return program;
 }

@@ -15,6 +15,28 @@ export function positiveInteger(value: string): number {
   return parsed;
 }
 
+/** Commander parser for 0 or a positive integer (a version, a count that may be zero). */
+export function nonNegativeInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`expected 0 or more, got "${value}"`);
+  return parsed;
+}
+
+/** Commander parser for comma-separated lists. */
+export function list(value: string): string[] {
+  const items = value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+  if (items.length === 0) throw new InvalidArgumentError(`expected a comma-separated list, got "${value}"`);
+  return items;
+}
+
+/** Commander parser for comma-separated positive integers. */
+export function integerList(value: string): number[] {
+  return list(value).map((item) => positiveInteger(item));
+}
+
 /** Commander parser for a sampling temperature: a number from 0 to 2. */
 export function temperature(value: string): number {
   const parsed = Number(value);

@@ -13,7 +13,6 @@ export const SECTION_PREFIXES: Record<Section, string> = {
 };
 
 export const BULLET_STATUSES = ["candidate", "active", "retired"] as const;
-export type BulletStatus = (typeof BULLET_STATUSES)[number];
 
 /** When a bullet applies: the failures it answers and the tasks it fits. */
 export const TriggersSchema = z.strictObject({
@@ -24,10 +23,9 @@ export const TriggersSchema = z.strictObject({
   /** Words of the tasks it was learned from (lower case), for relevance. */
   keywords: z.array(z.string().min(1)).default([]),
 });
-export type Triggers = z.infer<typeof TriggersSchema>;
 
 /** What the selector reads: how often a bullet was shown and how those runs ended, and explicit marks. */
-export const BulletStatsSchema = z.strictObject({
+const BulletStatsSchema = z.strictObject({
   shown: z.number().int().nonnegative().default(0),
   passedWhenShown: z.number().int().nonnegative().default(0),
   failedWhenShown: z.number().int().nonnegative().default(0),
@@ -38,7 +36,7 @@ export const BulletStatsSchema = z.strictObject({
 });
 export type BulletStats = z.infer<typeof BulletStatsSchema>;
 
-export const ProvenanceSchema = z.strictObject({
+const ProvenanceSchema = z.strictObject({
   /** The tasks it was learned from (ids only: never their tests or solutions). */
   tasks: z.array(z.string()),
   /** The learning run or solve run that proposed it. */

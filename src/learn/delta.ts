@@ -54,7 +54,7 @@ export type Delta = z.input<typeof DeltaSchema>;
 export type ParsedDelta = z.output<typeof DeltaSchema>;
 
 /** Where an applied delta came from, for audits and for resuming a learning run without applying it twice. */
-export const DeltaSourceSchema = z.strictObject({
+const DeltaSourceSchema = z.strictObject({
   /** `learn`, `solve`, `bench`, `cli`, ... */
   kind: z.string(),
   /** The step that produced it, such as `<learn run id>/e1/Mbpp/601`. */

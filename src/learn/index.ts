@@ -13,6 +13,16 @@ export { type Delta, DeltaSchema, type DeltaSource, type LogEntry } from "./delt
 export { leakOf, type TaskFacts } from "./leakage.ts";
 export { type LearnRunEvent, type LearnRunOptions, type LearnSummary, runLearning } from "./learn-run.ts";
 export { type LearnEvent, Learner, type LearnerOptions, type LearnStep } from "./learner.ts";
+export { renderLearningHtml } from "./measure/learning-report.ts";
+export {
+  ARMS,
+  type Arm,
+  type LearningMeasurement,
+  type MeasureLearningOptions,
+  type MeasureProgress,
+  measureLearning,
+  type TaskSet,
+} from "./measure/measure-learning.ts";
 export {
   applyDelta,
   applyDeltas,
@@ -29,6 +39,12 @@ export { seededRandom, shuffled } from "./random.ts";
 export { reflect } from "./reflect.ts";
 export { reflectWithModel } from "./reflect-with-model.ts";
 export type { BulletMark, Insight, Reflection } from "./reflection.ts";
-export { bulletTokens, defaultBudgetTokens, type SelectionRequest, selectBullets } from "./select.ts";
+export {
+  bulletTokens,
+  defaultBudgetTokens,
+  playbookBullets,
+  type SelectionRequest,
+  selectBullets,
+} from "./select.ts";
 export { errorSignature } from "./signature.ts";
 export { embeddingSimilarity, lexical, type Similarity } from "./similarity.ts";

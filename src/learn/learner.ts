@@ -1,7 +1,6 @@
 import { type Outcome, type SolveOptions, solve, type Task, testSourceOf } from "../loop/index.ts";
 import type { TextModel } from "../models/index.ts";
 import type { RunStore } from "../store/index.ts";
-import type { Bullet } from "./bullet.ts";
 import { type CuratorOptions, curate, type RetirementOptions, retirements } from "./curate.ts";
 import type { Delta, DeltaSource } from "./delta.ts";
 import type { TaskFacts } from "./leakage.ts";
@@ -10,12 +9,11 @@ import { readOrCreatePlaybook, updatePlaybook } from "./playbook-file.ts";
 import { reflect } from "./reflect.ts";
 import { reflectWithModel } from "./reflect-with-model.ts";
 import type { Reflection } from "./reflection.ts";
-import { defaultBudgetTokens, selectBullets } from "./select.ts";
-import { errorSignature } from "./signature.ts";
+import { defaultBudgetTokens, playbookBullets } from "./select.ts";
 import type { Similarity } from "./similarity.ts";
 
 /** The solve settings a learner uses for its runs (and its admission re-runs). */
-export type LearnerSolveOptions = Omit<SolveOptions, "model" | "bullets" | "onEvent">;
+type LearnerSolveOptions = Omit<SolveOptions, "model" | "bullets" | "onEvent">;
 
 export interface LearnerOptions {
   /** The playbook file, created when missing. */
@@ -161,25 +159,11 @@ export class Learner {
     };
   }
 
-  /** The bullets of `playbook` for a run of `task`: reselected for every attempt from its failure. */
-  bulletSourceFor(task: Task, playbook: Playbook, include: string[] = []): NonNullable<SolveOptions["bullets"]> {
-    const request = { language: task.language, text: `${task.prompt}\n${task.starter ?? ""}`, tags: task.tags };
-    return {
-      size: playbook.bullets.length,
-      select: (previous) =>
-        selectBullets(
-          playbook,
-          { ...request, failure: previous ? errorSignature(previous.diagnosis) : null },
-          { budgetTokens: this.budgetTokens, include },
-        ).map(promptBulletOf),
-    };
-  }
-
   private solveWith(task: Task, playbook: Playbook, include: string[]): Promise<Outcome> {
     return solve(task, {
       ...this.options.solve,
       model: this.options.model,
-      bullets: this.bulletSourceFor(task, playbook, include),
+      bullets: playbookBullets(playbook, task, { budgetTokens: this.budgetTokens, include }),
       ...(this.options.store ? { store: this.options.store } : {}),
     });
   }
@@ -245,10 +229,6 @@ export class Learner {
     this.options.store?.learn.recordDeltas(next.id, next.log.slice(before));
     return next;
   }
-}
-
-function promptBulletOf(bullet: Bullet): { id: string; content: string; snippet: string | null } {
-  return { id: bullet.id, content: bullet.content, snippet: bullet.snippet };
 }
 
 /** Ids of the bullets a step added. */

@@ -115,7 +115,7 @@ const PYTHON_RULES: Rule[] = [
   {
     when: /^test_failure:(\w+) instead of (\w+)/,
     section: "strategies",
-    content: "Return exactly the type the examples show (a $2, not a $1).",
+    content: "Return exactly the type the examples show ($2, not $1).",
   },
   {
     when: /^test_failure:/,
@@ -146,8 +146,14 @@ export function lessonFor(signature: string, language: string): { section: Secti
   for (const rule of rules) {
     const match = rule.when.exec(signature);
     if (!match) continue;
-    const content = rule.content.replace(/\$(\d)/g, (_, index: string) => match[Number(index)] ?? "");
+    const content = rule.content.replace(/\$(\d)/g, (_, index: string) => withArticle(match[Number(index)] ?? ""));
     return { section: rule.section, content };
   }
   return null;
+}
+
+/** "a list", "an int", "None". */
+function withArticle(typeName: string): string {
+  if (typeName === "None" || typeName === "value") return typeName;
+  return /^[aeiou]/.test(typeName) ? `an ${typeName}` : `a ${typeName}`;
 }

@@ -1,6 +1,7 @@
-import type { TaskLanguage } from "../loop/index.ts";
+import type { BulletSource, PromptBullet, Task, TaskLanguage } from "../loop/index.ts";
 import { type Bullet, renderBullet, utilityOf } from "./bullet.ts";
 import type { Playbook } from "./playbook.ts";
+import { errorSignature } from "./signature.ts";
 import { estimateTokens, lexicalSimilarity } from "./text.ts";
 
 /** What a prompt is about: the task and, during a repair, the failure being repaired. */
@@ -107,4 +108,25 @@ function diversity(bullet: Bullet, chosen: Bullet[]): number {
   const sameSection = chosen.filter((other) => other.section === bullet.section).length;
   const closest = Math.max(0, ...chosen.map((other) => lexicalSimilarity(other.content, bullet.content)));
   return SECTION_DECAY ** sameSection * (1 - 0.5 * closest);
+}
+
+/**
+ * The bullets of `playbook` for a run of `task`, as the loop asks for them: selected anew for every attempt,
+ * a repair's from its failure.
+ */
+export function playbookBullets(playbook: Playbook, task: Task, options: SelectionOptions): BulletSource {
+  const request = { language: task.language, text: `${task.prompt}\n${task.starter ?? ""}`, tags: task.tags };
+  return {
+    size: playbook.bullets.length,
+    select: (previous) =>
+      selectBullets(
+        playbook,
+        { ...request, failure: previous ? errorSignature(previous.diagnosis) : null },
+        options,
+      ).map(promptBulletOf),
+  };
+}
+
+function promptBulletOf(bullet: Bullet): PromptBullet {
+  return { id: bullet.id, content: bullet.content, snippet: bullet.snippet };
 }

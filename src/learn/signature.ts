@@ -41,6 +41,7 @@ function shapeOf(literal: string): string {
 
 function skeleton(message: string): string {
   return message
+    .replace(/\s*\(\d+ of \d+ tests failed\)/, "")
     .replace(/\s*\(line \d+.*$/, "")
     .replace(/'[^']*'|"[^"]*"|`[^`]*`/g, "_")
     .replace(/\b\d+(\.\d+)?\b/g, "N")

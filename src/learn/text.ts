@@ -8,7 +8,7 @@ const STOP_WORDS = new Set(
 );
 
 /** Lower-case words of a text (letters, digits and underscores; code identifiers split on `_`). */
-export function wordsOf(text: string): string[] {
+function wordsOf(text: string): string[] {
   return (text.toLowerCase().match(/[a-z][a-z0-9]*/g) ?? []).filter((word) => word.length > 1);
 }
 

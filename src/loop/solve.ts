@@ -93,6 +93,11 @@ export interface SolveOptions {
   seed?: number;
   /** Playbook bullets for each attempt's prompt. */
   bullets?: BulletSource;
+  /**
+   * Show the failed attempt and its diagnosis to the next one (repair). False: plain retries, each attempt
+   * from the task alone (the baseline that repair is measured against). Default true.
+   */
+  feedback?: boolean;
   sandbox?: Partial<SandboxOptions>;
   cache?: ResponseCache;
   retry?: RetryPolicy;
@@ -178,7 +183,7 @@ async function attemptUntilSolved(task: Task, options: SolveOptions, attempts: A
       style: options.model.promptStyle,
       visibleTests,
       bullets,
-      ...(previous ? { previous } : {}),
+      ...(previous && options.feedback !== false ? { previous } : {}),
     });
     const drawn: Sample[] = [];
     for (let sample = 1; sample <= samples; sample++) {

@@ -74,6 +74,12 @@ describe("error signatures", () => {
   test("keep the kind and exception, blank what is task-specific", () => {
     expect(errorSignature(INDEX_ERROR)).toBe("runtime:IndexError:list index out of range");
     expect(errorSignature(NAME_ERROR)).toBe("runtime:NameError:name _ is not defined");
+    expect(
+      errorSignature({
+        kind: "runtime",
+        message: "test_1 raised NameError: name 'y' is not defined (2 of 3 tests failed)",
+      }),
+    ).toBe("runtime:NameError:name _ is not defined");
     expect(errorSignature({ kind: "syntax", message: "SyntaxError: expected ':' (line 1: def f(x))" })).toBe(
       "syntax:SyntaxError:expected _",
     );

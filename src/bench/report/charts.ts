@@ -10,7 +10,7 @@ export interface ReportChart {
   spec: TopLevelSpec;
 }
 
-const CONFIG: NonNullable<TopLevelSpec["config"]> = {
+export const CHART_CONFIG: NonNullable<TopLevelSpec["config"]> = {
   font: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
   view: { stroke: null },
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: "#e8e8e8", domainColor: "#888" },
@@ -57,7 +57,7 @@ function passAtKChart(report: BenchReport): ReportChart {
       "Unbiased pass@k over tasks. Difficulty is a proxy: the thirds of the dataset by the size of the reference solution (the datasets carry no labels). “base tests only” is EvalPlus's base score (the original tests' inputs).",
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      config: CONFIG,
+      config: CHART_CONFIG,
       data: { values },
       facet: { row: { field: "k", type: "nominal", title: null, header: { labelFontSize: 13, labelAngle: 0 } } },
       spec: {
@@ -120,7 +120,7 @@ function attemptsChart(report: BenchReport): ReportChart {
       "Samples whose final code passed the hidden tests, by how many attempts of the repair loop they took; “failed” are the rest.",
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      config: CONFIG,
+      config: CHART_CONFIG,
       data: { values },
       width: { step: 30 },
       height: 200,
@@ -155,7 +155,7 @@ function failureClassChart(report: BenchReport): ReportChart {
       "What became of every sample: ok, or why it failed (wrong answer, exception, syntax, import, timeout, memory, no code).",
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      config: CONFIG,
+      config: CHART_CONFIG,
       data: { values },
       width: 560,
       height: { step: 28 },
@@ -193,7 +193,7 @@ function timeChart(report: BenchReport): ReportChart {
     caption: "Mean time of a sample: generation, repairs and scoring (tokens and cost are in the table below).",
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      config: CONFIG,
+      config: CHART_CONFIG,
       data: { values },
       width: 560,
       height: { step: 28 },

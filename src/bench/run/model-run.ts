@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { LitmusError } from "../../errors.ts";
-import { type Outcome, solve } from "../../loop/index.ts";
+import { type BulletSource, type Outcome, solve } from "../../loop/index.ts";
 import type { ResponseCache, TextModel } from "../../models/index.ts";
 import type { BenchRunRecord, RunStore } from "../../store/index.ts";
 import type { BenchTask } from "../datasets/bench-task.ts";
@@ -28,6 +28,12 @@ export interface ModelRunOptions extends ScoringOptions {
   fresh?: boolean;
   cache?: ResponseCache;
   modelTimeoutMs?: number;
+  /** Playbook bullets for each sample's prompts; `identity` (the playbook's content) is part of the run's key. */
+  bullets?: { identity: string; sourceFor(task: BenchTask): BulletSource };
+  /** False: plain retries instead of repairs (see `SolveOptions.feedback`). Default true. */
+  feedback?: boolean;
+  /** Called with every finished sample before it is committed (online learning: `bench run --learn`). */
+  afterSample?: (task: BenchTask, outcome: Outcome, key: string) => Promise<void>;
   onProgress?: (event: ModelRunEvent) => void;
 }
 
@@ -45,6 +51,8 @@ interface SampleDocument {
   /** The solve run (in the run store's runs) with every attempt's prompt answer, code and diagnosis. */
   solveRunId: string;
   attempts: Array<{ n: number; kind: string; message: string }>;
+  /** Playbook bullets shown in any attempt. */
+  bullets: string[];
 }
 
 /**
@@ -137,6 +145,9 @@ function settingsOf(options: ModelRunOptions) {
     temperature: options.temperature ?? (samplesPerTask > 1 ? 0.8 : 0),
     seed: options.seed ?? 1,
     maxOutputTokens: options.maxOutputTokens ?? null,
+    // Only when set: the runs recorded before these options existed keep their keys (and resume).
+    ...(options.bullets ? { bullets: options.bullets.identity } : {}),
+    ...(options.feedback === false ? { feedback: false } : {}),
   };
 }
 
@@ -159,8 +170,11 @@ async function runSample(
     ...(options.cache ? { cache: options.cache } : {}),
     ...(options.modelTimeoutMs === undefined ? {} : { modelTimeoutMs: options.modelTimeoutMs }),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.bullets ? { bullets: options.bullets.sourceFor(task) } : {}),
+    ...(settings.feedback === false ? { feedback: false } : {}),
   });
   const verdict = await evaluator.evaluate(task, outcome.code);
+  await options.afterSample?.(task, outcome, `${task.id}#${sample}`);
   return {
     taskId: task.id,
     sample,
@@ -180,6 +194,7 @@ async function runSample(
       kind: attempt.diagnosis.kind,
       message: attempt.diagnosis.message,
     })),
+    bullets: outcome.playbook.used,
   };
 }
 

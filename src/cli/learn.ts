@@ -1,0 +1,126 @@
+import type { Command } from "commander";
+import { type LearnSummary, runLearning } from "../learn/index.ts";
+import { disposeLocalModels, ResponseCache, responseCacheDir } from "../models/index.ts";
+import { RunStore } from "../store/index.ts";
+import { addDatasetOptions, type DatasetCommandOptions, openCommandDataset } from "./dataset-options.ts";
+import { registerLearnEvalCommand } from "./learn-eval.ts";
+import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
+import { positiveInteger, temperature, writeJson } from "./options.ts";
+import { type ProgressBar, progressBar } from "./progress-bar.ts";
+
+interface LearnCommandOptions extends DatasetCommandOptions, ModelCommandOptions {
+  playbook: string;
+  reflectorModel?: string;
+  epochs: number;
+  maxAttempts: number;
+  seed: number;
+  temperature?: number;
+  maxTokens: number;
+  budget?: number;
+  admission: boolean;
+  replay: number;
+  cache: boolean;
+  fresh?: boolean;
+  json?: boolean;
+}
+
+export function registerLearnCommand(program: Command): void {
+  const learn = program
+    .command("learn")
+    .description("Learn a playbook from a dataset's training tasks (visible tests only); resumable")
+    .enablePositionalOptions();
+  const run = learn.command("run", { isDefault: true }).description("Learn offline (the default: litmus learn ...)");
+  addModelOptions(addDatasetOptions(run))
+    .requiredOption("--playbook <file>", "the playbook to learn into (created when missing)")
+    .option("--reflector-model <spec>", "a model that adds lessons to the rules' (may be stronger than --model)")
+    .option("--epochs <n>", "passes over the tasks, each in its own seeded order", positiveInteger, 1)
+    .option("--max-attempts <n>", "attempts of the repair loop per task", positiveInteger, 2)
+    .option("--seed <n>", "seeds the task order and sampling", positiveInteger, 1)
+    .option("--temperature <t>", "sampling temperature of first attempts (default 0)", temperature)
+    .option("--max-tokens <n>", "output tokens per generation", positiveInteger, 512)
+    .option(
+      "--budget <tokens>",
+      "prompt tokens for bullets (default 120 for local models, 600 otherwise)",
+      positiveInteger,
+    )
+    .option("--no-admission", "make new bullets active at once instead of re-running their task first")
+    .option("--replay <n>", "tasks solved before that admission re-runs with a candidate", positiveInteger, 2)
+    .option("--no-cache", "do not reuse model answers from the response cache")
+    .option("--fresh", "start a new run even if one with the same settings exists (default: continue it)")
+    .option("--json", "print the summary as one JSON document on stdout")
+    .action(async (options: LearnCommandOptions) => {
+      await learnCommand(options);
+    });
+  registerLearnEvalCommand(learn);
+}
+
+async function learnCommand(options: LearnCommandOptions): Promise<void> {
+  const { dataset, tasks } = await openCommandDataset(options);
+  const { model, modelTimeoutMs } = await openCommandModel(options);
+  const reflectorModel = options.reflectorModel
+    ? (await openCommandModel({ ...options, model: options.reflectorModel })).model
+    : undefined;
+  using store = RunStore.open();
+  let bar: ProgressBar | undefined;
+  try {
+    const { summary } = await runLearning({
+      dataset,
+      tasks,
+      model,
+      store,
+      playbookPath: options.playbook,
+      epochs: options.epochs,
+      maxAttempts: options.maxAttempts,
+      seed: options.seed,
+      maxOutputTokens: options.maxTokens,
+      modelTimeoutMs,
+      admission: { enabled: options.admission, replay: options.replay },
+      ...(reflectorModel ? { reflectorModel } : {}),
+      ...(options.budget ? { budgetTokens: options.budget } : {}),
+      ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
+      ...(options.cache ? { cache: new ResponseCache(responseCacheDir()) } : {}),
+      ...(options.fresh ? { fresh: true } : {}),
+      onProgress: (event) => {
+        if (event.type === "start") {
+          const how = event.finished === event.total ? "already finished" : event.resumed ? "resuming" : "starting";
+          process.stderr.write(
+            `litmus learn: ${how} run ${event.runId.slice(0, 8)}: ${event.finished}/${event.total} steps done (${model.spec} on ${dataset.name}, playbook ${options.playbook})\n`,
+          );
+          if (event.finished < event.total) {
+            bar = progressBar("learn", event.total);
+            bar.update(event.finished, "");
+          }
+        } else if (event.type === "step") {
+          const { step } = event;
+          const changes = [
+            step.added.length ? `+${step.added.length} candidate` : "",
+            step.admitted.length ? `${step.admitted.length} admitted` : "",
+            step.retired.length ? `${step.retired.length} retired` : "",
+          ].filter(Boolean);
+          bar?.update(
+            event.done,
+            `${step.taskId}: ${step.solved ? "solved" : "failed"}${changes.length ? `, ${changes.join(", ")}` : ""}; ${step.activeBullets} active`,
+          );
+        }
+      },
+    });
+    bar?.stop();
+    if (options.json) writeJson(summary);
+    else process.stdout.write(renderLearnSummary(summary));
+  } finally {
+    bar?.stop();
+    await disposeLocalModels();
+  }
+}
+
+function renderLearnSummary(summary: LearnSummary): string {
+  const lines = [
+    `learned into ${summary.playbook} from ${summary.tasks} ${summary.dataset} tasks with ${summary.model}${summary.reflectorModel ? ` (reflector ${summary.reflectorModel})` : ""}`,
+    ...summary.epochs.map(
+      (epoch) => `  epoch ${epoch.epoch}: ${epoch.solved}/${epoch.tasks} training tasks passed their visible tests`,
+    ),
+    `  playbook: ${summary.bullets.active} active, ${summary.bullets.candidate} candidate, ${summary.bullets.retired} retired bullets; ${summary.trialRuns} admission re-runs`,
+    `  ${(summary.durationMs / 1000).toFixed(1)} s; see it with: litmus playbook show ${summary.playbook}`,
+  ];
+  return `${lines.join("\n")}\n`;
+}
