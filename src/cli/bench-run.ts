@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { type EvalSummary, runModelBenchmark } from "../bench/index.ts";
+import { type EvalSummary, loopTaskOf, runModelBenchmark } from "../bench/index.ts";
 import { disposeLocalModels, ResponseCache, responseCacheDir } from "../models/index.ts";
 import { RunStore } from "../store/index.ts";
 import { renderSummary } from "./bench-summary.ts";
@@ -16,9 +16,14 @@ import {
 import { JsonLinesFile } from "./json-lines.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
 import { positiveInteger, temperature, writeJson } from "./options.ts";
+import { addPlaybookOptions, openCommandPlaybook, type PlaybookCommandOptions } from "./playbook-options.ts";
 import { progressBar } from "./progress-bar.ts";
 
-interface RunCommandOptions extends DatasetCommandOptions, ScoringCommandOptions, ModelCommandOptions {
+interface RunCommandOptions
+  extends DatasetCommandOptions,
+    ScoringCommandOptions,
+    ModelCommandOptions,
+    PlaybookCommandOptions {
   samples: number;
   maxAttempts: number;
   temperature?: number;
@@ -36,7 +41,7 @@ export function registerBenchRunCommand(bench: Command): void {
     .description(
       "Run a model on a dataset: generate (and repair on the visible tests), score on the hidden tests; resumable",
     );
-  addScoringOptions(addModelOptions(addDatasetOptions(command)))
+  addPlaybookOptions(addScoringOptions(addModelOptions(addDatasetOptions(command))))
     .option("--samples <n>", "samples per task (pass@k needs k)", positiveInteger, 1)
     .option("--max-attempts <n>", "attempts of the repair loop per sample, on the visible tests", positiveInteger, 1)
     .option("--temperature <t>", "sampling temperature (default 0, or 0.8 with --samples > 1)", temperature)
@@ -56,6 +61,20 @@ async function runCommand(options: RunCommandOptions): Promise<void> {
   const { dataset, tasks } = await openCommandDataset(options);
   const { model, modelTimeoutMs } = await openCommandModel(options);
   using store = RunStore.open();
+  const cache = options.cache ? new ResponseCache(responseCacheDir()) : undefined;
+  const playbook = await openCommandPlaybook(options, {
+    model,
+    store,
+    sourceKind: "bench",
+    solve: {
+      maxAttempts: options.maxAttempts,
+      seed: options.seed,
+      maxOutputTokens: options.maxTokens,
+      modelTimeoutMs,
+      ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
+      ...(cache ? { cache } : {}),
+    },
+  });
   let bar: ReturnType<typeof progressBar> | undefined;
   try {
     const { run, summary } = await runModelBenchmark({
@@ -70,8 +89,16 @@ async function runCommand(options: RunCommandOptions): Promise<void> {
       maxOutputTokens: options.maxTokens,
       ...scoring,
       ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
-      ...(options.cache ? { cache: new ResponseCache(responseCacheDir()) } : {}),
+      ...(cache ? { cache } : {}),
       ...(options.fresh ? { fresh: true } : {}),
+      ...(playbook
+        ? {
+            bullets: { identity: playbook.identity, sourceFor: (task) => playbook.bulletsFor(loopTaskOf(task)) },
+            afterSample: async (task, outcome, sample) => {
+              await playbook.afterRun(loopTaskOf(task), outcome, `bench/${sample.runId}/${sample.key}`);
+            },
+          }
+        : {}),
       onProgress: (event) => {
         if (event.type === "start") {
           const how = event.finished === event.total ? "already finished" : event.resumed ? "resuming" : "starting";

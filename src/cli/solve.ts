@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { LitmusError } from "../errors.ts";
+import type { LearnStep } from "../learn/index.ts";
 import {
   loadTaskFile,
   loadTestsFile,
@@ -17,8 +18,9 @@ import { RunStore } from "../store/index.ts";
 import { exitCodeForOutcome } from "./exit-codes.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
 import { positiveInteger, temperature, writeJson } from "./options.ts";
+import { addPlaybookOptions, openCommandPlaybook, type PlaybookCommandOptions } from "./playbook-options.ts";
 
-interface SolveCommandOptions extends ModelCommandOptions {
+interface SolveCommandOptions extends ModelCommandOptions, PlaybookCommandOptions {
   task?: string;
   tests?: string;
   lang?: string;
@@ -43,7 +45,7 @@ export function registerSolveCommand(program: Command): void {
     .option("--task <file>", "a task file (YAML or JSON; schema: schemas/task.schema.json)")
     .option("--tests <file>", "visible tests: assert lines or test_* functions (Python), assert calls (JavaScript)")
     .option("--lang <language>", `language: ${TASK_LANGUAGES.join(", ")} (default: the task's, else python)`);
-  addModelOptions(command)
+  addPlaybookOptions(addModelOptions(command))
     .option("--max-attempts <n>", "attempts before giving up", positiveInteger, 3)
     .option("--samples <n>", "candidates drawn per attempt (best-of-n)", positiveInteger, 1)
     .option("--max-tokens <n>", "output tokens per generation", positiveInteger, 512)
@@ -67,8 +69,7 @@ async function solveCommand(text: string | undefined, options: SolveCommandOptio
     progress(
       `model ${model.spec} (${model.promptStyle === "completion" ? "base model: completion prompts" : "chat prompts"})`,
     );
-    const outcome = await solve(task, {
-      model,
+    const settings = {
       maxAttempts: options.maxAttempts,
       samples: options.samples,
       maxOutputTokens: options.maxTokens,
@@ -77,8 +78,21 @@ async function solveCommand(text: string | undefined, options: SolveCommandOptio
       ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
       ...(options.cache ? { cache: new ResponseCache(responseCacheDir()) } : {}),
       ...(store ? { store } : {}),
+    };
+    const playbook = await openCommandPlaybook(options, {
+      model,
+      solve: settings,
+      sourceKind: "solve",
+      ...(store ? { store } : {}),
+    });
+    const outcome = await solve(task, {
+      ...settings,
+      model,
+      ...(playbook ? { bullets: playbook.bulletsFor(task) } : {}),
       onEvent: renderEvent,
     });
+    const learned = await playbook?.afterRun(task, outcome, `solve/${outcome.runId}`);
+    if (learned) progress(learnedLine(learned, options.playbook ?? ""));
     if (options.out) await writeOut(options.out, task, outcome);
     if (options.json) writeJson(outcome);
     else if (!options.out && outcome.code !== null) process.stdout.write(outcome.code);
@@ -155,6 +169,15 @@ function summaryOf(outcome: Outcome, storePath: string | undefined): string {
     ? `; run ${outcome.runId.slice(0, 8)} recorded (litmus runs show ${outcome.runId.slice(0, 8)})`
     : "";
   return `${verdict}; ${outcome.usage.inputTokens + outcome.usage.outputTokens} tokens, ${cost}, ${seconds(outcome.durationMs)}${recorded}`;
+}
+
+function learnedLine(step: LearnStep, path: string): string {
+  const changes = [
+    `${step.added.length} new candidate${step.added.length === 1 ? "" : "s"}`,
+    `${step.admitted.length} admitted`,
+    `${step.retired.length} retired`,
+  ];
+  return `learned into ${path}: ${changes.join(", ")}; ${step.activeBullets} active bullets (litmus playbook show ${path})`;
 }
 
 function progress(line: string): void {

@@ -35,6 +35,7 @@ export {
   rollback,
 } from "./playbook.ts";
 export { parsePlaybook, readOrCreatePlaybook, readPlaybook, updatePlaybook, writePlaybook } from "./playbook-file.ts";
+export { PlaybookSession, type PlaybookSessionOptions } from "./playbook-session.ts";
 export { seededRandom, shuffled } from "./random.ts";
 export { reflect } from "./reflect.ts";
 export { reflectWithModel } from "./reflect-with-model.ts";

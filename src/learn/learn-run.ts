@@ -6,7 +6,7 @@ import type { ResponseCache, TextModel } from "../models/index.ts";
 import type { LearnRunRecord, LearnStepRecord, RunStore } from "../store/index.ts";
 import { type LearnEvent, Learner, type LearnStep } from "./learner.ts";
 import { bulletsWith, type Playbook } from "./playbook.ts";
-import { readOrCreatePlaybook } from "./playbook-file.ts";
+import { updatePlaybook } from "./playbook-file.ts";
 import { seededRandom, shuffled } from "./random.ts";
 
 export interface LearnRunOptions {
@@ -69,7 +69,8 @@ export async function runLearning(options: LearnRunOptions): Promise<{ run: Lear
   const settings = settingsOf(options, playbookPath);
   const key = createHash("sha256").update(JSON.stringify(settings)).digest("hex");
   const environment = { language: options.tasks[0]?.language ?? null, tags: [options.dataset.name] };
-  const playbook = await readOrCreatePlaybook(playbookPath, environment);
+  // A new playbook is written before the run is recorded, so the run is tied to the file's id.
+  const playbook = await updatePlaybook(playbookPath, (current) => current, environment);
   const existing = options.fresh ? null : options.store.learn.latest(key);
   if (existing && existing.playbookId !== playbook.id) {
     throw new LitmusError(

@@ -1,12 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
 import { type BenchTask, type Dataset, loadDataset, runModelBenchmark, selectTasks } from "../../src/bench/index.ts";
 import { RunStore } from "../../src/store/index.ts";
-import { litmus } from "../helpers/cli.ts";
+import { litmus, spawnLitmus, waitFor } from "../helpers/cli.ts";
 import { DATASETS_DIR, datasetsUnavailableReason } from "../helpers/datasets.ts";
 import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
 import { scripted, userText } from "../helpers/scripted-model.ts";
@@ -150,22 +148,4 @@ function finishedSamples(dbPath: string): string[] {
         (sample) => `${sample.taskId}#${sample.sample}@${JSON.stringify(sample.document)}`,
       )
     : [];
-}
-
-function spawnLitmus(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; stderr: { text: string } } {
-  const bin = fileURLToPath(new URL("../../bin/litmus.js", import.meta.url));
-  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ["ignore", "ignore", "pipe"] });
-  const stderr = { text: "" };
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr.text += chunk;
-  });
-  return { child, stderr };
-}
-
-async function waitFor(condition: () => boolean, stderr: { text: string }, timeoutMs = 180_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out; the run said:\n${stderr.text}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

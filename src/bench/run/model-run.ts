@@ -33,7 +33,7 @@ export interface ModelRunOptions extends ScoringOptions {
   /** False: plain retries instead of repairs (see `SolveOptions.feedback`). Default true. */
   feedback?: boolean;
   /** Called with every finished sample before it is committed (online learning: `bench run --learn`). */
-  afterSample?: (task: BenchTask, outcome: Outcome, key: string) => Promise<void>;
+  afterSample?: (task: BenchTask, outcome: Outcome, sample: { runId: string; key: string }) => Promise<void>;
   onProgress?: (event: ModelRunEvent) => void;
 }
 
@@ -103,7 +103,7 @@ export async function runModelBenchmark(
   const local = options.model.spec === "local" || options.model.spec.startsWith("local:");
   const concurrency = local ? 1 : workers;
   await forEachConcurrently(jobs, concurrency, async ({ task, sample }) => {
-    const document = await runSample(task, sample, settings, evaluator, options);
+    const document = await runSample(task, sample, settings, evaluator, options, run.id);
     options.store.bench.saveSample(run.id, {
       taskId: task.id,
       sample,
@@ -157,6 +157,7 @@ async function runSample(
   settings: ReturnType<typeof settingsOf>,
   evaluator: Evaluator,
   options: ModelRunOptions,
+  runId: string,
 ): Promise<SampleDocument> {
   const started = performance.now();
   // The loop sees the visible tests only: the loop task carries no hidden tests, and the scoring is ours.
@@ -174,7 +175,7 @@ async function runSample(
     ...(settings.feedback === false ? { feedback: false } : {}),
   });
   const verdict = await evaluator.evaluate(task, outcome.code);
-  await options.afterSample?.(task, outcome, `${task.id}#${sample}`);
+  await options.afterSample?.(task, outcome, { runId, key: `${task.id}#${sample}` });
   return {
     taskId: task.id,
     sample,

@@ -1,0 +1,57 @@
+import type { Command } from "commander";
+import { LitmusError } from "../errors.ts";
+import { type LearnerOptions, PlaybookSession } from "../learn/index.ts";
+import type { TextModel } from "../models/index.ts";
+import type { RunStore } from "../store/index.ts";
+import { type ModelCommandOptions, openCommandModel } from "./model-options.ts";
+import { positiveInteger } from "./options.ts";
+
+/** The options of every command that can use (and learn into) a playbook. */
+export interface PlaybookCommandOptions {
+  playbook?: string;
+  learn?: boolean;
+  budget?: number;
+  reflectorModel?: string;
+}
+
+/** Adds --playbook, --learn, --budget and --reflector-model to a command. */
+export function addPlaybookOptions(command: Command): Command {
+  return command
+    .option("--playbook <file>", "show the model this playbook's bullets that fit each task")
+    .option("--learn", "also learn from every run into the playbook (created when missing)")
+    .option(
+      "--budget <tokens>",
+      "prompt tokens for bullets (default 120 for local models, 600 otherwise)",
+      positiveInteger,
+    )
+    .option("--reflector-model <spec>", "with --learn: a model that adds lessons to the rules'");
+}
+
+/** The playbook the options name, or undefined without --playbook. */
+export async function openCommandPlaybook(
+  options: PlaybookCommandOptions & ModelCommandOptions,
+  context: { model: TextModel; store?: RunStore; solve: NonNullable<LearnerOptions["solve"]>; sourceKind: string },
+): Promise<PlaybookSession | undefined> {
+  if (!options.playbook) {
+    if (options.learn || options.reflectorModel)
+      throw new LitmusError(
+        "BAD_INPUT",
+        `${options.learn ? "--learn" : "--reflector-model"} needs --playbook FILE: the playbook to learn into`,
+      );
+    return undefined;
+  }
+  const reflectorModel =
+    options.learn && options.reflectorModel
+      ? (await openCommandModel({ ...options, model: options.reflectorModel })).model
+      : undefined;
+  return PlaybookSession.open({
+    path: options.playbook,
+    learn: options.learn === true,
+    model: context.model,
+    sourceKind: context.sourceKind,
+    solve: context.solve,
+    ...(context.store ? { store: context.store } : {}),
+    ...(options.budget ? { budgetTokens: options.budget } : {}),
+    ...(reflectorModel ? { reflectorModel } : {}),
+  });
+}
