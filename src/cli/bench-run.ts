@@ -16,7 +16,12 @@ import {
 import { JsonLinesFile } from "./json-lines.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
 import { positiveInteger, temperature, writeJson } from "./options.ts";
-import { addPlaybookOptions, openCommandPlaybook, type PlaybookCommandOptions } from "./playbook-options.ts";
+import {
+  addPlaybookOptions,
+  checkPlaybookOptions,
+  openCommandPlaybook,
+  type PlaybookCommandOptions,
+} from "./playbook-options.ts";
 import { progressBar } from "./progress-bar.ts";
 
 interface RunCommandOptions
@@ -57,6 +62,7 @@ export function registerBenchRunCommand(bench: Command): void {
 }
 
 async function runCommand(options: RunCommandOptions): Promise<void> {
+  checkPlaybookOptions(options);
   const scoring = scoringOf(options);
   const { dataset, tasks } = await openCommandDataset(options);
   const { model, modelTimeoutMs } = await openCommandModel(options);

@@ -27,6 +27,15 @@ export function addPlaybookOptions(command: Command): Command {
     .option("--reflector-model <spec>", "with --learn: a model that adds lessons to the rules'");
 }
 
+/** Refuses --learn and --reflector-model without --playbook: before any model is loaded. */
+export function checkPlaybookOptions(options: PlaybookCommandOptions): void {
+  if (!options.playbook && (options.learn || options.reflectorModel))
+    throw new LitmusError(
+      "BAD_INPUT",
+      `${options.learn ? "--learn" : "--reflector-model"} needs --playbook FILE: the playbook to learn into`,
+    );
+}
+
 /** The playbook the options name, or undefined without --playbook. */
 export async function openCommandPlaybook(
   options: PlaybookCommandOptions & ModelCommandOptions,

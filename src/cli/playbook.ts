@@ -31,11 +31,11 @@ export function registerPlaybookCommand(program: Command): void {
     .description("The bullets by section, with their statistics")
     .argument("<file>", "a playbook file")
     .option("--all", "retired bullets too")
-    .option("--version <n>", "the playbook as it was at this version", nonNegativeInteger)
+    .option("--at <version>", "the playbook as it was at this version", nonNegativeInteger)
     .option("--json", "print the playbook as JSON")
-    .action(async (file: string, options: { all?: boolean; version?: number; json?: boolean }) => {
+    .action(async (file: string, options: { all?: boolean; at?: number; json?: boolean }) => {
       const current = await readPlaybook(file);
-      const shown = options.version === undefined ? current : playbookAt(current, options.version);
+      const shown = options.at === undefined ? current : playbookAt(current, options.at);
       if (options.json) writeJson(shown);
       else process.stdout.write(renderPlaybook(file, shown, options.all === true));
     });

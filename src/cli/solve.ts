@@ -18,7 +18,12 @@ import { RunStore } from "../store/index.ts";
 import { exitCodeForOutcome } from "./exit-codes.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
 import { positiveInteger, temperature, writeJson } from "./options.ts";
-import { addPlaybookOptions, openCommandPlaybook, type PlaybookCommandOptions } from "./playbook-options.ts";
+import {
+  addPlaybookOptions,
+  checkPlaybookOptions,
+  openCommandPlaybook,
+  type PlaybookCommandOptions,
+} from "./playbook-options.ts";
 
 interface SolveCommandOptions extends ModelCommandOptions, PlaybookCommandOptions {
   task?: string;
@@ -61,6 +66,7 @@ export function registerSolveCommand(program: Command): void {
 }
 
 async function solveCommand(text: string | undefined, options: SolveCommandOptions): Promise<number> {
+  checkPlaybookOptions(options);
   const task = await taskOf(text, options);
   const { model, modelTimeoutMs } = await openCommandModel(options);
   let store: RunStore | undefined;

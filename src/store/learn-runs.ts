@@ -101,6 +101,14 @@ export class LearnRuns {
     return row ? runOf(row) : null;
   }
 
+  /** The latest runs, newest first. */
+  list(options: { limit?: number } = {}): LearnRunRecord[] {
+    return this.db
+      .prepare("SELECT * FROM learn_runs ORDER BY created_at DESC, rowid DESC LIMIT ?")
+      .all(options.limit ?? 20)
+      .map(runOf);
+  }
+
   saveStep(runId: string, step: LearnStepRecord): void {
     const now = new Date().toISOString();
     this.db
