@@ -10,7 +10,7 @@ import { reflect } from "./reflect.ts";
 import { reflectWithModel } from "./reflect-with-model.ts";
 import type { Reflection } from "./reflection.ts";
 import { defaultBudgetTokens, playbookBullets } from "./select.ts";
-import type { Similarity } from "./similarity.ts";
+import { type Similarity, similarityFor } from "./similarity.ts";
 
 /** The solve settings a learner uses for its runs (and its admission re-runs). */
 type LearnerSolveOptions = Omit<SolveOptions, "model" | "bullets" | "onEvent">;
@@ -31,6 +31,7 @@ export interface LearnerOptions {
   admission?: { enabled?: boolean; replay?: number };
   curator?: Omit<CuratorOptions, "similarity" | "admission">;
   retirement?: RetirementOptions;
+  /** How bullets are compared for de-duplication. Default: the local model's embeddings, else lexical. */
   similarity?: Similarity;
   /** Keeps the playbook's history and replay set; without one, admission replays nothing. */
   store?: RunStore;
@@ -71,8 +72,11 @@ export interface LearnStep {
 export class Learner {
   private readonly options: LearnerOptions;
 
+  private readonly similarity: Similarity;
+
   constructor(options: LearnerOptions) {
     this.options = options;
+    this.similarity = options.similarity ?? similarityFor(options.model);
   }
 
   get budgetTokens(): number {
@@ -116,7 +120,7 @@ export class Learner {
         {
           ...this.options.curator,
           admission: this.options.admission?.enabled !== false,
-          ...(this.options.similarity ? { similarity: this.options.similarity } : {}),
+          similarity: this.similarity,
         },
       );
       rejected = curation.rejected;

@@ -9,6 +9,7 @@ export {
   generate,
 } from "./generate.ts";
 export { type GgufHeader, readGgufHeader } from "./gguf-file.ts";
+export { localEmbedder } from "./local/embeddings.ts";
 export { type GgufModelInfo, type PromptStyle, readGgufModelInfo } from "./local/gguf-metadata.ts";
 export { defaultContextSettings, disposeLocalModels, type LocalRuntimeOptions } from "./local/llama-runtime.ts";
 export { type OpenModelOptions, openModel, type TextModel } from "./open-model.ts";
