@@ -78,6 +78,31 @@ describe.skipIf(missing)(`litmus bench run (${missing ?? "real sandboxes"})`, { 
     expect([third.fake.calls.length, again.summary.passAtK]).toEqual([0, { "pass@1": 0.5 }]);
   });
 
+  test("bullets are shown and recorded per sample; plain retries show no failure", async () => {
+    using store = RunStore.open(":memory:");
+    const settings = { dataset: mbpp, tasks: tasks.slice(0, 1), store, maxAttempts: 2, workers: 1, groundTruthDir };
+    const withBullets = scripted([SHARED_WRONG, SHARED_RIGHT]);
+    const bullets = {
+      identity: "test-playbook@1",
+      sourceFor: () => ({
+        size: 1,
+        select: () => [{ id: "str-0001", content: "Return a tuple of the shared elements." }],
+      }),
+    };
+    const { run } = await runModelBenchmark({ ...settings, model: withBullets.model, bullets });
+    expect(run.config).toMatchObject({ bullets: "test-playbook@1" });
+    expect(userText(withBullets.fake.calls[0])).toContain("[str-0001] Return a tuple of the shared elements.");
+    const [sample] = [...store.bench.samples(run.id)];
+    expect(sample?.document).toMatchObject({ bullets: ["str-0001"], verdict: { passed: true } });
+
+    const retries = scripted([SHARED_WRONG, SHARED_RIGHT]);
+    const plain = await runModelBenchmark({ ...settings, model: retries.model, feedback: false });
+    expect(plain.run.config).toMatchObject({ feedback: false });
+    expect(plain.run.id).not.toBe(run.id);
+    expect(userText(retries.fake.calls[1])).toBe(userText(retries.fake.calls[0]));
+    expect(userText(retries.fake.calls[1])).not.toContain("previous attempt failed");
+  });
+
   test("the embedded model end to end through the CLI, killed mid-run and resumed", async () => {
     const env = {
       ...process.env,
