@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { resolve } from "node:path";
-import { type BenchTask, type Dataset, loopTaskOf } from "../bench/index.ts";
+import { type BenchTask, type Dataset, loopTaskOf, runSubject } from "../bench/index.ts";
 import { LitmusError } from "../errors.ts";
 import type { ResponseCache, TextModel } from "../models/index.ts";
 import type { LearnRunRecord, LearnStepRecord, RunStore } from "../store/index.ts";
@@ -138,11 +138,7 @@ export async function runLearning(options: LearnRunOptions): Promise<{ run: Lear
 
 function settingsOf(options: LearnRunOptions, playbookPath: string) {
   return {
-    dataset: options.dataset.name,
-    datasetSha256: options.dataset.sha256,
-    tasks: options.tasks.map((task) => task.id),
-    model: options.model.spec,
-    modelIdentity: options.model.cacheIdentity,
+    ...runSubject(options),
     reflectorModel: options.reflectorModel?.spec ?? null,
     playbookPath,
     epochs: options.epochs ?? 1,

@@ -131,15 +131,22 @@ export async function runModelBenchmark(
   return { run: options.store.bench.get(run.id) as BenchRunRecord, summary };
 }
 
-/** Everything that makes two invocations the same run. */
-function settingsOf(options: ModelRunOptions) {
-  const samplesPerTask = options.samplesPerTask ?? 1;
+/** What a run is of: the dataset (by content), the tasks and the model. Part of every resumable run's key. */
+export function runSubject(options: { dataset: Dataset; tasks: BenchTask[]; model: TextModel }) {
   return {
     dataset: options.dataset.name,
     datasetSha256: options.dataset.sha256,
     tasks: options.tasks.map((task) => task.id),
     model: options.model.spec,
     modelIdentity: options.model.cacheIdentity,
+  };
+}
+
+/** Everything that makes two invocations the same run. */
+function settingsOf(options: ModelRunOptions) {
+  const samplesPerTask = options.samplesPerTask ?? 1;
+  return {
+    ...runSubject(options),
     samplesPerTask,
     maxAttempts: options.maxAttempts ?? 1,
     temperature: options.temperature ?? (samplesPerTask > 1 ? 0.8 : 0),
