@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import {
   applyDeltas,
@@ -6,15 +9,18 @@ import {
   effectOf,
   emptyPlaybook,
   errorSignature,
+  Learner,
   leakOf,
   type Playbook,
   type Reflection,
+  readPlaybook,
   reflect,
   retirements,
   selectBullets,
 } from "../../src/learn/index.ts";
 import type { Attempt, Diagnosis, Outcome, Task } from "../../src/loop/index.ts";
 import { add, TEST_SOURCE } from "../helpers/playbooks.ts";
+import { scripted, userText } from "../helpers/scripted-model.ts";
 
 const TASK: Task = {
   id: "Mbpp/17",
@@ -447,6 +453,55 @@ describe("retirement", () => {
         status: "retired",
         reason: "over the cap of 0 active bullets, and the least useful",
       },
+    ]);
+  });
+});
+
+describe("reflector model", () => {
+  test("adds its lessons to the rules'; its facts hold no hidden tests; leaky lessons are refused", async () => {
+    const reflector = scripted([
+      'Here you go: {"lessons":[{"section":"strategies","content":"Multiply the side by four to get a perimeter."},' +
+        '{"section":"pitfalls","content":"Call square_perimeter with an int."}]}',
+    ]);
+    const generator = scripted([]);
+    const playbookPath = join(mkdtempSync(join(tmpdir(), "litmus-reflector-")), "playbook.json");
+    const learner = new Learner({
+      playbookPath,
+      model: generator.model,
+      reflectorModel: reflector.model,
+      sourceKind: "test",
+      admission: { enabled: false },
+    });
+    const hidden: Task = { ...TASK, hiddenTests: { kind: "code", code: "assert square_perimeter(99) == 396\n" } };
+    const step = await learner.learnFrom(
+      hidden,
+      outcome([
+        attempt(1, "def square_perimeter(a):\n    return a", {
+          kind: "test_failure",
+          message: "x",
+          expected: "40",
+          actual: "10",
+        }),
+      ]),
+      "s1",
+    );
+    const facts = userText(reflector.fake.calls[0]);
+    expect(facts).toContain("assert square_perimeter(10) == 40");
+    expect(facts).not.toContain("square_perimeter(99)");
+    expect(step.rejected).toEqual([
+      {
+        content: "Call square_perimeter with an int.",
+        reason: "leaks the task: it names the task's function square_perimeter",
+      },
+    ]);
+    const playbook = await readPlaybook(playbookPath);
+    expect(playbook.bullets.map((bullet) => [bullet.content, bullet.status, bullet.provenance.reflector])).toEqual([
+      [
+        "Before answering, run each example through the code by hand, including empty and one-item inputs.",
+        "active",
+        "rules",
+      ],
+      ["Multiply the side by four to get a perimeter.", "active", "scripted:test"],
     ]);
   });
 });
