@@ -99,6 +99,7 @@ async function solveCommand(text: string | undefined, options: SolveCommandOptio
     });
     const learned = await playbook?.afterRun(task, outcome, `solve/${outcome.runId}`);
     if (learned) progress(learnedLine(learned, options.playbook ?? ""));
+    else if (options.learn) progress("nothing learned: without tests a run's success is unverified");
     if (options.out) await writeOut(options.out, task, outcome);
     if (options.json) writeJson(outcome);
     else if (!options.out && outcome.code !== null) process.stdout.write(outcome.code);

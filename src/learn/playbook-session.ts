@@ -46,9 +46,12 @@ export class PlaybookSession {
     });
   }
 
-  /** After a run of `task`: learns from it when learning (`step` names it in the playbook's log). */
+  /**
+   * After a run of `task`: learns from it when learning (`step` names it in the playbook's log). A run without
+   * tests teaches nothing (its success is unverified), so it is left out.
+   */
   async afterRun(task: Task, outcome: Outcome, step: string): Promise<LearnStep | null> {
-    if (!this.learner) return null;
+    if (!this.learner || !outcome.verified) return null;
     const learned = await this.learner.learnFrom(task, outcome, step);
     this.current = await this.learner.playbook();
     return learned;
