@@ -17,6 +17,11 @@ export function progressBar(label: string, total: number): ProgressBar {
       hideCursor: true,
       etaBuffer: 50,
       barsize: 24,
+      // Before the first unit of work is done the ETA is unknown: cli-progress would print "NFs".
+      formatTime: (seconds, options, roundTo) =>
+        typeof seconds === "number" && Number.isFinite(seconds)
+          ? cliProgress.Format.TimeFormat(seconds, options, roundTo)
+          : "unknown",
     },
     cliProgress.Presets.shades_classic,
   );
