@@ -61,7 +61,7 @@ export function registerLearnEvalCommand(learn: Command): void {
     .option("--datasets-dir <dir>", "folder holding the datasets (default: $LITMUS_DATASETS_DIR, then the cache)")
     .option("--no-download", "never download a dataset missing from the datasets folder and the cache")
     .option("--train-dataset <name>", "dataset to learn from", "mbpp")
-    .option("--train-splits <list>", "its splits to learn from", list, ["train"])
+    .option("--train-splits <list>", "its splits to learn from", list, ["train", "validation"])
     .option("--train-limit <n>", "training tasks (a seeded subset)", positiveInteger, DEFAULTS.trainLimit)
     .option("--eval-dataset <name>", "held-out dataset in the same domain", "mbpp")
     .option("--eval-split <split>", "its split", "test")

@@ -101,17 +101,18 @@ export class Learner {
   async learnFrom(task: Task, outcome: Outcome, step: string, started = performance.now()): Promise<LearnStep> {
     const visibleTask = withoutHiddenParts(task);
     const source: DeltaSource = { kind: this.options.sourceKind, step };
-    let reflection: Reflection | undefined;
+    // Reflecting (a model call, maybe) happens outside the playbook's lock; curating, against the playbook as
+    // it is when the lock is held, inside it.
+    const reflection = reflect(visibleTask, outcome, await this.playbook());
+    if (this.options.reflectorModel) {
+      const extra = await reflectWithModel(this.options.reflectorModel, visibleTask, outcome, reflection, {
+        ...(this.options.solve?.signal ? { signal: this.options.solve.signal } : {}),
+        ...(this.options.solve?.cache ? { cache: this.options.solve.cache } : {}),
+      });
+      reflection.insights.push(...extra);
+    }
     let rejected: LearnStep["rejected"] = [];
     const curated = await this.update(async (playbook) => {
-      reflection = reflect(visibleTask, outcome, playbook);
-      if (this.options.reflectorModel) {
-        const extra = await reflectWithModel(this.options.reflectorModel, visibleTask, outcome, reflection, {
-          ...(this.options.solve?.signal ? { signal: this.options.solve.signal } : {}),
-          ...(this.options.solve?.cache ? { cache: this.options.solve.cache } : {}),
-        });
-        reflection.insights.push(...extra);
-      }
       const curation = await curate(
         playbook,
         reflection,
@@ -144,7 +145,6 @@ export class Learner {
     const retired = final.log
       .filter((entry) => entry.source.step === step && entry.delta.op === "UPDATE" && entry.delta.status === "retired")
       .map((entry) => (entry.delta as { id: string }).id);
-    if (!reflection) throw new Error("the reflection runs inside the playbook update");
     return {
       step,
       taskId: task.id,
