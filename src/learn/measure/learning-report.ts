@@ -57,7 +57,7 @@ function learningCharts(measurement: LearningMeasurement): ReportChart[] {
             })),
           ),
         },
-        facet: { column: { field: "set", title: null } },
+        facet: { column: { field: "set", title: null, sort: measurement.settings.heldOut.map((set) => set.name) } },
         spec: {
           width: 220,
           height: 200,
@@ -80,7 +80,7 @@ function learningCharts(measurement: LearningMeasurement): ReportChart[] {
               mark: { type: "point", filled: true, color: "#1d2430", size: 30 },
               encoding: {
                 x: { field: "arm", type: "nominal", sort: ["none", "learned", "placebo", "retries"] },
-                y: { field: "passAt1", type: "quantitative" },
+                y: { field: "passAt1", type: "quantitative", scale: { domain: [0, passAtOneCeiling(measurement)] } },
               },
             },
           ],
@@ -110,14 +110,20 @@ function learningCharts(measurement: LearningMeasurement): ReportChart[] {
           {
             mark: { type: "errorbar", ticks: true },
             encoding: {
-              y: { field: "row", type: "nominal", title: null },
-              x: { field: "low", type: "quantitative", title: "difference in pass@1", axis: { format: "+%" } },
+              y: { field: "row", type: "nominal", title: null, sort: null, axis: { labelLimit: 320 } },
+              x: {
+                field: "low",
+                type: "quantitative",
+                title: "difference in pass@1",
+                axis: { format: "+.0%" },
+                scale: { domain: [-differenceReach(measurement), differenceReach(measurement)] },
+              },
               x2: { field: "high" },
             },
           },
           {
             mark: { type: "point", filled: true, size: 60, color: "#4c78a8" },
-            encoding: { y: { field: "row", type: "nominal" }, x: { field: "mean", type: "quantitative" } },
+            encoding: { y: { field: "row", type: "nominal", sort: null }, x: { field: "mean", type: "quantitative" } },
           },
         ],
       },
@@ -136,8 +142,19 @@ function learningCharts(measurement: LearningMeasurement): ReportChart[] {
         data: { values: measurement.curve },
         mark: { type: "line", point: true },
         encoding: {
-          x: { field: "afterSteps", type: "quantitative", title: "training steps" },
-          y: { field: "passAt1", type: "quantitative", title: "held-out pass@1", axis: { format: "%" } },
+          x: {
+            field: "afterSteps",
+            type: "quantitative",
+            title: "training steps",
+            axis: { format: "d", tickMinStep: 1 },
+          },
+          y: {
+            field: "passAt1",
+            type: "quantitative",
+            title: "held-out pass@1",
+            axis: { format: ".0%" },
+            scale: { domain: [0, passAtOneCeiling(measurement)] },
+          },
           tooltip: [
             { field: "afterSteps" },
             { field: "version" },
@@ -160,12 +177,36 @@ function learningCharts(measurement: LearningMeasurement): ReportChart[] {
       data: { values: measurement.size },
       mark: { type: "line", interpolate: "step-after" },
       encoding: {
-        x: { field: "step", type: "quantitative", title: "training step" },
-        y: { field: "activeBullets", type: "quantitative", title: "active bullets" },
+        x: { field: "step", type: "quantitative", title: "training step", axis: { format: "d", tickMinStep: 1 } },
+        y: {
+          field: "activeBullets",
+          type: "quantitative",
+          title: "active bullets",
+          axis: { format: "d", tickMinStep: 1 },
+          scale: { domain: [0, Math.max(4, ...measurement.size.map((point) => point.activeBullets))] },
+        },
       },
     },
   });
   return charts;
+}
+
+/** The top of the pass@1 axes: the highest score shown, rounded up, and at least 10% (zeros stay readable). */
+function passAtOneCeiling(measurement: LearningMeasurement): number {
+  const scores = [
+    ...measurement.results.flatMap((result) => result.perSeed.map((seed) => seed.passAt1)),
+    ...measurement.curve.map((point) => point.passAt1),
+  ];
+  return Math.min(1, Math.max(0.1, Math.ceil(Math.max(0, ...scores) * 10) / 10));
+}
+
+/** How far the differences axis reaches either side of zero: the widest interval, and at least 10 points. */
+function differenceReach(measurement: LearningMeasurement): number {
+  const ends = measurement.differences.flatMap(({ difference }) => [
+    Math.abs(difference.low),
+    Math.abs(difference.high),
+  ]);
+  return Math.min(1, Math.max(0.1, Math.ceil(Math.max(0, ...ends) * 10) / 10));
 }
 
 function armsTable(measurement: LearningMeasurement): string {
