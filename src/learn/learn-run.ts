@@ -5,7 +5,7 @@ import { LitmusError } from "../errors.ts";
 import type { ResponseCache, TextModel } from "../models/index.ts";
 import type { LearnRunRecord, LearnStepRecord, RunStore } from "../store/index.ts";
 import { type LearnEvent, Learner, type LearnStep } from "./learner.ts";
-import { bulletsWith, type Playbook } from "./playbook.ts";
+import { bulletsWith, type Playbook, playbookAt } from "./playbook.ts";
 import { updatePlaybook } from "./playbook-file.ts";
 import { seededRandom, shuffled } from "./random.ts";
 
@@ -178,13 +178,14 @@ function recoverSteps(
     const entries = playbook.log.filter((entry) => entry.source.step === step);
     const observed = entries.find((entry) => entry.delta.op === "OBSERVE");
     if (!observed) continue;
+    const version = entries.at(-1)?.version ?? playbook.version;
     const record: LearnStepRecord = {
       step,
       ordinal,
       taskId: task.id,
       solved: observed.delta.op === "OBSERVE" && observed.delta.passed,
-      playbookVersion: entries.at(-1)?.version ?? playbook.version,
-      activeBullets: bulletsWith(playbook, "active").length,
+      playbookVersion: version,
+      activeBullets: bulletsWith(playbookAt(playbook, version), "active").length,
       document: { recovered: true, note: "recorded from the playbook's log after an interrupted run" },
     };
     store.learn.saveStep(runId, record);
