@@ -98,7 +98,17 @@ describe.skipIf(unavailable)(
       expect(outcome.attempts.length).toBeGreaterThanOrEqual(1);
       expect(outcome.attempts.length).toBeLessThanOrEqual(2);
       for (const [index, attempt] of outcome.attempts.entries()) {
-        expect(Object.keys(attempt)).toEqual(["n", "code", "execution", "diagnosis", "usage", "durationMs"]);
+        expect(Object.keys(attempt)).toEqual([
+          "n",
+          "code",
+          "execution",
+          "diagnosis",
+          "usage",
+          "durationMs",
+          "bullets",
+          "cited",
+        ]);
+        expect([attempt.bullets, attempt.cited]).toEqual([[], []]);
         expect(attempt.n).toBe(index + 1);
         expect(DIAGNOSIS_KINDS).toContain(attempt.diagnosis.kind);
         expect(attempt.usage.outputTokens).toBeGreaterThan(0);
