@@ -15,12 +15,14 @@ import { RunStore } from "../store/index.ts";
 import { addScoringOptions, type ScoringCommandOptions, scoringOf } from "./dataset-options.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
 import { integerList, list, nonNegativeInteger, positiveInteger, writeJson } from "./options.ts";
+import { addEmbeddingsOption, similarityOf } from "./playbook-options.ts";
 import { PhaseBars } from "./progress-bar.ts";
 
 interface LearnEvalOptions extends ScoringCommandOptions, ModelCommandOptions {
   out: string;
   playbook?: string;
   reflectorModel?: string;
+  embeddings?: string;
   datasetsDir?: string;
   download: boolean;
   trainDataset: string;
@@ -55,7 +57,7 @@ export function registerLearnEvalCommand(learn: Command): void {
       "Measure learning: learn on training tasks, then compare held-out pass@1 with no playbook, the learned one, a placebo and plain retries",
     )
     .requiredOption("--out <dir>", "where learning.json, learning.html and the playbook go");
-  addScoringOptions(addModelOptions(command))
+  addEmbeddingsOption(addScoringOptions(addModelOptions(command)))
     .option("--playbook <file>", "the playbook to learn into (default: OUT/playbook.json)")
     .option("--reflector-model <spec>", "a model that adds lessons to the rules' (may be stronger than --model)")
     .option("--datasets-dir <dir>", "folder holding the datasets (default: $LITMUS_DATASETS_DIR, then the cache)")
@@ -144,6 +146,7 @@ async function learnEvalCommand(options: LearnEvalOptions): Promise<void> {
   const reflectorModel = options.reflectorModel
     ? (await openCommandModel({ ...options, model: options.reflectorModel })).model
     : undefined;
+  const similarity = await similarityOf(options.embeddings);
   await mkdir(options.out, { recursive: true });
   using store = RunStore.open();
   const bars = new PhaseBars();
@@ -167,6 +170,7 @@ async function learnEvalCommand(options: LearnEvalOptions): Promise<void> {
       modelTimeoutMs,
       admission: { enabled: options.admission, replay: options.replay },
       ...(reflectorModel ? { reflectorModel } : {}),
+      ...(similarity ? { similarity } : {}),
       ...(options.budget ? { budgetTokens: options.budget } : {}),
       ...(options.cache ? { cache: new ResponseCache(responseCacheDir()) } : {}),
       onProgress: (event) => {

@@ -6,11 +6,13 @@ import { addDatasetOptions, type DatasetCommandOptions, openCommandDataset } fro
 import { registerLearnEvalCommand } from "./learn-eval.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
 import { positiveInteger, temperature, writeJson } from "./options.ts";
+import { addEmbeddingsOption, similarityOf } from "./playbook-options.ts";
 import { type ProgressBar, progressBar } from "./progress-bar.ts";
 
 interface LearnCommandOptions extends DatasetCommandOptions, ModelCommandOptions {
   playbook: string;
   reflectorModel?: string;
+  embeddings?: string;
   epochs: number;
   maxAttempts: number;
   seed: number;
@@ -30,7 +32,7 @@ export function registerLearnCommand(program: Command): void {
     .description("Learn a playbook from a dataset's training tasks (visible tests only); resumable")
     .enablePositionalOptions();
   const run = learn.command("run", { isDefault: true }).description("Learn offline (the default: litmus learn ...)");
-  addModelOptions(addDatasetOptions(run))
+  addEmbeddingsOption(addModelOptions(addDatasetOptions(run)))
     .requiredOption("--playbook <file>", "the playbook to learn into (created when missing)")
     .option("--reflector-model <spec>", "a model that adds lessons to the rules' (may be stronger than --model)")
     .option("--epochs <n>", "passes over the tasks, each in its own seeded order", positiveInteger, 1)
@@ -60,6 +62,7 @@ async function learnCommand(options: LearnCommandOptions): Promise<void> {
   const reflectorModel = options.reflectorModel
     ? (await openCommandModel({ ...options, model: options.reflectorModel })).model
     : undefined;
+  const similarity = await similarityOf(options.embeddings);
   using store = RunStore.open();
   let bar: ProgressBar | undefined;
   try {
@@ -76,6 +79,7 @@ async function learnCommand(options: LearnCommandOptions): Promise<void> {
       modelTimeoutMs,
       admission: { enabled: options.admission, replay: options.replay },
       ...(reflectorModel ? { reflectorModel } : {}),
+      ...(similarity ? { similarity } : {}),
       ...(options.budget ? { budgetTokens: options.budget } : {}),
       ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
       ...(options.cache ? { cache: new ResponseCache(responseCacheDir()) } : {}),

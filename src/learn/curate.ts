@@ -21,6 +21,8 @@ export interface Curation {
   deltas: Delta[];
   /** Lessons turned away, and why (leaks, duplicates, over the cap). */
   rejected: { content: string; reason: string }[];
+  /** Bullets the playbook already had that this run's lessons repeat (candidates among them get another trial). */
+  matched: string[];
 }
 
 /**
@@ -43,6 +45,7 @@ export async function curate(
     if (known.has(mark.id)) deltas.push({ op: "TAG", id: mark.id, tag: mark.tag, reason: mark.reason });
   }
   const rejected: Curation["rejected"] = [];
+  const matched = new Set<string>();
   let changes = 0;
   for (const insight of reflection.insights) {
     const text = renderBullet(insight);
@@ -61,6 +64,7 @@ export async function curate(
         rejected.push({ content: insight.content, reason: `the retired bullet ${twin.id} says the same` });
         continue;
       }
+      matched.add(twin.id);
       const newErrors = insight.errors.filter((error) => !twin.triggers.errors.includes(error));
       if (newErrors.length === 0) {
         rejected.push({ content: insight.content, reason: `already in the playbook as ${twin.id}` });
@@ -94,7 +98,7 @@ export async function curate(
     });
     changes += 1;
   }
-  return { deltas, rejected };
+  return { deltas, rejected, matched: [...matched] };
 }
 
 /** The non-retired or retired bullet of the same section that says the same thing, if any. */

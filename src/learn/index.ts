@@ -48,4 +48,4 @@ export {
   selectBullets,
 } from "./select.ts";
 export { errorSignature } from "./signature.ts";
-export { embeddingSimilarity, lexical, type Similarity, similarityFor } from "./similarity.ts";
+export { embeddingSimilarity, lexical, localEmbeddings, type Similarity } from "./similarity.ts";

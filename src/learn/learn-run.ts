@@ -8,6 +8,7 @@ import { type LearnEvent, Learner, type LearnStep } from "./learner.ts";
 import { bulletsWith, type Playbook, playbookAt } from "./playbook.ts";
 import { updatePlaybook } from "./playbook-file.ts";
 import { seededRandom, shuffled } from "./random.ts";
+import type { Similarity } from "./similarity.ts";
 
 export interface LearnRunOptions {
   dataset: Dataset;
@@ -26,6 +27,8 @@ export interface LearnRunOptions {
   temperature?: number;
   maxOutputTokens?: number;
   budgetTokens?: number;
+  /** How lessons are compared for de-duplication (default lexical). */
+  similarity?: Similarity;
   /** Admission re-runs (default on) and the replay set's size (default 2). */
   admission?: { enabled?: boolean; replay?: number };
   /** Start a new run even when one with the same settings exists. */
@@ -105,6 +108,7 @@ export async function runLearning(options: LearnRunOptions): Promise<{ run: Lear
     store: options.store,
     ...(options.budgetTokens === undefined ? {} : { budgetTokens: options.budgetTokens }),
     ...(options.admission ? { admission: options.admission } : {}),
+    ...(options.similarity ? { similarity: options.similarity } : {}),
     solve: {
       maxAttempts: settings.maxAttempts,
       seed: settings.seed,
@@ -148,6 +152,7 @@ function settingsOf(options: LearnRunOptions, playbookPath: string) {
     maxOutputTokens: options.maxOutputTokens ?? null,
     budgetTokens: options.budgetTokens ?? null,
     admission: { enabled: options.admission?.enabled !== false, replay: options.admission?.replay ?? 2 },
+    similarity: options.similarity?.name ?? "lexical",
   };
 }
 

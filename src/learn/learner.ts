@@ -10,7 +10,10 @@ import { reflect } from "./reflect.ts";
 import { reflectWithModel } from "./reflect-with-model.ts";
 import type { Reflection } from "./reflection.ts";
 import { defaultBudgetTokens, playbookBullets } from "./select.ts";
-import { type Similarity, similarityFor } from "./similarity.ts";
+import { lexical, type Similarity } from "./similarity.ts";
+
+/** Admission trials per step, at most: each is a run of the task (and maybe of the replay set). */
+const MAX_TRIALS = 2;
 
 /** The solve settings a learner uses for its runs (and its admission re-runs). */
 type LearnerSolveOptions = Omit<SolveOptions, "model" | "bullets" | "onEvent">;
@@ -31,7 +34,7 @@ export interface LearnerOptions {
   admission?: { enabled?: boolean; replay?: number };
   curator?: Omit<CuratorOptions, "similarity" | "admission">;
   retirement?: RetirementOptions;
-  /** How bullets are compared for de-duplication. Default: the local model's embeddings, else lexical. */
+  /** How bullets are compared for de-duplication. Default: lexical (see `bench/dedup-similarity.ts`). */
   similarity?: Similarity;
   /** Keeps the playbook's history and replay set; without one, admission replays nothing. */
   store?: RunStore;
@@ -76,7 +79,7 @@ export class Learner {
 
   constructor(options: LearnerOptions) {
     this.options = options;
-    this.similarity = options.similarity ?? similarityFor(options.model);
+    this.similarity = options.similarity ?? lexical;
   }
 
   get budgetTokens(): number {
@@ -112,6 +115,7 @@ export class Learner {
       reflection.insights.push(...extra);
     }
     let rejected: LearnStep["rejected"] = [];
+    let matched: string[] = [];
     const curated = await this.update(async (playbook) => {
       const curation = await curate(
         playbook,
@@ -125,6 +129,7 @@ export class Learner {
         },
       );
       rejected = curation.rejected;
+      matched = curation.matched;
       return applyDeltas(playbook, curation.deltas, source);
     });
     const added = addedIn(curated, step);
@@ -133,7 +138,7 @@ export class Learner {
     const admitted: string[] = [];
     let trialRuns = 0;
     if (this.options.admission?.enabled !== false) {
-      for (const id of added) {
+      for (const id of trialsOf(curated, added, outcome.success ? [] : matched)) {
         const trial = await this.admit(id, visibleTask, curated, step);
         trialRuns += trial.runs;
         if (trial.admitted) admitted.push(id);
@@ -233,6 +238,17 @@ export class Learner {
     this.options.store?.learn.recordDeltas(next.id, next.log.slice(before));
     return next;
   }
+}
+
+/**
+ * The candidates a step puts on trial, at most `MAX_TRIALS`: the ones it added, then candidates it found again
+ * for a failure it could not fix (a lesson proposed by several tasks gets more than one chance).
+ */
+function trialsOf(playbook: Playbook, added: string[], matched: string[]): string[] {
+  const again = matched.filter((id) =>
+    playbook.bullets.some((bullet) => bullet.id === id && bullet.status === "candidate"),
+  );
+  return [...new Set([...added, ...again])].slice(0, MAX_TRIALS);
 }
 
 /** Ids of the bullets a step added. */

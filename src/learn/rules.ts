@@ -140,6 +140,9 @@ const ANY_LANGUAGE_RULES: Rule[] = [
   ...PYTHON_RULES.filter((rule) => /test_failure|timeout|memory/.test(rule.when.source)),
 ];
 
+/** Every lesson the rules can teach (distinct lessons: de-duplication must keep them apart). */
+export const RULE_LESSONS: readonly string[] = PYTHON_RULES.map((rule) => rule.content);
+
 /** The lesson of a failure signature, or `null` when no rule knows it. */
 export function lessonFor(signature: string, language: string): { section: Section; content: string } | null {
   const rules = language === "python" ? PYTHON_RULES : ANY_LANGUAGE_RULES;

@@ -17,8 +17,6 @@ export interface TextModel {
   readonly price: ModelPrice | null;
   /** What identifies this model's answers in the response cache (a local file by path and size). */
   readonly cacheIdentity: string;
-  /** The GGUF file of a local model (its embeddings serve de-duplication); absent for hosted models. */
-  readonly localPath?: string;
 }
 
 export interface OpenModelOptions {
@@ -80,7 +78,6 @@ async function openLocalModel(
     price,
     // The context size changes what fits, so answers: it is part of the identity too.
     cacheIdentity: `${spec}@${header.path}:${header.sizeBytes}:${loaded.context.contextSize}`,
-    localPath: header.path,
   };
 }
 

@@ -153,7 +153,7 @@ describe.skipIf(missing ?? datasetsUnavailableReason())(
       const afterCrash = await readPlaybook(playbookPath);
       expect(afterCrash.log.filter((entry) => entry.delta.op === "OBSERVE")).toHaveLength(1);
 
-      const second = scripted(Array.from({ length: 4 }, () => forgetful));
+      const second = scripted(Array.from({ length: 8 }, () => forgetful));
       const events: string[] = [];
       const { summary } = await runLearning({
         ...settings,
@@ -163,8 +163,9 @@ describe.skipIf(missing ?? datasetsUnavailableReason())(
           if (event.type === "step") events.push(event.step.taskId);
         },
       });
-      // The crashed step was recovered from the log, not run again: two steps of two attempts each remain.
-      expect(second.fake.calls).toHaveLength(4);
+      // The crashed step was recovered from the log, not run again: two steps remain, each of two attempts and
+      // a trial (two attempts) of the candidate their failure proposes again.
+      expect(second.fake.calls).toHaveLength(8);
       expect(events[0]).toBe("start 1/3 resumed=true");
       expect(events).toHaveLength(3);
       const playbook = await readPlaybook(playbookPath);
@@ -174,7 +175,9 @@ describe.skipIf(missing ?? datasetsUnavailableReason())(
       expect(summary).toMatchObject({
         tasks: 3,
         epochs: [{ epoch: 1, solved: 0, tasks: 3 }],
-        bullets: { candidate: 1 },
+        // Two failed trials retire the candidate.
+        bullets: { active: 0, candidate: 0, retired: 1 },
+        trialRuns: 2,
       });
       expect(playbook.bullets.map((bullet) => bullet.content)).toEqual([
         "Import math at the top of the code before using it.",

@@ -49,10 +49,14 @@ describe("embedding similarity", () => {
   test("cosine of the vectors, each text embedded once", async () => {
     const embedded: string[] = [];
     const vectors: Record<string, number[]> = { a: [1, 0], b: [1, 1], c: [0, 2] };
-    const similarity = embeddingSimilarity("test", async (text) => {
-      embedded.push(text);
-      return vectors[text] ?? [];
-    });
+    const similarity = embeddingSimilarity(
+      "test",
+      async (text) => {
+        embedded.push(text);
+        return vectors[text] ?? [];
+      },
+      0.9,
+    );
     expect(await similarity.score("a", "b")).toBeCloseTo(Math.SQRT1_2);
     expect(await similarity.score("a", "c")).toBe(0);
     expect(await similarity.score("b", "b")).toBeCloseTo(1);

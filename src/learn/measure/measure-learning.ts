@@ -12,6 +12,7 @@ import { type LearnSummary, runLearning } from "../learn-run.ts";
 import { bulletsWith, type Playbook, playbookAt } from "../playbook.ts";
 import { readPlaybook } from "../playbook-file.ts";
 import { defaultBudgetTokens, playbookBullets } from "../select.ts";
+import type { Similarity } from "../similarity.ts";
 import { type PairedDifference, pairedDifference } from "./paired.ts";
 import { placeboSource } from "./placebo.ts";
 
@@ -48,6 +49,7 @@ export interface MeasureLearningOptions extends ScoringOptions {
   epochs?: number;
   budgetTokens?: number;
   admission?: { enabled?: boolean; replay?: number };
+  similarity?: Similarity;
   playbookPath: string;
   store: RunStore;
   cache?: ResponseCache;
@@ -112,6 +114,7 @@ export async function measureLearning(options: MeasureLearningOptions): Promise<
     ...(options.reflectorModel ? { reflectorModel: options.reflectorModel } : {}),
     ...(options.epochs ? { epochs: options.epochs } : {}),
     ...(options.admission ? { admission: options.admission } : {}),
+    ...(options.similarity ? { similarity: options.similarity } : {}),
     ...(options.cache ? { cache: options.cache } : {}),
     ...(options.modelTimeoutMs === undefined ? {} : { modelTimeoutMs: options.modelTimeoutMs }),
     ...(options.signal ? { signal: options.signal } : {}),
