@@ -121,7 +121,10 @@ export interface RetirementOptions {
   trialLimit?: number;
   /** Runs a bullet must have been shown in before its measured effect can retire it. Default 8. */
   minShown?: number;
-  /** Retire when the pass rate with the bullet is this much below the rate without it. Default 0.15. */
+  /**
+   * Retire when the pass rate with the bullet is this much below the rate without it (unless its helpful marks
+   * outnumber its harmful ones). Default 0.15.
+   */
   negativeEffect?: number;
 }
 
@@ -149,7 +152,9 @@ export function retirements(playbook: Playbook, options: RetirementOptions = {})
       reason = `marked harmful ${stats.harmful} times (helpful ${stats.helpful})`;
     else if (bullet.status === "candidate" && stats.failedTrials >= trialLimit)
       reason = `failed admission ${stats.failedTrials} times`;
-    else if (bullet.status === "active" && stats.shown >= minShown) {
+    else if (bullet.status === "active" && stats.shown >= minShown && stats.helpful <= stats.harmful) {
+      // The observed effect mixes in which tasks a bullet is shown for (one about missing code is shown to the
+      // hardest tasks): a bullet whose repairs keep getting past its failure is kept whatever the pass rate.
       const effect = effectOf(bullet, playbook);
       if (effect < -negativeEffect) reason = `measured effect ${effect.toFixed(2)} on the pass rate`;
     }

@@ -445,6 +445,9 @@ describe("retirement", () => {
       { op: "UPDATE", id: "pit-0002", status: "retired", reason: "failed admission 2 times" },
       { op: "UPDATE", id: "pit-0003", status: "retired", reason: "measured effect -0.80 on the pass rate" },
     ]);
+    // Repairs it got past outweigh the observed pass rate.
+    const helped = applyDeltas(book, [{ op: "TAG", id: "pit-0003", tag: "helpful", reason: "r" }], TEST_SOURCE);
+    expect(retirements(helped).map((delta) => (delta as { id: string }).id)).toEqual(["pit-0001", "pit-0002"]);
     const capped = retirements(applyDeltas(book, deltas, TEST_SOURCE), { maxActive: 0 });
     expect(capped).toEqual([
       {
