@@ -1,3 +1,8 @@
+import { lexicalSimilarity } from "./text.ts";
+
+/** Word overlap with the task's prompt from which a lesson is a restatement of the task. */
+const RESTATEMENT_SIMILARITY = 0.5;
+
 /** What a learned bullet must not repeat from the task it was learned from. */
 export interface TaskFacts {
   id: string;
@@ -31,6 +36,10 @@ export function leakOf(text: string, task: TaskFacts): string | null {
     if (new RegExp(`(^|[^\\w.])${escapeRegExp(number)}($|[^\\w.])`).test(text))
       return `it repeats the task's number ${number}`;
   }
+  // The embedded model as a reflector mostly restates the task ("Write a function to reverse words in a given
+  // string."): that teaches nothing about other tasks. The rules' lessons score at most 0.42 against any MBPP
+  // task's prompt.
+  if (lexicalSimilarity(text, task.prompt) >= RESTATEMENT_SIMILARITY) return "it restates the task";
   return null;
 }
 

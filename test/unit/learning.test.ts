@@ -117,6 +117,13 @@ describe("leakage filter", () => {
     expect(leakOf("Add 12345 at the end.", facts)).toMatch(/repeats the task's number 12345/);
     expect(leakOf("Return [2,3] for two words.", facts)).toMatch(/repeats an expected output/);
     expect(leakOf("This is about Mbpp/17.", facts)).toMatch(/names the task/);
+    // What the embedded model wrote as a reflector, for a task about reversing words.
+    expect(
+      leakOf("Write a function to reverse words in a given string.", {
+        ...facts,
+        prompt: "Write a function to reverse words seperated by spaces in a given string.",
+      }),
+    ).toBe("it restates the task");
   });
   test("lets general lessons through", () => {
     expect(leakOf("Split text on whitespace with str.split() before counting.", facts)).toBeNull();
