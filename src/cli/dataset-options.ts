@@ -11,24 +11,43 @@ import { parseBytes, parseDuration } from "../sandbox/index.ts";
 import { integerList, list, positiveInteger } from "./options.ts";
 
 /** The options of every command that reads a benchmark dataset and runs a subset of it. */
-export interface DatasetCommandOptions {
+export interface DatasetCommandOptions extends DatasetLocationOptions {
   dataset: string;
-  datasetsDir?: string;
-  download: boolean;
   tasks?: string[];
   split?: string;
   limit?: number;
 }
 
+/** Where datasets are found: --datasets-dir and --no-download. */
+export interface DatasetLocationOptions {
+  datasetsDir?: string;
+  download: boolean;
+}
+
+/** Adds --datasets-dir and --no-download to a command that reads datasets. */
+export function addDatasetLocationOptions(command: Command): Command {
+  return command
+    .option("--datasets-dir <dir>", "folder holding the datasets (default: $LITMUS_DATASETS_DIR, then the cache)")
+    .option("--no-download", "never download a dataset missing from the datasets folder and the cache");
+}
+
+/** Loads a dataset where the options say, with download progress on stderr. */
+export function loadCommandDataset(name: string, options: DatasetLocationOptions): Promise<Dataset> {
+  return loadDataset(name, {
+    download: options.download,
+    onProgress: (line) => process.stderr.write(`litmus bench: ${line}\n`),
+    ...(options.datasetsDir ? { datasetsDir: options.datasetsDir } : {}),
+  });
+}
+
 /** Adds --dataset, --datasets-dir, --no-download, --tasks, --split and --limit to a command. */
 export function addDatasetOptions(command: Command): Command {
-  return command
-    .requiredOption(
+  return addDatasetLocationOptions(
+    command.requiredOption(
       "--dataset <name|path>",
       `${KNOWN_DATASETS.map((dataset) => dataset.name).join(", ")}, a dataset file, or a folder of task files`,
-    )
-    .option("--datasets-dir <dir>", "folder holding the datasets (default: $LITMUS_DATASETS_DIR, then the cache)")
-    .option("--no-download", "never download a dataset missing from the datasets folder and the cache")
+    ),
+  )
     .option("--tasks <ids>", "only these tasks, comma-separated (HumanEval/0,HumanEval/5 or 11,12 for MBPP)", list)
     .option("--split <split>", "only this MBPP split: prompt, test, validation, train")
     .option("--limit <n>", "only the first n tasks (after --tasks and --split)", positiveInteger);
@@ -38,11 +57,7 @@ export function addDatasetOptions(command: Command): Command {
 export async function openCommandDataset(
   options: DatasetCommandOptions,
 ): Promise<{ dataset: Dataset; tasks: BenchTask[] }> {
-  const dataset = await loadDataset(options.dataset, {
-    download: options.download,
-    onProgress: (line) => process.stderr.write(`litmus bench: ${line}\n`),
-    ...(options.datasetsDir ? { datasetsDir: options.datasetsDir } : {}),
-  });
+  const dataset = await loadCommandDataset(options.dataset, options);
   const tasks = selectTasks(
     dataset.tasks,
     {

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { type BenchTask, loadDataset, selectTasks } from "../bench/index.ts";
+import { type BenchTask, selectTasks } from "../bench/index.ts";
 import {
   type LearningMeasurement,
   measureLearning,
@@ -12,19 +12,26 @@ import {
 } from "../learn/index.ts";
 import { disposeLocalModels, ResponseCache, responseCacheDir } from "../models/index.ts";
 import { RunStore } from "../store/index.ts";
-import { addScoringOptions, type ScoringCommandOptions, scoringOf } from "./dataset-options.ts";
+import {
+  addDatasetLocationOptions,
+  addScoringOptions,
+  type DatasetLocationOptions,
+  loadCommandDataset,
+  type ScoringCommandOptions,
+  scoringOf,
+} from "./dataset-options.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
 import { integerList, list, nonNegativeInteger, positiveInteger, writeJson } from "./options.ts";
-import { addEmbeddingsOption, similarityOf } from "./playbook-options.ts";
+import { addLearningOptions, type LearningCommandOptions, openLearningSettings } from "./playbook-options.ts";
 import { PhaseBars } from "./progress-bar.ts";
 
-interface LearnEvalOptions extends ScoringCommandOptions, ModelCommandOptions {
+interface LearnEvalOptions
+  extends ScoringCommandOptions,
+    ModelCommandOptions,
+    LearningCommandOptions,
+    DatasetLocationOptions {
   out: string;
   playbook?: string;
-  reflectorModel?: string;
-  embeddings?: string;
-  datasetsDir?: string;
-  download: boolean;
   trainDataset: string;
   trainSplits: string[];
   trainLimit: number;
@@ -37,11 +44,8 @@ interface LearnEvalOptions extends ScoringCommandOptions, ModelCommandOptions {
   seeds: number[];
   maxAttempts: number;
   epochs: number;
-  budget?: number;
   curveEvery: number;
   curveTasks: number;
-  admission: boolean;
-  replay: number;
   cache: boolean;
   full?: boolean;
   json?: boolean;
@@ -57,11 +61,8 @@ export function registerLearnEvalCommand(learn: Command): void {
       "Measure learning: learn on training tasks, then compare held-out pass@1 with no playbook, the learned one, a placebo and plain retries",
     )
     .requiredOption("--out <dir>", "where learning.json, learning.html and the playbook go");
-  addEmbeddingsOption(addScoringOptions(addModelOptions(command)))
+  addLearningOptions(addDatasetLocationOptions(addScoringOptions(addModelOptions(command))))
     .option("--playbook <file>", "the playbook to learn into (default: OUT/playbook.json)")
-    .option("--reflector-model <spec>", "a model that adds lessons to the rules' (may be stronger than --model)")
-    .option("--datasets-dir <dir>", "folder holding the datasets (default: $LITMUS_DATASETS_DIR, then the cache)")
-    .option("--no-download", "never download a dataset missing from the datasets folder and the cache")
     .option("--train-dataset <name>", "dataset to learn from", "mbpp")
     .option("--train-splits <list>", "its splits to learn from", list, ["train", "validation"])
     .option("--train-limit <n>", "training tasks (a seeded subset)", positiveInteger, DEFAULTS.trainLimit)
@@ -80,11 +81,6 @@ export function registerLearnEvalCommand(learn: Command): void {
     .option("--max-attempts <n>", "the attempt budget of every arm (and of learning)", positiveInteger, 2)
     .option("--epochs <n>", "passes over the training tasks", positiveInteger, 1)
     .option(
-      "--budget <tokens>",
-      "prompt tokens for bullets (default 120 for local models, 600 otherwise)",
-      positiveInteger,
-    )
-    .option(
       "--curve-every <n>",
       "a learning-curve point after every n training steps",
       positiveInteger,
@@ -96,8 +92,6 @@ export function registerLearnEvalCommand(learn: Command): void {
       nonNegativeInteger,
       DEFAULTS.curveTasks,
     )
-    .option("--no-admission", "make new bullets active at once")
-    .option("--replay <n>", "tasks admission re-runs with a candidate", positiveInteger, 2)
     .option("--no-cache", "do not reuse model answers from the response cache")
     .option(
       "--full",
@@ -111,21 +105,16 @@ export function registerLearnEvalCommand(learn: Command): void {
 
 async function learnEvalCommand(options: LearnEvalOptions): Promise<void> {
   const scoring = scoringOf(options);
-  const datasetOptions = {
-    download: options.download,
-    onProgress: (line: string) => process.stderr.write(`litmus learn: ${line}\n`),
-    ...(options.datasetsDir ? { datasetsDir: options.datasetsDir } : {}),
-  };
   const limit = (value: number) => (options.full ? Number.POSITIVE_INFINITY : value);
   const subset = (tasks: BenchTask[], count: number) =>
     count === Number.POSITIVE_INFINITY ? tasks : shuffled(tasks, seededRandom(options.subsetSeed)).slice(0, count);
 
-  const trainDataset = await loadDataset(options.trainDataset, datasetOptions);
+  const trainDataset = await loadCommandDataset(options.trainDataset, options);
   const trainTasks = subset(
     options.trainSplits.flatMap((split) => selectTasks(trainDataset.tasks, { split }, trainDataset.name)),
     limit(options.trainLimit),
   );
-  const evalDataset = await loadDataset(options.evalDataset, datasetOptions);
+  const evalDataset = await loadCommandDataset(options.evalDataset, options);
   const evalTasks = subset(
     selectTasks(evalDataset.tasks, { split: options.evalSplit }, evalDataset.name),
     limit(options.evalLimit),
@@ -134,7 +123,7 @@ async function learnEvalCommand(options: LearnEvalOptions): Promise<void> {
     { name: `${evalDataset.name} ${options.evalSplit}`, dataset: evalDataset, tasks: evalTasks },
   ];
   if (options.transferLimit > 0) {
-    const transfer = await loadDataset(options.transferDataset, datasetOptions);
+    const transfer = await loadCommandDataset(options.transferDataset, options);
     heldOut.push({
       name: transfer.name,
       dataset: transfer,
@@ -143,10 +132,7 @@ async function learnEvalCommand(options: LearnEvalOptions): Promise<void> {
   }
 
   const { model, modelTimeoutMs } = await openCommandModel(options);
-  const reflectorModel = options.reflectorModel
-    ? (await openCommandModel({ ...options, model: options.reflectorModel })).model
-    : undefined;
-  const similarity = await similarityOf(options.embeddings);
+  const learning = await openLearningSettings(options);
   await mkdir(options.out, { recursive: true });
   using store = RunStore.open();
   const bars = new PhaseBars();
@@ -168,10 +154,7 @@ async function learnEvalCommand(options: LearnEvalOptions): Promise<void> {
       playbookPath: resolve(options.playbook ?? join(options.out, "playbook.json")),
       store,
       modelTimeoutMs,
-      admission: { enabled: options.admission, replay: options.replay },
-      ...(reflectorModel ? { reflectorModel } : {}),
-      ...(similarity ? { similarity } : {}),
-      ...(options.budget ? { budgetTokens: options.budget } : {}),
+      ...learning,
       ...(options.cache ? { cache: new ResponseCache(responseCacheDir()) } : {}),
       onProgress: (event) => {
         if (event.type === "phase") {

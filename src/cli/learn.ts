@@ -6,21 +6,21 @@ import { addDatasetOptions, type DatasetCommandOptions, openCommandDataset } fro
 import { registerLearnEvalCommand } from "./learn-eval.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
 import { positiveInteger, temperature, writeJson } from "./options.ts";
-import { addEmbeddingsOption, similarityOf } from "./playbook-options.ts";
+import {
+  addLearningOptions,
+  describeLearnStep,
+  type LearningCommandOptions,
+  openLearningSettings,
+} from "./playbook-options.ts";
 import { type ProgressBar, progressBar } from "./progress-bar.ts";
 
-interface LearnCommandOptions extends DatasetCommandOptions, ModelCommandOptions {
+interface LearnCommandOptions extends DatasetCommandOptions, ModelCommandOptions, LearningCommandOptions {
   playbook: string;
-  reflectorModel?: string;
-  embeddings?: string;
   epochs: number;
   maxAttempts: number;
   seed: number;
   temperature?: number;
   maxTokens: number;
-  budget?: number;
-  admission: boolean;
-  replay: number;
   cache: boolean;
   fresh?: boolean;
   json?: boolean;
@@ -32,21 +32,13 @@ export function registerLearnCommand(program: Command): void {
     .description("Learn a playbook from a dataset's training tasks (visible tests only); resumable")
     .enablePositionalOptions();
   const run = learn.command("run", { isDefault: true }).description("Learn offline (the default: litmus learn ...)");
-  addEmbeddingsOption(addModelOptions(addDatasetOptions(run)))
+  addLearningOptions(addModelOptions(addDatasetOptions(run)))
     .requiredOption("--playbook <file>", "the playbook to learn into (created when missing)")
-    .option("--reflector-model <spec>", "a model that adds lessons to the rules' (may be stronger than --model)")
     .option("--epochs <n>", "passes over the tasks, each in its own seeded order", positiveInteger, 1)
     .option("--max-attempts <n>", "attempts of the repair loop per task", positiveInteger, 2)
     .option("--seed <n>", "seeds the task order and sampling", positiveInteger, 1)
     .option("--temperature <t>", "sampling temperature of first attempts (default 0)", temperature)
     .option("--max-tokens <n>", "output tokens per generation", positiveInteger, 512)
-    .option(
-      "--budget <tokens>",
-      "prompt tokens for bullets (default 120 for local models, 600 otherwise)",
-      positiveInteger,
-    )
-    .option("--no-admission", "make new bullets active at once instead of re-running their task first")
-    .option("--replay <n>", "tasks solved before that admission re-runs with a candidate", positiveInteger, 2)
     .option("--no-cache", "do not reuse model answers from the response cache")
     .option("--fresh", "start a new run even if one with the same settings exists (default: continue it)")
     .option("--json", "print the summary as one JSON document on stdout")
@@ -59,10 +51,7 @@ export function registerLearnCommand(program: Command): void {
 async function learnCommand(options: LearnCommandOptions): Promise<void> {
   const { dataset, tasks } = await openCommandDataset(options);
   const { model, modelTimeoutMs } = await openCommandModel(options);
-  const reflectorModel = options.reflectorModel
-    ? (await openCommandModel({ ...options, model: options.reflectorModel })).model
-    : undefined;
-  const similarity = await similarityOf(options.embeddings);
+  const learning = await openLearningSettings(options);
   using store = RunStore.open();
   let bar: ProgressBar | undefined;
   try {
@@ -77,10 +66,7 @@ async function learnCommand(options: LearnCommandOptions): Promise<void> {
       seed: options.seed,
       maxOutputTokens: options.maxTokens,
       modelTimeoutMs,
-      admission: { enabled: options.admission, replay: options.replay },
-      ...(reflectorModel ? { reflectorModel } : {}),
-      ...(similarity ? { similarity } : {}),
-      ...(options.budget ? { budgetTokens: options.budget } : {}),
+      ...learning,
       ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
       ...(options.cache ? { cache: new ResponseCache(responseCacheDir()) } : {}),
       ...(options.fresh ? { fresh: true } : {}),
@@ -96,14 +82,9 @@ async function learnCommand(options: LearnCommandOptions): Promise<void> {
           }
         } else if (event.type === "step") {
           const { step } = event;
-          const changes = [
-            step.added.length ? `+${step.added.length} candidate` : "",
-            step.admitted.length ? `${step.admitted.length} admitted` : "",
-            step.retired.length ? `${step.retired.length} retired` : "",
-          ].filter(Boolean);
           bar?.update(
             event.done,
-            `${step.taskId}: ${step.solved ? "solved" : "failed"}${changes.length ? `, ${changes.join(", ")}` : ""}; ${step.activeBullets} active`,
+            `${step.taskId}: ${step.solved ? "solved" : "failed"}; ${describeLearnStep(step)}; ${step.activeBullets} active`,
           );
         }
       },

@@ -21,6 +21,7 @@ import { positiveInteger, temperature, writeJson } from "./options.ts";
 import {
   addPlaybookOptions,
   checkPlaybookOptions,
+  describeLearnStep,
   openCommandPlaybook,
   type PlaybookCommandOptions,
 } from "./playbook-options.ts";
@@ -179,12 +180,7 @@ function summaryOf(outcome: Outcome, storePath: string | undefined): string {
 }
 
 function learnedLine(step: LearnStep, path: string): string {
-  const changes = [
-    `${step.added.length} new candidate${step.added.length === 1 ? "" : "s"}`,
-    `${step.admitted.length} admitted`,
-    `${step.retired.length} retired`,
-  ];
-  return `learned into ${path}: ${changes.join(", ")}; ${step.activeBullets} active bullets (litmus playbook show ${path})`;
+  return `learned into ${path}: ${describeLearnStep(step)}; ${step.activeBullets} active bullets (litmus playbook show ${path})`;
 }
 
 function progress(line: string): void {

@@ -233,10 +233,7 @@ function summarize(
       candidate: bulletsWith(playbook, "candidate").length,
       retired: bulletsWith(playbook, "retired").length,
     },
-    trialRuns: steps.reduce(
-      (sum, step) => sum + (((step.document as LearnStep).trialRuns as number | undefined) ?? 0),
-      0,
-    ),
+    trialRuns: steps.reduce((sum, step) => sum + ((step.document as Partial<LearnStep>).trialRuns ?? 0), 0),
     durationMs,
   };
 }

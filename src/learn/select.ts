@@ -41,7 +41,11 @@ export function selectBullets(playbook: Playbook, request: SelectionRequest, opt
   const pool = playbook.bullets.filter(
     (bullet) => bullet.status === "active" && !include.has(bullet.id) && fits(bullet),
   );
-  const scored = pool.map((bullet) => ({ bullet, base: baseScore(bullet, request) }));
+  // Relevance to the task, and relevance x utility: the order the rest are taken in.
+  const scored = pool.map((bullet) => {
+    const fit = relevance(bullet, request);
+    return { bullet, fit, base: (0.5 + fit) * utilityOf(bullet.stats) };
+  });
 
   const chosen: Bullet[] = [];
   let spent = 0;
@@ -55,7 +59,7 @@ export function selectBullets(playbook: Playbook, request: SelectionRequest, opt
   const matching = request.failure ? scored.filter(({ bullet }) => triggered(bullet, request.failure ?? "")) : [];
   for (const { bullet } of matching.sort((a, b) => b.base - a.base)) take(bullet);
 
-  let rest = scored.filter(({ bullet }) => !chosen.includes(bullet) && relevant(bullet, request));
+  let rest = scored.filter(({ bullet, fit }) => !chosen.includes(bullet) && relevant(bullet, fit));
   while (rest.length > 0) {
     let best = rest[0];
     let bestScore = Number.NEGATIVE_INFINITY;
@@ -89,15 +93,11 @@ function classOf(signature: string): string {
 }
 
 /** A bullet that is about one kind of failure waits for that failure; general ones are shown to every task. */
-function relevant(bullet: Bullet, request: SelectionRequest): boolean {
-  return bullet.triggers.errors.length === 0 || bullet.section === "strategies" || relevance(bullet, request) > 0.1;
+function relevant(bullet: Bullet, fit: number): boolean {
+  return bullet.triggers.errors.length === 0 || bullet.section === "strategies" || fit > 0.1;
 }
 
-/** Relevance to the task (word overlap with what the bullet was learned from, shared tags) times utility. */
-function baseScore(bullet: Bullet, request: SelectionRequest): number {
-  return (0.5 + relevance(bullet, request)) * utilityOf(bullet.stats);
-}
-
+/** Relevance to the task: word overlap with what the bullet was learned from, and shared tags. */
 function relevance(bullet: Bullet, request: SelectionRequest): number {
   const words = lexicalSimilarity(`${bullet.content} ${bullet.triggers.keywords.join(" ")}`, request.text);
   const sharedTags = bullet.triggers.tags.filter((tag) => request.tags.includes(tag)).length;

@@ -3,6 +3,7 @@ import {
   type Dataset,
   type EvalSummary,
   loopTaskOf,
+  percent,
   runModelBenchmark,
   type ScoringOptions,
 } from "../../bench/index.ts";
@@ -323,8 +324,4 @@ function scoringOf(options: ScoringOptions): ScoringOptions {
 
 function passAt1(summary: EvalSummary): number {
   return summary.passAtK["pass@1"] ?? 0;
-}
-
-function percent(value: number): string {
-  return `${(value * 100).toFixed(1)}%`;
 }
