@@ -1,15 +1,48 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Files that generate with the embedded model end to end. They run one at a time, after the others: llama.cpp's
+ * threads spin while they wait for each other, so two model processes on two cores slowed a learn run 6x
+ * (28 s alone, 172 s beside `bench run`) and once stalled a single 96-token call past its 120 s timeout in CI.
+ */
+const EMBEDDED_MODEL_FILES = [
+  "test/integration/bench-run.test.ts",
+  "test/integration/learn-cli.test.ts",
+  "test/integration/local-model.test.ts",
+  "test/integration/solve-cli.test.ts",
+];
+
+const shared = {
+  testTimeout: 30_000,
+  hookTimeout: 30_000,
+  pool: "forks",
+} as const;
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    // The datasets' self-checks run alone afterwards (vitest.datasets.config.ts).
-    exclude: ["test/datasets/**", "**/node_modules/**"],
-    // Integration tests start real sandboxes; two cores do not gain from more parallel files.
-    maxWorkers: 2,
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    pool: "forks",
     reporters: ["default", "./test/summary-reporter.ts"],
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: "main",
+          include: ["test/**/*.test.ts"],
+          // The datasets' self-checks run alone afterwards (vitest.datasets.config.ts).
+          exclude: ["test/datasets/**", "**/node_modules/**", ...EMBEDDED_MODEL_FILES],
+          // Integration tests start real sandboxes; two cores do not gain from more parallel files.
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: "embedded-model",
+          include: EMBEDDED_MODEL_FILES,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });
