@@ -1,6 +1,7 @@
 // The litmus library: everything the CLI does is callable from here.
 
 export * from "./bench/index.ts";
+export * from "./check/index.ts";
 export { type ErrorCode, isLitmusError, LitmusError } from "./errors.ts";
 export * from "./learn/index.ts";
 export * from "./loop/index.ts";

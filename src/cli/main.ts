@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerBenchCommand } from "./bench.ts";
+import { registerCheckCommand } from "./check.ts";
 import { exitCodeFor, reasonFor } from "./exit-codes.ts";
 import { registerLearnCommand } from "./learn.ts";
 import { registerModelsCommand } from "./models.ts";
@@ -20,6 +21,7 @@ function buildProgram(): Command {
   registerBenchCommand(program);
   registerLearnCommand(program);
   registerPlaybookCommand(program);
+  registerCheckCommand(program);
   registerModelsCommand(program);
   return program;
 }

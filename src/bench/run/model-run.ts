@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { LitmusError } from "../../errors.ts";
+import { forEachConcurrently } from "../../concurrency.ts";
 import { type BulletSource, type Outcome, solve } from "../../loop/index.ts";
 import type { ResponseCache, TextModel } from "../../models/index.ts";
 import type { BenchRunRecord, RunStore } from "../../store/index.ts";
@@ -204,26 +204,4 @@ async function runSample(
     })),
     bullets: outcome.playbook.used,
   };
-}
-
-/** Runs `work` on every item, `concurrency` at a time; the first error stops new work and is thrown. */
-async function forEachConcurrently<T>(
-  items: T[],
-  concurrency: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async () => {
-    while (failure === undefined && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await work(item);
-      } catch (error) {
-        failure ??= error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  if (failure !== undefined) throw failure instanceof Error ? failure : new LitmusError("INTERNAL", String(failure));
 }

@@ -1,0 +1,13 @@
+export { placeOf } from "./docs/cell-origins.ts";
+export {
+  type CheckDocsOptions,
+  type CheckDocsReport,
+  checkDocs,
+  type DocumentReport,
+  readSnippets,
+} from "./docs/check-docs.ts";
+export { type DocsConfig, loadDocsConfig } from "./docs/config.ts";
+export { DIRECTIVE_WORDS, type Directives } from "./docs/directives.ts";
+export { checkDocsToJUnit } from "./docs/junit.ts";
+export type { DocumentResult, SnippetFailure, SnippetResult } from "./docs/run-document.ts";
+export { FENCE_NAMES, type Snippet, type SnippetDocument } from "./docs/snippet.ts";

@@ -1,0 +1,23 @@
+import { LitmusError } from "./errors.ts";
+
+/** Runs `work` on every item, `concurrency` at a time; the first error stops new work and is thrown. */
+export async function forEachConcurrently<T>(
+  items: T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  if (failure !== undefined) throw failure instanceof Error ? failure : new LitmusError("INTERNAL", String(failure));
+}
