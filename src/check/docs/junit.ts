@@ -13,10 +13,7 @@ const junit = junitModule as unknown as Builder;
 export function checkDocsToJUnit(report: CheckDocsReport): string {
   const builder = junit.newBuilder();
   for (const document of report.documents) {
-    const suite = builder
-      .testSuite()
-      .name(document.path)
-      .time(document.durationMs / 1000);
+    const suite = builder.testSuite().name(document.path).time(seconds(document.durationMs));
     if (document.error !== undefined) {
       suite
         .testCase()
@@ -45,4 +42,9 @@ export function checkDocsToJUnit(report: CheckDocsReport): string {
 
 function failureText(failure: SnippetFailure): string {
   return [failure.source, failure.traceback, failure.diff].filter(Boolean).join("\n\n");
+}
+
+/** Milliseconds as seconds, to the millisecond. */
+function seconds(ms: number): number {
+  return Math.round(ms) / 1000;
 }

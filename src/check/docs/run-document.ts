@@ -294,12 +294,12 @@ class DocumentRunner {
     if (!execution.error && execution.exitCode === 0) return undefined;
     const error = execution.error ?? { name: "Exit", value: `exited with status ${execution.exitCode}`, traceback: "" };
     if (interpreter.context.language === "bash") {
-      const line = shellLine ?? 1;
-      const at = offset(position, line - 1);
+      // Bash reports no line for a failure inside `a && b` or at the block's end: the block is the place then.
+      if (shellLine === undefined) return { message: `exited with status ${execution.exitCode}`, position };
       return {
         message: `exited with status ${execution.exitCode}`,
-        position: at,
-        source: code.split("\n")[line - 1] ?? "",
+        position: offset(position, shellLine - 1),
+        source: code.split("\n")[shellLine - 1] ?? "",
       };
     }
     const placed = interpreter.origins.placeTraceback(error.traceback, this.path, interpreter.context.language);
