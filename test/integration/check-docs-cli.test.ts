@@ -95,6 +95,16 @@ describe.skipIf(unavailable)(`litmus check docs (${unavailable ?? "real sandboxe
     });
   });
 
+  test("documents never share state, even checked at the same time", async () => {
+    const project = mkdtempSync(join(tmpdir(), "litmus-docs-isolated-"));
+    const guide = (name: string) =>
+      `\`\`\`python\nprint(sorted(k for k in globals() if k.startswith("doc_")))\ndoc_${name} = 1\n\`\`\`\n\n\`\`\`output\n[]\n\`\`\`\n`;
+    for (const name of ["a", "b", "c", "d"]) writeFileSync(join(project, `${name}.md`), guide(name));
+    const { code, report } = await checkDocs([".", "--jobs", "4"], project);
+    expect(code).toBe(0);
+    expect(report.summary).toMatchObject({ documents: 4, passed: 4, failed: 0 });
+  });
+
   test("an unreadable document is exit 2 with its reason; the others are still checked", async () => {
     const { code, report } = await checkDocs(["bad-directive.md", "rest-skipped.md"]);
     expect(code).toBe(2);
