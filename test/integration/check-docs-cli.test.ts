@@ -44,6 +44,18 @@ describe.skipIf(unavailable)(`litmus check docs (${unavailable ?? "real sandboxe
       [36, "was expected to fail, but it succeeded", null],
       [41, "timed out after 1 s (give the block more: timeout=30s)", null],
       "passed",
+      [53, "timed out after 1 s (give the block more: timeout=30s)", null],
+    ]);
+    expect(snippets.map((snippet) => snippet.failure?.kind ?? null)).toEqual([
+      null,
+      "error",
+      "output",
+      "output",
+      "error",
+      "expectation",
+      "timeout",
+      null,
+      "timeout",
     ]);
     // The traceback is the document's: the call in the block, then the line of the function it defined earlier.
     expect(snippets[1]?.failure?.traceback).toBe(
@@ -67,11 +79,11 @@ describe.skipIf(unavailable)(`litmus check docs (${unavailable ?? "real sandboxe
     const run = await litmus(["check", "docs", "failing.md", "rest-skipped.md"], { cwd: FIXTURES });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(
-      "✗ failing.md: 2 passed, 6 failed\n  FAIL failing.md:5 (python block 2): IndexError: list index out of range\n    5 |     return items[len(items)]\n",
+      "✗ failing.md: 2 passed, 7 failed\n  FAIL failing.md:5 (python block 2): IndexError: list index out of range\n    5 |     return items[len(items)]\n",
     );
     expect(run.stdout).toContain("  FAIL failing.md:30 (bash block 5): exited with status 1\n    30 | false\n");
     expect(run.stdout).toContain("✓ rest-skipped.md: 1 passed, 2 skipped\n");
-    expect(run.stdout).toMatch(/\ncheck docs: 2 documents, 11 blocks: 3 passed, 6 failed, 2 skipped \(\d+\.\d s\)\n$/);
+    expect(run.stdout).toMatch(/\ncheck docs: 2 documents, 12 blocks: 3 passed, 7 failed, 2 skipped \(\d+\.\d s\)\n$/);
   });
 
   test("a notebook and an MDX page, in parallel, each in its own sandbox", async () => {
@@ -124,8 +136,8 @@ describe.skipIf(unavailable)(`litmus check docs (${unavailable ?? "real sandboxe
     const out = join(mkdtempSync(join(tmpdir(), "litmus-junit-")), "docs.xml");
     await litmus(["check", "docs", "failing.md", "rest-skipped.md", "--junit", out], { cwd: FIXTURES });
     const xml = readFileSync(out, "utf8");
-    expect(xml).toMatch(/<testsuites tests="11" failures="6" errors="0" skipped="2"/);
-    expect(xml).toMatch(/<testsuite name="failing.md" time="\d+\.?\d*" tests="8" failures="6" errors="0" skipped="0">/);
+    expect(xml).toMatch(/<testsuites tests="12" failures="7" errors="0" skipped="2"/);
+    expect(xml).toMatch(/<testsuite name="failing.md" time="\d+\.?\d*" tests="9" failures="7" errors="0" skipped="0">/);
     expect(xml).toMatch(
       /<testcase classname="failing.md" name="failing.md:11 \(python\)" file="failing.md" time="[\d.]+">\s*<failure message="IndexError: list index out of range"><!\[CDATA\[ {4}return items\[len\(items\)\]\n\nTraceback/,
     );

@@ -23,6 +23,12 @@ export interface DocumentSettings {
 
 /** Why a snippet failed, placed in the document. */
 export interface SnippetFailure {
+  /**
+   * "error": the code raised or exited non-zero; "timeout" and "memory": it hit a limit; "output": it printed
+   * something else than shown; "expectation": it did not fail as `expect-error` said; "setup": the configured
+   * setup code failed.
+   */
+  kind: "error" | "timeout" | "memory" | "output" | "expectation" | "setup";
   message: string;
   position: DocumentPosition;
   /** The document's line at `position`. */
@@ -151,7 +157,7 @@ class DocumentRunner {
     } catch (error) {
       // Every block of the language fails with the same reason: the interpreter it needs never got ready.
       if (!(error instanceof SetupFailed)) throw error;
-      return { stdout: "", stderr: "", failure: { message: error.message, position: snippet.position } };
+      return { stdout: "", stderr: "", failure: { kind: "setup", message: error.message, position: snippet.position } };
     }
     switch (snippet.kind) {
       case "doctest":
@@ -176,6 +182,7 @@ class DocumentRunner {
       stdout,
       stderr,
       failure: {
+        kind: "output",
         message: `printed something other than the output block at ${describePosition(snippet.expectedOutput.position)}`,
         position: snippet.expectedOutput.position,
         diff: compared.diff,
@@ -202,6 +209,7 @@ class DocumentRunner {
         return {
           ...printed,
           failure: {
+            kind: "output",
             message: `$ ${command.command.split("\n", 1)[0]} printed something other than the session shows`,
             position,
             source: `$ ${command.command}`,
@@ -227,6 +235,7 @@ class DocumentRunner {
         stdout,
         stderr,
         failure: this.failureOf(execution, interpreter, snippet.position, snippet.code) ?? {
+          kind: "error",
           message: "the doctest session did not finish",
           position: snippet.position,
         },
@@ -240,6 +249,7 @@ class DocumentRunner {
       stdout: verdict.stdout,
       stderr,
       failure: {
+        kind: failure.exception ? "error" : "output",
         message: failure.exception
           ? `raised ${failure.exception.trim()}`
           : "printed something other than the session shows",
@@ -286,17 +296,20 @@ class DocumentRunner {
   ): SnippetFailure | undefined {
     if (execution.timedOut) {
       return {
+        kind: "timeout",
         message: `timed out after ${seconds(execution.durationMs)} (give the block more: timeout=30s)`,
         position,
       };
     }
-    if (execution.oomKilled) return { message: "ran out of memory", position };
+    if (execution.oomKilled) return { kind: "memory", message: "ran out of memory", position };
     if (!execution.error && execution.exitCode === 0) return undefined;
     const error = execution.error ?? { name: "Exit", value: `exited with status ${execution.exitCode}`, traceback: "" };
     if (interpreter.context.language === "bash") {
       // Bash reports no line for a failure inside `a && b` or at the block's end: the block is the place then.
-      if (shellLine === undefined) return { message: `exited with status ${execution.exitCode}`, position };
+      if (shellLine === undefined)
+        return { kind: "error", message: `exited with status ${execution.exitCode}`, position };
       return {
+        kind: "error",
         message: `exited with status ${execution.exitCode}`,
         position: offset(position, shellLine - 1),
         source: code.split("\n")[shellLine - 1] ?? "",
@@ -305,6 +318,7 @@ class DocumentRunner {
     const placed = interpreter.origins.placeTraceback(error.traceback, this.path, interpreter.context.language);
     const innermost = placed.innermost ?? { position, source: code.split("\n", 1)[0] ?? "" };
     return {
+      kind: "error",
       message: `${error.name}: ${error.value}`,
       position: innermost.position,
       source: innermost.source,
@@ -363,12 +377,19 @@ function expectationOf(snippet: Snippet, verdict: StepVerdict): SnippetFailure |
   if (!expected) return verdict.failure;
   if (!verdict.failure) {
     return {
+      kind: "expectation",
       message: `was expected to fail${expected.name ? ` with ${expected.name}` : ""}, but it succeeded`,
       position: snippet.position,
     };
   }
+  // Only an error can be the expected failure: a block that hangs or runs out of memory is broken either way.
+  if (verdict.failure.kind !== "error") return verdict.failure;
   if (!expected.name || failedWith(verdict.failure, expected.name)) return undefined;
-  return { ...verdict.failure, message: `was expected to fail with ${expected.name}, but: ${verdict.failure.message}` };
+  return {
+    ...verdict.failure,
+    kind: "expectation",
+    message: `was expected to fail with ${expected.name}, but: ${verdict.failure.message}`,
+  };
 }
 
 /** Whether a failure is the expected one: an exception's name, or a shell block's exit status. */
