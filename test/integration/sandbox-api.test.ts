@@ -110,6 +110,33 @@ describe.skipIf(unavailable).each(LAUNCH_MODES)(
       expect(ts.results[0]?.text).toBe("42");
     });
 
+    test("javascript and typescript cells take import statements and import(), keeping error lines", async () => {
+      await using sandbox = await useSandbox({ launch });
+      const js = await sandbox.createContext({ language: "javascript" });
+      const imported = await sandbox.runCode(
+        [
+          'import path, { join as joinPath } from "node:path";',
+          'import * as os from "node:os";',
+          "import {",
+          "  EventEmitter,",
+          '} from "node:events";',
+          'import "node:util";',
+          'console.log(path.basename("/a/b.txt"), joinPath("a", "b"), typeof os.cpus, typeof EventEmitter);',
+        ].join("\n"),
+        { context: js },
+      );
+      expect([imported.error, stdoutOf(imported)]).toEqual([null, "b.txt a/b function function\n"]);
+      const again = await sandbox.runCode('import path from "node:path";\npath.sep', { context: js });
+      expect([again.error, again.text]).toEqual([null, "'/'"]);
+      const dynamic = await sandbox.runCode('const { cpus } = await import("node:os");\nnull.x', { context: js });
+      expect(dynamic.error?.traceback).toMatch(/cell-\d+\.js:2:6/);
+      const ts = await sandbox.runCode(
+        'import type { Missing } from "./nowhere";\nimport { strict as assert } from "node:assert";\nassert.equal(1 as number, 1);',
+        { language: "typescript" },
+      );
+      expect(ts.error).toBeNull();
+    });
+
     test("bash keeps variables and the working directory; a failing command sets exitCode", async () => {
       await using sandbox = await useSandbox({ launch });
       await sandbox.runCode("GREETING=hello; mkdir -p work && cd work", { language: "bash" });

@@ -39,15 +39,47 @@ function formatResult(value) {
   return result;
 }
 
+// `import ... from "m"` at the start of a line: default, named (`{ a, b as c }`), namespace (`* as ns`), bare.
+const STATIC_IMPORT =
+  /^([ \t]*)import\s+(?:([\w$]+)\s*,?\s*)?(?:\{([^}]*)\}|\*\s*as\s+([\w$]+))?\s*(?:from\s*)?(["'][^"'\n]+["'])[ \t]*;?/gm;
+
+/**
+ * A cell is a script, where `import` statements are a syntax error; notebooks and Node's REPL accept them, and
+ * documentation is full of them. Each becomes `var` declarations over require() (which loads ES modules too on
+ * Node >= 22.12), keeping the cell's line count so error lines stay right, and `var` so an import repeated in a
+ * later cell is no redeclaration.
+ */
+function withImportsAsRequires(source) {
+  return source.replace(STATIC_IMPORT, (statement, indent, name, named, namespace, specifier) => {
+    const lineBreaks = "\n".repeat(statement.split("\n").length - 1);
+    const loaded = `require(${specifier})`;
+    if (namespace) return `${indent}var ${namespace} = ${loaded};${lineBreaks}`;
+    if (!name && named === undefined) return `${indent}${loaded};${lineBreaks}`;
+    const declarations = [`var __litmus_import = ${loaded};`];
+    // An ES module's default export is its `default`; a CommonJS module's is module.exports itself.
+    if (name) {
+      declarations.push(
+        `var ${name} = __litmus_import?.[Symbol.toStringTag] === "Module" ? __litmus_import.default : __litmus_import;`,
+      );
+    }
+    if (named?.trim())
+      declarations.push(`var { ${named.replace(/\s+as\s+/g, ": ").replace(/\n/g, " ")} } = __litmus_import;`);
+    return `${indent}${declarations.join(" ")}${lineBreaks}`;
+  });
+}
+
 function compile(code, number) {
-  const source = language === "typescript" ? stripTypeScriptTypes(code, { mode: "strip" }) : code;
+  const stripped = language === "typescript" ? stripTypeScriptTypes(code, { mode: "strip" }) : code;
+  const source = withImportsAsRequires(stripped);
   const filename = `cell-${number}.${language === "typescript" ? "ts" : "js"}`;
+  // import() inside a cell loads modules the way the kernel itself does.
+  const importModuleDynamically = vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
   try {
-    return new vm.Script(source, { filename });
+    return new vm.Script(source, { filename, importModuleDynamically });
   } catch (error) {
     // Top-level await is not valid in a script: run such a cell as an async function body instead.
     if (error instanceof SyntaxError && /await/.test(source)) {
-      return new vm.Script(`(async () => {\n${source}\n})()`, { filename, lineOffset: -1 });
+      return new vm.Script(`(async () => {\n${source}\n})()`, { filename, lineOffset: -1, importModuleDynamically });
     }
     throw error;
   }
