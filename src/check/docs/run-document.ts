@@ -72,24 +72,23 @@ type StepVerdict = Pick<SnippetResult, "stdout" | "stderr"> & { failure?: Snippe
  */
 export async function runDocument(document: SnippetDocument, settings: DocumentSettings): Promise<DocumentResult> {
   const started = performance.now();
-  const toRun = document.snippets.filter((snippet) => skipReason(snippet, settings) === undefined);
+  const anyToRun = document.snippets.some((snippet) => skipReason(snippet, settings) === undefined);
+  // A document with nothing to run costs no sandbox.
+  await using sandbox = anyToRun
+    ? await Sandbox.create({
+        // The document's blocks are bounded one by one; the sandbox lives as long as the document takes.
+        timeoutMs: 0,
+        limits: { execTimeoutMs: settings.timeoutMs, memoryBytes: settings.memoryBytes },
+        network: false,
+        ...(settings.signal ? { signal: settings.signal } : {}),
+        metadata: { purpose: "check docs", document: document.path },
+      })
+    : undefined;
+  const runner = sandbox && new DocumentRunner(sandbox, document.path, settings);
   const results: SnippetResult[] = [];
-  if (toRun.length === 0) {
-    for (const snippet of document.snippets) results.push(skipped(snippet, skipReason(snippet, settings) ?? ""));
-  } else {
-    await using sandbox = await Sandbox.create({
-      // The document's blocks are bounded one by one; the sandbox lives as long as the document takes.
-      timeoutMs: 0,
-      limits: { execTimeoutMs: settings.timeoutMs, memoryBytes: settings.memoryBytes },
-      network: false,
-      ...(settings.signal ? { signal: settings.signal } : {}),
-      metadata: { purpose: "check docs", document: document.path },
-    });
-    const runner = new DocumentRunner(sandbox, document.path, settings);
-    for (const snippet of document.snippets) {
-      const reason = skipReason(snippet, settings);
-      results.push(reason === undefined ? await runner.run(snippet) : skipped(snippet, reason));
-    }
+  for (const snippet of document.snippets) {
+    const reason = skipReason(snippet, settings);
+    results.push(reason === undefined && runner ? await runner.run(snippet) : skipped(snippet, reason ?? ""));
   }
   const count = (status: SnippetResult["status"]) => results.filter((result) => result.status === status).length;
   return {
