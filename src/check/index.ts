@@ -11,3 +11,13 @@ export { DIRECTIVE_WORDS, type Directives } from "./docs/directives.ts";
 export { checkDocsToJUnit } from "./docs/junit.ts";
 export type { DocumentResult, SnippetFailure, SnippetResult } from "./docs/run-document.ts";
 export { FENCE_NAMES, type Snippet, type SnippetDocument } from "./docs/snippet.ts";
+export type { Mutant } from "./tests/mutant.ts";
+export { mutantsOf } from "./tests/mutants.ts";
+export { runSuite, type SuiteFiles, type SuiteRun, type TestOutcome } from "./tests/suite.ts";
+export {
+  type MutantVerdict,
+  type TestValidation,
+  type TestVerdict,
+  type ValidateTestsOptions,
+  validateTests,
+} from "./tests/validate-tests.ts";

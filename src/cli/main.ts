@@ -8,6 +8,7 @@ import { registerPlaybookCommand } from "./playbook.ts";
 import { registerRunCommand } from "./run.ts";
 import { registerRunsCommand } from "./runs.ts";
 import { registerSolveCommand } from "./solve.ts";
+import { registerTestsCommand } from "./tests.ts";
 
 function buildProgram(): Command {
   const program = new Command("litmus")
@@ -22,6 +23,7 @@ function buildProgram(): Command {
   registerLearnCommand(program);
   registerPlaybookCommand(program);
   registerCheckCommand(program);
+  registerTestsCommand(program);
   registerModelsCommand(program);
   return program;
 }

@@ -1,3 +1,4 @@
+export { seededRandom, shuffled } from "../random.ts";
 export {
   BULLET_STATUSES,
   type Bullet,
@@ -36,7 +37,6 @@ export {
 } from "./playbook.ts";
 export { parsePlaybook, readOrCreatePlaybook, readPlaybook, updatePlaybook, writePlaybook } from "./playbook-file.ts";
 export { PlaybookSession, type PlaybookSessionOptions } from "./playbook-session.ts";
-export { seededRandom, shuffled } from "./random.ts";
 export { reflect } from "./reflect.ts";
 export { reflectWithModel } from "./reflect-with-model.ts";
 export type { BulletMark, Insight, Reflection } from "./reflection.ts";

@@ -3,11 +3,11 @@ import { resolve } from "node:path";
 import { type BenchTask, type Dataset, loopTaskOf, runSubject } from "../bench/index.ts";
 import { LitmusError } from "../errors.ts";
 import type { ResponseCache, TextModel } from "../models/index.ts";
+import { seededRandom, shuffled } from "../random.ts";
 import type { LearnRunRecord, LearnStepRecord, RunStore } from "../store/index.ts";
 import { type LearnEvent, Learner, type LearnStep } from "./learner.ts";
 import { bulletsWith, type Playbook, playbookAt } from "./playbook.ts";
 import { updatePlaybook } from "./playbook-file.ts";
-import { seededRandom, shuffled } from "./random.ts";
 import type { Similarity } from "./similarity.ts";
 
 export interface LearnRunOptions {

@@ -30,5 +30,5 @@ export {
   type TaskTests,
   taskJsonSchema,
 } from "./task.ts";
-export { pythonHarnessModule, type TestReport } from "./test-harness.ts";
+export { pythonHarnessModule, type TestReport, testCellOf, testReportOf } from "./test-harness.ts";
 export { testSourceOf } from "./test-source.ts";

@@ -35,6 +35,8 @@ const TestReportSchema = z.object({
   failures: z.array(TestFailureSchema),
   /** The tests themselves are broken (cannot be parsed, define no test): the task's fault, not the code's. */
   invalid: z.string().optional(),
+  /** Every test the harness ran, in order, passed or not (Python). */
+  tests: z.array(z.object({ test: z.string(), line: z.number().nullable(), passed: z.boolean() })).optional(),
 });
 
 /** What the tests said. `passed`/`failed` are counts when the harness counts tests (Python). */

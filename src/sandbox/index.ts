@@ -2,6 +2,8 @@ export type { SandboxCommands } from "./commands.ts";
 export { type ExecutionJson, executionToJson } from "./execution-json.ts";
 export type { SandboxFiles } from "./files.ts";
 export { DEFAULT_LIMITS, parseBytes, parseDuration, resolveLimits } from "./limits.ts";
+/** The Node.js (the one litmus runs on) at this path inside every local sandbox, for `commands.run`. */
+export { NODE_MOUNT as SANDBOX_NODE } from "./local/host.ts";
 export { SandboxPool, type SandboxPoolOptions } from "./pool.ts";
 export { type PreloadedModule, Sandbox, type SandboxOptions } from "./sandbox.ts";
 export {

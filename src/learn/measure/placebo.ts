@@ -1,5 +1,5 @@
 import type { BulletSource, PromptBullet } from "../../loop/index.ts";
-import { seededRandom } from "../random.ts";
+import { seededRandom } from "../../random.ts";
 import { estimateTokens } from "../text.ts";
 
 /**

@@ -130,6 +130,31 @@ def _litmus_failure(name, line, error, solution_file):
     return failure
 
 
+def _litmus_parametrized(name, function, owner=None):
+    """(name, run) for each case of a test: one, or one per `@pytest.mark.parametrize` row, named like pytest's
+    ids (`test_add[0]`). Marks are read from the function, so pytest itself is only needed to write them."""
+    def call(**values):
+        return function(owner(), **values) if owner is not None else function(**values)
+
+    cases = [((), {})]
+    for mark in reversed(getattr(function, "pytestmark", [])):
+        if getattr(mark, "name", None) != "parametrize":
+            continue
+        names, rows = mark.args[0], mark.args[1]
+        names = [part.strip() for part in names.split(",")] if isinstance(names, str) else list(names)
+        expanded = []
+        for ids, values in cases:
+            for index, row in enumerate(rows):
+                row = getattr(row, "values", row)  # pytest.param(...)
+                row = tuple(row) if len(names) > 1 else (row,)
+                expanded.append((ids + (str(index),), dict(values, **dict(zip(names, row)))))
+        cases = expanded
+    return [
+        ("%s[%s]" % (name, "-".join(ids)) if ids else name, lambda values=values: call(**values))
+        for ids, values in cases
+    ]
+
+
 def _litmus_run_tests(source, namespace, solution_file):
     try:
         tree = _ast.parse(source, "<tests>")
@@ -140,6 +165,7 @@ def _litmus_run_tests(source, namespace, solution_file):
     tree = _ast.fix_missing_locations(_RewriteEqualityAsserts(lines).visit(tree))
     namespace["_litmus_check_equal"] = _litmus_check_equal
     results = []
+    tests = []
     test_functions = []
 
     def record(name, line, run):
@@ -148,9 +174,11 @@ def _litmus_run_tests(source, namespace, solution_file):
         except (Exception, _LitmusTimeLimit) as error:  # noqa: BLE001 (a failing test is a result)
             failure = _litmus_failure(name, line, error, solution_file)
             results.append(failure)
+            tests.append({"test": name, "line": line, "passed": False})
             print("FAIL %s: %s: %s" % (name, failure["exception"], error))
             return
         results.append(None)
+        tests.append({"test": name, "line": line, "passed": True})
         print("PASS %s" % name)
 
     for node in tree.body:
@@ -169,21 +197,24 @@ def _litmus_run_tests(source, namespace, solution_file):
             exec(code, namespace)
         except Exception as error:  # noqa: BLE001 (setup code calling the solution can fail too)
             results.append(_litmus_failure(text, node.lineno, error, solution_file))
+            tests.append({"test": text, "line": node.lineno, "passed": False})
             print("FAIL %s: %s: %s" % (text, type(error).__name__, error))
             continue
         if isinstance(node, (_ast.FunctionDef, _ast.AsyncFunctionDef)) and node.name.startswith("test_"):
-            test_functions.append((node.name, node.lineno, lambda name=node.name: namespace[name]()))
+            for name, run in _litmus_parametrized(node.name, namespace[node.name]):
+                test_functions.append((name, node.lineno, run))
         elif isinstance(node, _ast.ClassDef) and node.name.startswith("Test"):
             # pytest collects test_* methods of Test* classes, on a fresh instance each.
             for item in node.body:
                 if isinstance(item, _ast.FunctionDef) and item.name.startswith("test_"):
-                    run = lambda cls=node.name, method=item.name: getattr(namespace[cls](), method)()  # noqa: E731
-                    test_functions.append(("%s.%s" % (node.name, item.name), item.lineno, run))
+                    method = getattr(namespace[node.name], item.name)
+                    for name, run in _litmus_parametrized(item.name, method, owner=namespace[node.name]):
+                        test_functions.append(("%s.%s" % (node.name, name), item.lineno, run))
     for name, line, run in test_functions:
         record(name, line, run)
     failures = [failure for failure in results if failure is not None]
     _sys.stdout.flush()
-    report = {"passed": len(results) - len(failures), "failed": len(failures), "failures": failures}
+    report = {"passed": len(results) - len(failures), "failed": len(failures), "failures": failures, "tests": tests}
     if not results:
         report["invalid"] = "no tests found: write assert lines or test_* functions"
     return _LitmusTestReport(report)

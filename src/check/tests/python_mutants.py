@@ -1,0 +1,103 @@
+"""litmus mutants for Python: the simple operator, constant and return-value mutations of a module's source, one
+per site.
+
+Run in the sandbox like any other cell (it only parses the code under test; it never runs it). Prints one JSON
+line: [{"line", "column", "description", "source"}], each `source` the whole module with one mutation.
+"""
+
+import ast as _ast
+import copy as _copy
+import json as _json
+
+_BINARY = {
+    _ast.Add: _ast.Sub, _ast.Sub: _ast.Add, _ast.Mult: _ast.Add, _ast.Div: _ast.Mult,
+    _ast.FloorDiv: _ast.Mult, _ast.Mod: _ast.FloorDiv, _ast.Pow: _ast.Mult,
+}
+_COMPARE = {
+    _ast.Lt: _ast.LtE, _ast.LtE: _ast.Lt, _ast.Gt: _ast.GtE, _ast.GtE: _ast.Gt, _ast.Eq: _ast.NotEq,
+    _ast.NotEq: _ast.Eq, _ast.Is: _ast.IsNot, _ast.IsNot: _ast.Is, _ast.In: _ast.NotIn, _ast.NotIn: _ast.In,
+}
+_BOOLEAN = {_ast.And: _ast.Or, _ast.Or: _ast.And}
+
+
+class _Mutator(_ast.NodeTransformer):
+    """Visits every mutation site in order; mutates site `target` (or none, when counting)."""
+
+    def __init__(self, target=None):
+        self.target = target
+        self.sites = []
+
+    def _site(self, node, mutate):
+        index = len(self.sites)
+        before = _ast.unparse(node)
+        self.sites.append((node.lineno, node.col_offset))
+        if index != self.target:
+            return node
+        mutated = mutate()
+        self.description = "%s -> %s" % (before, _ast.unparse(mutated))
+        return mutated
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        swap = _BINARY.get(type(node.op))
+        if swap is None:
+            return node
+        return self._site(node, lambda: _ast.BinOp(left=node.left, op=swap(), right=node.right))
+
+    def visit_AugAssign(self, node):
+        self.generic_visit(node)
+        swap = _BINARY.get(type(node.op))
+        if swap is None:
+            return node
+        return self._site(node, lambda: _ast.AugAssign(target=node.target, op=swap(), value=node.value))
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        swap = _COMPARE.get(type(node.ops[0]))
+        if swap is None:
+            return node
+        return self._site(node, lambda: _ast.Compare(left=node.left, ops=[swap()] + node.ops[1:], comparators=node.comparators))
+
+    def visit_BoolOp(self, node):
+        self.generic_visit(node)
+        return self._site(node, lambda: _ast.BoolOp(op=_BOOLEAN[type(node.op)](), values=node.values))
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if not isinstance(node.op, _ast.Not):
+            return node
+        return self._site(node, lambda: node.operand)
+
+    def visit_Return(self, node):
+        self.generic_visit(node)
+        if node.value is None or (isinstance(node.value, _ast.Constant) and node.value.value is None):
+            return node
+        return self._site(node, lambda: _ast.Return(value=_ast.Constant(None)))
+
+    def visit_Expr(self, node):
+        # A docstring (or any bare string statement) changes nothing a test can see.
+        if isinstance(node.value, _ast.Constant) and isinstance(node.value.value, str):
+            return node
+        return self.generic_visit(node)
+
+    def visit_Constant(self, node):
+        value = node.value
+        if isinstance(value, bool):
+            return self._site(node, lambda: _ast.Constant(not value))
+        if isinstance(value, int):
+            return self._site(node, lambda: _ast.Constant(value + 1))
+        if isinstance(value, str) and value:
+            return self._site(node, lambda: _ast.Constant(""))
+        return node
+
+
+def _litmus_mutants(source):
+    tree = _ast.parse(source)
+    counter = _Mutator()
+    counter.visit(_copy.deepcopy(tree))
+    mutants = []
+    for index, (line, column) in enumerate(counter.sites):
+        mutator = _Mutator(index)
+        mutated = _ast.fix_missing_locations(mutator.visit(_copy.deepcopy(tree)))
+        mutants.append({"line": line, "column": column + 1, "description": mutator.description, "source": _ast.unparse(mutated) + "\n"})
+    print(_json.dumps(mutants))
