@@ -103,10 +103,16 @@ function editOf(node: Node, source: string): Edit | undefined {
 
 /**
  * Visits every node in source order, parents first. Strings that name modules (import and export sources,
- * require() arguments) and directives ("use strict") are left out: changing them tests nothing.
+ * require() arguments) and bare string statements are left out: changing them tests nothing.
  */
 function visit(node: Node, onNode: (node: Node) => void): void {
-  if (node.type === "ExpressionStatement" && "directive" in node) return;
+  // A bare string statement ("use strict", or any other) does nothing a test could see.
+  if (
+    node.type === "ExpressionStatement" &&
+    typeof (node as Node & { expression: { value?: unknown } }).expression.value === "string"
+  ) {
+    return;
+  }
   onNode(node);
   const any = node as Node & Record<string, unknown>;
   const requires = node.type === "CallExpression" && (any.callee as { name?: string }).name === "require";
