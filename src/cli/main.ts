@@ -8,6 +8,7 @@ import { registerPlaybookCommand } from "./playbook.ts";
 import { registerRunCommand } from "./run.ts";
 import { registerRunsCommand } from "./runs.ts";
 import { registerSolveCommand } from "./solve.ts";
+import { registerTestCommand } from "./test.ts";
 import { registerTestsCommand } from "./tests.ts";
 
 function buildProgram(): Command {
@@ -24,6 +25,7 @@ function buildProgram(): Command {
   registerPlaybookCommand(program);
   registerCheckCommand(program);
   registerTestsCommand(program);
+  registerTestCommand(program);
   registerModelsCommand(program);
   return program;
 }

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { isAbsolute, normalize } from "node:path";
 import { LitmusError } from "../errors.ts";
 import { SandboxCommands } from "./commands.ts";
 import { ExecutionCollector } from "./execution.ts";
@@ -49,8 +51,23 @@ export interface SandboxOptions {
    * `sys.modules[name]`.
    */
   preload?: PreloadedModule[];
+  /**
+   * Host paths shown read-only inside the sandbox, like `{source: "/src/app", target: "/mnt/project"}`:
+   * targets under /mnt or the workspace. Nothing of the host is visible otherwise. A sandbox with mounts is
+   * started with its own bubblewrap (launch "direct"), and its user must be able to read the source: as root,
+   * sandboxes run as an unprivileged uid, which needs every directory above the source to be searchable by others.
+   */
+  mounts?: SandboxMount[];
   metadata?: Record<string, string>;
   signal?: AbortSignal;
+}
+
+/** A host path bound read-only into a sandbox. */
+export interface SandboxMount {
+  /** Absolute host path of a directory or file. */
+  source: string;
+  /** Absolute path inside the sandbox, under /mnt or /home/user. */
+  target: string;
 }
 
 /** A module to import (by name) or to define from source, in every Python context of a sandbox. */
@@ -116,6 +133,13 @@ export class Sandbox implements AsyncDisposable {
     if (options.signal?.aborted) {
       throw new LitmusError("ABORTED", "starting the sandbox was aborted", { cause: options.signal.reason });
     }
+    const mounts = checkedMounts(options.mounts ?? []);
+    if (mounts.length > 0 && options.launch === "zygote") {
+      throw new LitmusError(
+        "BAD_INPUT",
+        'a sandbox with mounts starts with its own bubblewrap: use launch "direct" or "auto"',
+      );
+    }
     const sandboxId = `sbx-${randomBytes(6).toString("hex")}`;
     const supervisor = await startLocalSupervisor(sandboxId, {
       limits,
@@ -126,6 +150,7 @@ export class Sandbox implements AsyncDisposable {
       launch: options.launch ?? "auto",
       resourceControl: options.resourceControl ?? "auto",
       preload: options.preload ?? [],
+      mounts,
       signal: options.signal,
     });
     return new Sandbox(sandboxId, supervisor, limits, options);
@@ -226,6 +251,22 @@ export class Sandbox implements AsyncDisposable {
     this.oomKillsSeen = total;
     return fresh;
   }
+}
+
+/** The mounts, checked: absolute existing sources, targets under /mnt or the workspace. */
+function checkedMounts(mounts: SandboxMount[]): SandboxMount[] {
+  return mounts.map(({ source, target }) => {
+    const where = `mount ${source} -> ${target}`;
+    if (!isAbsolute(source) || !existsSync(source)) {
+      throw new LitmusError("BAD_INPUT", `${where}: the source must be an absolute path that exists`);
+    }
+    const normalized = normalize(target);
+    const allowed = ["/mnt/", `${SANDBOX_HOME}/`].some((root) => normalized.startsWith(root));
+    if (!isAbsolute(target) || !allowed || normalized.includes("/../")) {
+      throw new LitmusError("BAD_INPUT", `${where}: the target must be a path under /mnt or ${SANDBOX_HOME}`);
+    }
+    return { source, target: normalized };
+  });
 }
 
 function assertLanguage(language: string): asserts language is Language {

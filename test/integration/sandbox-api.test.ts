@@ -1,3 +1,6 @@
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { isLitmusError } from "../../src/errors.ts";
 import { Sandbox, SandboxPool } from "../../src/sandbox/index.ts";
@@ -242,6 +245,32 @@ describe.skipIf(unavailable).each(LAUNCH_MODES)(
       );
       await expect(Sandbox.create({ limits: { memoryBytes: -1 } })).rejects.toThrow(
         "limits.memoryBytes must be a positive integer",
+      );
+    });
+
+    test("mounts show host paths read-only (with a bubblewrap of their own); bad ones are refused", async () => {
+      const source = mkdtempSync(join(tmpdir(), "litmus-mount-"));
+      chmodSync(source, 0o755);
+      writeFileSync(join(source, "data.txt"), "from the host\n");
+      const mounts = [{ source, target: "/mnt/data" }];
+      if (launch === "zygote") {
+        await expect(Sandbox.create({ launch, mounts })).rejects.toThrow(
+          'a sandbox with mounts starts with its own bubblewrap: use launch "direct" or "auto"',
+        );
+        return;
+      }
+      await using sandbox = await useSandbox({ launch, mounts });
+      const read = await sandbox.commands.run("cat /mnt/data/data.txt; echo changed > /mnt/data/data.txt");
+      expect([read.stdout, read.stderr]).toEqual([
+        "from the host\n",
+        "bash: line 1: /mnt/data/data.txt: Read-only file system\n",
+      ]);
+      expect(readFileSync(join(source, "data.txt"), "utf8")).toBe("from the host\n");
+      await expect(Sandbox.create({ mounts: [{ source, target: "/etc/passwd" }] })).rejects.toThrow(
+        `mount ${source} -> /etc/passwd: the target must be a path under /mnt or /home/user`,
+      );
+      await expect(Sandbox.create({ mounts: [{ source: "relative/path", target: "/mnt/x" }] })).rejects.toThrow(
+        "mount relative/path -> /mnt/x: the source must be an absolute path that exists",
       );
     });
 

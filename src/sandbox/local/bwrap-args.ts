@@ -13,6 +13,8 @@ export interface BwrapPlan {
    */
   mode?: "sandbox" | "zygote";
   writableBinds?: Array<{ source: string; target: string }>;
+  /** Host paths shown read-only inside, mounted after the workspace so a target may lie inside it. */
+  readOnlyBinds?: Array<{ source: string; target: string }>;
   /**
    * Let the caller write the user namespace's uid/gid maps (as root it can map a range of host uids):
    * bwrap reports the namespace's pid on `infoFd` and waits for a byte on `blockFd`.
@@ -97,6 +99,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   args.push("--perms", "1777", "--size", size, "--tmpfs", "/dev/shm");
   args.push("--perms", "0700", "--size", size, "--tmpfs", SANDBOX_HOME, "--chdir", SANDBOX_HOME);
   for (const bind of plan.writableBinds ?? []) args.push("--bind", bind.source, bind.target);
+  for (const bind of plan.readOnlyBinds ?? []) args.push("--ro-bind", bind.source, bind.target);
   // bwrap's root and /dev are unbounded tmpfs (and the zygote's are shared by every sandbox it forks):
   // read-only, so nothing can be written outside the sized mounts.
   args.push("--remount-ro", "/dev", "--remount-ro", "/");

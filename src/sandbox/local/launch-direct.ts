@@ -19,7 +19,13 @@ export function launchDirect(
   const layout = hostLayout(options.runtimes);
   const sandboxed = [
     layout.bwrap,
-    ...bwrapArgs({ layout, network: options.network, envs: options.envs, diskBytes: options.limits.diskBytes }),
+    ...bwrapArgs({
+      layout,
+      network: options.network,
+      envs: options.envs,
+      diskBytes: options.limits.diskBytes,
+      readOnlyBinds: options.mounts,
+    }),
     "--",
     layout.python.executable,
     "-I",

@@ -20,6 +20,8 @@ export interface LocalSupervisorOptions {
   resourceControl: "auto" | "rlimit";
   /** Python modules the supervisor imports (or defines from source) before it starts any kernel. */
   preload: Array<string | { name: string; source: string }>;
+  /** Host directories or files bound read-only into the sandbox (direct launch only). */
+  mounts: Array<{ source: string; target: string }>;
   /** Aborts the start: whatever was started is killed. */
   signal?: AbortSignal | undefined;
 }

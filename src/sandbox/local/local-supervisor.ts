@@ -55,7 +55,9 @@ export async function startLocalSupervisor(
   let hostUid: number | null = null;
   try {
     // The template mounts every cgroup base it may ever need, whatever this sandbox's resource control.
-    const zygote = options.launch === "direct" ? null : await zygoteFor(options, available);
+    // A zygote's sandboxes see only what the template saw: host mounts need a bubblewrap of their own.
+    const direct = options.launch === "direct" || options.mounts.length > 0;
+    const zygote = direct ? null : await zygoteFor(options, available);
     const ownUid = zygote ? zygote.mapsUidRange : hostLayout(options.runtimes).setpriv !== null;
     hostUid = ownUid ? allocateHostUid() : null;
     launched = zygote
