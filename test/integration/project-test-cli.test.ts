@@ -48,7 +48,8 @@ describe.skipIf(unavailable)(`litmus test (${unavailable ?? "real sandboxes"})`,
     chmodSync(dirname(dir), 0o755);
     writeFileSync(
       join(dir, "secret-check.sh"),
-      'echo "secret=${LITMUS_HOST_SECRET:-none}"; touch node_modules/x 2>&1 || true\n',
+      // A shell parameter, not a template: bash expands it inside the sandbox.
+      ['echo "secret=$', '{LITMUS_HOST_SECRET:-none}"; touch node_modules/x 2>&1 || true\n'].join(""),
     );
     mkdirSync(join(dir, "node_modules", "dep"), { recursive: true });
     writeFileSync(join(dir, "node_modules", "dep", "index.js"), "export default 1;\n");
