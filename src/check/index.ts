@@ -14,6 +14,13 @@ export { FENCE_NAMES, type Snippet, type SnippetDocument } from "./docs/snippet.
 export type { TestRunner } from "./project/detect-runner.ts";
 export type { TestCounts } from "./project/read-results.ts";
 export { type ProjectTestOptions, type ProjectTestReport, runProjectTests } from "./project/run-project-tests.ts";
+export {
+  type CandidateReport,
+  type GeneratedTests,
+  type GenerateTestsEvent,
+  type GenerateTestsOptions,
+  generateTests,
+} from "./tests/generate-tests.ts";
 export type { Mutant } from "./tests/mutant.ts";
 export { mutantsOf } from "./tests/mutants.ts";
 export { runSuite, type SuiteFiles, type SuiteRun, type TestOutcome } from "./tests/suite.ts";

@@ -50,17 +50,22 @@ async function checkDocsCommand(paths: string[], options: CheckDocsCommandOption
   const config = withOverrides(await loadDocsConfig(process.cwd(), options.config), options);
   let bar: ReturnType<typeof progressBar> | undefined;
   let done = 0;
-  const report = await checkDocs({
-    paths,
-    cwd: process.cwd(),
-    config,
-    ...(options.jobs ? { jobs: options.jobs } : {}),
-    onStart: (documents) => {
-      if (documents > 1) bar = progressBar("check docs", documents);
-    },
-    onDocument: (document) => bar?.update(++done, `${document.path}: ${counts(document)}`),
-  });
-  bar?.stop();
+  let report: CheckDocsReport;
+  try {
+    report = await checkDocs({
+      paths,
+      cwd: process.cwd(),
+      config,
+      ...(options.jobs ? { jobs: options.jobs } : {}),
+      onStart: (documents) => {
+        if (documents > 1) bar = progressBar("check docs", documents);
+      },
+      onDocument: (document) => bar?.update(++done, `${document.path}: ${counts(document)}`),
+    });
+  } finally {
+    // A bar left running keeps the process alive after an error.
+    bar?.stop();
+  }
   if (options.junit) await writeFile(options.junit, checkDocsToJUnit(report));
   if (options.json) writeJson(report);
   else process.stdout.write(renderReport(report));

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { LitmusError } from "../errors.ts";
 import type { LearnStep } from "../learn/index.ts";
 import {
@@ -17,7 +17,7 @@ import { disposeLocalModels, ResponseCache, responseCacheDir } from "../models/i
 import { RunStore } from "../store/index.ts";
 import { exitCodeForOutcome } from "./exit-codes.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
-import { positiveInteger, temperature, writeJson } from "./options.ts";
+import { nonNegativeInteger, positiveInteger, temperature, writeJson } from "./options.ts";
 import {
   addPlaybookOptions,
   checkPlaybookOptions,
@@ -25,8 +25,10 @@ import {
   openCommandPlaybook,
   type PlaybookCommandOptions,
 } from "./playbook-options.ts";
+import { type SolveTestsOptions, solveTestsCommand } from "./solve-tests.ts";
 
-interface SolveCommandOptions extends ModelCommandOptions, PlaybookCommandOptions {
+interface SolveCommandOptions extends ModelCommandOptions, PlaybookCommandOptions, SolveTestsOptions {
+  generate: "code" | "tests";
   task?: string;
   tests?: string;
   lang?: string;
@@ -50,7 +52,15 @@ export function registerSolveCommand(program: Command): void {
     .argument("[task]", "what to build, in words (or use --task FILE)")
     .option("--task <file>", "a task file (YAML or JSON; schema: schemas/task.schema.json)")
     .option("--tests <file>", "visible tests: assert lines or test_* functions (Python), assert calls (JavaScript)")
-    .option("--lang <language>", `language: ${TASK_LANGUAGES.join(", ")} (default: the task's, else python)`);
+    .option("--lang <language>", `language: ${TASK_LANGUAGES.join(", ")} (default: the task's, else python)`)
+    .option(
+      "--generate <what>",
+      "code (the default), or tests: tests for --code, only the good ones kept",
+      generated,
+      "code",
+    )
+    .option("--code <file>", "with --generate tests: the correct code to write tests for")
+    .option("--mutants <n>", "with --generate tests: mutants each test file is judged on", nonNegativeInteger, 25);
   addPlaybookOptions(addModelOptions(command))
     .option("--max-attempts <n>", "attempts before giving up", positiveInteger, 3)
     .option("--samples <n>", "candidates drawn per attempt (best-of-n)", positiveInteger, 1)
@@ -61,8 +71,12 @@ export function registerSolveCommand(program: Command): void {
     .option("--out <dir>", "write the final code and metadata.json there")
     .option("--no-store", "do not record the run in the run store")
     .option("--json", "print one JSON document on stdout")
-    .action(async (text: string | undefined, options: SolveCommandOptions) => {
-      process.exitCode = await solveCommand(text, options);
+    .action(async (text: string | undefined, options: SolveCommandOptions, command: Command) => {
+      if (options.generate === "tests") {
+        // One greedy sample rarely gives a small model a good test: draw four unless told.
+        const samples = command.getOptionValueSource("samples") === "default" ? 4 : options.samples;
+        process.exitCode = await solveTestsCommand({ ...options, samples });
+      } else process.exitCode = await solveCommand(text, options);
     });
 }
 
@@ -110,6 +124,11 @@ async function solveCommand(text: string | undefined, options: SolveCommandOptio
     store?.close();
     await disposeLocalModels();
   }
+}
+
+function generated(value: string): "code" | "tests" {
+  if (value !== "code" && value !== "tests") throw new InvalidArgumentError(`expected code or tests, got "${value}"`);
+  return value;
 }
 
 async function taskOf(text: string | undefined, options: SolveCommandOptions): Promise<Task> {

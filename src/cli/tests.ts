@@ -40,20 +40,25 @@ export function registerTestsCommand(program: Command): void {
 
 async function validateCommand(options: ValidateCommandOptions): Promise<number> {
   let bar: ReturnType<typeof progressBar> | undefined;
-  const validation = await validateTests({
-    testsPath: options.tests,
-    implPath: options.impl,
-    mutants: options.mutants,
-    seed: options.seed,
-    timeoutMs: parseDuration(options.timeout),
-    ...(options.jobs ? { jobs: options.jobs } : {}),
-    onProgress: (done, total) => {
-      if (total === 0) return;
-      bar ??= progressBar("mutants", total);
-      bar.update(done);
-    },
-  });
-  bar?.stop();
+  let validation: TestValidation;
+  try {
+    validation = await validateTests({
+      testsPath: options.tests,
+      implPath: options.impl,
+      mutants: options.mutants,
+      seed: options.seed,
+      timeoutMs: parseDuration(options.timeout),
+      ...(options.jobs ? { jobs: options.jobs } : {}),
+      onProgress: (done, total) => {
+        if (total === 0) return;
+        bar ??= progressBar("mutants", total);
+        bar.update(done);
+      },
+    });
+  } finally {
+    // A bar left running keeps the process alive after an error.
+    bar?.stop();
+  }
   if (options.json) writeJson(validation);
   else process.stdout.write(renderValidation(validation, options));
   const belowScore =

@@ -22,6 +22,14 @@ describe("litmus solve: bad usage and bad input (exit 2, one line on stderr)", (
     ],
     [["solve", "x", "--lang", "cobol"], 'litmus: --lang must be one of python, javascript, typescript, not "cobol"\n'],
     [
+      ["solve", "--generate", "tests"],
+      "litmus: --generate tests needs --code FILE: the correct code to write tests for\n",
+    ],
+    [
+      ["solve", "--generate", "docs"],
+      "error: option '--generate <what>' argument 'docs' is invalid. expected code or tests, got \"docs\"\n(run with --help for usage)\n",
+    ],
+    [
       ["solve", "x", "--model", "gpt4"],
       'litmus: invalid model spec "gpt4": unknown provider "gpt4". Known forms: local, local:PATH.gguf, local:hf:OWNER/REPO:FILE, openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compatible:MODEL (with --base-url)\n',
     ],
@@ -124,6 +132,29 @@ describe.skipIf(unavailable)(
       expect(list[0]).toMatchObject({ id: outcome.runId, kind: "solve", model: "local", success: outcome.success });
       const shown = await litmus(["runs", "show", outcome.runId.slice(0, 8), "--json"], { env });
       expect(JSON.parse(shown.stdout).outcome).toEqual(outcome);
+    });
+  },
+);
+
+describe.skipIf(unavailable)(
+  `litmus solve --generate tests on the embedded model${unavailable ? ` (skipped: ${unavailable})` : ""}`,
+  () => {
+    test("every test kept passes on the code; the candidates are reported", { timeout: 180_000 }, async () => {
+      const code = join(directory, "mathx.py");
+      writeFileSync(code, "def add(a, b):\n    return a + b\n\n\ndef is_even(n):\n    return n % 2 == 0\n");
+      const run = await litmus(
+        ["solve", "--generate", "tests", "--code", code, "--samples", "2", "--max-tokens", "128", "--json"],
+        { env },
+      );
+      expect([0, 1]).toContain(run.code);
+      const generated = JSON.parse(run.stdout);
+      expect(generated.candidates).toHaveLength(2);
+      expect(run.stderr).toMatch(/^model local: writing tests for .*mathx\.py, 2 samples\nsample 1\/2: generating…\n/);
+      if (generated.source !== null) {
+        expect(run.code).toBe(0);
+        expect(generated.validation.wrongTests).toEqual([]);
+        expect(generated.validation.tests.length).toBeGreaterThan(0);
+      } else expect(run.stderr).toContain("no good test: every test the model wrote was wrong or caught no mutant");
     });
   },
 );

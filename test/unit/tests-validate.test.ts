@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { javascriptMutants } from "../../src/check/tests/js-mutants.ts";
 import { testsOfTap } from "../../src/check/tests/tap.ts";
+import { joinUnits, testUnitsOf } from "../../src/check/tests/test-units.ts";
 
 describe("reading node --test's TAP", () => {
   test("leaf tests named after their suites, with the failure's message and line; skips left out", () => {
@@ -77,5 +78,35 @@ describe("JavaScript and TypeScript mutants", () => {
 
   test("unparsable code is bad input naming the file", () => {
     expect(() => javascriptMutants("function (", "javascript", "broken.js")).toThrow(/^broken\.js cannot be parsed: /);
+  });
+});
+
+describe("a generated test file as units", () => {
+  test("JavaScript: the cut-off tail dropped, tests by title, bare calls left out", async () => {
+    const source = [
+      'import assert from "node:assert/strict";',
+      'import { test } from "node:test";',
+      'import { slug } from "./slug.mjs";',
+      'slug("x");',
+      'test("joins words", () => assert.equal(slug("a b"), "a-b"));',
+      "test('drops ends', () => {",
+      '  assert.equal(slug(" a "), "a");',
+      "});",
+      'test("cut off", () => { assert.equal(slug(',
+    ].join("\n");
+    const units = await testUnitsOf(source, "javascript");
+    expect(units.map((unit) => [unit.isTest, unit.title ?? null])).toEqual([
+      [false, null],
+      [false, null],
+      [false, null],
+      [true, "joins words"],
+      [true, "drops ends"],
+    ]);
+    const { source: joined, ranges } = joinUnits(units.slice(3));
+    expect(ranges).toEqual([
+      { start: 1, end: 1 },
+      { start: 4, end: 6 },
+    ]);
+    expect(joined.split("\n")[3]).toBe("test('drops ends', () => {");
   });
 });

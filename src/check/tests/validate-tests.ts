@@ -58,7 +58,10 @@ export interface TestValidation {
   durationMs: number;
 }
 
-const LANGUAGE_BY_EXTENSION: Record<string, Language> = {
+/** The languages test files can be in. */
+export type TestLanguage = Exclude<Language, "bash">;
+
+const LANGUAGE_BY_EXTENSION: Record<string, TestLanguage> = {
   ".py": "python",
   ".js": "javascript",
   ".mjs": "javascript",
@@ -73,20 +76,29 @@ const LANGUAGE_BY_EXTENSION: Record<string, Language> = {
  * mutation score; a test that catches nothing is reported as weak).
  */
 export async function validateTests(options: ValidateTestsOptions): Promise<TestValidation> {
-  const started = performance.now();
   const language = languageOf(options.implPath);
   const files: SuiteFiles = {
     language,
     tests: { name: options.testsPath, source: await readSource(options.testsPath, "tests") },
     impl: { name: options.implPath, source: await readSource(options.implPath, "implementation") },
   };
+  return validateSuite(files, options);
+}
+
+/** validateTests on sources in memory: `files` name the tests and the implementation as they import each other. */
+export async function validateSuite(
+  files: SuiteFiles,
+  options: Omit<ValidateTestsOptions, "testsPath" | "implPath">,
+): Promise<TestValidation> {
+  const started = performance.now();
+  const { language } = files;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const signal = options.signal ? { signal: options.signal } : {};
   const reference = await runSuite(files, { timeoutMs, ...signal });
-  const sites = await mutantsOf(options.implPath, files.impl.source, language, options.signal);
+  const sites = await mutantsOf(files.impl.name, files.impl.source, language, options.signal);
   const passing = new Set(reference.tests.filter((test) => test.passed).map((test) => test.name));
   const chosen = reference.broken || passing.size === 0 ? [] : sample(sites, options.mutants ?? 25, options.seed ?? 1);
-  const mutantTimeoutMs = Math.min(timeoutMs, Math.max(2_000, reference.durationMs * 10));
+  const mutantTimeoutMs = Math.min(timeoutMs, Math.max(2_000, Math.ceil(reference.durationMs * 10)));
   const verdicts: MutantVerdict[] = new Array(chosen.length);
   let done = 0;
   options.onProgress?.(0, chosen.length);
@@ -143,7 +155,8 @@ function sample(sites: Mutant[], count: number, seed: number): Mutant[] {
   return sites.filter((_, index) => picked.has(index));
 }
 
-function languageOf(path: string): Language {
+/** The language of a source file, from its extension; BAD_INPUT for one litmus cannot test. */
+export function languageOf(path: string): TestLanguage {
   const language = LANGUAGE_BY_EXTENSION[extname(path).toLowerCase()];
   if (!language) {
     throw new LitmusError(
@@ -154,7 +167,8 @@ function languageOf(path: string): Language {
   return language;
 }
 
-async function readSource(path: string, what: string): Promise<string> {
+/** A file's text; BAD_INPUT naming `what` it was meant to be when it cannot be read. */
+export async function readSource(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (error) {
