@@ -1,5 +1,4 @@
 import { readFile } from "node:fs/promises";
-import { extname } from "node:path";
 import { text } from "node:stream/consumers";
 import type { Command } from "commander";
 import { LitmusError } from "../errors.ts";
@@ -8,6 +7,7 @@ import {
   executionToJson,
   LANGUAGES,
   type Language,
+  languageOfFile,
   type OutputMessage,
   parseBytes,
   parseDuration,
@@ -16,17 +16,6 @@ import {
 } from "../sandbox/index.ts";
 import { exitCodeForExecution } from "./exit-codes.ts";
 import { collectEnv, writeJson } from "./options.ts";
-
-const LANGUAGE_BY_EXTENSION: Record<string, Language> = {
-  ".py": "python",
-  ".js": "javascript",
-  ".mjs": "javascript",
-  ".cjs": "javascript",
-  ".ts": "typescript",
-  ".mts": "typescript",
-  ".sh": "bash",
-  ".bash": "bash",
-};
 
 interface RunOptions {
   lang?: string;
@@ -81,7 +70,7 @@ async function runCommand(file: string | undefined, options: RunOptions): Promis
 
 function languageOf(file: string | undefined, lang: string | undefined): Language {
   if (lang !== undefined) return parseLanguage(lang, "--lang");
-  const fromExtension = file && file !== "-" ? LANGUAGE_BY_EXTENSION[extname(file)] : undefined;
+  const fromExtension = file && file !== "-" ? languageOfFile(file) : undefined;
   if (!fromExtension) {
     throw new LitmusError(
       "BAD_INPUT",

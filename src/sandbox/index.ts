@@ -16,6 +16,7 @@ export {
   type IsolationReport,
   LANGUAGES,
   type Language,
+  languageOfFile,
   type OutputMessage,
   parseLanguage,
   type Result,

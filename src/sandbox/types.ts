@@ -4,6 +4,23 @@ import { LitmusError } from "../errors.ts";
 export const LANGUAGES = ["python", "javascript", "typescript", "bash"] as const;
 export type Language = (typeof LANGUAGES)[number];
 
+const LANGUAGE_BY_EXTENSION: Record<string, Language> = {
+  ".py": "python",
+  ".js": "javascript",
+  ".mjs": "javascript",
+  ".cjs": "javascript",
+  ".ts": "typescript",
+  ".mts": "typescript",
+  ".sh": "bash",
+  ".bash": "bash",
+};
+
+/** The language of a source file by its extension (`.py`, `.mjs`, `.ts`, `.sh`, ...), if it is one a sandbox runs. */
+export function languageOfFile(path: string): Language | undefined {
+  const dot = path.lastIndexOf(".");
+  return dot < 0 ? undefined : LANGUAGE_BY_EXTENSION[path.slice(dot).toLowerCase()];
+}
+
 /** `text` as a Language, or a BAD_INPUT error that lists the languages (`what` names the input). */
 export function parseLanguage(text: string, what = "language"): Language {
   if (!(LANGUAGES as readonly string[]).includes(text)) {

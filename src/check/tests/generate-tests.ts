@@ -178,7 +178,7 @@ function testPrompt(
   const imports =
     language === "python"
       ? `from ${implName.replace(/\.py$/, "")} import ${names.join(", ") || "*"}\n`
-      : `import assert from "node:assert/strict";\nimport { test } from "node:test";\nimport { ${names.join(", ")} } from "./${implName}";\n`;
+      : `import assert from "node:assert/strict";\nimport { test } from "node:test";\nimport ${names.length > 0 ? `{ ${names.join(", ")} }` : "* as code"} from "./${implName}";\n`;
   if (model.promptStyle === "completion") {
     const completion = `${imports}\n\n${language === "python" ? "def test_" : 'test("'}`;
     return {

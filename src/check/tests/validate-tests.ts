@@ -1,10 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { extname } from "node:path";
 import { forEachConcurrently } from "../../concurrency.ts";
 import { LitmusError } from "../../errors.ts";
 import { seededRandom, shuffled } from "../../random.ts";
-import type { Language } from "../../sandbox/index.ts";
+import { type Language, languageOfFile } from "../../sandbox/index.ts";
 import type { Mutant } from "./mutant.ts";
 import { mutantsOf } from "./mutants.ts";
 import { runSuite, type SuiteFiles, type SuiteRun } from "./suite.ts";
@@ -60,15 +59,6 @@ export interface TestValidation {
 
 /** The languages test files can be in. */
 export type TestLanguage = Exclude<Language, "bash">;
-
-const LANGUAGE_BY_EXTENSION: Record<string, TestLanguage> = {
-  ".py": "python",
-  ".js": "javascript",
-  ".mjs": "javascript",
-  ".cjs": "javascript",
-  ".ts": "typescript",
-  ".mts": "typescript",
-};
 
 /**
  * Judges a test file by execution: on the reference implementation every test must pass (a test that fails is
@@ -157,8 +147,8 @@ function sample(sites: Mutant[], count: number, seed: number): Mutant[] {
 
 /** The language of a source file, from its extension; BAD_INPUT for one litmus cannot test. */
 export function languageOf(path: string): TestLanguage {
-  const language = LANGUAGE_BY_EXTENSION[extname(path).toLowerCase()];
-  if (!language) {
+  const language = languageOfFile(path);
+  if (!language || language === "bash") {
     throw new LitmusError(
       "BAD_INPUT",
       `${path}: cannot tell the language; use a .py, .js, .mjs, .cjs, .ts or .mts file`,
