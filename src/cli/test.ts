@@ -14,7 +14,9 @@ interface TestCommandOptions {
 export function registerTestCommand(program: Command): void {
   program
     .command("test")
-    .description("Run a project's tests in the sandbox: the project read-only, a writable copy, no network")
+    .description(
+      "Run a project's tests in the sandbox: on a writable copy of it (the host's files never change), no network",
+    )
     .argument("[dir]", "the project directory", ".")
     .argument(
       "[command...]",
