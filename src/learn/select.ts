@@ -121,7 +121,7 @@ export function playbookBullets(playbook: Playbook, task: Task, options: Selecti
     select: (previous) =>
       selectBullets(
         playbook,
-        { ...request, failure: previous ? errorSignature(previous.diagnosis) : null },
+        { ...request, failure: previous && "diagnosis" in previous ? errorSignature(previous.diagnosis) : null },
         options,
       ).map(promptBulletOf),
   };

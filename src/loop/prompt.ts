@@ -14,11 +14,11 @@ export interface BuiltPrompt {
   completion: { prefix: string; suffix: string } | null;
 }
 
-/** The attempt before, described to the model so it can repair it. */
-export interface PreviousAttempt {
-  code: string | null;
-  diagnosis: Diagnosis;
-}
+/**
+ * The attempt before, described to the model so it can repair it: what running it showed, or what the person
+ * who reviewed it (without running it) said.
+ */
+export type PreviousAttempt = { code: string | null } & ({ diagnosis: Diagnosis } | { reviewerFeedback: string });
 
 /** A playbook strategy shown to the model. */
 export interface PromptBullet {
@@ -185,6 +185,9 @@ function describePrevious(previous: PreviousAttempt): string {
   if (previous.code === null) return `The previous answer had no code in it.`;
   const lines = previous.code.trimEnd().split("\n");
   const shown = lines.length > PREVIOUS_CODE_LINES ? [...lines.slice(0, PREVIOUS_CODE_LINES), "..."] : lines;
+  if ("reviewerFeedback" in previous) {
+    return `A reviewer rejected this previous attempt:\n${shown.join("\n")}\nReviewer's feedback: ${previous.reviewerFeedback}`;
+  }
   return `This previous attempt failed:\n${shown.join("\n")}\nFailure (${previous.diagnosis.kind}): ${previous.diagnosis.message}`;
 }
 

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { LitmusError } from "../errors.ts";
-import { type Generation, generate, type ResponseCache, type RetryPolicy, type TextModel } from "../models/index.ts";
+import type { Generation, ResponseCache, RetryPolicy, TextModel } from "../models/index.ts";
 import type { ExecutionJson, SandboxOptions } from "../sandbox/index.ts";
 import type { RunStore } from "../store/index.ts";
 import { type Diagnosis, noCodeDiagnosis } from "./diagnose.ts";
-import { completeCode, extractCode, withStarterImports } from "./extract-code.ts";
+import { draftCode } from "./draft.ts";
 import { type BulletSource, buildPrompt, citedBullets, type PreviousAttempt, type PromptBullet } from "./prompt.ts";
 import { checkCode } from "./run-attempt.ts";
 import type { Task } from "./task.ts";
@@ -238,28 +238,11 @@ async function drawSample(
 ): Promise<Sample> {
   const { n, sample } = options;
   options.onEvent?.({ type: "generation-start", n, sample, samples: options.samples });
-  const generation = await generate(
-    options.model,
-    {
-      prompt: prompt.prompt,
-      ...(prompt.system === undefined ? {} : { system: prompt.system }),
-      stopSequences: prompt.stopSequences,
-      ...(options.maxOutputTokens === undefined ? {} : { maxOutputTokens: options.maxOutputTokens }),
-      temperature: options.temperature,
-      seed: (options.seed ?? 1) + (n - 1) * 1000 + (sample - 1),
-    },
-    {
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.cache ? { cache: options.cache } : {}),
-      ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.modelTimeoutMs === undefined ? {} : { timeoutMs: options.modelTimeoutMs }),
-    },
-  );
+  const { code, generation } = await draftCode(task, prompt, {
+    ...options,
+    seed: (options.seed ?? 1) + (n - 1) * 1000 + (sample - 1),
+  });
   options.onEvent?.({ type: "generation-end", n, sample, generation });
-  const code =
-    prompt.completion === null
-      ? chatCode(generation.text, task)
-      : completeCode(prompt.completion, generation.text, task.language);
   const usage = { ...generation.usage, costUsd: generation.costUsd };
   const summary = {
     text: generation.text,
@@ -272,11 +255,6 @@ async function drawSample(
   options.onEvent?.({ type: "execution-start", n, sample });
   const checked = await checkCode(code, task, task.tests, checkOptions(options));
   return { code, execution: checked.execution, diagnosis: checked.diagnosis, generation: summary, usage };
-}
-
-function chatCode(text: string, task: Task): string | null {
-  const code = extractCode(text, { language: task.language, entryPoint: task.entryPoint });
-  return code !== null && task.starter !== null ? withStarterImports(code, task.starter) : code;
 }
 
 function checkOptions(options: SolveOptions): Parameters<typeof checkCode>[3] {
