@@ -6,5 +6,6 @@ export { type ErrorCode, isLitmusError, LitmusError } from "./errors.ts";
 export * from "./learn/index.ts";
 export * from "./loop/index.ts";
 export * from "./models/index.ts";
+export * from "./review/index.ts";
 export * from "./sandbox/index.ts";
 export * from "./store/index.ts";

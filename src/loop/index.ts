@@ -1,4 +1,5 @@
 export { DIAGNOSIS_KINDS, type Diagnosis, type DiagnosisKind, diagnose } from "./diagnose.ts";
+export { type Draft as CodeDraft, type DraftOptions, draftCode } from "./draft.ts";
 export { completeCode, extractCode } from "./extract-code.ts";
 export {
   type BuiltPrompt,

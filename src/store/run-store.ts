@@ -5,6 +5,7 @@ import { DatabaseSync } from "node:sqlite";
 import { LitmusError } from "../errors.ts";
 import { BENCH_SCHEMA, BenchRuns } from "./bench-runs.ts";
 import { LEARN_SCHEMA, LearnRuns } from "./learn-runs.ts";
+import { REVIEW_SCHEMA, Reviews } from "./reviews.ts";
 
 /** One run as the list shows it. */
 export interface RunSummary {
@@ -63,6 +64,8 @@ export class RunStore {
   readonly bench: BenchRuns;
   /** Learning runs, playbook histories and replay sets. */
   readonly learn: LearnRuns;
+  /** Reviews of generated code before it runs: their state and every decision. */
+  readonly reviews: Reviews;
   private readonly db: DatabaseSync;
 
   private constructor(path: string, db: DatabaseSync) {
@@ -70,6 +73,7 @@ export class RunStore {
     this.db = db;
     this.bench = new BenchRuns(db);
     this.learn = new LearnRuns(db);
+    this.reviews = new Reviews(db);
   }
 
   /** Opens (creating when needed) the store at `path`. */
@@ -83,6 +87,7 @@ export class RunStore {
       db.exec(SCHEMA);
       db.exec(BENCH_SCHEMA);
       db.exec(LEARN_SCHEMA);
+      db.exec(REVIEW_SCHEMA);
     } catch (error) {
       throw new LitmusError(
         "INTERNAL",

@@ -1,0 +1,174 @@
+import type { DatabaseSync } from "node:sqlite";
+import { LitmusError } from "../errors.ts";
+
+/**
+ * Where a review stands. "drafting": the model is writing (or rewriting after a rejection); "pending": waiting
+ * for a person; "approved": approved (as drafted or as edited), not run yet; "running": executing in the
+ * sandbox; "done": executed, artifact saved; "cancelled": rejected for good.
+ */
+export type ReviewStatus = "drafting" | "pending" | "approved" | "running" | "done" | "cancelled";
+
+/** A review: a task, the drafts, and what its state document says (code to run, execution, artifact). */
+export interface ReviewRecord {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  status: ReviewStatus;
+  taskId: string;
+  model: string;
+  document: unknown;
+}
+
+/** Something that happened to a review: a draft, a decision (who, when, why), an execution. */
+export interface ReviewEvent {
+  seq: number;
+  at: string;
+  kind: "drafted" | "approved" | "edited" | "rejected" | "cancelled" | "executed" | "artifact";
+  /** Who did it: a person's name, or "litmus". */
+  actor: string;
+  reason: string | null;
+  document: unknown;
+}
+
+export const REVIEW_SCHEMA = `
+CREATE TABLE IF NOT EXISTS reviews (
+  id TEXT PRIMARY KEY,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  status TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  model TEXT NOT NULL,
+  document TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reviews_by_status ON reviews(status, created_at);
+CREATE TABLE IF NOT EXISTS review_events (
+  review_id TEXT NOT NULL REFERENCES reviews(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  at TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  reason TEXT,
+  document TEXT NOT NULL,
+  PRIMARY KEY (review_id, seq)
+);
+`;
+
+/**
+ * Reviews in the run store. A state change is a compare-and-set on the status, in one transaction with the
+ * event that explains it: two processes (a terminal and the web app) cannot both approve the same draft, and
+ * a review's history never disagrees with its state.
+ */
+export class Reviews {
+  private readonly db: DatabaseSync;
+
+  constructor(db: DatabaseSync) {
+    this.db = db;
+  }
+
+  create(review: { id: string; taskId: string; model: string; document: unknown }): ReviewRecord {
+    const now = new Date().toISOString();
+    this.db
+      .prepare(
+        "INSERT INTO reviews (id, created_at, updated_at, status, task_id, model, document) VALUES (?, ?, ?, 'drafting', ?, ?, ?)",
+      )
+      .run(review.id, now, now, review.taskId, review.model, JSON.stringify(review.document));
+    return this.get(review.id) as ReviewRecord;
+  }
+
+  get(id: string): ReviewRecord | null {
+    const row = this.db.prepare("SELECT * FROM reviews WHERE id = ?").get(id);
+    return row ? reviewOf(row) : null;
+  }
+
+  /** Reviews newest first, of the given statuses (all when none are given). */
+  list(options: { statuses?: ReviewStatus[]; limit?: number } = {}): ReviewRecord[] {
+    const statuses = options.statuses ?? [];
+    const where = statuses.length > 0 ? `WHERE status IN (${statuses.map(() => "?").join(", ")})` : "";
+    return this.db
+      .prepare(`SELECT * FROM reviews ${where} ORDER BY created_at DESC, rowid DESC LIMIT ?`)
+      .all(...statuses, options.limit ?? 100)
+      .map(reviewOf);
+  }
+
+  /**
+   * Moves a review from one of `from` to `to`, with its new document and the event that explains it, or throws
+   * BAD_INPUT saying what state it is really in (someone else decided first, or it is already done).
+   */
+  transition(
+    id: string,
+    change: {
+      from: ReviewStatus[];
+      to: ReviewStatus;
+      document: unknown;
+      /** What happened, for the history; none for a step that only marks work begun (approved -> running). */
+      event?: Omit<ReviewEvent, "seq" | "at">;
+    },
+  ): ReviewRecord {
+    const now = new Date().toISOString();
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const placeholders = change.from.map(() => "?").join(", ");
+      const updated = this.db
+        .prepare(
+          `UPDATE reviews SET status = ?, document = ?, updated_at = ? WHERE id = ? AND status IN (${placeholders})`,
+        )
+        .run(change.to, JSON.stringify(change.document), now, id, ...change.from);
+      if (Number(updated.changes) !== 1) {
+        const current = this.get(id);
+        throw new LitmusError(
+          current ? "BAD_INPUT" : "NOT_FOUND",
+          current
+            ? `review ${id} is ${current.status}, not ${change.from.join(" or ")}: it cannot be ${change.event?.kind ?? change.to} now`
+            : `no review ${id} (see litmus review list)`,
+        );
+      }
+      if (change.event) this.appendEvent(id, now, change.event);
+      this.db.exec("COMMIT");
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    }
+    return this.get(id) as ReviewRecord;
+  }
+
+  private appendEvent(id: string, at: string, event: Omit<ReviewEvent, "seq" | "at">): void {
+    const seq = Number(
+      (
+        this.db.prepare("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM review_events WHERE review_id = ?").get(id) as {
+          next: number;
+        }
+      ).next,
+    );
+    this.db
+      .prepare(
+        "INSERT INTO review_events (review_id, seq, at, kind, actor, reason, document) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(id, seq, at, event.kind, event.actor, event.reason, JSON.stringify(event.document));
+  }
+
+  events(id: string): ReviewEvent[] {
+    return this.db
+      .prepare("SELECT * FROM review_events WHERE review_id = ? ORDER BY seq")
+      .all(id)
+      .map((row) => ({
+        seq: Number(row.seq),
+        at: String(row.at),
+        kind: String(row.kind) as ReviewEvent["kind"],
+        actor: String(row.actor),
+        reason: row.reason === null ? null : String(row.reason),
+        document: JSON.parse(String(row.document)),
+      }));
+  }
+}
+
+function reviewOf(row: Record<string, unknown>): ReviewRecord {
+  return {
+    id: String(row.id),
+    createdAt: String(row.created_at),
+    updatedAt: String(row.updated_at),
+    status: String(row.status) as ReviewStatus,
+    taskId: String(row.task_id),
+    model: String(row.model),
+    document: JSON.parse(String(row.document)),
+  };
+}
