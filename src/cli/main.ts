@@ -5,6 +5,7 @@ import { exitCodeFor, reasonFor } from "./exit-codes.ts";
 import { registerLearnCommand } from "./learn.ts";
 import { registerModelsCommand } from "./models.ts";
 import { registerPlaybookCommand } from "./playbook.ts";
+import { registerReviewCommand } from "./review.ts";
 import { registerRunCommand } from "./run.ts";
 import { registerRunsCommand } from "./runs.ts";
 import { registerSolveCommand } from "./solve.ts";
@@ -26,6 +27,7 @@ function buildProgram(): Command {
   registerCheckCommand(program);
   registerTestsCommand(program);
   registerTestCommand(program);
+  registerReviewCommand(program);
   registerModelsCommand(program);
   return program;
 }

@@ -131,7 +131,11 @@ function generated(value: string): "code" | "tests" {
   return value;
 }
 
-async function taskOf(text: string | undefined, options: SolveCommandOptions): Promise<Task> {
+/** The task from the words or --task FILE, with --lang and --tests applied (solve and review share it). */
+export async function taskOf(
+  text: string | undefined,
+  options: { task?: string; tests?: string; lang?: string },
+): Promise<Task> {
   if ((text === undefined) === (options.task === undefined)) {
     throw new LitmusError(
       "BAD_INPUT",
