@@ -9,3 +9,4 @@ export * from "./models/index.ts";
 export * from "./review/index.ts";
 export * from "./sandbox/index.ts";
 export * from "./store/index.ts";
+export * from "./telemetry/index.ts";

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { startTelemetry, type Telemetry, telemetryOptionsFrom } from "../telemetry/index.ts";
 import { registerBenchCommand } from "./bench.ts";
 import { registerCheckCommand } from "./check.ts";
 import { exitCodeFor, reasonFor } from "./exit-codes.ts";
@@ -17,6 +18,14 @@ function buildProgram(): Command {
     .description("Run generated code before anyone trusts it.")
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
+    .option(
+      "--trace <exporter>",
+      "trace this run: console (spans on stderr), otlp (OTEL_EXPORTER_OTLP_* settings), none",
+    )
+    .option(
+      "--trace-content",
+      "with tracing on, record prompts, answers and code in the spans (off: they may be private)",
+    )
     .exitOverride();
   registerRunCommand(program);
   registerSolveCommand(program);
@@ -33,12 +42,23 @@ function buildProgram(): Command {
 }
 
 async function main(argv: string[]): Promise<void> {
+  let telemetry: Telemetry | undefined;
+  const program = buildProgram();
+  // Off unless asked for: --trace, or the standard OTEL_* variables.
+  program.hook("preAction", () => {
+    const { trace, traceContent } = program.opts<{ trace?: string; traceContent?: boolean }>();
+    const options = telemetryOptionsFrom(process.env, trace, traceContent ?? false);
+    if (options) telemetry = startTelemetry(options);
+  });
   try {
-    await buildProgram().parseAsync(argv);
+    await program.parseAsync(argv);
   } catch (error) {
     // Commander has already printed its own message (or the help or version text).
     if (!(error instanceof CommanderError)) process.stderr.write(`litmus: ${reasonFor(error)}\n`);
     process.exitCode = exitCodeFor(error);
+  } finally {
+    // Spans still buffered go out before the process ends.
+    await telemetry?.shutdown();
   }
 }
 

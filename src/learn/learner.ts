@@ -1,6 +1,7 @@
 import { type Outcome, type SolveOptions, solve, type Task, testSourceOf } from "../loop/index.ts";
 import type { TextModel } from "../models/index.ts";
 import type { RunStore } from "../store/index.ts";
+import { inSpan } from "../telemetry/index.ts";
 import { type CuratorOptions, curate, type RetirementOptions, retirements } from "./curate.ts";
 import type { Delta, DeltaSource } from "./delta.ts";
 import type { TaskFacts } from "./leakage.ts";
@@ -92,16 +93,22 @@ export class Learner {
   }
 
   /** Solves `task` with the playbook's bullets, then learns from the run. */
-  async run(task: Task, step: string): Promise<LearnStep> {
-    const started = performance.now();
-    const playbook = await this.playbook();
-    const outcome = await this.solveWith(task, playbook, []);
-    this.options.onEvent?.({ type: "solved", step, outcome });
-    return this.learnFrom(task, outcome, step, started);
+  run(task: Task, step: string): Promise<LearnStep> {
+    return traceStep(task, step, async () => {
+      const started = performance.now();
+      const playbook = await this.playbook();
+      const outcome = await this.solveWith(task, playbook, []);
+      this.options.onEvent?.({ type: "solved", step, outcome });
+      return this.learnFromUntraced(task, outcome, step, started);
+    });
   }
 
   /** Learns from a finished run of `task` (its attempts must have shown this playbook's bullets, if any). */
-  async learnFrom(task: Task, outcome: Outcome, step: string, started = performance.now()): Promise<LearnStep> {
+  learnFrom(task: Task, outcome: Outcome, step: string, started = performance.now()): Promise<LearnStep> {
+    return traceStep(task, step, () => this.learnFromUntraced(task, outcome, step, started));
+  }
+
+  private async learnFromUntraced(task: Task, outcome: Outcome, step: string, started: number): Promise<LearnStep> {
     const visibleTask = withoutHiddenParts(task);
     const source: DeltaSource = { kind: this.options.sourceKind, step };
     // Reflecting (a model call, maybe) happens outside the playbook's lock; curating, against the playbook as
@@ -273,4 +280,19 @@ function factsOf(task: Task): TaskFacts & { language: Task["language"] } {
     tests: task.tests ? testSourceOf(task.tests, task.language, task.entryPoint) : null,
     language: task.language,
   };
+}
+
+/** A learning step as a span: the task, whether it was solved, what the playbook gained and lost. */
+function traceStep(task: Task, step: string, work: () => Promise<LearnStep>): Promise<LearnStep> {
+  return inSpan("litmus.learn.step", { "litmus.task.id": task.id, "litmus.learn.step": step }, async (span) => {
+    const learned = await work();
+    span.setAttributes({
+      "litmus.learn.solved": learned.solved,
+      "litmus.learn.added": learned.added.length,
+      "litmus.learn.admitted": learned.admitted.length,
+      "litmus.learn.retired": learned.retired.length,
+      "litmus.playbook.version": learned.playbookVersion,
+    });
+    return learned;
+  });
 }

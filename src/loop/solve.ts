@@ -3,6 +3,7 @@ import { LitmusError } from "../errors.ts";
 import type { Generation, ResponseCache, RetryPolicy, TextModel } from "../models/index.ts";
 import type { ExecutionJson, SandboxOptions } from "../sandbox/index.ts";
 import type { RunStore } from "../store/index.ts";
+import { inSpan } from "../telemetry/index.ts";
 import { type Diagnosis, noCodeDiagnosis } from "./diagnose.ts";
 import { draftCode } from "./draft.ts";
 import { type BulletSource, buildPrompt, citedBullets, type PreviousAttempt, type PromptBullet } from "./prompt.ts";
@@ -116,7 +117,19 @@ const REPAIR_TEMPERATURE = 0.8;
  * and repair from the diagnosis until the tests pass or `maxAttempts` are spent. The run is recorded in
  * `store` when one is given.
  */
-export async function solve(task: Task, solveOptions: SolveOptions): Promise<Outcome> {
+export function solve(task: Task, solveOptions: SolveOptions): Promise<Outcome> {
+  return inSpan(
+    "litmus.solve",
+    { "litmus.task.id": task.id, "litmus.task.language": task.language, "litmus.model": solveOptions.model.spec },
+    async (span) => {
+      const outcome = await solveUntraced(task, solveOptions);
+      span.setAttributes({ "litmus.solve.success": outcome.success, "litmus.solve.attempts": outcome.attempts.length });
+      return outcome;
+    },
+  );
+}
+
+async function solveUntraced(task: Task, solveOptions: SolveOptions): Promise<Outcome> {
   const started = performance.now();
   const options = withDeadline(solveOptions);
   const runId = randomUUID();
@@ -176,38 +189,59 @@ async function attemptUntilSolved(task: Task, options: SolveOptions, attempts: A
         cause: options.signal.reason,
       });
     }
-    options.onEvent?.({ type: "attempt-start", n, maxAttempts });
-    const attemptStarted = performance.now();
-    const bullets: PromptBullet[] = options.bullets?.select(previous ?? null) ?? [];
-    const prompt = buildPrompt(task, {
-      style: options.model.promptStyle,
-      visibleTests,
-      bullets,
-      ...(previous && options.feedback !== false ? { previous } : {}),
+    const attempt = await inSpan("litmus.attempt", { "litmus.attempt.n": n }, async (span) => {
+      const made = await makeAttempt(task, options, { n, maxAttempts, samples, visibleTests, previous });
+      span.setAttribute("litmus.diagnosis.kind", made.diagnosis.kind);
+      return made;
     });
-    const drawn: Sample[] = [];
-    for (let sample = 1; sample <= samples; sample++) {
-      const temperature = temperatureOf(options.temperature, samples, n);
-      drawn.push(await drawSample(task, prompt, { ...options, n, sample, samples, temperature }));
-      if (drawn.at(-1)?.diagnosis.kind === "ok") break;
-    }
-    const best = bestOf(drawn);
-    const attempt: Attempt = {
-      n,
-      code: best.code,
-      execution: best.execution,
-      diagnosis: best.diagnosis,
-      usage: sumUsage(drawn.map((sample) => sample.usage)),
-      durationMs: performance.now() - attemptStarted,
-      bullets: bullets.map((bullet) => bullet.id),
-      cited: citedBullets(best.generation.text, bullets),
-      ...(samples > 1 ? { samples: drawn } : {}),
-    };
     attempts.push(attempt);
     options.onEvent?.({ type: "attempt-end", attempt });
     if (attempt.diagnosis.kind === "ok") return;
     previous = { code: attempt.code, diagnosis: attempt.diagnosis };
   }
+}
+
+/** One attempt: a prompt (with the playbook's bullets and the previous failure), samples drawn, the best kept. */
+async function makeAttempt(
+  task: Task,
+  options: SolveOptions,
+  step: {
+    n: number;
+    maxAttempts: number;
+    samples: number;
+    visibleTests: string | null;
+    previous: PreviousAttempt | undefined;
+  },
+): Promise<Attempt> {
+  const { n, maxAttempts, samples, visibleTests, previous } = step;
+  options.onEvent?.({ type: "attempt-start", n, maxAttempts });
+  const attemptStarted = performance.now();
+  const bullets: PromptBullet[] = options.bullets?.select(previous ?? null) ?? [];
+  const prompt = buildPrompt(task, {
+    style: options.model.promptStyle,
+    visibleTests,
+    bullets,
+    ...(previous && options.feedback !== false ? { previous } : {}),
+  });
+  const drawn: Sample[] = [];
+  for (let sample = 1; sample <= samples; sample++) {
+    const temperature = temperatureOf(options.temperature, samples, n);
+    drawn.push(await drawSample(task, prompt, { ...options, n, sample, samples, temperature }));
+    if (drawn.at(-1)?.diagnosis.kind === "ok") break;
+  }
+  const best = bestOf(drawn);
+  const attempt: Attempt = {
+    n,
+    code: best.code,
+    execution: best.execution,
+    diagnosis: best.diagnosis,
+    usage: sumUsage(drawn.map((sample) => sample.usage)),
+    durationMs: performance.now() - attemptStarted,
+    bullets: bullets.map((bullet) => bullet.id),
+    cited: citedBullets(best.generation.text, bullets),
+    ...(samples > 1 ? { samples: drawn } : {}),
+  };
+  return attempt;
 }
 
 /** Records a run (finished, or cut short by `error`) in the store, when there is one. */

@@ -1,4 +1,5 @@
 import { LitmusError } from "../errors.ts";
+import { traceModelCall } from "../telemetry/index.ts";
 import { modelCallError } from "./model-errors.ts";
 import type { TextModel } from "./open-model.ts";
 import { costOf } from "./prices.ts";
@@ -49,12 +50,44 @@ export interface Generation {
   retries: number;
 }
 
-/** Generates text with retries (rate limits, 5xx), a timeout, and the response cache when one is given. */
-export async function generate(
+/**
+ * Generates text with retries (rate limits, 5xx), a timeout, and the response cache when one is given; traced
+ * as a GenAI client span when telemetry is on.
+ */
+export function generate(
   model: TextModel,
   request: GenerateRequest,
   options: GenerateOptions = {},
 ): Promise<Generation> {
+  return traceModelCall(
+    {
+      operation: model.promptStyle === "chat" ? "chat" : "text_completion",
+      provider: providerOf(model.spec),
+      model: model.languageModel.modelId,
+      maxTokens: request.maxOutputTokens ?? 512,
+      temperature: request.temperature ?? 0,
+      ...(request.seed === undefined ? {} : { seed: request.seed }),
+      ...(request.system === undefined ? {} : { system: request.system }),
+      prompt: request.prompt,
+    },
+    () => generateOnce(model, request, options),
+    (generation) => ({
+      text: generation.text,
+      finishReason: generation.finishReason,
+      inputTokens: generation.usage.inputTokens,
+      outputTokens: generation.usage.outputTokens,
+      cached: generation.cached,
+    }),
+  );
+}
+
+/** The provider as the GenAI conventions name it: the spec's prefix, the local runtime as llama.cpp. */
+function providerOf(spec: string): string {
+  const prefix = spec.split(":", 1)[0] ?? spec;
+  return prefix === "local" ? "llama.cpp" : prefix;
+}
+
+async function generateOnce(model: TextModel, request: GenerateRequest, options: GenerateOptions): Promise<Generation> {
   const started = performance.now();
   const settings = {
     maxOutputTokens: request.maxOutputTokens ?? 512,

@@ -4,6 +4,7 @@ import { LitmusError } from "../errors.ts";
 import { buildPrompt, checkCode, draftCode, type Task, testSourceOf } from "../loop/index.ts";
 import type { ResponseCache, TextModel } from "../models/index.ts";
 import type { ReviewRecord, RunStore } from "../store/index.ts";
+import { inSpan } from "../telemetry/index.ts";
 import { writeArtifact } from "./artifact.ts";
 import { type Draft, type DraftSettings, type ReviewDocument, reviewDocumentOf } from "./review-document.ts";
 
@@ -29,10 +30,22 @@ export type Decision =
  * Starts a review: records it, has the model draft code for the task, and leaves it pending for a person. The
  * review's id is its thread: any process with the same store can decide on it, run it or resume it.
  */
-export async function startReview(
+export function startReview(
   task: Task,
   context: ReviewContext,
   settings: Partial<DraftSettings> = {},
+): Promise<ReviewRecord> {
+  return inSpan("litmus.review.start", { "litmus.task.id": task.id }, async (span) => {
+    const review = await startReviewUntraced(task, context, settings);
+    span.setAttribute("litmus.review.id", review.id);
+    return review;
+  });
+}
+
+async function startReviewUntraced(
+  task: Task,
+  context: ReviewContext,
+  settings: Partial<DraftSettings>,
 ): Promise<ReviewRecord> {
   const model = requireModel(context);
   const document: ReviewDocument = {
@@ -52,7 +65,15 @@ export async function startReview(
  * Records a decision on the pending draft: approve it or an edit of it (then it may run), or reject it with
  * feedback (the model drafts again with it, back to pending) or for good. Decisions record who, when and why.
  */
-export async function decide(id: string, decision: Decision, context: ReviewContext): Promise<ReviewRecord> {
+export function decide(id: string, decision: Decision, context: ReviewContext): Promise<ReviewRecord> {
+  return inSpan(
+    "litmus.review.decide",
+    { "litmus.review.id": id, "litmus.review.decision": decision.kind, "litmus.review.by": decision.by },
+    () => decideUntraced(id, decision, context),
+  );
+}
+
+async function decideUntraced(id: string, decision: Decision, context: ReviewContext): Promise<ReviewRecord> {
   const review = getReview(context.store, id);
   const document = reviewDocumentOf(review.document);
   const last = document.drafts.at(-1);
@@ -103,13 +124,15 @@ export async function decide(id: string, decision: Decision, context: ReviewCont
  * Runs the approved code (and the task's visible tests) in a fresh sandbox, records the result and writes the
  * review's artifact. Only approved code ever runs.
  */
-export async function execute(id: string, context: ReviewContext): Promise<ReviewRecord> {
-  const review = context.store.reviews.transition(id, {
-    from: ["approved"],
-    to: "running",
-    document: getReview(context.store, id).document,
+export function execute(id: string, context: ReviewContext): Promise<ReviewRecord> {
+  return inSpan("litmus.review.execute", { "litmus.review.id": id }, () => {
+    const review = context.store.reviews.transition(id, {
+      from: ["approved"],
+      to: "running",
+      document: getReview(context.store, id).document,
+    });
+    return runApproved(review, context);
   });
-  return runApproved(review, context);
 }
 
 /**
@@ -117,11 +140,13 @@ export async function execute(id: string, context: ReviewContext): Promise<Revie
  * run again from its approved code. Pending, approved, done and cancelled reviews wait for a person (or are
  * over) and are returned as they are.
  */
-export async function resume(id: string, context: ReviewContext): Promise<ReviewRecord> {
-  const review = getReview(context.store, id);
-  if (review.status === "drafting") return draftNext(id, context);
-  if (review.status === "running") return runApproved(review, context);
-  return review;
+export function resume(id: string, context: ReviewContext): Promise<ReviewRecord> {
+  return inSpan("litmus.review.resume", { "litmus.review.id": id }, async () => {
+    const review = getReview(context.store, id);
+    if (review.status === "drafting") return draftNext(id, context);
+    if (review.status === "running") return runApproved(review, context);
+    return review;
+  });
 }
 
 async function draftNext(id: string, context: ReviewContext): Promise<ReviewRecord> {

@@ -1,3 +1,4 @@
+import { inSpan, recordsContent } from "../telemetry/index.ts";
 import { OutputBudget } from "./output-budget.ts";
 import type { SandboxRequest } from "./request.ts";
 import type { CommandOptions, CommandResult } from "./types.ts";
@@ -13,7 +14,19 @@ export class SandboxCommands {
   }
 
   /** Runs a command to completion; a non-zero exit is a result, not an exception. */
-  async run(cmd: string, options: CommandOptions = {}): Promise<CommandResult> {
+  run(cmd: string, options: CommandOptions = {}): Promise<CommandResult> {
+    return inSpan("sandbox.command", recordsContent() ? { "litmus.command": cmd } : {}, async (span) => {
+      const result = await this.runUntraced(cmd, options);
+      span.setAttributes({
+        "litmus.execution.exit_code": result.exitCode,
+        "litmus.execution.timed_out": result.timedOut,
+        "litmus.execution.duration_ms": result.durationMs,
+      });
+      return result;
+    });
+  }
+
+  private async runUntraced(cmd: string, options: CommandOptions): Promise<CommandResult> {
     const stdout: string[] = [];
     const stderr: string[] = [];
     const budget = new OutputBudget(this.outputBytes);

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { isAbsolute, normalize } from "node:path";
 import { LitmusError } from "../errors.ts";
+import { inSpan, recordsContent } from "../telemetry/index.ts";
 import { SandboxCommands } from "./commands.ts";
 import { ExecutionCollector } from "./execution.ts";
 import { SandboxFiles } from "./files.ts";
@@ -185,7 +186,29 @@ export class Sandbox implements AsyncDisposable {
    * Runs code in a context (default: the default context of `language`, python unless set). The value of a
    * trailing expression becomes a result; errors of the code are in `execution.error`, never thrown.
    */
-  async runCode(code: string, options: RunCodeOptions = {}): Promise<Execution> {
+  runCode(code: string, options: RunCodeOptions = {}): Promise<Execution> {
+    return inSpan(
+      "sandbox.run_code",
+      {
+        "litmus.sandbox.id": this.sandboxId,
+        "litmus.code.language": options.context?.language ?? options.language ?? "python",
+        ...(recordsContent() ? { "litmus.code.source": code } : {}),
+      },
+      async (span) => {
+        const execution = await this.runCodeUntraced(code, options);
+        span.setAttributes({
+          "litmus.execution.exit_code": execution.exitCode,
+          "litmus.execution.error": execution.error?.name ?? "",
+          "litmus.execution.timed_out": execution.timedOut,
+          "litmus.execution.oom_killed": execution.oomKilled,
+          "litmus.execution.duration_ms": execution.durationMs,
+        });
+        return execution;
+      },
+    );
+  }
+
+  private async runCodeUntraced(code: string, options: RunCodeOptions): Promise<Execution> {
     const context = options.context ?? (await this.defaultContext(options.language ?? "python"));
     if (options.language !== undefined && options.context !== undefined && options.language !== context.language) {
       throw new LitmusError(
