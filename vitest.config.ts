@@ -10,6 +10,7 @@ const EMBEDDED_MODEL_FILES = [
   "test/integration/learn-cli.test.ts",
   "test/integration/local-model.test.ts",
   "test/integration/review-cli.test.ts",
+  "test/integration/review-web.test.ts",
   "test/integration/solve-cli.test.ts",
 ];
 

