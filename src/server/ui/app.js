@@ -81,7 +81,7 @@ function wireActions(id) {
   document.querySelector("#edit")?.addEventListener("click", startEditing);
   document.querySelector("#reject")?.addEventListener("click", () => reject(id));
   document.querySelector("#feedback")?.addEventListener("keydown", (event) => {
-    if (event.key === "Enter") reject(id);
+    if (event.key === "Enter") void reject(id);
   });
 }
 
@@ -90,7 +90,7 @@ queue.addEventListener("click", (event) => {
   if (!link) return;
   event.preventDefault();
   location.hash = link.dataset.id;
-  showReview(link.dataset.id);
+  void showReview(link.dataset.id);
 });
 
 document.querySelector("#new-review").addEventListener("submit", async (event) => {
@@ -105,7 +105,7 @@ document.querySelector("#new-review").addEventListener("submit", async (event) =
   form.reset();
   const { id } = await response.json();
   location.hash = id;
-  showReview(id);
+  void showReview(id);
 });
 
 document.addEventListener("keydown", (event) => {
@@ -113,7 +113,7 @@ document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && typing) return document.activeElement.blur();
   if (typing || event.metaKey || event.ctrlKey || event.altKey || !selected) return;
   const pending = document.querySelector("article")?.dataset.status === "pending";
-  if (event.key === "a" && pending) approve(selected);
+  if (event.key === "a" && pending) void approve(selected);
   else if (event.key === "e" && pending) {
     event.preventDefault();
     startEditing();
@@ -126,11 +126,11 @@ document.addEventListener("keydown", (event) => {
     const next = links[Math.max(0, Math.min(links.length - 1, at + (event.key === "j" ? 1 : -1)))];
     if (next) {
       location.hash = next.dataset.id;
-      showReview(next.dataset.id);
+      void showReview(next.dataset.id);
     }
   }
 });
 
 await refreshQueue();
-if (selected) showReview(selected);
+if (selected) await showReview(selected);
 setInterval(refreshQueue, 3000);
