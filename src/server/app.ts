@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
+import { buildReport, type EvalSummary, renderReportHtml } from "../bench/index.ts";
 import { isLitmusError } from "../errors.ts";
 import { parseTask } from "../loop/index.ts";
 import type { TextModel } from "../models/index.ts";
@@ -12,7 +13,7 @@ import type { RunStore } from "../store/index.ts";
 import { requireToken } from "./auth.ts";
 import { LiveReviews } from "./live.ts";
 import { THEME_CSS } from "./ui/highlight.ts";
-import { appPage, queueFragment, reviewFragment } from "./ui/pages.ts";
+import { appPage, queueFragment, reviewFragment, runsPage } from "./ui/pages.ts";
 
 export interface AppOptions {
   store: RunStore;
@@ -84,6 +85,13 @@ export function createApp(options: AppOptions): Hono {
     const review = store.reviews.get(c.req.param("id"));
     if (!review) return c.text("No such review.", 404);
     return c.html(reviewFragment(review, store.reviews.events(review.id)));
+  });
+
+  app.get("/runs", (c) => c.html(runsPage(store.list({ limit: 100 }), store.bench.list({ limit: 100 }))));
+  app.get("/bench/:id/report", async (c) => {
+    const run = store.bench.get(c.req.param("id"));
+    if (run?.status !== "finished") return c.text("No finished benchmark run with that id.", 404);
+    return c.html(await renderReportHtml(buildReport([{ source: run.id, summary: run.summary as EvalSummary }])));
   });
 
   app.get("/api/reviews", (c) => c.json(store.reviews.list({ limit: 200 })));

@@ -112,6 +112,12 @@ describe.skipIf(skipped)(
       expect((await fetch(`${url}api/reviews`, { headers: { authorization: "Bearer wrong" } })).status).toBe(401);
       const allowed = await fetch(`${url}api/reviews`, { headers: { authorization: "Bearer t0ken-for-the-test" } });
       expect([allowed.status, await allowed.json()]).toEqual([200, []]);
+      const runs = await fetch(`${url}runs`, { headers: { authorization: "Bearer t0ken-for-the-test" } });
+      expect(await runs.text()).toContain("No benchmark runs yet: litmus bench run records them.");
+      const report = await fetch(`${url}bench/nope/report`, {
+        headers: { authorization: "Bearer t0ken-for-the-test" },
+      });
+      expect(report.status).toBe(404);
     });
   },
 );

@@ -1,7 +1,7 @@
 import { createTwoFilesPatch } from "diff";
 import { escapeHtml } from "../../bench/index.ts";
 import type { ReviewDocument } from "../../review/index.ts";
-import type { ReviewEvent, ReviewRecord } from "../../store/index.ts";
+import type { BenchRunRecord, ReviewEvent, ReviewRecord, RunSummary } from "../../store/index.ts";
 import { highlightHtml } from "./highlight.ts";
 
 /** The whole page: the queue on the left, the selected review on the right; the client script does the rest. */
@@ -10,7 +10,7 @@ export function appPage(): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>litmus · reviews</title><link rel="stylesheet" href="/static/app.css"></head>
 <body>
-<header><strong>litmus</strong> reviews
+<header><strong>litmus</strong> <nav><a href="/" aria-current="page">reviews</a> <a href="/runs">runs</a></nav>
   <label>reviewer <input id="reviewer" autocomplete="off" size="12"></label>
   <span class="keys">keys: <kbd>a</kbd> approve · <kbd>e</kbd> edit · <kbd>r</kbd> reject · <kbd>j</kbd>/<kbd>k</kbd> next/previous</span>
 </header>
@@ -102,4 +102,33 @@ function diffHtml(before: string, after: string): string {
 function firstLine(text: string): string {
   const line = text.trim().split("\n", 1)[0] ?? "";
   return line.length > 90 ? `${line.slice(0, 87)}…` : line;
+}
+
+/** Past runs: solve runs and benchmark runs from the run store, each benchmark with its report. */
+export function runsPage(runs: RunSummary[], benchRuns: BenchRunRecord[]): string {
+  const solveRows = runs
+    .map(
+      (run) =>
+        `<tr><td>${escapeHtml(run.createdAt.slice(0, 19).replace("T", " "))}</td><td>${escapeHtml(run.kind)}</td><td>${escapeHtml(run.taskId)}</td><td>${escapeHtml(run.model)}</td><td class="${run.success ? "ok" : "failed"}">${run.success ? "passed" : "failed"}</td><td>${run.attempts}</td><td>${(run.durationMs / 1000).toFixed(1)} s</td></tr>`,
+    )
+    .join("");
+  const benchRows = benchRuns
+    .map((run) => {
+      const passAtK = (run.summary as { passAtK?: Record<string, number> } | null)?.passAtK ?? {};
+      const score = Object.entries(passAtK)
+        .map(([k, value]) => `${escapeHtml(k)} ${(value * 100).toFixed(1)}%`)
+        .join(", ");
+      const report = run.status === "finished" ? `<a href="/bench/${run.id}/report">report</a>` : "unfinished";
+      return `<tr><td>${escapeHtml(run.createdAt.slice(0, 19).replace("T", " "))}</td><td>${escapeHtml(run.dataset)}</td><td>${escapeHtml(run.model)}</td><td>${score}</td><td>${report}</td></tr>`;
+    })
+    .join("");
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>litmus · runs</title><link rel="stylesheet" href="/static/app.css"></head>
+<body><header><strong>litmus</strong> <nav><a href="/">reviews</a> <a href="/runs" aria-current="page">runs</a></nav></header>
+<section class="runs">
+<h2>Runs</h2>
+${runs.length === 0 ? `<p class="empty">No runs yet: litmus solve records them.</p>` : `<table><thead><tr><th>when</th><th>kind</th><th>task</th><th>model</th><th>result</th><th>attempts</th><th>time</th></tr></thead><tbody>${solveRows}</tbody></table>`}
+<h2>Benchmarks</h2>
+${benchRuns.length === 0 ? `<p class="empty">No benchmark runs yet: litmus bench run records them.</p>` : `<table><thead><tr><th>when</th><th>dataset</th><th>model</th><th>pass@k</th><th></th></tr></thead><tbody>${benchRows}</tbody></table>`}
+</section></body></html>`;
 }
