@@ -22,7 +22,7 @@ export {
   generateTests,
 } from "./tests/generate-tests.ts";
 export type { Mutant } from "./tests/mutant.ts";
-export { mutantsOf } from "./tests/mutants.ts";
+export { chooseMutants } from "./tests/mutants.ts";
 export { runSuite, type SuiteFiles, type SuiteRun, type TestOutcome } from "./tests/suite.ts";
 export {
   type MutantVerdict,

@@ -59,8 +59,13 @@ async function main(argv: string[]): Promise<void> {
     if (!(error instanceof CommanderError)) process.stderr.write(`litmus: ${reasonFor(error)}\n`);
     process.exitCode = exitCodeFor(error);
   } finally {
-    // Spans still buffered go out before the process ends.
-    await telemetry?.shutdown();
+    // Spans still buffered go out before the process ends; a collector that cannot be reached costs a warning,
+    // never the command's own result.
+    await telemetry?.shutdown().catch((error: unknown) => {
+      process.stderr.write(
+        `litmus: traces were not all sent: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+    });
   }
 }
 

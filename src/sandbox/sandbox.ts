@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { isAbsolute, normalize } from "node:path";
 import { LitmusError } from "../errors.ts";
 import { inSpan, recordsContent } from "../telemetry/index.ts";
@@ -282,6 +282,14 @@ function checkedMounts(mounts: SandboxMount[]): SandboxMount[] {
     const where = `mount ${source} -> ${target}`;
     if (!isAbsolute(source) || !existsSync(source)) {
       throw new LitmusError("BAD_INPUT", `${where}: the source must be an absolute path that exists`);
+    }
+    // What is mounted is what the caller named: a symlink would let whoever wrote it choose another host path.
+    const real = realpathSync(source);
+    if (real !== normalize(source).replace(/(.)\/$/, "$1")) {
+      throw new LitmusError(
+        "BAD_INPUT",
+        `${where}: the source goes through a symlink (to ${real}); name the real path`,
+      );
     }
     const normalized = normalize(target);
     const allowed = ["/mnt/", `${SANDBOX_HOME}/`].some((root) => normalized.startsWith(root));

@@ -65,14 +65,28 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   contentRecorded = options.recordContent ?? false;
   return {
     async shutdown() {
-      await tracerProvider.shutdown();
-      await meterProvider?.shutdown();
-      trace.disable();
-      metrics.disable();
-      context.disable();
-      contentRecorded = false;
+      try {
+        // Bounded: an exporter retrying an unreachable collector must not hold the process open.
+        await withTimeout(Promise.all([tracerProvider.shutdown(), meterProvider?.shutdown()]), SHUTDOWN_TIMEOUT_MS);
+      } finally {
+        trace.disable();
+        metrics.disable();
+        context.disable();
+        contentRecorded = false;
+      }
     },
   };
+}
+
+const SHUTDOWN_TIMEOUT_MS = 5_000;
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the exporters did not finish within ${ms / 1000} s`)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -85,7 +99,14 @@ export function telemetryOptionsFrom(
   recordContent = false,
 ): TelemetryOptions | null {
   const content = recordContent || env.LITMUS_TRACE_CONTENT === "1";
-  const choice = flag ?? env.OTEL_TRACES_EXPORTER;
+  if (flag === undefined && env.OTEL_SDK_DISABLED === "true") return null;
+  // The variable may list exporters ("otlp,console") and name ones litmus lacks (they are other tools' too).
+  const listed = (env.OTEL_TRACES_EXPORTER ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const fromEnv = listed.find((name) => name === "otlp" || name === "console" || name === "none");
+  const choice = flag ?? fromEnv ?? (listed.length > 0 ? "none" : undefined);
   if (choice === "none" || choice === "off") return null;
   if (choice === "console") return { traces: "console", recordContent: content };
   const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;

@@ -24,4 +24,10 @@ test("tracing is off unless asked: --trace, OTEL_TRACES_EXPORTER, or an OTLP end
   expect(() => telemetryOptionsFrom({}, "jaeger")).toThrow(
     'unknown trace exporter "jaeger": use console, otlp or none',
   );
+  // The environment is shared with other tools: lists work, names litmus lacks turn it off rather than fail.
+  expect(telemetryOptionsFrom({ OTEL_TRACES_EXPORTER: "otlp,console" }, undefined)).toMatchObject({ traces: "otlp" });
+  expect(telemetryOptionsFrom({ OTEL_TRACES_EXPORTER: "jaeger" }, undefined)).toBeNull();
+  expect(
+    telemetryOptionsFrom({ OTEL_SDK_DISABLED: "true", OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" }, undefined),
+  ).toBeNull();
 });

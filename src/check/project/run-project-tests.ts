@@ -59,8 +59,10 @@ export async function runProjectTests(options: ProjectTestOptions): Promise<Proj
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new LitmusError("BAD_INPUT", `${options.dir}: not a directory`);
   const runner: TestRunner = options.command ? { name: "command", command: options.command } : detectRunner(dir);
-  const heavy = HEAVY_DIRECTORIES.filter(
-    (name) => existsSync(join(dir, name)) && statSync(join(dir, name)).isDirectory(),
+  // lstat, not stat: a project (perhaps untrusted) whose node_modules is a symlink to /home/alice must not get
+  // alice's home mounted. A symlinked heavy directory is neither mounted nor copied (tar keeps it a link).
+  const heavy = HEAVY_DIRECTORIES.filter((name) =>
+    lstatSync(join(dir, name), { throwIfNoEntry: false })?.isDirectory(),
   );
   const mountable = heavy.filter((name) => readableByOthers(join(dir, name)));
   const unmounted = heavy.filter((name) => !mountable.includes(name));

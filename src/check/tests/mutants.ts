@@ -1,39 +1,45 @@
-import { readFileSync } from "node:fs";
 import { LitmusError } from "../../errors.ts";
-import { type Language, Sandbox } from "../../sandbox/index.ts";
+import { seededRandom, shuffled } from "../../random.ts";
+import type { Language } from "../../sandbox/index.ts";
+import { runPythonTool } from "../python-tool.ts";
 import { javascriptMutants } from "./js-mutants.ts";
 import type { Mutant } from "./mutant.ts";
 
-let pythonMutator: string | undefined;
+const PYTHON_MUTATOR = new URL("./python_mutants.py", import.meta.url);
 
 /**
- * Every simple mutant of an implementation (operators swapped, constants changed), one per site, in source
- * order. Python is parsed by Python's own `ast` inside a sandbox (parsing only); JavaScript and TypeScript by
- * acorn here. Unparsable code is a BAD_INPUT error naming the file.
+ * At most `count` mutants of an implementation, a seeded sample of its mutation sites kept in source order, and
+ * how many sites there are. Python is read by Python's own `ast` inside a sandbox (parsing only), which makes
+ * sources for the chosen sites alone; JavaScript and TypeScript by acorn here. Unparsable code is BAD_INPUT.
  */
-export async function mutantsOf(
+export async function chooseMutants(
   path: string,
   source: string,
   language: Language,
-  signal?: AbortSignal,
-): Promise<Mutant[]> {
-  if (language === "javascript" || language === "typescript") return javascriptMutants(source, language, path);
-  if (language !== "python")
-    throw new LitmusError("BAD_INPUT", `${path}: mutants are made of python, javascript and typescript code`);
-  pythonMutator ??= readFileSync(new URL("./python_mutants.py", import.meta.url), "utf8");
-  await using sandbox = await Sandbox.create({ timeoutMs: 0, ...(signal ? { signal } : {}) });
-  const execution = await sandbox.runCode(`${pythonMutator}\n_litmus_mutants(${JSON.stringify(source)})\n`, {
-    timeoutMs: 30_000,
-  });
-  if (execution.error) {
-    const why =
-      execution.error.name === "SyntaxError"
-        ? `${execution.error.value}`
-        : `${execution.error.name}: ${execution.error.value}`;
-    throw new LitmusError("BAD_INPUT", `${path} cannot be parsed: ${why}`);
+  options: { count: number; seed: number; signal?: AbortSignal },
+): Promise<{ sites: number; mutants: Mutant[] }> {
+  if (language === "javascript" || language === "typescript") {
+    const all = javascriptMutants(source, language, path);
+    const chosen = sampleIndexes(all.length, options.count, options.seed);
+    return { sites: all.length, mutants: chosen.map((index) => all[index] as Mutant) };
   }
-  // Validated loosely: the list comes out of a sandbox, so only its shape is trusted.
-  const parsed: unknown = JSON.parse(execution.logs.stdout.join(""));
-  if (!Array.isArray(parsed)) throw new LitmusError("INTERNAL", "the Python mutator returned no list");
-  return parsed as Mutant[];
+  if (language !== "python") {
+    throw new LitmusError("BAD_INPUT", `${path}: mutants are made of python, javascript and typescript code`);
+  }
+  const call = (chosen: number[] | null) => (out: string) =>
+    `_litmus_mutants(${JSON.stringify(source)}, ${chosen === null ? "None" : JSON.stringify(chosen)}, ${JSON.stringify(out)})`;
+  const sites = (await runPythonTool(PYTHON_MUTATOR, call(null), path, options.signal)) as unknown[];
+  const chosen = sampleIndexes(sites.length, options.count, options.seed);
+  if (chosen.length === 0) return { sites: sites.length, mutants: [] };
+  const mutants = (await runPythonTool(PYTHON_MUTATOR, call(chosen), path, options.signal)) as Mutant[];
+  return { sites: sites.length, mutants };
+}
+
+/** At most `count` of `total` indexes, a seeded sample in ascending order. */
+function sampleIndexes(total: number, count: number, seed: number): number[] {
+  const all = [...Array(total).keys()];
+  if (total <= count) return all;
+  return shuffled(all, seededRandom(seed))
+    .slice(0, count)
+    .sort((a, b) => a - b);
 }

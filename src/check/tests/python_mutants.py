@@ -1,8 +1,7 @@
 """litmus mutants for Python: the simple operator, constant and return-value mutations of a module's source, one
 per site.
 
-Run in the sandbox like any other cell (it only parses the code under test; it never runs it). Prints one JSON
-line: [{"line", "column", "description", "source"}], each `source` the whole module with one mutation.
+Run in the sandbox like any other cell (it only parses the code under test; it never runs it).
 """
 
 import ast as _ast
@@ -29,13 +28,10 @@ class _Mutator(_ast.NodeTransformer):
 
     def _site(self, node, mutate):
         index = len(self.sites)
-        before = _ast.unparse(node)
-        self.sites.append((node.lineno, node.col_offset))
-        if index != self.target:
-            return node
         mutated = mutate()
-        self.description = "%s -> %s" % (before, _ast.unparse(mutated))
-        return mutated
+        # Described from the node as it is: the mutation is applied only at `target`, the tree stays intact.
+        self.sites.append((node.lineno, node.col_offset, "%s -> %s" % (_ast.unparse(node), _ast.unparse(mutated))))
+        return mutated if index == self.target else node
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
@@ -91,13 +87,19 @@ class _Mutator(_ast.NodeTransformer):
         return node
 
 
-def _litmus_mutants(source):
+def _litmus_mutants(source, chosen, out_path):
+    """Writes the mutation sites (line, column, description) to `out_path` as JSON; with `chosen` (site indexes),
+    the mutants of those sites with their whole sources. A file, not stdout: sources of a large module times many
+    sites outgrow what an execution's output keeps."""
     tree = _ast.parse(source)
     counter = _Mutator()
     counter.visit(_copy.deepcopy(tree))
-    mutants = []
-    for index, (line, column) in enumerate(counter.sites):
-        mutator = _Mutator(index)
-        mutated = _ast.fix_missing_locations(mutator.visit(_copy.deepcopy(tree)))
-        mutants.append({"line": line, "column": column + 1, "description": mutator.description, "source": _ast.unparse(mutated) + "\n"})
-    print(_json.dumps(mutants))
+    sites = [{"line": line, "column": column + 1, "description": description} for line, column, description in counter.sites]
+    if chosen is not None:
+        mutants = []
+        for index in chosen:
+            mutated = _ast.fix_missing_locations(_Mutator(index).visit(_copy.deepcopy(tree)))
+            mutants.append(dict(sites[index], source=_ast.unparse(mutated) + "\n"))
+        sites = mutants
+    with open(out_path, "w") as out:
+        _json.dump(sites, out)

@@ -2,7 +2,7 @@
 
 A generation cut off mid-statement keeps the statements before the cut. A `test_*` function without arguments
 whose body is asserts becomes those asserts, each a test of its own, so one wrong assert costs only itself.
-`if __name__ == "__main__":` blocks are dropped. Prints one JSON line: the units' sources, in order.
+`if __name__ == "__main__":` blocks are dropped. Writes the units' sources, in order, as JSON.
 """
 
 import ast as _ast
@@ -25,7 +25,7 @@ def _litmus_only_asserts(node):
     return bool(body) and all(isinstance(statement, _ast.Assert) for statement in body)
 
 
-def _litmus_test_units(source):
+def _litmus_test_units(source, out_path):
     lines = source.split("\n")
     tree = None
     for end in range(len(lines), 0, -1):
@@ -48,4 +48,5 @@ def _litmus_test_units(source):
             units.extend(_ast.unparse(statement) for statement in node.body if isinstance(statement, _ast.Assert))
             continue
         units.append(_ast.unparse(node))
-    print(_json.dumps(units))
+    with open(out_path, "w") as out:
+        _json.dump(units, out)

@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { stripTypeScriptTypes } from "node:module";
 import { parse } from "acorn";
-import { type Language, Sandbox } from "../../sandbox/index.ts";
+import type { Language } from "../../sandbox/index.ts";
+import { runPythonTool } from "../python-tool.ts";
 
 /**
  * A test file as units: its top-level statements, each a test or something tests need (an import, a helper).
@@ -18,17 +18,17 @@ export interface TestUnit {
 const PYTHON_SUPPORT = /^(import |from \S+ import |def |async def |class |@|[A-Za-z_][\w.]*\s*(?::[^=\n]+)?=(?!=))/;
 const JAVASCRIPT_SUPPORT = /^(import\b|export\b|(?:async\s+)?function\b|class\b|const\b|let\b|var\b)/;
 
-let pythonUnitsScript: string | undefined;
+const PYTHON_UNITS = new URL("./python_test_units.py", import.meta.url);
 
 /** The units of a generated test file, its cut-off tail dropped: Python's `ast` in a sandbox, acorn here. */
 export async function testUnitsOf(source: string, language: Language, signal?: AbortSignal): Promise<TestUnit[]> {
   if (language !== "python") return javascriptUnits(source, language === "typescript");
-  pythonUnitsScript ??= readFileSync(new URL("./python_test_units.py", import.meta.url), "utf8");
-  await using sandbox = await Sandbox.create({ timeoutMs: 0, ...(signal ? { signal } : {}) });
-  const execution = await sandbox.runCode(`${pythonUnitsScript}\n_litmus_test_units(${JSON.stringify(source)})\n`, {
-    timeoutMs: 30_000,
-  });
-  const units: unknown = execution.error ? [] : JSON.parse(execution.logs.stdout.join("") || "[]");
+  const units = await runPythonTool(
+    PYTHON_UNITS,
+    (out) => `_litmus_test_units(${JSON.stringify(source)}, ${JSON.stringify(out)})`,
+    "the generated tests",
+    signal,
+  ).catch(() => []);
   return (Array.isArray(units) ? units : [])
     .filter((unit): unit is string => typeof unit === "string")
     .map((unit) => ({ source: unit, isTest: /^(assert\b|def test_|async def test_|class Test|@)/.test(unit) }))

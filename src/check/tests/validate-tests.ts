@@ -2,10 +2,9 @@ import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { forEachConcurrently } from "../../concurrency.ts";
 import { LitmusError } from "../../errors.ts";
-import { seededRandom, shuffled } from "../../random.ts";
 import { type Language, languageOfFile } from "../../sandbox/index.ts";
 import type { Mutant } from "./mutant.ts";
-import { mutantsOf } from "./mutants.ts";
+import { chooseMutants } from "./mutants.ts";
 import { runSuite, type SuiteFiles, type SuiteRun } from "./suite.ts";
 
 export interface ValidateTestsOptions {
@@ -85,9 +84,13 @@ export async function validateSuite(
   const timeoutMs = options.timeoutMs ?? 30_000;
   const signal = options.signal ? { signal: options.signal } : {};
   const reference = await runSuite(files, { timeoutMs, ...signal });
-  const sites = await mutantsOf(files.impl.name, files.impl.source, language, options.signal);
   const passing = new Set(reference.tests.filter((test) => test.passed).map((test) => test.name));
-  const chosen = reference.broken || passing.size === 0 ? [] : sample(sites, options.mutants ?? 25, options.seed ?? 1);
+  const runMutants = !reference.broken && passing.size > 0;
+  const { sites, mutants: chosen } = await chooseMutants(files.impl.name, files.impl.source, language, {
+    count: runMutants ? (options.mutants ?? 25) : 0,
+    seed: options.seed ?? 1,
+    ...signal,
+  });
   const mutantTimeoutMs = Math.min(timeoutMs, Math.max(2_000, Math.ceil(reference.durationMs * 10)));
   const verdicts: MutantVerdict[] = new Array(chosen.length);
   let done = 0;
@@ -121,7 +124,7 @@ export async function validateSuite(
       verdicts.length === 0
         ? []
         : tests.filter((test) => test.reference === "passed" && test.kills === 0).map((test) => test.name),
-    mutantSites: sites.length,
+    mutantSites: sites,
     mutants: verdicts,
     mutationScore: verdicts.length === 0 ? null : detected / verdicts.length,
     ...(reference.broken ? { broken: reference.broken } : {}),
@@ -136,13 +139,6 @@ function verdictOf(mutant: Mutant, run: SuiteRun, passing: Set<string>): MutantV
   // Only a test that passes on the reference can catch a mutant: a wrong test fails on everything.
   const killedBy = run.tests.filter((test) => !test.passed && passing.has(test.name)).map((test) => test.name);
   return { ...where, status: killedBy.length > 0 ? "killed" : "survived", killedBy };
-}
-
-/** At most `count` of the sites, a seeded sample kept in source order. */
-function sample(sites: Mutant[], count: number, seed: number): Mutant[] {
-  if (sites.length <= count) return sites;
-  const picked = new Set(shuffled([...sites.keys()], seededRandom(seed)).slice(0, count));
-  return sites.filter((_, index) => picked.has(index));
 }
 
 /** The language of a source file, from its extension; BAD_INPUT for one litmus cannot test. */
