@@ -169,19 +169,26 @@ async function interactiveReview(text: string | undefined, options: StartOptions
           const document = reviewDocumentOf(review.document);
           const draft = document.drafts.at(-1);
           process.stderr.write(`\nreview ${review.id}, draft ${draft?.n}:\n\n`);
-          process.stderr.write(`${highlighted(draft?.code ?? "(the model wrote no code)", task.language)}\n\n`);
+          process.stderr.write(
+            `${highlighted(visible(draft?.code ?? "(the model wrote no code)"), task.language)}\n\n`,
+          );
           const choice = (
             await ask("[a]pprove and run, [e]dit, [r]eject with feedback, [q]uit (it stays pending): ")
           ).toLowerCase();
+          const seen = draft ? { draft: draft.n } : {};
           if (choice === "a" || choice === "approve") {
-            await decide(review.id, { kind: "approve", by }, context);
+            await decide(review.id, { kind: "approve", by, ...seen }, context);
           } else if (choice === "e" || choice === "edit") {
             const code = editInEditor(draft?.code ?? "", task.language);
-            await decide(review.id, { kind: "edit", by, code }, context);
+            await decide(review.id, { kind: "edit", by, code, ...seen }, context);
           } else if (choice === "r" || choice === "reject") {
             const feedback = await ask("what is wrong? ");
             process.stderr.write("drafting again…\n");
-            review = await decide(review.id, { kind: "reject", by, feedback: feedback || "rejected" }, context);
+            review = await decide(
+              review.id,
+              { kind: "reject", by, feedback: feedback || "rejected", ...seen },
+              context,
+            );
             continue;
           } else {
             process.stderr.write(`left pending: litmus review approve ${review.id} (or open litmus serve)\n`);
@@ -222,6 +229,18 @@ function editInEditor(code: string, language: string): string {
 
 const emphasize = createEmphasize(common);
 
+/**
+ * Text from a model or a sandbox made safe for a terminal: control characters (escape sequences could hide
+ * lines from the reviewer, or rewrite what was shown) become visible `\xNN` escapes; newlines and tabs stay.
+ */
+function visible(text: string): string {
+  return text.replace(CONTROL_CHARACTERS, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+/** C0 controls but newline and tab, DEL, and the 8-bit CSI that some terminals also obey. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f\u009b]/g;
+
 /** Code with terminal colours when stderr is a terminal; as it is otherwise. */
 function highlighted(code: string, language: string): string {
   if (!process.stderr.isTTY) return code;
@@ -237,7 +256,7 @@ function report(review: ReviewRecord, options: ReviewOptions): void {
   process.stderr.write(`${describe(review)}\n`);
   if (document.result) {
     const { execution, diagnosis } = document.result;
-    if (execution.stdout) process.stdout.write(execution.stdout);
+    if (execution.stdout) process.stdout.write(visible(execution.stdout));
     process.stderr.write(`${diagnosis.kind === "ok" ? "passed" : `${diagnosis.kind}: ${diagnosis.message}`}\n`);
   }
   if (document.artifact) process.stderr.write(`artifact: ${document.artifact.path}\n`);
@@ -267,7 +286,7 @@ function describe(review: ReviewRecord): string {
 function renderReview(review: ReviewRecord, events: number): string {
   const document: ReviewDocument = reviewDocumentOf(review.document);
   const code = document.approved?.code ?? document.drafts.at(-1)?.code ?? "(no code)";
-  return `${describe(review)}\n${events} events; task: ${document.task.prompt.trim()}\n\n${code}\n`;
+  return `${describe(review)}\n${events} events; task: ${document.task.prompt.trim()}\n\n${visible(code)}\n`;
 }
 
 function getOrThrow(store: RunStore, id: string): ReviewRecord {

@@ -23,10 +23,17 @@ export interface ReviewContext {
 }
 
 /** A person's decision on a pending draft. */
-export type Decision =
+export type Decision = (
   | { kind: "approve"; by: string; reason?: string }
   | { kind: "edit"; by: string; code: string; reason?: string }
-  | { kind: "reject"; by: string; feedback: string; final?: boolean };
+  | { kind: "reject"; by: string; feedback: string; final?: boolean }
+) & {
+  /**
+   * The draft the person saw. When given and it is no longer the latest (another process rejected it and the
+   * model drafted again), the decision is refused: nobody approves code they have not seen.
+   */
+  draft?: number;
+};
 
 /**
  * Starts a review: records it, has the model draft code for the task, and leaves it pending for a person. The
@@ -86,7 +93,15 @@ async function decideUntraced(id: string, decision: Decision, context: ReviewCon
   const review = getReview(context.store, id);
   const document = reviewDocumentOf(review.document);
   const last = document.drafts.at(-1);
+  if (decision.draft !== undefined && decision.draft !== last?.n) {
+    throw new LitmusError(
+      "BAD_INPUT",
+      `review ${id}: draft ${decision.draft} is not the latest (draft ${last?.n ?? 0} is): look at it before deciding`,
+    );
+  }
   const at = new Date().toISOString();
+  // The decision applies to the review as read here: if another process changes it meanwhile, it is refused.
+  const seen = review.updatedAt;
   switch (decision.kind) {
     case "approve":
     case "edit": {
@@ -98,6 +113,7 @@ async function decideUntraced(id: string, decision: Decision, context: ReviewCon
       return context.store.reviews.transition(id, {
         from: ["pending"],
         to: "approved",
+        seen,
         document: { ...document, approved: { code, edited, by: decision.by, at } },
         event: {
           kind: edited ? "edited" : "approved",
@@ -115,6 +131,7 @@ async function decideUntraced(id: string, decision: Decision, context: ReviewCon
       );
       const rejected = context.store.reviews.transition(id, {
         from: ["pending"],
+        seen,
         to: decision.final ? "cancelled" : "drafting",
         document: { ...document, drafts },
         event: {

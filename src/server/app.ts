@@ -32,11 +32,13 @@ const APP_JS = readFileSync(new URL("./ui/app.js", import.meta.url), "utf8");
 const StartBody = z.object({ task: z.string().trim().min(1, "say what to build"), language: z.string().optional() });
 const ApproveBody = z.object({
   by: z.string().trim().min(1),
+  draft: z.number().int().optional(),
   code: z.string().optional(),
   reason: z.string().optional(),
 });
 const RejectBody = z.object({
   by: z.string().trim().min(1),
+  draft: z.number().int().optional(),
   feedback: z.string().trim().min(1),
   final: z.boolean().optional(),
 });
@@ -119,12 +121,11 @@ export function createApp(options: AppOptions): Hono {
     const id = c.req.param("id");
     const body = ApproveBody.safeParse(await c.req.json().catch(() => null));
     if (!body.success) return c.text("say who approves (by)", 400);
-    const { by, code, reason } = body.data;
+    const { by, code, reason, draft } = body.data;
+    const seen = { ...(reason ? { reason } : {}), ...(draft === undefined ? {} : { draft }) };
     await decide(
       id,
-      code === undefined
-        ? { kind: "approve", by, ...(reason ? { reason } : {}) }
-        : { kind: "edit", by, code, ...(reason ? { reason } : {}) },
+      code === undefined ? { kind: "approve", by, ...seen } : { kind: "edit", by, code, ...seen },
       await context(false),
     );
     live.publish(id, { type: "status", status: "approved" });
@@ -135,8 +136,17 @@ export function createApp(options: AppOptions): Hono {
     const id = c.req.param("id");
     const body = RejectBody.safeParse(await c.req.json().catch(() => null));
     if (!body.success) return c.text("say who rejects (by) and what is wrong (feedback)", 400);
-    const { by, feedback, final } = body.data;
-    const decided = decide(id, { kind: "reject", by, feedback, final: final ?? false }, await context(!final));
+    const { by, feedback, final, draft } = body.data;
+    // Checked before answering: the redraft that follows a rejection happens after the answer.
+    const latest = (store.reviews.get(id)?.document as ReviewDocument | undefined)?.drafts.at(-1)?.n;
+    if (draft !== undefined && draft !== latest) {
+      return c.text(`draft ${draft} is not the latest (draft ${latest ?? 0} is): look at it before deciding`, 409);
+    }
+    const decided = decide(
+      id,
+      { kind: "reject", by, feedback, final: final ?? false, ...(draft === undefined ? {} : { draft }) },
+      await context(!final),
+    );
     inBackground(id, decided);
     return c.json({ id }, 202);
   });

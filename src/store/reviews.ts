@@ -102,19 +102,38 @@ export class Reviews {
       document: unknown;
       /** What happened, for the history; none for a step that only marks work begun (approved -> running). */
       event?: Omit<ReviewEvent, "seq" | "at">;
+      /**
+       * The review as the decider saw it (its `updatedAt`): if it changed since (a new draft came), the decision
+       * is refused rather than applied to something the person never saw.
+       */
+      seen?: string;
     },
   ): ReviewRecord {
     const now = new Date().toISOString();
     this.db.exec("BEGIN IMMEDIATE");
     try {
       const placeholders = change.from.map(() => "?").join(", ");
+      const seen = change.seen === undefined ? "" : " AND updated_at = ?";
       const updated = this.db
         .prepare(
-          `UPDATE reviews SET status = ?, document = ?, updated_at = ? WHERE id = ? AND status IN (${placeholders})`,
+          `UPDATE reviews SET status = ?, document = ?, updated_at = ? WHERE id = ? AND status IN (${placeholders})${seen}`,
         )
-        .run(change.to, JSON.stringify(change.document), now, id, ...change.from);
+        .run(
+          change.to,
+          JSON.stringify(change.document),
+          now,
+          id,
+          ...change.from,
+          ...(change.seen === undefined ? [] : [change.seen]),
+        );
       if (Number(updated.changes) !== 1) {
         const current = this.get(id);
+        if (current && change.from.includes(current.status) && change.seen !== undefined) {
+          throw new LitmusError(
+            "BAD_INPUT",
+            `review ${id} changed since it was shown (updated ${current.updatedAt}): look at it again before deciding`,
+          );
+        }
         throw new LitmusError(
           current ? "BAD_INPUT" : "NOT_FOUND",
           current

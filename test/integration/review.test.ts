@@ -39,6 +39,10 @@ describe.skipIf(unavailable)(`the review workflow (${unavailable ?? "real sandbo
     );
     expect(rejected.status).toBe("pending");
     expect(userText(fake.calls[1])).toContain("Reviewer's feedback: add must add, not subtract");
+    // Someone who still looks at draft 1 cannot approve draft 2, which they have not seen.
+    await expect(
+      decide(started.id, { kind: "approve", by: "bob", draft: 1 }, { store: first, artifactsDir }),
+    ).rejects.toThrow(`review ${started.id}: draft 1 is not the latest (draft 2 is): look at it before deciding`);
     first.close();
 
     // Another process, later: the review waits in the store.

@@ -53,7 +53,12 @@ async function post(path, body) {
   const response = await fetch(path, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ by: reviewer.value.trim() || "reviewer", ...body }),
+    // The draft on screen: a decision on a draft that has since been replaced is refused.
+    body: JSON.stringify({
+      by: reviewer.value.trim() || "reviewer",
+      draft: Number(document.querySelector("article")?.dataset.draft),
+      ...body,
+    }),
   });
   if (!response.ok) alert(await response.text());
 }

@@ -55,7 +55,7 @@ export function reviewFragment(review: ReviewRecord, events: ReviewEvent[]): str
       : "";
   const pending = review.status === "pending";
   const result = document.result;
-  return `<article data-id="${review.id}" data-status="${review.status}" data-language="${task.language}">
+  return `<article data-id="${review.id}" data-status="${review.status}" data-draft="${last?.n ?? 0}" data-language="${task.language}">
 <h2><span class="status ${review.status}">${review.status}</span> ${escapeHtml(firstLine(task.prompt))}</h2>
 <p class="task">${escapeHtml(task.prompt)}</p>
 <p class="meta">review ${review.id} · ${escapeHtml(review.model)} · draft ${last?.n ?? 0}${document.approved ? ` · ${document.approved.edited ? "edited and approved" : "approved"} by ${escapeHtml(document.approved.by)}` : ""}</p>
