@@ -131,6 +131,14 @@ describe.skipIf(unavailable).each(LAUNCH_MODES)(
       expect([imported.error, stdoutOf(imported)]).toEqual([null, "b.txt a/b function function\n"]);
       const again = await sandbox.runCode('import path from "node:path";\npath.sep', { context: js });
       expect([again.error, again.text]).toEqual([null, "'/'"]);
+      // A default with a namespace; comments in a list; what a cell with top-level await imports stays for the next.
+      const mixed = await sandbox.runCode(
+        'import def, * as ns from "node:path";\nimport {\n  join, // joins\n  sep\n} from "node:path";\nimport { readFile } from "node:fs/promises";\nawait readFile("/etc/hostname");\nconsole.log(typeof def, typeof ns.join, join("a", "b"), sep);',
+        { context: js },
+      );
+      expect([mixed.error, stdoutOf(mixed)]).toEqual([null, "object function a/b /\n"]);
+      const later = await sandbox.runCode("typeof readFile", { context: js });
+      expect(later.text).toBe("'function'");
       const dynamic = await sandbox.runCode('const { cpus } = await import("node:os");\nnull.x', { context: js });
       expect(dynamic.error?.traceback).toMatch(/cell-\d+\.js:2:6/);
       const ts = await sandbox.runCode(

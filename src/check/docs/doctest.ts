@@ -22,12 +22,15 @@ export function doctestCell(session: string, name: string, match: OutputMatch["m
   return `def __litmus_doctest(session, name):
     import doctest, json, traceback
     failures = []
+    def cut(text):
+        # The verdict must fit in the output an execution keeps: a failing example may print a lot.
+        return text if len(text) <= 4000 else text[:4000] + "\\n... (%d more characters)\\n" % (len(text) - 4000)
     class Runner(doctest.DocTestRunner):
         def report_failure(self, out, test, example, got):
-            failures.append({"line": example.lineno, "source": example.source, "want": example.want, "got": got})
+            failures.append({"line": example.lineno, "source": cut(example.source), "want": cut(example.want), "got": cut(got)})
         def report_unexpected_exception(self, out, test, example, exc_info):
             exception = "".join(traceback.format_exception_only(exc_info[0], exc_info[1]))
-            failures.append({"line": example.lineno, "source": example.source, "want": example.want, "exception": exception})
+            failures.append({"line": example.lineno, "source": cut(example.source), "want": cut(example.want), "exception": cut(exception)})
     test = doctest.DocTestParser().get_doctest(session, {}, name, name, 0)
     test.globs = globals()
     Runner(optionflags=${flags}).run(test, out=lambda text: None, clear_globs=False)
@@ -42,6 +45,12 @@ export function doctestVerdict(stdout: string): { failure: DoctestFailure | null
   const at = stdout.lastIndexOf(MARKER);
   if (at < 0) return undefined;
   const end = stdout.indexOf("\n", at);
-  const failures = JSON.parse(stdout.slice(at + MARKER.length, end < 0 ? undefined : end)) as DoctestFailure[];
+  let failures: DoctestFailure[];
+  try {
+    failures = JSON.parse(stdout.slice(at + MARKER.length, end < 0 ? undefined : end)) as DoctestFailure[];
+  } catch {
+    // Cut off by the output limit, or forged by the code under test: either way the session did not pass cleanly.
+    return undefined;
+  }
   return { failure: failures[0] ?? null, stdout: stdout.slice(0, at) };
 }

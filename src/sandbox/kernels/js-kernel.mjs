@@ -39,33 +39,50 @@ function formatResult(value) {
   return result;
 }
 
-// `import ... from "m"` at the start of a line: default, named (`{ a, b as c }`), namespace (`* as ns`), bare.
+// `import ... from "m"` at the start of a line: default, named (`{ a, b as c }`), namespace (`* as ns`), default
+// with either, bare; import attributes (`with { type: "json" }`) included.
 const STATIC_IMPORT =
-  /^([ \t]*)import\s+(?:([\w$]+)\s*,?\s*)?(?:\{([^}]*)\}|\*\s*as\s+([\w$]+))?\s*(?:from\s*)?(["'][^"'\n]+["'])[ \t]*;?/gm;
+  /^([ \t]*)import\s+(?:([\w$]+)\s*,?\s*)?(?:\{([^}]*)\}|\*\s*as\s+([\w$]+))?\s*(?:from\s*)?(["'][^"'\n]+["'])(?:\s*with\s*\{[^}]*\})?[ \t]*;?/gm;
 
 /**
  * A cell is a script, where `import` statements are a syntax error; notebooks and Node's REPL accept them, and
- * documentation is full of them. Each becomes `var` declarations over require() (which loads ES modules too on
- * Node >= 22.12), keeping the cell's line count so error lines stay right, and `var` so an import repeated in a
- * later cell is no redeclaration.
+ * documentation is full of them. Each becomes assignments to globals over require() (which loads ES modules too
+ * on Node >= 22.12), keeping the cell's line count so error lines stay right. Globals, not declarations: a cell
+ * with top-level await runs inside a function, and what it imports must still be there for the next cell; and
+ * an import repeated in a later cell is no redeclaration.
  */
 function withImportsAsRequires(source) {
   return source.replace(STATIC_IMPORT, (statement, indent, name, named, namespace, specifier) => {
     const lineBreaks = "\n".repeat(statement.split("\n").length - 1);
     const loaded = `require(${specifier})`;
-    if (namespace) return `${indent}var ${namespace} = ${loaded};${lineBreaks}`;
-    if (!name && named === undefined) return `${indent}${loaded};${lineBreaks}`;
-    const declarations = [`var __litmus_import = ${loaded};`];
+    if (!name && !namespace && named === undefined) return `${indent}${loaded};${lineBreaks}`;
+    const assignments = [`globalThis.__litmus_import = ${loaded};`];
     // An ES module's default export is its `default`; a CommonJS module's is module.exports itself.
     if (name) {
-      declarations.push(
-        `var ${name} = __litmus_import?.[Symbol.toStringTag] === "Module" ? __litmus_import.default : __litmus_import;`,
+      assignments.push(
+        `globalThis.${name} = __litmus_import?.[Symbol.toStringTag] === "Module" ? __litmus_import.default : __litmus_import;`,
       );
     }
-    if (named?.trim())
-      declarations.push(`var { ${named.replace(/\s+as\s+/g, ": ").replace(/\n/g, " ")} } = __litmus_import;`);
-    return `${indent}${declarations.join(" ")}${lineBreaks}`;
+    if (namespace) assignments.push(`globalThis.${namespace} = __litmus_import;`);
+    for (const binding of bindingsOf(named ?? "")) {
+      assignments.push(`globalThis.${binding.local} = __litmus_import[${JSON.stringify(binding.imported)}];`);
+    }
+    return `${indent}${assignments.join(" ")}${lineBreaks}`;
   });
+}
+
+/** The names a `{ a, b as c, "d-e" as f }` list binds, comments and `type` specifiers left out. */
+function bindingsOf(list) {
+  return list
+    .replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g, "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part && !part.startsWith("type "))
+    .map((part) => {
+      const [imported, local] = part.split(/\s+as\s+/);
+      const unquoted = imported.replace(/^["']|["']$/g, "");
+      return { imported: unquoted, local: local ?? unquoted };
+    });
 }
 
 function compile(code, number) {
