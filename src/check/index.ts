@@ -14,12 +14,14 @@ export { FENCE_NAMES, type Snippet, type SnippetDocument } from "./docs/snippet.
 export type { TestRunner } from "./project/detect-runner.ts";
 export type { TestCounts } from "./project/read-results.ts";
 export { type ProjectTestOptions, type ProjectTestReport, runProjectTests } from "./project/run-project-tests.ts";
+export { shellWord } from "./shell-word.ts";
 export {
   type CandidateReport,
   type GeneratedTests,
   type GenerateTestsEvent,
   type GenerateTestsOptions,
   generateTests,
+  testFileName,
 } from "./tests/generate-tests.ts";
 export type { Mutant } from "./tests/mutant.ts";
 export { chooseMutants } from "./tests/mutants.ts";

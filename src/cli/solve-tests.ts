@@ -1,6 +1,7 @@
+import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { type GeneratedTests, generateTests } from "../check/index.ts";
+import { type GeneratedTests, generateTests, testFileName } from "../check/index.ts";
 import { LitmusError } from "../errors.ts";
 import { disposeLocalModels, ResponseCache, responseCacheDir } from "../models/index.ts";
 import { type ModelCommandOptions, openCommandModel } from "./model-options.ts";
@@ -64,12 +65,9 @@ export async function solveTestsCommand(options: SolveTestsOptions): Promise<num
 
 async function writeTests(directory: string, codePath: string, generated: GeneratedTests): Promise<string> {
   await mkdir(directory, { recursive: true });
-  const name = basename(codePath);
-  const dot = name.lastIndexOf(".");
-  const file = join(
-    directory,
-    generated.language === "python" ? `test_${name}` : `${name.slice(0, dot)}.test${name.slice(dot)}`,
-  );
+  const file = join(directory, testFileName(basename(codePath), generated.language));
+  // Tests someone already has are not overwritten by ones a model wrote.
+  if (existsSync(file)) throw new LitmusError("BAD_INPUT", `${file} exists: remove it, or choose another --out`);
   await writeFile(file, generated.source ?? "");
   return file;
 }
@@ -80,5 +78,6 @@ function summaryOf(generated: GeneratedTests, written: string | null): string {
   const { validation } = generated;
   const score =
     validation.mutationScore === null ? "no mutants" : `mutation score ${(validation.mutationScore * 100).toFixed(1)}%`;
-  return `kept ${validation.tests.length} tests that pass on the code, ${score}${written ? `; written to ${written}` : ""}`;
+  const passing = validation.tests.filter((test) => test.reference === "passed").length;
+  return `kept ${passing} tests that pass on the code, ${score}${written ? `; written to ${written}` : ""}`;
 }

@@ -1,6 +1,6 @@
 import { basename, join } from "node:path";
 import type { Command } from "commander";
-import { type ProjectTestReport, runProjectTests } from "../check/index.ts";
+import { type ProjectTestReport, runProjectTests, shellWord } from "../check/index.ts";
 import { LitmusError } from "../errors.ts";
 import { parseBytes, parseDuration } from "../sandbox/index.ts";
 import { writeJson } from "./options.ts";
@@ -81,6 +81,9 @@ function renderSummary(report: ProjectTestReport): string {
   );
   for (const failure of results?.failures ?? [])
     lines.push(`  FAILED ${failure.name}${failure.message ? ` - ${failure.message}` : ""}`);
+  if (report.truncated) {
+    lines.push("note: the output passed the sandbox's output limit and was cut: the counts may be incomplete");
+  }
   for (const missing of report.workspace.missing) {
     const name = basename(missing);
     lines.push(
@@ -88,8 +91,4 @@ function renderSummary(report: ProjectTestReport): string {
     );
   }
   return `${lines.join("\n")}\n`;
-}
-
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }

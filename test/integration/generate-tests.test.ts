@@ -61,6 +61,19 @@ describe.skipIf(unavailable)(`generating tests (${unavailable ?? "real sandboxes
     expect(generated.validation?.mutationScore).toBeGreaterThan(0.5);
   });
 
+  test("helpers two samples both define are kept once: the first", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "litmus-generate-"));
+    const codePath = join(dir, "mathx.py");
+    writeFileSync(codePath, CODE);
+    const sample = (body: string) =>
+      `\`\`\`python\nfrom mathx import add, is_even\n\ndef expected(a, b):\n    return ${body}\n\nassert add(2, 3) == expected(2, 3)\n\`\`\``;
+    const { model } = scripted([sample("a + b"), sample("b + a")]);
+    const generated = await generateTests({ codePath, model, samples: 2 });
+    expect(generated.source?.match(/def expected/g)).toHaveLength(1);
+    expect(generated.source).toContain("return a + b");
+    expect(generated.validation?.wrongTests).toEqual([]);
+  });
+
   test("nothing good: no file, and the candidates say why", async () => {
     const dir = mkdtempSync(join(tmpdir(), "litmus-generate-"));
     const codePath = join(dir, "mathx.py");

@@ -1,4 +1,13 @@
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -76,6 +85,19 @@ describe.skipIf(unavailable)(`litmus test (${unavailable ?? "real sandboxes"})`,
     const timedOut = JSON.parse(slow.stdout) as ProjectTestReport;
     expect([slow.code, timedOut.command, timedOut.timedOut]).toEqual([1, "sleep 30", true]);
     expect(readFileSync(join(dir, "package.json"), "utf8")).toContain('"node-app"');
+  });
+
+  test("a node_modules that is a symlink to elsewhere on the host is neither mounted nor followed", async () => {
+    const outside = mkdtempSync(join(tmpdir(), "litmus-outside-"));
+    chmodSync(outside, 0o755);
+    writeFileSync(join(outside, "secret.txt"), "host secret\n");
+    const dir = copyOf("node-app");
+    chmodSync(dirname(dir), 0o755);
+    symlinkSync(outside, join(dir, "node_modules"));
+    const run = await litmus(["test", dir, "--json", "--", "cat node_modules/secret.txt; ls -la node_modules"]);
+    const report = JSON.parse(run.stdout) as ProjectTestReport;
+    expect(report.stdout).not.toContain("host secret");
+    expect(report.workspace.readOnly).toEqual([]);
   });
 
   test("bad input: not a directory, no runner, operands in the wrong place", async () => {

@@ -1,6 +1,7 @@
 import { glob, stat } from "node:fs/promises";
 import { basename, extname, isAbsolute, join, matchesGlob, relative, resolve } from "node:path";
 import { LitmusError } from "../../errors.ts";
+import { SKIPPED_DIRECTORIES } from "../skipped-directories.ts";
 
 /** The document formats litmus checks, by file extension. */
 const DOCUMENT_FORMATS = {
@@ -11,9 +12,6 @@ const DOCUMENT_FORMATS = {
 } as const;
 
 export type DocumentFormat = (typeof DOCUMENT_FORMATS)[keyof typeof DOCUMENT_FORMATS];
-
-/** Directories never searched: dependencies and version control. */
-const NEVER_SEARCHED = new Set(["node_modules", ".git", ".venv", "venv", "__pycache__", ".ipynb_checkpoints"]);
 
 /** The format of a document path, or undefined when litmus does not read that kind of file. */
 export function documentFormat(path: string): DocumentFormat | undefined {
@@ -58,7 +56,7 @@ async function expand(path: string, cwd: string): Promise<string[]> {
 }
 
 function neverSearched(name: string): boolean {
-  return NEVER_SEARCHED.has(basename(name));
+  return SKIPPED_DIRECTORIES.includes(basename(name));
 }
 
 async function collect(files: AsyncIterable<string>): Promise<string[]> {

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LitmusError } from "../../errors.ts";
 import { SANDBOX_NODE } from "../../sandbox/index.ts";
+import { SKIPPED_DIRECTORIES } from "../skipped-directories.ts";
 
 /** How a project's tests are run, and how their output is read. */
 export interface TestRunner {
@@ -9,9 +10,6 @@ export interface TestRunner {
   /** The shell command, run in the project's copy. */
   command: string;
 }
-
-/** Directories searched for nothing: dependencies, virtualenvs, version control, caches. */
-export const HEAVY_DIRECTORIES = ["node_modules", ".git", ".venv", "venv", "__pycache__", ".pytest_cache", ".tox"];
 
 const NPM_DEFAULT_TEST = 'echo "Error: no test specified" && exit 1';
 const PYTHON_CONFIGS = ["pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "conftest.py"];
@@ -24,7 +22,13 @@ const PYTHON_CONFIGS = ["pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", 
 export function detectRunner(dir: string): TestRunner {
   const packageJson = join(dir, "package.json");
   if (existsSync(packageJson)) {
-    const test = (JSON.parse(readFileSync(packageJson, "utf8")) as { scripts?: { test?: string } }).scripts?.test;
+    let manifest: { scripts?: { test?: string } };
+    try {
+      manifest = JSON.parse(readFileSync(packageJson, "utf8"));
+    } catch (error) {
+      throw new LitmusError("BAD_INPUT", `${packageJson} is not JSON: ${(error as Error).message}`);
+    }
+    const test = manifest.scripts?.test;
     if (test && test !== NPM_DEFAULT_TEST)
       return { name: "npm-test", command: "npm test --offline --no-update-notifier" };
   }
@@ -51,7 +55,7 @@ function filesOf(dir: string, depth: number, prefix = ""): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(join(dir, prefix), { withFileTypes: true })) {
     const path = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory() && !HEAVY_DIRECTORIES.includes(entry.name)) found.push(...filesOf(dir, depth - 1, path));
+    if (entry.isDirectory() && !SKIPPED_DIRECTORIES.includes(entry.name)) found.push(...filesOf(dir, depth - 1, path));
     else if (entry.isFile()) found.push(path);
   }
   return found;

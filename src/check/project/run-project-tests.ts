@@ -4,7 +4,8 @@ import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { LitmusError } from "../../errors.ts";
 import { SANDBOX_NODE, Sandbox } from "../../sandbox/index.ts";
-import { detectRunner, HEAVY_DIRECTORIES, type TestRunner } from "./detect-runner.ts";
+import { SKIPPED_DIRECTORIES } from "../skipped-directories.ts";
+import { detectRunner, type TestRunner } from "./detect-runner.ts";
 import { readTestResults, type TestCounts } from "./read-results.ts";
 
 const execFileAsync = promisify(execFile);
@@ -32,6 +33,8 @@ export interface ProjectTestReport {
   timedOut: boolean;
   /** Counts and failures read from the output; null when the output is in no format litmus reads. */
   results: TestCounts | null;
+  /** The output passed the sandbox's output limit and was cut: counts read from it may be incomplete. */
+  truncated: boolean;
   /**
    * Where the project was inside the sandbox; the directories shown read-only from the host; the ones left out
    * because the sandbox's user may not read them (a project under /root).
@@ -61,7 +64,7 @@ export async function runProjectTests(options: ProjectTestOptions): Promise<Proj
   const runner: TestRunner = options.command ? { name: "command", command: options.command } : detectRunner(dir);
   // lstat, not stat: a project (perhaps untrusted) whose node_modules is a symlink to /home/alice must not get
   // alice's home mounted. A symlinked heavy directory is neither mounted nor copied (tar keeps it a link).
-  const heavy = HEAVY_DIRECTORIES.filter((name) =>
+  const heavy = SKIPPED_DIRECTORIES.filter((name) =>
     lstatSync(join(dir, name), { throwIfNoEntry: false })?.isDirectory(),
   );
   const mountable = heavy.filter((name) => readableByOthers(join(dir, name)));
@@ -100,6 +103,7 @@ export async function runProjectTests(options: ProjectTestOptions): Promise<Proj
     exitCode: run.exitCode,
     timedOut: run.timedOut,
     results: readTestResults(run.stdout),
+    truncated: run.truncated,
     workspace: {
       path: WORKSPACE,
       readOnly: mountable.map((name) => `${WORKSPACE}/${name}`),
@@ -124,10 +128,9 @@ async function copyInto(sandbox: Sandbox, dir: string, heavy: string[]): Promise
       maxBuffer: 4096 * MiB,
     }));
   } catch (error) {
-    throw new LitmusError(
-      "BAD_INPUT",
-      `cannot archive ${dir} for the sandbox: ${(error as Error).message.split("\n")[0]}`,
-    );
+    // tar says why on stderr (a file it may not read); the error's own message only names the command.
+    const why = (error as { stderr?: Buffer }).stderr?.toString().trim() || (error as Error).message.split("\n")[0];
+    throw new LitmusError("BAD_INPUT", `cannot archive ${dir} for the sandbox: ${why}`);
   }
   const parts: string[] = [];
   for (let offset = 0; offset < archive.length || parts.length === 0; offset += PART_BYTES) {

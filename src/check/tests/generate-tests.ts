@@ -63,6 +63,8 @@ export async function generateTests(options: GenerateTestsOptions): Promise<Gene
   const samples = options.samples ?? 4;
   const candidates: CandidateReport[] = [];
   const kept: TestUnit[] = [];
+  /** Each sample's good units on their own: the fallback when merging samples breaks something. */
+  const goodBySample: TestUnit[][] = [];
   const signal = options.signal ? { signal: options.signal } : {};
   for (let sample = 1; sample <= samples; sample++) {
     options.onEvent?.({ type: "generating", sample, samples });
@@ -90,7 +92,12 @@ export async function generateTests(options: GenerateTestsOptions): Promise<Gene
       { language, tests: { name: testsName, source: "" }, impl: { name: implName, source: code } },
       options,
     );
-    for (const unit of judged.good) if (!kept.some((existing) => existing.source === unit.source)) kept.push(unit);
+    goodBySample.push(judged.good);
+    // Once each: by name where a unit declares one (two samples' helpers named alike would clash), else by text.
+    for (const unit of judged.good) {
+      const key = declaredName(unit.source) ?? unit.source;
+      if (!kept.some((existing) => (declaredName(existing.source) ?? existing.source) === key)) kept.push(unit);
+    }
     const candidate: CandidateReport = {
       sample,
       tests: units.filter((unit) => unit.isTest).length,
@@ -102,15 +109,42 @@ export async function generateTests(options: GenerateTestsOptions): Promise<Gene
     candidates.push(candidate);
     options.onEvent?.({ type: "judged", sample, candidate });
   }
-  if (!kept.some((unit) => unit.isTest)) return { language, source: null, validation: null, candidates };
-  // Imports and helpers first, as a file would have them.
-  const ordered = [...kept.filter((unit) => !unit.isTest), ...kept.filter((unit) => unit.isTest)];
-  const { source } = joinUnits(ordered);
-  const validation = await validateSuite(
-    { language, tests: { name: testsName, source }, impl: { name: implName, source: code } },
-    { ...(options.mutants === undefined ? {} : { mutants: options.mutants }), ...signal },
-  );
-  return { language, source, validation, candidates };
+  const files = { language, tests: { name: testsName, source: "" }, impl: { name: implName, source: code } };
+  const judgeWhole = async (units: TestUnit[]) => {
+    // Imports and helpers first, as a file would have them.
+    const { source } = joinUnits([...units.filter((unit) => !unit.isTest), ...units.filter((unit) => unit.isTest)]);
+    const validation = await validateSuite(
+      { ...files, tests: { ...files.tests, source } },
+      { ...(options.mutants === undefined ? {} : { mutants: options.mutants }), ...signal },
+    );
+    return { source, validation };
+  };
+  const sound = (whole: { validation: TestValidation }) =>
+    !whole.validation.broken && whole.validation.wrongTests.length === 0 && whole.validation.tests.length > 0;
+  if (kept.some((unit) => unit.isTest)) {
+    const merged = await judgeWhole(kept);
+    if (sound(merged)) return { language, ...merged, candidates };
+  }
+  // The merged file did not hold together: the best single sample's good tests, if they do.
+  const best = [...goodBySample].sort((a, b) => testCount(b) - testCount(a))[0] ?? [];
+  if (testCount(best) > 0) {
+    const alone = await judgeWhole(best);
+    if (sound(alone)) return { language, ...alone, candidates };
+  }
+  return { language, source: null, validation: null, candidates };
+}
+
+function testCount(units: TestUnit[]): number {
+  return units.filter((unit) => unit.isTest).length;
+}
+
+/** The name a unit declares (a function, class, or assigned variable), if it declares one. */
+function declaredName(source: string): string | undefined {
+  const match =
+    /^(?:export\s+)?(?:async\s+)?(?:def|function\*?|class)\s+([\w$]+)/.exec(source) ??
+    /^(?:export\s+)?(?:const|let|var)\s+([\w$]+)/.exec(source) ??
+    /^([A-Za-z_]\w*)\s*(?::[^=\n]+)?=(?!=)/.exec(source);
+  return match?.[1];
 }
 
 /**
@@ -155,7 +189,7 @@ async function judgeUnits(
 }
 
 /** Where a test file for `implName` goes: test_calc.py, calc.test.mjs, calc.test.ts. */
-function testFileName(implName: string, language: TestLanguage): string {
+export function testFileName(implName: string, language: TestLanguage): string {
   const extension = extname(implName);
   const stem = implName.slice(0, -extension.length);
   return language === "python" ? `test_${stem}.py` : `${stem}.test${extension}`;

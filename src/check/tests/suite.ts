@@ -1,6 +1,7 @@
 import { basename } from "node:path";
 import { testCellOf, testReportOf } from "../../loop/index.ts";
 import { type Language, SANDBOX_NODE, Sandbox } from "../../sandbox/index.ts";
+import { shellWord } from "../shell-word.ts";
 import { testsOfTap } from "./tap.ts";
 
 /** One test of a suite, and how it went. */
@@ -102,7 +103,7 @@ async function runNode(
   files: SuiteFiles,
   options: SuiteOptions,
 ): Promise<Omit<SuiteRun, "durationMs">> {
-  const command = `${SANDBOX_NODE} --test --test-reporter=tap ${shellQuote(`./${basename(files.tests.name)}`)}`;
+  const command = `${SANDBOX_NODE} --test --test-reporter=tap ${shellWord(`./${basename(files.tests.name)}`)}`;
   const result = await sandbox.commands.run(command, {
     timeoutMs: options.timeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),
@@ -115,8 +116,4 @@ async function runNode(
     return { tests: [], timedOut: false, broken: `no test ran: ${why}` };
   }
   return { tests, timedOut: false };
-}
-
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, "'\\''")}'`;
 }
