@@ -1,18 +1,24 @@
+import { randomBytes } from "node:crypto";
+
 /** The line a wrapped shell block prints on stderr when a command fails: the block line and the status. */
 const FAILED = /__litmus_failed_line=(\d+) status=(\d+)\n?/;
 
 /**
  * Bash that runs `code` the way a reader expects a documented shell block to run: it stops at the first
- * failing command (a pipeline fails when any part fails) and says which line failed, while variables, functions
- * and the working directory carry over to later blocks (the block runs as a function of the context's shell,
- * not in a subshell). `$LINENO` counts from the kernel's eval, so the first line records where it starts.
+ * failing command (a pipeline fails when any part fails) and says which line failed, while variables (`declare`d
+ * ones too), functions and the working directory carry over to later blocks. The block is sourced from a here
+ * document into the context's own shell, so `$LINENO` counts the block's lines and `return` in the ERR trap
+ * ends just the block.
  */
 export function wrapShellBlock(code: string): string {
-  return `__litmus_base=$LINENO; __litmus_opts=$(set +o); set -o pipefail; __litmus_block() {
-  trap '__litmus_status=$?; trap - ERR; printf "__litmus_failed_line=%d status=%d\\n" "$((LINENO - __litmus_base - 1))" "$__litmus_status" >&2; return $__litmus_status' ERR
+  // A delimiter no block can contain by chance.
+  const end = `__litmus_block_${randomBytes(6).toString("hex")}__`;
+  return `__litmus_status=0; __litmus_opts=$(set +o); set -o pipefail
+trap '__litmus_status=$?; trap - ERR; printf "__litmus_failed_line=%d status=%d\\n" "$LINENO" "$__litmus_status" >&2; return $__litmus_status' ERR
+source /dev/stdin <<'${end}'
 ${code}
-}
-__litmus_block; __litmus_status=$?; trap - ERR; eval "$__litmus_opts"; unset -f __litmus_block; (exit $__litmus_status)
+${end}
+__litmus_status=$?; trap - ERR; eval "$__litmus_opts"; (exit $__litmus_status)
 `;
 }
 
