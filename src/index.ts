@@ -5,6 +5,7 @@ export * from "./check/index.ts";
 export { type ErrorCode, isLitmusError, LitmusError } from "./errors.ts";
 export * from "./learn/index.ts";
 export * from "./loop/index.ts";
+export * from "./mcp/index.ts";
 export * from "./models/index.ts";
 export * from "./review/index.ts";
 export * from "./sandbox/index.ts";

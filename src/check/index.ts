@@ -9,7 +9,8 @@ export {
 export { type DocsConfig, loadDocsConfig } from "./docs/config.ts";
 export { DIRECTIVE_WORDS, type Directives } from "./docs/directives.ts";
 export { checkDocsToJUnit } from "./docs/junit.ts";
-export type { DocumentResult, SnippetFailure, SnippetResult } from "./docs/run-document.ts";
+export { markdownSnippets } from "./docs/markdown.ts";
+export { type DocumentResult, runDocument, type SnippetFailure, type SnippetResult } from "./docs/run-document.ts";
 export { FENCE_NAMES, type Snippet, type SnippetDocument } from "./docs/snippet.ts";
 export type { TestRunner } from "./project/detect-runner.ts";
 export type { TestCounts } from "./project/read-results.ts";

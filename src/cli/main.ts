@@ -1,9 +1,11 @@
 import { Command, CommanderError } from "commander";
 import { startTelemetry, type Telemetry, telemetryOptionsFrom } from "../telemetry/index.ts";
+import { VERSION } from "../version.ts";
 import { registerBenchCommand } from "./bench.ts";
 import { registerCheckCommand } from "./check.ts";
 import { exitCodeFor, reasonFor } from "./exit-codes.ts";
 import { registerLearnCommand } from "./learn.ts";
+import { registerMcpCommand } from "./mcp.ts";
 import { registerModelsCommand } from "./models.ts";
 import { registerPlaybookCommand } from "./playbook.ts";
 import { registerReviewCommand } from "./review.ts";
@@ -17,7 +19,7 @@ import { registerTestsCommand } from "./tests.ts";
 function buildProgram(): Command {
   const program = new Command("litmus")
     .description("Run generated code before anyone trusts it.")
-    .version("0.1.0")
+    .version(VERSION)
     .showHelpAfterError("(run with --help for usage)")
     .option(
       "--trace <exporter>",
@@ -39,6 +41,7 @@ function buildProgram(): Command {
   registerTestCommand(program);
   registerReviewCommand(program);
   registerServeCommand(program);
+  registerMcpCommand(program);
   registerModelsCommand(program);
   return program;
 }

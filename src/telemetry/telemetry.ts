@@ -13,8 +13,9 @@ import {
 } from "@opentelemetry/sdk-trace";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { LitmusError } from "../errors.ts";
+import { VERSION } from "../version.ts";
 
-export const SERVICE_VERSION = "0.1.0";
+export const SERVICE_VERSION = VERSION;
 
 export interface TelemetryOptions {
   /** Where spans go: "console" (stderr, a line per span), "otlp" (OTEL_EXPORTER_OTLP_* settings), or an exporter. */

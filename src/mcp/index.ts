@@ -1,0 +1,2 @@
+export { createMcpServer, type McpOptions } from "./server.ts";
+export { Sessions } from "./sessions.ts";

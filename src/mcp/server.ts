@@ -1,0 +1,199 @@
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import { markdownSnippets, runDocument } from "../check/index.ts";
+import { isLitmusError } from "../errors.ts";
+import { parseTask, solve, type TaskTests } from "../loop/index.ts";
+import type { TextModel } from "../models/index.ts";
+import { type Execution, executionToJson, LANGUAGES, parseBytes, Sandbox } from "../sandbox/index.ts";
+import { VERSION } from "../version.ts";
+import { Sessions } from "./sessions.ts";
+
+export interface McpOptions {
+  /** Opens the model `solve` uses, on first need. */
+  model: () => Promise<{ model: TextModel; modelTimeoutMs: number }>;
+  sessions?: Sessions;
+}
+
+const language = z.enum(LANGUAGES).optional().describe("python (default), javascript, typescript or bash");
+
+/**
+ * litmus as MCP tools: run code in a sandbox (once, or in a session whose state persists), the session's files,
+ * the repair loop, and checking the code blocks of a Markdown document. Errors of the user's code are results
+ * (`isError` with the traceback); errors of the request say what to fix.
+ */
+export function createMcpServer(options: McpOptions): { server: McpServer; sessions: Sessions } {
+  const sessions = options.sessions ?? new Sessions();
+  const server = new McpServer({ name: "litmus", version: VERSION });
+
+  server.registerTool(
+    "create_session",
+    {
+      description:
+        "Start a sandbox session: variables, imports and files persist between run_code calls that name it. Closed by close_session, or after 10 idle minutes.",
+      inputSchema: { language },
+    },
+    async ({ language: lang }) => guarded(async () => text(`session_id: ${await sessions.create(lang ?? "python")}`)),
+  );
+  server.registerTool(
+    "close_session",
+    { description: "End a session and kill its sandbox.", inputSchema: { session_id: z.string() } },
+    async ({ session_id }) =>
+      guarded(async () =>
+        text((await sessions.close(session_id)) ? `closed ${session_id}` : `no session ${session_id}`),
+      ),
+  );
+  server.registerTool(
+    "run_code",
+    {
+      description:
+        "Run code in an isolated sandbox (no network, limits). With session_id it runs in that session's interpreter; without, in a fresh sandbox. Returns stdout, stderr, the value of a trailing expression, images as image content, and the error with its traceback.",
+      inputSchema: {
+        code: z.string(),
+        language,
+        session_id: z.string().optional(),
+        timeout_seconds: z.number().positive().max(600).optional(),
+      },
+    },
+    async ({ code, language: lang, session_id, timeout_seconds }) =>
+      guarded(async () => {
+        const run = { language: lang ?? "python", ...(timeout_seconds ? { timeoutMs: timeout_seconds * 1000 } : {}) };
+        if (session_id) return executionResult(await sessions.get(session_id).runCode(code, run));
+        await using sandbox = await Sandbox.create({ language: run.language, timeoutMs: 0 });
+        return executionResult(await sandbox.runCode(code, run));
+      }),
+  );
+  server.registerTool(
+    "list_files",
+    {
+      description: "List a directory of a session's sandbox (default: the workspace, /home/user).",
+      inputSchema: { session_id: z.string(), path: z.string().optional() },
+    },
+    async ({ session_id, path }) =>
+      guarded(async () => {
+        const entries = await sessions.get(session_id).files.list(path ?? ".");
+        return text(
+          entries.map((entry) => `${entry.type === "dir" ? "d" : "-"} ${entry.size} ${entry.path}`).join("\n") ||
+            "(empty)",
+        );
+      }),
+  );
+  server.registerTool(
+    "read_file",
+    {
+      description: "Read a text file of a session's sandbox.",
+      inputSchema: { session_id: z.string(), path: z.string() },
+    },
+    async ({ session_id, path }) => guarded(async () => text(await sessions.get(session_id).files.read(path))),
+  );
+  server.registerTool(
+    "write_file",
+    {
+      description: "Write a text file into a session's sandbox (relative paths are in /home/user).",
+      inputSchema: { session_id: z.string(), path: z.string(), content: z.string().max(parseBytes("16M")) },
+    },
+    async ({ session_id, path, content }) =>
+      guarded(async () => text(`wrote ${await sessions.get(session_id).files.write(path, content)}`)),
+  );
+  server.registerTool(
+    "solve",
+    {
+      description:
+        "Have litmus's model write code for a task, run it against the tests in the sandbox and repair it until they pass. Returns the code and whether the tests passed.",
+      inputSchema: {
+        task: z.string().min(1),
+        tests: z.string().optional().describe("assert lines or test_* functions (Python), assert calls (JavaScript)"),
+        language,
+        max_attempts: z.number().int().min(1).max(10).optional(),
+      },
+    },
+    async ({ task, tests, language: lang, max_attempts }) =>
+      guarded(async () => {
+        const parsed = await parseTask(
+          { prompt: task, ...(lang && lang !== "bash" ? { language: lang } : {}) },
+          { source: "the task" },
+        );
+        const visible: TaskTests | null = tests ? { kind: "code", code: tests } : null;
+        const { model, modelTimeoutMs } = await options.model();
+        const outcome = await solve(
+          { ...parsed, tests: visible },
+          { model, modelTimeoutMs, maxAttempts: max_attempts ?? 3 },
+        );
+        const summary = `${outcome.success ? "passed" : visible ? "did not pass" : "not verified (no tests)"} after ${outcome.attempts.length} attempt(s)`;
+        return {
+          content: [{ type: "text", text: `${summary}\n\n${outcome.code ?? "(no code)"}` }],
+          structuredContent: { success: outcome.success, code: outcome.code, attempts: outcome.attempts.length },
+          isError: !outcome.success,
+        };
+      }),
+  );
+  server.registerTool(
+    "check_docs",
+    {
+      description:
+        "Run the code blocks of a Markdown document in a sandbox (python, javascript, typescript, bash, console, >>> sessions) and report each block that fails, with its line.",
+      inputSchema: { markdown: z.string().max(parseBytes("4M")), name: z.string().optional() },
+    },
+    async ({ markdown, name }) =>
+      guarded(async () => {
+        const document = markdownSnippets(name ?? "document.md", markdown, "markdown");
+        const result = await runDocument(document, {
+          timeoutMs: 10_000,
+          memoryBytes: parseBytes("512M"),
+          languages: LANGUAGES,
+          setup: {},
+        });
+        const failures = result.snippets
+          .filter((snippet) => snippet.failure)
+          .map(
+            (snippet) =>
+              `line ${snippet.failure?.position.line}: ${snippet.failure?.message}${snippet.failure?.traceback ? `\n${snippet.failure.traceback}` : ""}`,
+          );
+        return {
+          content: [
+            {
+              type: "text",
+              text: `${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped${failures.length ? `\n\n${failures.join("\n\n")}` : ""}`,
+            },
+          ],
+          structuredContent: { passed: result.passed, failed: result.failed, skipped: result.skipped },
+          isError: result.failed > 0,
+        };
+      }),
+  );
+  return { server, sessions };
+}
+
+/** An execution as MCP content: the output as text (with the error), each image as image content. */
+function executionResult(execution: Execution): CallToolResult {
+  const json = executionToJson(execution);
+  const parts = [
+    json.stdout && `stdout:\n${json.stdout}`,
+    json.stderr && `stderr:\n${json.stderr}`,
+    execution.text !== undefined && `result: ${execution.text}`,
+    json.error && `error: ${json.error.name}: ${json.error.value}\n${json.error.traceback}`,
+    json.timedOut && "timed out",
+    json.oomKilled && "ran out of memory",
+  ].filter(Boolean);
+  const images = execution.results.flatMap((result) =>
+    result.png ? [{ type: "image" as const, data: result.png, mimeType: "image/png" }] : [],
+  );
+  return {
+    content: [{ type: "text", text: parts.join("\n") || "(no output)" }, ...images],
+    isError: json.error !== null || json.timedOut || json.oomKilled,
+  };
+}
+
+function text(value: string): CallToolResult {
+  return { content: [{ type: "text", text: value }] };
+}
+
+/** A tool's work, its litmus errors turned into an error result the agent can read and act on. */
+async function guarded(work: () => Promise<CallToolResult>): Promise<CallToolResult> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!isLitmusError(error)) throw error;
+    return { content: [{ type: "text", text: `litmus: ${error.message}` }], isError: true };
+  }
+}
