@@ -1,12 +1,14 @@
 import { createReadStream, readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { buildReport, type EvalSummary, renderReportHtml } from "../bench/index.ts";
 import { isLitmusError } from "../errors.ts";
 import { parseTask } from "../loop/index.ts";
+import { createMcpServer, Sessions } from "../mcp/index.ts";
 import type { TextModel } from "../models/index.ts";
 import { decide, execute, openReview, type ReviewContext, type ReviewDocument, resume } from "../review/index.ts";
 import type { RunStore } from "../store/index.ts";
@@ -94,6 +96,20 @@ export function createApp(options: AppOptions): Hono {
     const run = store.bench.get(c.req.param("id"));
     if (run?.status !== "finished") return c.text("No finished benchmark run with that id.", 404);
     return c.html(await renderReportHtml(buildReport([{ source: run.id, summary: run.summary as EvalSummary }])));
+  });
+
+  // MCP over streamable HTTP, stateless: a server per request, sharing one set of sandbox sessions.
+  const mcpSessions = new Sessions();
+  app.all("/mcp", async (c) => {
+    const { server } = createMcpServer({ model: options.model, sessions: mcpSessions });
+    // No session id generator: stateless, each request stands alone (the sandbox sessions are litmus's own).
+    const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
+    await server.connect(transport);
+    try {
+      return await transport.handleRequest(c.req.raw);
+    } finally {
+      await server.close();
+    }
   });
 
   app.get("/api/reviews", (c) => c.json(store.reviews.list({ limit: 200 })));

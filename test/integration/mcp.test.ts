@@ -1,10 +1,14 @@
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, test } from "vitest";
 import { createMcpServer, Sessions } from "../../src/mcp/index.ts";
+import { startServer } from "../../src/server/index.ts";
+import { RunStore } from "../../src/store/index.ts";
 import { hostProcessesWith, sandboxUnavailableReason } from "../helpers/sandbox.ts";
 import { scripted } from "../helpers/scripted-model.ts";
 
@@ -106,6 +110,31 @@ describe.skipIf(unavailable)(`the MCP server (${unavailable ?? "real sandboxes"}
     });
     expect([checked.isError, checked.structuredContent]).toEqual([true, { passed: 1, failed: 1, skipped: 0 }]);
     expect(textOf(checked)).toContain("line 6: TypeError: 'int' object is not subscriptable");
+  });
+
+  test("MCP over streamable HTTP under the web app, with the SDK's HTTP client", async () => {
+    using store = RunStore.open(":memory:");
+    const { model } = scripted([]);
+    const server = await startServer({
+      store,
+      artifactsDir: join(tmpdir(), "litmus-mcp-artifacts"),
+      model: async () => ({ model, modelTimeoutMs: 10_000 }),
+      port: 0,
+    });
+    try {
+      const client = new Client({ name: "test", version: "1" });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}mcp`)));
+      const id = /session_id: (\S+)/.exec(
+        textOf(await client.callTool({ name: "create_session", arguments: {} })),
+      )?.[1];
+      await client.callTool({ name: "run_code", arguments: { session_id: id, code: "kept = 'across requests'" } });
+      const again = await client.callTool({ name: "run_code", arguments: { session_id: id, code: "kept" } });
+      expect(textOf(again)).toBe("result: 'across requests'");
+      await client.callTool({ name: "close_session", arguments: { session_id: id } });
+      await client.close();
+    } finally {
+      await server.close();
+    }
   });
 
   test("litmus mcp over stdio, with the SDK's stdio client", async () => {
