@@ -9,6 +9,8 @@ import { nonNegativeInteger } from "./options.ts";
 interface ServeCommandOptions extends ModelCommandOptions {
   host: string;
   port: number;
+  e2bPort: number;
+  e2b: boolean;
   token?: string;
   artifacts?: string;
 }
@@ -21,6 +23,8 @@ export function registerServeCommand(program: Command): void {
   )
     .option("--host <host>", "address to listen on (beyond loopback a token is required)", "127.0.0.1")
     .option("--port <port>", "port (0: any free one)", nonNegativeInteger, DEFAULT_PORT)
+    .option("--e2b-port <port>", "port of the E2B-compatible code interpreter API", nonNegativeInteger, 49999)
+    .option("--no-e2b", "do not serve the E2B-compatible API")
     .option(
       "--token <token>",
       "token every request must carry (default: generated when not on loopback; or $LITMUS_TOKEN)",
@@ -39,11 +43,13 @@ export function registerServeCommand(program: Command): void {
         },
         host: options.host,
         port: options.port,
+        e2bPort: options.e2b ? options.e2bPort : null,
         ...(token ? { token } : {}),
       });
       process.stderr.write(
         `litmus serve: ${server.url}${server.token ? `?token=${server.token}` : ""} (reviews in ${store.path}; Ctrl-C stops)\n`,
       );
+      if (server.e2bUrl) process.stderr.write(`litmus serve: E2B code interpreter API on ${server.e2bUrl}\n`);
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);

@@ -120,6 +120,7 @@ describe.skipIf(unavailable)(`the MCP server (${unavailable ?? "real sandboxes"}
       artifactsDir: join(tmpdir(), "litmus-mcp-artifacts"),
       model: async () => ({ model, modelTimeoutMs: 10_000 }),
       port: 0,
+      e2bPort: null,
     });
     try {
       const client = new Client({ name: "test", version: "1" });

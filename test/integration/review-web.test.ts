@@ -22,7 +22,10 @@ afterAll(() => {
 
 /** Starts `litmus serve` on a free port and returns its address once it says it listens. */
 async function serveFrom(env: NodeJS.ProcessEnv): Promise<string> {
-  const server = spawn(process.execPath, [BIN, "serve", "--port", "0"], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const server = spawn(process.execPath, [BIN, "serve", "--port", "0", "--no-e2b"], {
+    env,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   servers.push(server);
   let stderr = "";
   return new Promise((resolve, reject) => {
@@ -95,7 +98,7 @@ describe.skipIf(skipped)(
     test("bound beyond loopback, the app wants its token", async () => {
       const dir = mkdtempSync(join(tmpdir(), "litmus-web-"));
       const env = { ...process.env, LITMUS_DATA_DIR: dir, LITMUS_TOKEN: "t0ken-for-the-test" };
-      const server = spawn(process.execPath, [BIN, "serve", "--host", "0.0.0.0", "--port", "0"], {
+      const server = spawn(process.execPath, [BIN, "serve", "--host", "0.0.0.0", "--port", "0", "--no-e2b"], {
         env,
         stdio: ["ignore", "ignore", "pipe"],
       });

@@ -1,0 +1,152 @@
+import { Hono } from "hono";
+import { stream } from "hono/streaming";
+import { z } from "zod";
+import { isLitmusError } from "../../errors.ts";
+import { type Context, type Execution, LANGUAGES, type Language, type Result, Sandbox } from "../../sandbox/index.ts";
+import { requireToken } from "../auth.ts";
+
+/** E2B's port for the code interpreter: where its SDK looks in debug (local) mode. */
+export const E2B_PORT = 49999;
+/** A line every so often while code runs, so proxies and clients do not drop a quiet stream. */
+const KEEPALIVE_MS = 5_000;
+
+const ExecuteBody = z.object({
+  code: z.string(),
+  context_id: z.string().nullish(),
+  language: z.string().nullish(),
+  env_vars: z.record(z.string(), z.string()).nullish(),
+});
+const ContextBody = z.object({ language: z.string().nullish(), cwd: z.string().nullish() });
+
+/**
+ * The wire protocol of E2B's code interpreter, backed by one local litmus sandbox: `POST /execute` streams
+ * newline-delimited JSON (stdout, stderr, result, error, number_of_executions, end_of_execution, keepalives),
+ * `/contexts` creates, lists, restarts and removes stateful contexts, `/health` answers. The official
+ * `@e2b/code-interpreter` SDK in debug mode (E2B_DEBUG=true) talks to it as to a sandbox of its own.
+ */
+export function createE2bApp(options: { token: string | null }): { app: Hono; close(): Promise<void> } {
+  let sandbox: Promise<Sandbox> | undefined;
+  const contexts = new Map<string, Context>();
+  const sandboxFor = (): Promise<Sandbox> => {
+    // One sandbox for the server's life; a new one if it was killed (out of memory, say).
+    sandbox ??= Sandbox.create({ timeoutMs: 0, metadata: { purpose: "e2b api" } });
+    return sandbox.then(async (running) => {
+      if (running.isRunning()) return running;
+      contexts.clear();
+      sandbox = Sandbox.create({ timeoutMs: 0, metadata: { purpose: "e2b api" } });
+      return sandbox;
+    });
+  };
+  const app = new Hono();
+  app.onError((error, c) => {
+    if (isLitmusError(error, "NOT_FOUND")) return c.json({ error: error.message }, 404);
+    if (isLitmusError(error, "BAD_INPUT")) return c.json({ error: error.message }, 400);
+    return c.json({ error: error.message }, 500);
+  });
+  app.use("*", requireToken(options.token));
+  app.get("/health", (c) => c.json({ status: "ok" }));
+
+  app.post("/execute", async (c) => {
+    const body = ExecuteBody.safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return c.json({ error: `bad request: ${body.error.issues[0]?.message}` }, 400);
+    const { code, context_id } = body.data;
+    const context = context_id ? contexts.get(context_id) : undefined;
+    if (context_id && !context) return c.json({ error: `context ${context_id} not found` }, 404);
+    const language = context ? context.language : languageOf(body.data.language);
+    if (!language)
+      return c.json(
+        { error: `unsupported language "${body.data.language}"; use one of: ${LANGUAGES.join(", ")}` },
+        400,
+      );
+    const running = await sandboxFor();
+    c.header("content-type", "application/x-ndjson");
+    return stream(c, async (out) => {
+      // The client gone (it timed out or hung up): the run is interrupted, not left to finish for nobody.
+      const abort = new AbortController();
+      out.onAbort(() => abort.abort());
+      const send = (event: Record<string, unknown>) => out.write(`${JSON.stringify(event)}\n`);
+      const keepalive = setInterval(() => void send({ type: "keepalive" }), KEEPALIVE_MS);
+      try {
+        const execution = await running.runCode(code, {
+          ...(context ? { context } : { language }),
+          signal: abort.signal,
+          onStdout: ({ line, timestamp }) => void send({ type: "stdout", text: line, timestamp }),
+          onStderr: ({ line, timestamp }) => void send({ type: "stderr", text: line, timestamp }),
+          onResult: (result) => void send(resultEvent(result)),
+        });
+        const error = errorOf(execution);
+        if (error) await send({ type: "error", ...error });
+        await send({ type: "number_of_executions", execution_count: execution.executionCount });
+        await send({ type: "end_of_execution" });
+      } catch (error) {
+        if (!abort.signal.aborted) {
+          await send({
+            type: "error",
+            name: "LitmusError",
+            value: String(error instanceof Error ? error.message : error),
+            traceback: "",
+          });
+          await send({ type: "end_of_execution" });
+        }
+      } finally {
+        clearInterval(keepalive);
+      }
+    });
+  });
+
+  app.post("/contexts", async (c) => {
+    const body = ContextBody.safeParse(await c.req.json().catch(() => ({})));
+    const language = languageOf(body.success ? body.data.language : undefined);
+    if (!language) return c.json({ error: `unsupported language; use one of: ${LANGUAGES.join(", ")}` }, 400);
+    const cwd = body.success && body.data.cwd ? body.data.cwd : undefined;
+    const context = await (await sandboxFor()).createContext({ language, ...(cwd ? { cwd } : {}) });
+    contexts.set(context.id, context);
+    return c.json(contextJson(context));
+  });
+  app.get("/contexts", (c) => c.json([...contexts.values()].map(contextJson)));
+  app.post("/contexts/:id/restart", async (c) => {
+    const context = contexts.get(c.req.param("id"));
+    if (!context) return c.json({ error: `context ${c.req.param("id")} not found` }, 404);
+    await (await sandboxFor()).restartContext(context);
+    return c.body(null, 204);
+  });
+  app.delete("/contexts/:id", async (c) => {
+    const context = contexts.get(c.req.param("id"));
+    if (!context) return c.json({ error: `context ${c.req.param("id")} not found` }, 404);
+    contexts.delete(context.id);
+    await (await sandboxFor()).removeContext(context);
+    return c.body(null, 204);
+  });
+  return {
+    app,
+    async close() {
+      const running = await sandbox?.catch(() => undefined);
+      await running?.kill();
+    },
+  };
+}
+
+/** The language E2B names (its default is python; "js" and "ts" are its short names too). */
+function languageOf(name: string | null | undefined): Language | undefined {
+  const aliases: Record<string, Language> = { js: "javascript", ts: "typescript", sh: "bash" };
+  const language = name ? (aliases[name] ?? name) : "python";
+  return (LANGUAGES as readonly string[]).includes(language) ? (language as Language) : undefined;
+}
+
+function contextJson(context: Context): { id: string; language: string; cwd: string } {
+  return { id: context.id, language: context.language, cwd: context.cwd };
+}
+
+/** A result as E2B sends it: its formats, `is_main_result` in snake case. */
+function resultEvent(result: Result): Record<string, unknown> {
+  const { isMainResult, ...formats } = result;
+  return { type: "result", ...formats, is_main_result: isMainResult };
+}
+
+/** The error E2B would report: the code's, or a limit that stopped it. */
+function errorOf(execution: Execution): { name: string; value: string; traceback: string } | null {
+  if (execution.error) return execution.error;
+  if (execution.timedOut) return { name: "TimeoutError", value: "the execution timed out", traceback: "" };
+  if (execution.oomKilled) return { name: "MemoryError", value: "the execution ran out of memory", traceback: "" };
+  return null;
+}

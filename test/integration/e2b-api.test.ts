@@ -1,0 +1,78 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Sandbox as E2bSandbox } from "@e2b/code-interpreter";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type RunningServer, startServer } from "../../src/server/index.ts";
+import { RunStore } from "../../src/store/index.ts";
+import { hostProcessesWith, sandboxUnavailableReason } from "../helpers/sandbox.ts";
+
+const unavailable = sandboxUnavailableReason();
+
+describe.skipIf(unavailable)(
+  `the E2B-compatible API, driven by E2B's own SDK (${unavailable ?? "debug mode, offline"})`,
+  { timeout: 60_000 },
+  () => {
+    let server: RunningServer;
+    const store = RunStore.open(":memory:");
+    beforeAll(async () => {
+      // The SDK's debug mode: no account, no API; it talks to a code interpreter on localhost:49999.
+      process.env.E2B_DEBUG = "true";
+      server = await startServer({
+        store,
+        artifactsDir: join(tmpdir(), "litmus-e2b-artifacts"),
+        model: () => Promise.reject(new Error("no model here")),
+        port: 0,
+      });
+    });
+    afterAll(async () => {
+      await server.close();
+      store.close();
+      delete process.env.E2B_DEBUG;
+    });
+
+    test("runCode: output, the trailing value, errors, state across calls, streaming callbacks", async () => {
+      const sandbox = await E2bSandbox.create();
+      const streamed: string[] = [];
+      const first = await sandbox.runCode("x = 40\nprint('hello')\nx + 2", {
+        onStdout: (out) => void streamed.push(out.line),
+      });
+      expect([first.logs.stdout, first.text, first.error, streamed]).toEqual([
+        ["hello\n"],
+        "42",
+        undefined,
+        ["hello\n"],
+      ]);
+      expect(first.executionCount).toBeGreaterThan(0);
+      const failed = await sandbox.runCode("x / 0");
+      expect([failed.error?.name, failed.error?.value]).toEqual(["ZeroDivisionError", "division by zero"]);
+      expect(failed.error?.traceback).toContain("ZeroDivisionError");
+      const js = await sandbox.runCode("const n = 21; n * 2", { language: "js" });
+      expect(js.text).toBe("42");
+    });
+
+    test("contexts: create, run in, list, restart, remove", async () => {
+      const sandbox = await E2bSandbox.create();
+      const context = await sandbox.createCodeContext({ language: "python" });
+      await sandbox.runCode("kept = 'in the context'", { context });
+      expect((await sandbox.runCode("kept", { context })).text).toBe("'in the context'");
+      expect((await sandbox.listCodeContexts()).map((listed) => listed.id)).toContain(context.id);
+      await sandbox.restartCodeContext(context);
+      const after = await sandbox.runCode("kept", { context });
+      expect(after.error?.name).toBe("NameError");
+      await sandbox.removeCodeContext(context);
+      expect((await sandbox.listCodeContexts()).map((listed) => listed.id)).not.toContain(context.id);
+    });
+
+    test("a client that gives up interrupts the run: nothing is left running", async () => {
+      const sandbox = await E2bSandbox.create();
+      const marker = `e2b-timeout-${Date.now()}`;
+      await expect(
+        sandbox.runCode(`import time\nmarker = '${marker}'\ntime.sleep(30)`, { timeoutMs: 1_000 }),
+      ).rejects.toThrow();
+      // The interpreter was interrupted, not killed: it answers at once and keeps its state.
+      const next = await sandbox.runCode("marker");
+      expect(next.text).toBe(`'${marker}'`);
+      expect(hostProcessesWith("time.sleep(30)")).toEqual([]);
+    });
+  },
+);
