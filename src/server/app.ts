@@ -13,6 +13,7 @@ import type { TextModel } from "../models/index.ts";
 import { decide, execute, openReview, type ReviewContext, type ReviewDocument, resume } from "../review/index.ts";
 import type { RunStore } from "../store/index.ts";
 import { requireToken } from "./auth.ts";
+import { DEFAULT_CLIENT_LIMITS, limitBody } from "./limits.ts";
 import { LiveReviews } from "./live.ts";
 import { THEME_CSS } from "./ui/highlight.ts";
 import { appPage, queueFragment, reviewFragment, runsPage } from "./ui/pages.ts";
@@ -78,6 +79,7 @@ export function createApp(options: AppOptions): Hono {
     return c.text(`litmus: ${error.message}`, 500);
   });
   app.use("*", requireToken(options.token));
+  app.use("*", limitBody(DEFAULT_CLIENT_LIMITS.bodyBytes));
 
   app.get("/", (c) => c.html(appPage()));
   app.get("/static/app.css", (c) => c.body(APP_CSS, 200, { "content-type": "text/css; charset=utf-8" }));

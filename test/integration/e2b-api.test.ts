@@ -2,6 +2,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Sandbox as E2bSandbox } from "@e2b/code-interpreter";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createE2bApp } from "../../src/server/e2b/e2b-app.ts";
 import { type RunningServer, startServer } from "../../src/server/index.ts";
 import { RunStore } from "../../src/store/index.ts";
 import { hostProcessesWith, sandboxUnavailableReason } from "../helpers/sandbox.ts";
@@ -73,6 +74,37 @@ describe.skipIf(unavailable)(
       const next = await sandbox.runCode("marker");
       expect(next.text).toBe(`'${marker}'`);
       expect(hostProcessesWith("time.sleep(30)")).toEqual([]);
+    });
+
+    test("limits: a body over the limit is 413; runs beyond a client's concurrency are 429", async () => {
+      const { app, close } = createE2bApp({
+        token: null,
+        limits: { concurrent: 2, perMinute: 100, bodyBytes: 64 * 1024 },
+      });
+      try {
+        const big = await app.request("/execute", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ code: "x".repeat(100_000) }),
+        });
+        expect([big.status, await big.json()]).toEqual([413, { error: "the request body is over 64 KiB" }]);
+        const run = () =>
+          app.request("/execute", {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: "Bearer same-client" },
+            body: JSON.stringify({ code: "import time\ntime.sleep(1)" }),
+          });
+        const [one, two] = await Promise.all([run(), run()]);
+        const third = await run();
+        expect([one.status, two.status, third.status]).toEqual([200, 200, 429]);
+        expect(await third.json()).toEqual({
+          error: "2 runs of yours are in progress (at most 2 at once): wait for one to end",
+        });
+        await Promise.all([one.text(), two.text()]);
+        expect((await run()).status).toBe(200);
+      } finally {
+        await close();
+      }
     });
   },
 );

@@ -1,9 +1,11 @@
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { Hono } from "hono";
 import { stream } from "hono/streaming";
 import { z } from "zod";
 import { isLitmusError } from "../../errors.ts";
 import { type Context, type Execution, LANGUAGES, type Language, type Result, Sandbox } from "../../sandbox/index.ts";
 import { requireToken } from "../auth.ts";
+import { ClientLimiter, type ClientLimits, DEFAULT_CLIENT_LIMITS, limitBody } from "../limits.ts";
 
 /** E2B's port for the code interpreter: where its SDK looks in debug (local) mode. */
 export const E2B_PORT = 49999;
@@ -24,7 +26,12 @@ const ContextBody = z.object({ language: z.string().nullish(), cwd: z.string().n
  * `/contexts` creates, lists, restarts and removes stateful contexts, `/health` answers. The official
  * `@e2b/code-interpreter` SDK in debug mode (E2B_DEBUG=true) talks to it as to a sandbox of its own.
  */
-export function createE2bApp(options: { token: string | null }): { app: Hono; close(): Promise<void> } {
+export function createE2bApp(options: { token: string | null; limits?: ClientLimits }): {
+  app: Hono;
+  close(): Promise<void>;
+} {
+  const limits = options.limits ?? DEFAULT_CLIENT_LIMITS;
+  const limiter = new ClientLimiter(limits);
   let sandbox: Promise<Sandbox> | undefined;
   const contexts = new Map<string, Context>();
   const sandboxFor = (): Promise<Sandbox> => {
@@ -44,6 +51,7 @@ export function createE2bApp(options: { token: string | null }): { app: Hono; cl
     return c.json({ error: error.message }, 500);
   });
   app.use("*", requireToken(options.token));
+  app.use("*", limitBody(limits.bodyBytes));
   app.get("/health", (c) => c.json({ status: "ok" }));
 
   app.post("/execute", async (c) => {
@@ -58,7 +66,14 @@ export function createE2bApp(options: { token: string | null }): { app: Hono; cl
         { error: `unsupported language "${body.data.language}"; use one of: ${LANGUAGES.join(", ")}` },
         400,
       );
-    const running = await sandboxFor();
+    // A client is its token, or (on loopback, where there is none) its address.
+    const client = c.req.header("authorization") ?? remoteAddress(c) ?? "local";
+    const admitted = limiter.start(client);
+    if ("refused" in admitted) return c.json({ error: admitted.refused }, 429);
+    const running = await sandboxFor().catch((error: unknown) => {
+      admitted.release();
+      throw error;
+    });
     c.header("content-type", "application/x-ndjson");
     return stream(c, async (out) => {
       // The client gone (it timed out or hung up): the run is interrupted, not left to finish for nobody.
@@ -90,6 +105,7 @@ export function createE2bApp(options: { token: string | null }): { app: Hono; cl
         }
       } finally {
         clearInterval(keepalive);
+        admitted.release();
       }
     });
   });
@@ -149,4 +165,13 @@ function errorOf(execution: Execution): { name: string; value: string; traceback
   if (execution.timedOut) return { name: "TimeoutError", value: "the execution timed out", traceback: "" };
   if (execution.oomKilled) return { name: "MemoryError", value: "the execution ran out of memory", traceback: "" };
   return null;
+}
+
+/** The client's address, when the request came over a socket (not when handed to the app in process). */
+function remoteAddress(c: Parameters<typeof getConnInfo>[0]): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined;
+  }
 }

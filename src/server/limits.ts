@@ -1,0 +1,64 @@
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+
+/** How much one client (a token, or an address on loopback) may ask of the server. */
+export interface ClientLimits {
+  /** Runs at once. */
+  concurrent: number;
+  /** Runs started in any minute. */
+  perMinute: number;
+  /** Bytes of one request body. */
+  bodyBytes: number;
+}
+
+export const DEFAULT_CLIENT_LIMITS: ClientLimits = { concurrent: 8, perMinute: 600, bodyBytes: 4 * 1024 * 1024 };
+
+/** Refuses bodies over the limit with 413 and a reason, before anything reads them. */
+export function limitBody(bytes: number): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: bytes,
+    onError: (c) => c.json({ error: `the request body is over ${Math.round(bytes / 1024)} KiB` }, 413),
+  });
+}
+
+/**
+ * Counts each client's running work and its starts per minute. `start` answers with a release function, or
+ * with the reason the client must wait (the caller answers 429): one client cannot take every sandbox the
+ * machine can run.
+ */
+export class ClientLimiter {
+  private readonly running = new Map<string, number>();
+  private readonly started = new Map<string, { minute: number; count: number }>();
+  private readonly limits: ClientLimits;
+
+  constructor(limits: ClientLimits) {
+    this.limits = limits;
+  }
+
+  start(client: string, now = Date.now()): { release: () => void } | { refused: string } {
+    const running = this.running.get(client) ?? 0;
+    if (running >= this.limits.concurrent) {
+      return {
+        refused: `${running} runs of yours are in progress (at most ${this.limits.concurrent} at once): wait for one to end`,
+      };
+    }
+    const minute = Math.floor(now / 60_000);
+    const window = this.started.get(client);
+    const count = window?.minute === minute ? window.count : 0;
+    if (count >= this.limits.perMinute) {
+      return { refused: `${count} runs started this minute (at most ${this.limits.perMinute}): try again in a minute` };
+    }
+    this.started.set(client, { minute, count: count + 1 });
+    this.running.set(client, running + 1);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        const left = (this.running.get(client) ?? 1) - 1;
+        if (left > 0) this.running.set(client, left);
+        else this.running.delete(client);
+      },
+    };
+  }
+}
