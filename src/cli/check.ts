@@ -1,18 +1,11 @@
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import {
-  type CheckDocsReport,
-  checkDocs,
-  checkDocsToJUnit,
-  type DocsConfig,
-  type DocumentReport,
-  loadDocsConfig,
-  placeOf,
-  type SnippetResult,
-} from "../check/index.ts";
+import type { CheckDocsReport, DocsConfig, DocumentReport, SnippetResult } from "../check/index.ts";
 import { parseBytes, parseDuration, parseLanguage } from "../sandbox/index.ts";
 import { list, positiveInteger, writeJson } from "./options.ts";
 import { progressBar } from "./progress-bar.ts";
+
+type Place = typeof import("../check/index.ts").placeOf;
 
 interface CheckDocsCommandOptions {
   json?: boolean;
@@ -47,6 +40,8 @@ export function registerCheckCommand(program: Command): void {
 }
 
 async function checkDocsCommand(paths: string[], options: CheckDocsCommandOptions): Promise<number> {
+  // Loaded on use, like every command's heavy parts: parsers and reporters would slow every other command's start.
+  const { checkDocs, checkDocsToJUnit, loadDocsConfig, placeOf } = await import("../check/index.ts");
   const config = withOverrides(await loadDocsConfig(process.cwd(), options.config), options);
   let bar: ReturnType<typeof progressBar> | undefined;
   let done = 0;
@@ -68,7 +63,7 @@ async function checkDocsCommand(paths: string[], options: CheckDocsCommandOption
   }
   if (options.junit) await writeFile(options.junit, checkDocsToJUnit(report));
   if (options.json) writeJson(report);
-  else process.stdout.write(renderReport(report));
+  else process.stdout.write(renderReport(report, placeOf));
   if (report.summary.unreadable > 0) return 2;
   return report.summary.failed > 0 ? 1 : 0;
 }
@@ -84,12 +79,13 @@ function withOverrides(config: DocsConfig, options: CheckDocsCommandOptions): Do
 }
 
 /** The human report: a line per document, every failure in full, then the totals. */
-function renderReport(report: CheckDocsReport): string {
+function renderReport(report: CheckDocsReport, placeOf: Place): string {
   const lines: string[] = [];
   for (const document of report.documents) {
     const mark = document.error !== undefined || document.failed > 0 ? "✗" : "✓";
     lines.push(`${mark} ${document.path}: ${document.error ?? counts(document)}`);
-    for (const snippet of document.snippets) if (snippet.failure) lines.push(...renderFailure(document, snippet));
+    for (const snippet of document.snippets)
+      if (snippet.failure) lines.push(...renderFailure(document, snippet, placeOf));
   }
   const { summary } = report;
   lines.push(
@@ -101,7 +97,7 @@ function renderReport(report: CheckDocsReport): string {
   return `${lines.join("\n")}\n`;
 }
 
-function renderFailure(document: DocumentReport, snippet: SnippetResult): string[] {
+function renderFailure(document: DocumentReport, snippet: SnippetResult, placeOf: Place): string[] {
   const failure = snippet.failure;
   if (!failure) return [];
   const where = placeOf(document.path, failure.position);

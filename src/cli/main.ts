@@ -50,10 +50,10 @@ async function main(argv: string[]): Promise<void> {
   let telemetry: Telemetry | undefined;
   const program = buildProgram();
   // Off unless asked for: --trace, or the standard OTEL_* variables.
-  program.hook("preAction", () => {
+  program.hook("preAction", async () => {
     const { trace, traceContent } = program.opts<{ trace?: string; traceContent?: boolean }>();
     const options = telemetryOptionsFrom(process.env, trace, traceContent ?? false);
-    if (options) telemetry = startTelemetry(options);
+    if (options) telemetry = await startTelemetry(options);
   });
   try {
     await program.parseAsync(argv);

@@ -1,6 +1,4 @@
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { Command } from "commander";
-import { createMcpServer } from "../mcp/index.ts";
 import { disposeLocalModels } from "../models/index.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
 
@@ -10,6 +8,8 @@ export function registerMcpCommand(program: Command): void {
       .command("mcp")
       .description("An MCP server on stdio: run_code, sessions and their files, solve, check_docs for agents"),
   ).action(async (options: ModelCommandOptions) => {
+    const { StdioServerTransport } = await import("@modelcontextprotocol/sdk/server/stdio.js");
+    const { createMcpServer } = await import("../mcp/index.ts");
     let opened: ReturnType<typeof openCommandModel> | undefined;
     const { server, sessions } = createMcpServer({
       model: () => {

@@ -4,7 +4,6 @@ import { tmpdir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
-import { common, createEmphasize } from "emphasize";
 import { LitmusError } from "../errors.ts";
 import { disposeLocalModels, ResponseCache, responseCacheDir } from "../models/index.ts";
 import {
@@ -170,7 +169,7 @@ async function interactiveReview(text: string | undefined, options: StartOptions
           const draft = document.drafts.at(-1);
           process.stderr.write(`\nreview ${review.id}, draft ${draft?.n}:\n\n`);
           process.stderr.write(
-            `${highlighted(visible(draft?.code ?? "(the model wrote no code)"), task.language)}\n\n`,
+            `${await highlighted(visible(draft?.code ?? "(the model wrote no code)"), task.language)}\n\n`,
           );
           const choice = (
             await ask("[a]pprove and run, [e]dit, [r]eject with feedback, [q]uit (it stays pending): ")
@@ -227,8 +226,6 @@ function editInEditor(code: string, language: string): string {
   }
 }
 
-const emphasize = createEmphasize(common);
-
 /**
  * Text from a model or a sandbox made safe for a terminal: control characters (escape sequences could hide
  * lines from the reviewer, or rewrite what was shown) become visible `\xNN` escapes; newlines and tabs stay.
@@ -242,9 +239,11 @@ function visible(text: string): string {
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f\u009b]/g;
 
 /** Code with terminal colours when stderr is a terminal; as it is otherwise. */
-function highlighted(code: string, language: string): string {
+async function highlighted(code: string, language: string): Promise<string> {
   if (!process.stderr.isTTY) return code;
-  return emphasize.highlight(language, code).value;
+  // Loaded on use: highlight.js's grammars would slow every other command's start.
+  const { common, createEmphasize } = await import("emphasize");
+  return createEmphasize(common).highlight(language, code).value;
 }
 
 function report(review: ReviewRecord, options: ReviewOptions): void {

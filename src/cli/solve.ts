@@ -25,7 +25,7 @@ import {
   openCommandPlaybook,
   type PlaybookCommandOptions,
 } from "./playbook-options.ts";
-import { type SolveTestsOptions, solveTestsCommand } from "./solve-tests.ts";
+import type { SolveTestsOptions } from "./solve-tests.ts";
 
 interface SolveCommandOptions extends ModelCommandOptions, PlaybookCommandOptions, SolveTestsOptions {
   generate: "code" | "tests";
@@ -75,6 +75,7 @@ export function registerSolveCommand(program: Command): void {
       if (options.generate === "tests") {
         // One greedy sample rarely gives a small model a good test: draw four unless told.
         const samples = command.getOptionValueSource("samples") === "default" ? 4 : options.samples;
+        const { solveTestsCommand } = await import("./solve-tests.ts");
         process.exitCode = await solveTestsCommand({ ...options, samples });
       } else process.exitCode = await solveCommand(text, options);
     });

@@ -1,6 +1,6 @@
 import { basename, join } from "node:path";
 import type { Command } from "commander";
-import { type ProjectTestReport, runProjectTests, shellWord } from "../check/index.ts";
+import type { ProjectTestReport } from "../check/index.ts";
 import { LitmusError } from "../errors.ts";
 import { parseBytes, parseDuration } from "../sandbox/index.ts";
 import { writeJson } from "./options.ts";
@@ -26,7 +26,8 @@ export function registerTestCommand(program: Command): void {
     .option("-m, --memory <size>", "memory of the sandbox, the project's copy included", "2G")
     .option("--json", "print one JSON document on stdout (the run's output inside it)")
     .action(async (dir: string, rest: string[], options: TestCommandOptions) => {
-      process.exitCode = await testCommand(...splitOperands(dir, rest), options);
+      const { shellWord } = await import("../check/index.ts");
+      process.exitCode = await testCommand(...splitOperands(dir, rest, shellWord), options);
     });
 }
 
@@ -35,7 +36,7 @@ export function registerTestCommand(program: Command): void {
  * `litmus test -- make check` "make" is not the directory. One word after `--` is a shell command as written
  * (`-- "make check && make lint"`); several are argv, each quoted.
  */
-function splitOperands(dir: string, rest: string[]): [string, string | undefined] {
+function splitOperands(dir: string, rest: string[], shellWord: (word: string) => string): [string, string | undefined] {
   const separator = process.argv.indexOf("--");
   const afterSeparator = separator >= 0 ? process.argv.slice(separator + 1) : [];
   const operands = [dir, ...rest];
@@ -54,6 +55,7 @@ function splitOperands(dir: string, rest: string[]): [string, string | undefined
 
 async function testCommand(dir: string, command: string | undefined, options: TestCommandOptions): Promise<number> {
   const streaming = !options.json;
+  const { runProjectTests } = await import("../check/index.ts");
   const report = await runProjectTests({
     dir,
     ...(command ? { command } : {}),

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from "commander";
-import { type TestValidation, validateTests } from "../check/index.ts";
+import type { TestValidation } from "../check/index.ts";
 import { parseDuration } from "../sandbox/index.ts";
 import { nonNegativeInteger, positiveInteger, writeJson } from "./options.ts";
 import { progressBar } from "./progress-bar.ts";
@@ -39,6 +39,7 @@ export function registerTestsCommand(program: Command): void {
 }
 
 async function validateCommand(options: ValidateCommandOptions): Promise<number> {
+  const { validateTests } = await import("../check/index.ts");
   let bar: ReturnType<typeof progressBar> | undefined;
   let validation: TestValidation;
   try {

@@ -3,7 +3,6 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { create } from "tar";
 import type { ReviewEvent, ReviewRecord } from "../store/index.ts";
 import type { ReviewDocument } from "./review-document.ts";
 
@@ -37,6 +36,8 @@ export async function writeArtifact(
     for (const [name, text] of Object.entries(files)) await writeFile(join(staging, folder, name), text);
     await mkdir(directory, { recursive: true });
     const path = join(directory, `${folder}.tar.gz`);
+    // Loaded on use, like the other heavy parts of commands most runs never reach.
+    const { create } = await import("tar");
     await create({ gzip: true, file: path, cwd: staging, portable: true }, [folder]);
     return { path, bytes: (await stat(path)).size };
   } finally {

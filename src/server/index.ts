@@ -1,2 +1,3 @@
-export { type AppOptions, createApp } from "./app.ts";
+// The apps themselves (Hono, highlight.js, the MCP SDK) load when a server starts, not with this module.
+export type { AppOptions } from "./app.ts";
 export { DEFAULT_PORT, type RunningServer, type ServeOptions, startServer } from "./serve.ts";

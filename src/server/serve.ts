@@ -3,8 +3,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import { LitmusError } from "../errors.ts";
-import { type AppOptions, createApp } from "./app.ts";
-import { createE2bApp, E2B_PORT } from "./e2b/e2b-app.ts";
+import type { AppOptions } from "./app.ts";
 
 export const DEFAULT_PORT = 7357;
 
@@ -37,6 +36,11 @@ const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
   const token = options.token ?? (LOOPBACK.has(host) ? null : randomBytes(18).toString("base64url"));
+  // The apps are loaded here, not with this module: Hono, highlight.js and the MCP SDK are the server's alone.
+  const [{ createApp }, { createE2bApp, E2B_PORT }] = await Promise.all([
+    import("./app.ts"),
+    import("./e2b/e2b-app.ts"),
+  ]);
   const web = await listen(createApp({ ...options, token }), host, options.port ?? DEFAULT_PORT);
   const e2bPort = options.e2bPort === undefined ? E2B_PORT : options.e2bPort;
   const e2b = e2bPort === null ? null : createE2bApp({ token });

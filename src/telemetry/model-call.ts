@@ -1,7 +1,8 @@
-import { type Attributes, metrics, type Span, SpanKind } from "@opentelemetry/api";
+import { type Attributes, type Histogram, type MeterProvider, metrics, type Span, SpanKind } from "@opentelemetry/api";
+import { VERSION } from "../version.ts";
+import { recordsContent } from "./content.ts";
 import { ERROR_TYPE, GEN_AI, GEN_AI_METRICS } from "./genai.ts";
 import { inSpan } from "./spans.ts";
-import { recordsContent, SERVICE_VERSION } from "./telemetry.ts";
 
 /** What a model call span needs to know before the call. */
 export interface ModelCallDescription {
@@ -41,11 +42,7 @@ export async function traceModelCall<T>(
     [GEN_AI.requestModel]: call.model,
   };
   const started = performance.now();
-  const meter = metrics.getMeter("litmus", SERVICE_VERSION);
-  const duration = meter.createHistogram(GEN_AI_METRICS.operationDuration, {
-    unit: "s",
-    description: "Duration of GenAI operations",
-  });
+  const { tokens, duration } = instruments();
   return inSpan(
     `${call.operation} ${call.model}`,
     {
@@ -60,10 +57,6 @@ export async function traceModelCall<T>(
         const result = await work();
         const outcome = outcomeOf(result);
         recordOutcome(span, outcome);
-        const tokens = meter.createHistogram(GEN_AI_METRICS.tokenUsage, {
-          unit: "{token}",
-          description: "Number of input and output tokens used",
-        });
         tokens.record(outcome.inputTokens, { ...common, [GEN_AI.tokenType]: "input" });
         tokens.record(outcome.outputTokens, { ...common, [GEN_AI.tokenType]: "output" });
         duration.record((performance.now() - started) / 1000, common);
@@ -78,6 +71,31 @@ export async function traceModelCall<T>(
     },
     SpanKind.CLIENT,
   );
+}
+
+let created: { provider: MeterProvider; tokens: Histogram; duration: Histogram } | undefined;
+
+/**
+ * The GenAI histograms, made once per meter provider rather than per call. The provider is checked each time:
+ * the metrics API has no proxy, so instruments made before telemetry started would record nowhere.
+ */
+function instruments(): { tokens: Histogram; duration: Histogram } {
+  const provider = metrics.getMeterProvider();
+  if (created?.provider !== provider) {
+    const meter = provider.getMeter("litmus", VERSION);
+    created = {
+      provider,
+      tokens: meter.createHistogram(GEN_AI_METRICS.tokenUsage, {
+        unit: "{token}",
+        description: "Number of input and output tokens used",
+      }),
+      duration: meter.createHistogram(GEN_AI_METRICS.operationDuration, {
+        unit: "s",
+        description: "Duration of GenAI operations",
+      }),
+    };
+  }
+  return created;
 }
 
 function recordOutcome(span: Span, outcome: ModelCallOutcome): void {

@@ -1,10 +1,10 @@
 import { type Attributes, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { VERSION } from "../version.ts";
 import { ERROR_TYPE } from "./genai.ts";
-import { SERVICE_VERSION } from "./telemetry.ts";
 
 /** litmus's tracer: a no-op until startTelemetry registers a provider. */
 export function tracer() {
-  return trace.getTracer("litmus", SERVICE_VERSION);
+  return trace.getTracer("litmus", VERSION);
 }
 
 /**

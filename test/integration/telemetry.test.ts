@@ -27,11 +27,11 @@ afterEach(async () => {
 });
 
 /** Telemetry into memory: the spans as they end, the metrics when read. */
-function inMemory(recordContent = false) {
+async function inMemory(recordContent = false) {
   const spans = new InMemorySpanExporter();
   const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
   const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 3_600_000 });
-  telemetry = startTelemetry({ traces: spans, metrics: reader, recordContent });
+  telemetry = await startTelemetry({ traces: spans, metrics: reader, recordContent });
   return { spans, metricExporter, reader };
 }
 
@@ -68,7 +68,7 @@ async function addTask() {
 
 describe.skipIf(unavailable)(`tracing (${unavailable ?? "real sandboxes"})`, { timeout: 60_000 }, () => {
   test("a solve: spans for the run, each attempt, the model call (GenAI conventions) and each sandbox execution", async () => {
-    const { spans, metricExporter, reader } = inMemory();
+    const { spans, metricExporter, reader } = await inMemory();
     const { model } = scripted(["no code here", ANSWER]);
     const outcome = await solve(await addTask(), { model, maxAttempts: 2 });
     expect(outcome.success).toBe(true);
@@ -124,7 +124,7 @@ describe.skipIf(unavailable)(`tracing (${unavailable ?? "real sandboxes"})`, { t
   });
 
   test("prompts, answers and code are recorded only when asked; secrets never", async () => {
-    const { spans } = inMemory(true);
+    const { spans } = await inMemory(true);
     process.env.LITMUS_TEST_SECRET_KEY = "sk-never-in-a-span";
     const { model } = scripted([ANSWER]);
     await solve(await addTask(), { model, maxAttempts: 1 });
@@ -142,7 +142,7 @@ describe.skipIf(unavailable)(`tracing (${unavailable ?? "real sandboxes"})`, { t
   });
 
   test("reviews and learning steps have spans of their own, with the model calls and runs under them", async () => {
-    const { spans } = inMemory();
+    const { spans } = await inMemory();
     const dir = mkdtempSync(join(tmpdir(), "litmus-trace-"));
     using store = RunStore.open(join(dir, "runs.db"));
     const { model } = scripted([ANSWER, ANSWER]);
