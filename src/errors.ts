@@ -11,6 +11,8 @@ export type ErrorCode =
   | "SANDBOX_CLOSED"
   /** A model cannot be found, downloaded or loaded. */
   | "MODEL_UNAVAILABLE"
+  /** The job queue (Redis) cannot be reached, or a queued job failed on every attempt. */
+  | "QUEUE_UNAVAILABLE"
   /** A file or context that does not exist inside the sandbox. */
   | "NOT_FOUND"
   /** The operation was aborted through its AbortSignal or ran past its timeout. */

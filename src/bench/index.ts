@@ -33,7 +33,16 @@ export { CHART_CONFIG, type ReportChart, renderChart } from "./report/charts.ts"
 export { chartSection, escapeHtml, percent, renderPage, table } from "./report/page.ts";
 export { readSummaryFile } from "./report/read-summary.ts";
 export { renderReportHtml } from "./report/render-html.ts";
-export { type ModelRunEvent, type ModelRunOptions, runModelBenchmark, runSubject } from "./run/model-run.ts";
+export {
+  type ModelRunEvent,
+  type ModelRunOptions,
+  makeSample,
+  type RemoteSampler,
+  runModelBenchmark,
+  runSubject,
+  type SampleDocument,
+  type SampleSettings,
+} from "./run/model-run.ts";
 export { benchmarkSandbox, type SandboxBenchOptions, type SandboxBenchReport } from "./sandbox-bench.ts";
 export { percentile, percentiles } from "./stats.ts";
 export { benchmarkTaskSuite, loadTaskSuite, type TaskResult, type TaskSuiteReport } from "./task-suite-bench.ts";

@@ -1,7 +1,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { type EvalSummary, loopTaskOf, runModelBenchmark } from "../bench/index.ts";
+import { type BenchTask, type EvalSummary, loopTaskOf, runModelBenchmark } from "../bench/index.ts";
+import { LitmusError } from "../errors.ts";
+import type { Outcome } from "../loop/index.ts";
 import { disposeLocalModels, ResponseCache, responseCacheDir } from "../models/index.ts";
 import { RunStore } from "../store/index.ts";
 import { renderSummary } from "./bench-summary.ts";
@@ -23,6 +25,7 @@ import {
   type PlaybookCommandOptions,
 } from "./playbook-options.ts";
 import { progressBar } from "./progress-bar.ts";
+import { jobModelOf, openQueue } from "./queue-options.ts";
 
 interface RunCommandOptions
   extends DatasetCommandOptions,
@@ -38,6 +41,7 @@ interface RunCommandOptions
   fresh?: boolean;
   out?: string;
   json?: boolean;
+  queue?: string;
 }
 
 export function registerBenchRunCommand(bench: Command): void {
@@ -56,6 +60,7 @@ export function registerBenchRunCommand(bench: Command): void {
     .option("--fresh", "start a new run even if one with the same settings exists (default: continue it)")
     .option("--out <dir>", "also write summary.json and samples.jsonl there")
     .option("--json", "print the summary as one JSON document on stdout")
+    .option("--queue <url>", "have litmus workers make the samples, through the Redis at URL (see litmus worker)")
     .action(async (options: RunCommandOptions) => {
       await runCommand(options);
     });
@@ -63,6 +68,12 @@ export function registerBenchRunCommand(bench: Command): void {
 
 async function runCommand(options: RunCommandOptions): Promise<void> {
   checkPlaybookOptions(options);
+  if (options.queue && options.learn) {
+    throw new LitmusError(
+      "BAD_INPUT",
+      "--learn learns after each sample here, so it cannot be used with --queue; to learn with workers use litmus learn --queue",
+    );
+  }
   const scoring = scoringOf(options);
   const { dataset, tasks } = await openCommandDataset(options);
   const { model, modelTimeoutMs } = await openCommandModel(options);
@@ -82,6 +93,7 @@ async function runCommand(options: RunCommandOptions): Promise<void> {
     },
   });
   let bar: ReturnType<typeof progressBar> | undefined;
+  await using queue = options.queue ? await openQueue(options.queue, "bench") : null;
   try {
     const { run, summary } = await runModelBenchmark({
       dataset,
@@ -97,12 +109,27 @@ async function runCommand(options: RunCommandOptions): Promise<void> {
       ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
       ...(cache ? { cache } : {}),
       ...(options.fresh ? { fresh: true } : {}),
+      ...(queue
+        ? {
+            remote: (await import("../queue/index.ts")).remoteSampler(queue, {
+              dataset: { name: dataset.name, sha256: dataset.sha256 },
+              model: jobModelOf(options, modelTimeoutMs),
+              cache: options.cache,
+              scoring: { timeLimits: scoring.timeLimits, memoryBytes: scoring.memoryBytes },
+              ...(playbook ? { bullets: () => playbook.selection() } : {}),
+            }),
+          }
+        : {}),
       ...(playbook
         ? {
             bullets: { identity: playbook.identity, sourceFor: (task) => playbook.bulletsFor(loopTaskOf(task)) },
-            afterSample: async (task, outcome, sample) => {
-              await playbook.afterRun(loopTaskOf(task), outcome, `bench/${sample.runId}/${sample.key}`);
-            },
+            ...(playbook.learning
+              ? {
+                  afterSample: async (task: BenchTask, outcome: Outcome, sample: { runId: string; key: string }) => {
+                    await playbook.afterRun(loopTaskOf(task), outcome, `bench/${sample.runId}/${sample.key}`);
+                  },
+                }
+              : {}),
           }
         : {}),
       onProgress: (event) => {

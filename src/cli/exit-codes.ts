@@ -33,6 +33,7 @@ export function exitCodeFor(error: unknown): number {
         return EXIT.usage;
       case "SANDBOX_UNAVAILABLE":
       case "MODEL_UNAVAILABLE":
+      case "QUEUE_UNAVAILABLE":
       case "SANDBOX_CLOSED":
       case "ABORTED":
       case "INTERNAL":

@@ -13,6 +13,7 @@ import {
   openLearningSettings,
 } from "./playbook-options.ts";
 import { type ProgressBar, progressBar } from "./progress-bar.ts";
+import { jobModelOf, openQueue } from "./queue-options.ts";
 
 interface LearnCommandOptions extends DatasetCommandOptions, ModelCommandOptions, LearningCommandOptions {
   playbook: string;
@@ -24,6 +25,8 @@ interface LearnCommandOptions extends DatasetCommandOptions, ModelCommandOptions
   cache: boolean;
   fresh?: boolean;
   json?: boolean;
+  queue?: string;
+  ahead?: number;
 }
 
 export function registerLearnCommand(program: Command): void {
@@ -42,6 +45,12 @@ export function registerLearnCommand(program: Command): void {
     .option("--no-cache", "do not reuse model answers from the response cache")
     .option("--fresh", "start a new run even if one with the same settings exists (default: continue it)")
     .option("--json", "print the summary as one JSON document on stdout")
+    .option("--queue <url>", "have litmus workers make the runs, through the Redis at URL; learning stays here")
+    .option(
+      "--ahead <n>",
+      "steps whose runs start before the one being learned from (default 1, or 4 with --queue)",
+      positiveInteger,
+    )
     .action(async (options: LearnCommandOptions) => {
       await learnCommand(options);
     });
@@ -54,6 +63,7 @@ async function learnCommand(options: LearnCommandOptions): Promise<void> {
   const learning = await openLearningSettings(options);
   using store = RunStore.open();
   let bar: ProgressBar | undefined;
+  await using queue = options.queue ? await openQueue(options.queue, "learn") : null;
   try {
     const { summary } = await runLearning({
       dataset,
@@ -70,6 +80,15 @@ async function learnCommand(options: LearnCommandOptions): Promise<void> {
       ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
       ...(options.cache ? { cache: new ResponseCache(responseCacheDir()) } : {}),
       ...(options.fresh ? { fresh: true } : {}),
+      ...(queue
+        ? {
+            solver: (await import("../queue/index.ts")).remoteSolver(queue, {
+              model: jobModelOf(options, modelTimeoutMs),
+              cache: options.cache,
+            }),
+          }
+        : {}),
+      ahead: options.ahead ?? (queue ? 4 : 1),
       onProgress: (event) => {
         if (event.type === "start") {
           const how = event.finished === event.total ? "already finished" : event.resumed ? "resuming" : "starting";

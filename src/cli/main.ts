@@ -15,6 +15,7 @@ import { registerServeCommand } from "./serve.ts";
 import { registerSolveCommand } from "./solve.ts";
 import { registerTestCommand } from "./test.ts";
 import { registerTestsCommand } from "./tests.ts";
+import { registerWorkerCommand } from "./worker.ts";
 
 function buildProgram(): Command {
   const program = new Command("litmus")
@@ -42,6 +43,7 @@ function buildProgram(): Command {
   registerReviewCommand(program);
   registerServeCommand(program);
   registerMcpCommand(program);
+  registerWorkerCommand(program);
   registerModelsCommand(program);
   return program;
 }

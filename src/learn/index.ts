@@ -13,7 +13,14 @@ export { type Curation, type CuratorOptions, curate, effectOf, type RetirementOp
 export { type Delta, DeltaSchema, type DeltaSource, type LogEntry } from "./delta.ts";
 export { leakOf, type TaskFacts } from "./leakage.ts";
 export { type LearnRunEvent, type LearnRunOptions, type LearnSummary, runLearning } from "./learn-run.ts";
-export { type LearnEvent, Learner, type LearnerOptions, type LearnStep } from "./learner.ts";
+export {
+  type LearnEvent,
+  Learner,
+  type LearnerOptions,
+  type LearnStep,
+  type RunSettings,
+  type Solver,
+} from "./learner.ts";
 export { renderLearningHtml } from "./measure/learning-report.ts";
 export {
   ARMS,
@@ -41,6 +48,8 @@ export { reflect } from "./reflect.ts";
 export { reflectWithModel } from "./reflect-with-model.ts";
 export type { BulletMark, Insight, Reflection } from "./reflection.ts";
 export {
+  type BulletSelection,
+  bulletSelection,
   bulletTokens,
   defaultBudgetTokens,
   playbookBullets,

@@ -2,10 +2,11 @@ import { createHash, randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { type BenchTask, type Dataset, loopTaskOf, runSubject } from "../bench/index.ts";
 import { LitmusError } from "../errors.ts";
+import type { Outcome } from "../loop/index.ts";
 import type { ResponseCache, TextModel } from "../models/index.ts";
 import { seededRandom, shuffled } from "../random.ts";
 import type { LearnRunRecord, LearnStepRecord, RunStore } from "../store/index.ts";
-import { type LearnEvent, Learner, type LearnStep } from "./learner.ts";
+import { type LearnEvent, Learner, type LearnStep, type Solver } from "./learner.ts";
 import { bulletsWith, type Playbook, playbookAt } from "./playbook.ts";
 import { updatePlaybook } from "./playbook-file.ts";
 import type { Similarity } from "./similarity.ts";
@@ -36,6 +37,13 @@ export interface LearnRunOptions {
   cache?: ResponseCache;
   modelTimeoutMs?: number;
   signal?: AbortSignal;
+  /** Where runs are made: here by default; workers with `learn --queue`. */
+  solver?: Solver;
+  /**
+   * Steps whose runs are started before the step being learned from (default 1: none ahead). With N, the
+   * run of step i sees the playbook as it was after step i-N; learning still happens here, step by step.
+   */
+  ahead?: number;
   onProgress?: (event: LearnRunEvent) => void;
 }
 
@@ -118,12 +126,29 @@ export async function runLearning(options: LearnRunOptions): Promise<{ run: Lear
       ...(options.modelTimeoutMs === undefined ? {} : { modelTimeoutMs: options.modelTimeoutMs }),
       ...(options.signal ? { signal: options.signal } : {}),
     },
+    ...(options.solver ? { solver: options.solver } : {}),
     onEvent: (event) => options.onProgress?.({ type: "event", event }),
   });
   let done = recorded.size;
-  for (const { step, ordinal, task } of order) {
-    if (recorded.has(step)) continue;
-    const result = await learner.run(loopTaskOf(task), step);
+  const remaining = order.filter(({ step }) => !recorded.has(step));
+  const runs = new Map<string, Promise<{ outcome: Outcome; started: number }>>();
+  const startRun = (task: BenchTask) => {
+    const started = performance.now();
+    const running = learner.solveNow(loopTaskOf(task)).then((outcome) => ({ outcome, started }));
+    // A run started ahead whose step is never reached (an earlier step failed) must not go unhandled.
+    running.catch(() => undefined);
+    return running;
+  };
+  const ahead = Math.max(1, options.ahead ?? 1);
+  for (const [index, { step, ordinal, task }] of remaining.entries()) {
+    // The runs of this step and the next ones start now, with the playbook as the steps before left it.
+    for (const next of remaining.slice(index, index + ahead)) {
+      if (!runs.has(next.step)) runs.set(next.step, startRun(next.task));
+    }
+    const { outcome, started } = await (runs.get(step) as Promise<{ outcome: Outcome; started: number }>);
+    runs.delete(step);
+    options.onProgress?.({ type: "event", event: { type: "solved", step, outcome } });
+    const result = await learner.learnFrom(loopTaskOf(task), outcome, step, started);
     options.store.learn.saveStep(run.id, {
       step,
       ordinal,

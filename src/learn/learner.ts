@@ -10,7 +10,7 @@ import { readOrCreatePlaybook, updatePlaybook } from "./playbook-file.ts";
 import { reflect } from "./reflect.ts";
 import { reflectWithModel } from "./reflect-with-model.ts";
 import type { Reflection } from "./reflection.ts";
-import { defaultBudgetTokens, playbookBullets } from "./select.ts";
+import { type BulletSelection, bulletSelection, defaultBudgetTokens, playbookBullets } from "./select.ts";
 import { lexical, type Similarity } from "./similarity.ts";
 
 /** Admission trials per step, at most: each is a run of the task (and maybe of the replay set). */
@@ -18,6 +18,12 @@ const MAX_TRIALS = 2;
 
 /** The solve settings a learner uses for its runs (and its admission re-runs). */
 type LearnerSolveOptions = Omit<SolveOptions, "model" | "bullets" | "onEvent">;
+
+/** The settings of a run that travel with it to a worker: plain data. */
+export type RunSettings = Pick<LearnerSolveOptions, "maxAttempts" | "temperature" | "seed" | "maxOutputTokens">;
+
+/** Runs a task with the bullets `bullets` chooses: here by default; `learn --queue` hands the run to a worker. */
+export type Solver = (task: Task, bullets: BulletSelection, settings: RunSettings) => Promise<Outcome>;
 
 export interface LearnerOptions {
   /** The playbook file, created when missing. */
@@ -29,6 +35,8 @@ export interface LearnerOptions {
   /** A model that adds lessons to the deterministic reflector's. */
   reflectorModel?: TextModel;
   solve?: LearnerSolveOptions;
+  /** Where runs (and admission re-runs) are made. Default: here, with `solve`'s settings. */
+  solver?: Solver;
   /** Default: sized to the model (see `defaultBudgetTokens`). */
   budgetTokens?: number;
   /** Admission re-runs: a candidate becomes active only when it fixes its task and keeps `replay` passing. */
@@ -96,11 +104,15 @@ export class Learner {
   run(task: Task, step: string): Promise<LearnStep> {
     return traceStep(task, step, async () => {
       const started = performance.now();
-      const playbook = await this.playbook();
-      const outcome = await this.solveWith(task, playbook, []);
+      const outcome = await this.solveNow(task);
       this.options.onEvent?.({ type: "solved", step, outcome });
       return this.learnFromUntraced(task, outcome, step, started);
     });
+  }
+
+  /** Solves `task` with the bullets of the playbook as it is now (a step's run, before its learning). */
+  async solveNow(task: Task): Promise<Outcome> {
+    return this.solveWith(task, await this.playbook(), []);
   }
 
   /** Learns from a finished run of `task` (its attempts must have shown this playbook's bullets, if any). */
@@ -176,10 +188,21 @@ export class Learner {
   }
 
   private solveWith(task: Task, playbook: Playbook, include: string[]): Promise<Outcome> {
+    const selection = bulletSelection(playbook, { budgetTokens: this.budgetTokens, include });
+    if (this.options.solver) {
+      const { maxAttempts, temperature, seed, maxOutputTokens } = this.options.solve ?? {};
+      const settings: RunSettings = {
+        ...(maxAttempts === undefined ? {} : { maxAttempts }),
+        ...(temperature === undefined ? {} : { temperature }),
+        ...(seed === undefined ? {} : { seed }),
+        ...(maxOutputTokens === undefined ? {} : { maxOutputTokens }),
+      };
+      return this.options.solver(task, selection, settings);
+    }
     return solve(task, {
       ...this.options.solve,
       model: this.options.model,
-      bullets: playbookBullets(playbook, task, { budgetTokens: this.budgetTokens, include }),
+      bullets: playbookBullets(selection.playbook, task, selection.options),
       ...(this.options.store ? { store: this.options.store } : {}),
     });
   }

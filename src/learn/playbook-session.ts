@@ -2,7 +2,7 @@ import type { BulletSource, Outcome, Task } from "../loop/index.ts";
 import { Learner, type LearnerOptions, type LearnStep } from "./learner.ts";
 import type { Playbook } from "./playbook.ts";
 import { readOrCreatePlaybook, readPlaybook } from "./playbook-file.ts";
-import { defaultBudgetTokens, playbookBullets } from "./select.ts";
+import { type BulletSelection, bulletSelection, defaultBudgetTokens, playbookBullets } from "./select.ts";
 
 export interface PlaybookSessionOptions extends Omit<LearnerOptions, "playbookPath"> {
   path: string;
@@ -36,12 +36,23 @@ export class PlaybookSession {
     return new PlaybookSession(playbook, options);
   }
 
+  /** Whether runs are learned from (`afterRun` does something). */
+  get learning(): boolean {
+    return this.learner !== null;
+  }
+
   get playbook(): Playbook {
     return this.current;
   }
 
   bulletsFor(task: Task): BulletSource {
-    return playbookBullets(this.current, task, {
+    const { playbook, options } = this.selection();
+    return playbookBullets(playbook, task, options);
+  }
+
+  /** What the bullets are chosen from now, as plain data: for a worker to choose them (`bench run --queue`). */
+  selection(): BulletSelection {
+    return bulletSelection(this.current, {
       budgetTokens: this.options.budgetTokens ?? defaultBudgetTokens(this.options.model.spec),
     });
   }

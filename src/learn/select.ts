@@ -127,6 +127,20 @@ export function playbookBullets(playbook: Playbook, task: Task, options: Selecti
   };
 }
 
+/**
+ * Everything a run's bullets are chosen from, as plain data: what a worker on another machine needs to choose
+ * them itself (`litmus worker`). The playbook travels without its log, which selection never reads.
+ */
+export interface BulletSelection {
+  playbook: Playbook;
+  options: SelectionOptions;
+}
+
+/** `playbook` as a BulletSelection: a copy without the log. */
+export function bulletSelection(playbook: Playbook, options: SelectionOptions): BulletSelection {
+  return { playbook: { ...playbook, log: [] }, options };
+}
+
 function promptBulletOf(bullet: Bullet): PromptBullet {
   return { id: bullet.id, content: bullet.content, snippet: bullet.snippet };
 }

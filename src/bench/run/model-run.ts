@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { forEachConcurrently } from "../../concurrency.ts";
+import { LitmusError } from "../../errors.ts";
 import { type BulletSource, type Outcome, solve } from "../../loop/index.ts";
 import type { ResponseCache, TextModel } from "../../models/index.ts";
 import type { BenchRunRecord, RunStore } from "../../store/index.ts";
@@ -34,7 +35,42 @@ export interface ModelRunOptions extends ScoringOptions {
   feedback?: boolean;
   /** Called with every finished sample before it is committed (online learning: `bench run --learn`). */
   afterSample?: (task: BenchTask, outcome: Outcome, sample: { runId: string; key: string }) => Promise<void>;
+  /** Samples made elsewhere (`bench run --queue`: by workers) instead of here. */
+  remote?: RemoteSampler;
   onProgress?: (event: ModelRunEvent) => void;
+}
+
+/** What a sample is made with besides its task: the part of a run's settings a worker needs. */
+export interface SampleSettings {
+  maxAttempts: number;
+  temperature: number;
+  seed: number;
+  maxOutputTokens: number | null;
+  /** False: plain retries (see `SolveOptions.feedback`). */
+  feedback: boolean;
+}
+
+/** Makes a run's samples elsewhere: `bench run --queue` hands each one to a worker (see queue/). */
+export interface RemoteSampler {
+  /** Samples asked for at once. */
+  inFlight: number;
+  sample(request: {
+    runId: string;
+    task: BenchTask;
+    sample: number;
+    settings: SampleSettings;
+  }): Promise<SampleDocument>;
+}
+
+/** What making a sample here needs besides its task and settings. */
+export interface SampleEnvironment {
+  model: TextModel;
+  evaluator: Evaluator;
+  store: RunStore;
+  cache?: ResponseCache;
+  modelTimeoutMs?: number;
+  signal?: AbortSignal;
+  bullets?: BulletSource;
 }
 
 export type ModelRunEvent =
@@ -42,7 +78,7 @@ export type ModelRunEvent =
   | { type: "sample"; taskId: string; sample: number; verdict: SampleVerdict; done: number; total: number };
 
 /** What a bench run records about each sample. */
-interface SampleDocument {
+export interface SampleDocument {
   taskId: string;
   sample: number;
   code: string | null;
@@ -64,6 +100,12 @@ interface SampleDocument {
 export async function runModelBenchmark(
   options: ModelRunOptions,
 ): Promise<{ run: BenchRunRecord; summary: EvalSummary }> {
+  if (options.remote && options.afterSample) {
+    throw new LitmusError(
+      "BAD_INPUT",
+      "learning after each sample needs the samples made here: use litmus learn --queue to learn with workers",
+    );
+  }
   const started = performance.now();
   const settings = settingsOf(options);
   const key = createHash("sha256").update(JSON.stringify(settings)).digest("hex");
@@ -90,20 +132,42 @@ export async function runModelBenchmark(
   }
   options.onProgress?.({ type: "start", runId: run.id, total, finished: finished.size, resumed: existing !== null });
 
-  await using evaluator = new Evaluator(options);
-  const { workers } = evaluator;
+  // Scoring happens where samples are made: a run whose samples are made by workers needs no sandboxes here.
+  await using evaluator = options.remote ? null : new Evaluator(options);
+  const workers = options.remote?.inFlight ?? (evaluator as Evaluator).workers;
   const jobs = options.tasks.flatMap((task) =>
     Array.from({ length: settings.samplesPerTask }, (_, sample) => ({ task, sample })).filter(
       ({ sample }) => !finished.has(`${task.id}#${sample}`),
     ),
   );
   let done = finished.size;
+  const sampleSettings: SampleSettings = {
+    maxAttempts: settings.maxAttempts,
+    temperature: settings.temperature,
+    seed: settings.seed,
+    maxOutputTokens: settings.maxOutputTokens,
+    feedback: settings.feedback !== false,
+  };
+  const makeOne = async (task: BenchTask, sample: number): Promise<SampleDocument> => {
+    if (options.remote) return options.remote.sample({ runId: run.id, task, sample, settings: sampleSettings });
+    const made = await makeSample(task, sample, sampleSettings, {
+      model: options.model,
+      evaluator: evaluator as Evaluator,
+      store: options.store,
+      ...(options.cache ? { cache: options.cache } : {}),
+      ...(options.modelTimeoutMs === undefined ? {} : { modelTimeoutMs: options.modelTimeoutMs }),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.bullets ? { bullets: options.bullets.sourceFor(task) } : {}),
+    });
+    await options.afterSample?.(task, made.outcome, { runId: run.id, key: `${task.id}#${sample}` });
+    return made.document;
+  };
   // A local model generates one answer at a time, and a call waiting for it would count against its timeout:
   // one sample at a time then (its scoring is short next to its generation).
   const local = options.model.spec === "local" || options.model.spec.startsWith("local:");
-  const concurrency = local ? 1 : workers;
+  const concurrency = local && !options.remote ? 1 : workers;
   await forEachConcurrently(jobs, concurrency, async ({ task, sample }) => {
-    const document = await runSample(task, sample, settings, evaluator, options, run.id);
+    const document = await makeOne(task, sample);
     options.store.bench.saveSample(run.id, {
       taskId: task.id,
       sample,
@@ -158,32 +222,34 @@ function settingsOf(options: ModelRunOptions) {
   };
 }
 
-async function runSample(
+/**
+ * Makes one sample here: generated (and repaired on the visible tests), then scored on the hidden ones. Also
+ * what a worker runs for each job of `bench run --queue`.
+ */
+export async function makeSample(
   task: BenchTask,
   sample: number,
-  settings: ReturnType<typeof settingsOf>,
-  evaluator: Evaluator,
-  options: ModelRunOptions,
-  runId: string,
-): Promise<SampleDocument> {
+  settings: SampleSettings,
+  environment: SampleEnvironment,
+): Promise<{ document: SampleDocument; outcome: Outcome }> {
   const started = performance.now();
+  const { evaluator } = environment;
   // The loop sees the visible tests only: the loop task carries no hidden tests, and the scoring is ours.
   const outcome: Outcome = await solve(loopTaskOf(task), {
-    model: options.model,
+    model: environment.model,
     maxAttempts: settings.maxAttempts,
     temperature: settings.temperature,
     seed: settings.seed + 100_000 * sample,
-    store: options.store,
+    store: environment.store,
     ...(settings.maxOutputTokens === null ? {} : { maxOutputTokens: settings.maxOutputTokens }),
-    ...(options.cache ? { cache: options.cache } : {}),
-    ...(options.modelTimeoutMs === undefined ? {} : { modelTimeoutMs: options.modelTimeoutMs }),
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.bullets ? { bullets: options.bullets.sourceFor(task) } : {}),
-    ...(settings.feedback === false ? { feedback: false } : {}),
+    ...(environment.cache ? { cache: environment.cache } : {}),
+    ...(environment.modelTimeoutMs === undefined ? {} : { modelTimeoutMs: environment.modelTimeoutMs }),
+    ...(environment.signal ? { signal: environment.signal } : {}),
+    ...(environment.bullets ? { bullets: environment.bullets } : {}),
+    ...(settings.feedback ? {} : { feedback: false }),
   });
   const verdict = await evaluator.evaluate(task, outcome.code);
-  await options.afterSample?.(task, outcome, { runId, key: `${task.id}#${sample}` });
-  return {
+  const document: SampleDocument = {
     taskId: task.id,
     sample,
     code: outcome.code,
@@ -204,4 +270,5 @@ async function runSample(
     })),
     bullets: outcome.playbook.used,
   };
+  return { document, outcome };
 }

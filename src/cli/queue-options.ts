@@ -1,0 +1,18 @@
+import type { JobModel, JobQueue } from "../queue/index.ts";
+import type { ModelCommandOptions } from "./model-options.ts";
+
+/** Connects to the queue `url` for `command`, and says on stderr how many workers are there to take jobs. */
+export async function openQueue(url: string, command: string): Promise<JobQueue> {
+  const { JobQueue, displayUrl, parseQueueUrl } = await import("../queue/index.ts");
+  const queue = await JobQueue.open(parseQueueUrl(url));
+  const workers = await queue.workerCount();
+  process.stderr.write(
+    `litmus ${command}: queueing on ${displayUrl(url)}; ${workers} worker${workers === 1 ? "" : "s"} connected${workers === 0 ? ` (start one with: litmus worker --queue ${displayUrl(url)})` : ""}\n`,
+  );
+  return queue;
+}
+
+/** The model of a command's options, as a queued job names it for the worker to open. */
+export function jobModelOf(options: ModelCommandOptions, timeoutMs: number): JobModel {
+  return { spec: options.model, timeoutMs, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) };
+}

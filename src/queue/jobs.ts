@@ -1,0 +1,46 @@
+import type { BenchTask, SampleSettings, ScoringOptions } from "../bench/index.ts";
+import type { BulletSelection, RunSettings } from "../learn/index.ts";
+import type { Task } from "../loop/index.ts";
+
+/** The BullMQ queue litmus's jobs go through, and where jobs that failed every attempt are kept. */
+export const JOB_QUEUE = "litmus-jobs";
+export const DEAD_LETTER_QUEUE = "litmus-dead";
+
+/** The model a job runs, as the coordinator opened it; the worker opens it with its own keys. */
+export interface JobModel {
+  spec: string;
+  baseUrl?: string;
+  /** Per model call, retries included. */
+  timeoutMs: number;
+}
+
+interface JobBase {
+  /** The coordinator's litmus version: a worker of another version refuses the job rather than guess. */
+  litmusVersion: string;
+  model: JobModel;
+  /** Reuse the worker's cached model answers. */
+  cache: boolean;
+  bullets: BulletSelection | null;
+}
+
+/** A sample of `bench run --queue`: generated, repaired on the visible tests and scored on the hidden ones. */
+export interface BenchSampleJob extends JobBase {
+  dataset: { name: string; sha256: string };
+  task: BenchTask;
+  sample: number;
+  settings: SampleSettings;
+  scoring: Pick<ScoringOptions, "timeLimits" | "memoryBytes">;
+}
+
+/** A run of the repair loop (`learn --queue`: a step's run, or an admission re-run). */
+export interface SolveJob extends JobBase {
+  task: Task;
+  options: RunSettings;
+}
+
+export interface JobKinds {
+  "bench-sample": BenchSampleJob;
+  solve: SolveJob;
+}
+
+export type JobName = keyof JobKinds;
