@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { parseBackend } from "../sandbox/index.ts";
 import { startTelemetry, type Telemetry, telemetryOptionsFrom } from "../telemetry/index.ts";
 import { VERSION } from "../version.ts";
 import { registerBenchCommand } from "./bench.ts";
@@ -27,6 +28,10 @@ function buildProgram(): Command {
       "trace this run: console (spans on stderr), otlp (OTEL_EXPORTER_OTLP_* settings), none",
     )
     .option(
+      "--sandbox <backend>",
+      "where code runs: local (bubblewrap on this machine, the default) or e2b (E2B's cloud; needs E2B_API_KEY); also $LITMUS_SANDBOX",
+    )
+    .option(
       "--trace-content",
       "with tracing on, record prompts, answers and code in the spans (off: they may be private)",
     )
@@ -53,7 +58,13 @@ async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   // Off unless asked for: --trace, or the standard OTEL_* variables.
   program.hook("preAction", async () => {
-    const { trace, traceContent } = program.opts<{ trace?: string; traceContent?: boolean }>();
+    const { trace, traceContent, sandbox } = program.opts<{
+      trace?: string;
+      traceContent?: boolean;
+      sandbox?: string;
+    }>();
+    // Every sandbox this command starts, however deep in the code, reads the backend from here.
+    if (sandbox !== undefined) process.env.LITMUS_SANDBOX = parseBackend(sandbox);
     const options = telemetryOptionsFrom(process.env, trace, traceContent ?? false);
     if (options) telemetry = await startTelemetry(options);
   });

@@ -5,8 +5,10 @@ export { DEFAULT_LIMITS, parseBytes, parseDuration, resolveLimits } from "./limi
 /** The Node.js (the one litmus runs on) at this path inside every local sandbox, for `commands.run`. */
 export { NODE_MOUNT as SANDBOX_NODE } from "./local/host.ts";
 export { SandboxPool, type SandboxPoolOptions } from "./pool.ts";
-export { type PreloadedModule, Sandbox, type SandboxMount, type SandboxOptions } from "./sandbox.ts";
+export { type PreloadedModule, parseBackend, Sandbox, type SandboxMount, type SandboxOptions } from "./sandbox.ts";
 export {
+  BACKENDS,
+  type Backend,
   type CommandOptions,
   type CommandResult,
   type Context,

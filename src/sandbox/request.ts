@@ -1,5 +1,6 @@
 import { LitmusError } from "../errors.ts";
-import type { DoneEvent, StreamEvent, SupervisorChannel } from "./local/supervisor-channel.ts";
+import type { DoneEvent, StreamEvent } from "./local/supervisor-channel.ts";
+import type { IsolationReport } from "./types.ts";
 
 interface RequestOptions {
   onEvent?: (event: StreamEvent) => void;
@@ -15,6 +16,31 @@ export type SandboxRequest = (
   options?: RequestOptions,
 ) => Promise<DoneEvent>;
 
+/**
+ * Where requests go: the supervisor of a local sandbox speaks this protocol natively; the E2B backend
+ * translates each request into calls of E2B's SDK. `signal` aborting rejects the request with ABORTED.
+ */
+export interface RequestChannel {
+  readonly closed: boolean;
+  request(
+    op: string,
+    payload: Record<string, unknown>,
+    options?: { onEvent?: ((event: StreamEvent) => void) | undefined; signal?: AbortSignal | undefined },
+  ): Promise<DoneEvent>;
+}
+
+/** What a Sandbox runs on: a local sandbox's supervisor, or an E2B cloud sandbox. */
+export interface SandboxDriver {
+  readonly channel: RequestChannel;
+  /** The isolation in force, where litmus controls it (the local backend); null for a remote one. */
+  readonly isolation: IsolationReport | null;
+  /** Resolves when the sandbox is gone. */
+  readonly exited: Promise<void>;
+  /** How many times the sandbox's memory limit killed a process so far. */
+  oomKills(): Promise<number>;
+  kill(): Promise<void>;
+}
+
 /** How long past a request's own limit the host waits before it declares the sandbox hung. */
 const UNRESPONSIVE_AFTER_MS = 5_000;
 
@@ -24,7 +50,7 @@ const UNRESPONSIVE_AFTER_MS = 5_000;
  * kills it and the request rejects: nothing waits forever.
  */
 export function createRequester(
-  channel: SupervisorChannel,
+  channel: RequestChannel,
   defaults: {
     timeoutMs: number;
     graceMs: number;

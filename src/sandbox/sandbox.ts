@@ -9,9 +9,11 @@ import { SandboxFiles } from "./files.ts";
 import { resolveLimits } from "./limits.ts";
 import type { RuntimeOverrides } from "./local/host.ts";
 import { SANDBOX_HOME } from "./local/host.ts";
-import { type LaunchMode, type LocalSupervisor, startLocalSupervisor } from "./local/local-supervisor.ts";
-import { createRequester, type SandboxRequest } from "./request.ts";
+import { type LaunchMode, startLocalSupervisor } from "./local/local-supervisor.ts";
+import { createRequester, type SandboxDriver, type SandboxRequest } from "./request.ts";
 import {
+  BACKENDS,
+  type Backend,
   type Context,
   type Execution,
   type Language,
@@ -22,8 +24,11 @@ import {
 } from "./types.ts";
 
 export interface SandboxOptions {
-  /** Where the sandbox runs. Only "local" (bubblewrap on this machine) exists so far. */
-  backend?: "local";
+  /**
+   * Where the sandbox runs: "local" (bubblewrap on this machine) or "e2b" (an E2B cloud sandbox, through E2B's
+   * SDK; needs E2B_API_KEY). Default: $LITMUS_SANDBOX (`litmus --sandbox`), else local.
+   */
+  backend?: Backend;
   /** Lifetime of the sandbox in ms (default 300000, like E2B); it is killed when it expires. 0 = no limit. */
   timeoutMs?: number;
   limits?: Partial<SandboxLimits>;
@@ -87,14 +92,20 @@ export class Sandbox implements AsyncDisposable {
   readonly files: SandboxFiles;
   readonly commands: SandboxCommands;
   readonly limits: SandboxLimits;
-  private readonly supervisor: LocalSupervisor;
+  private readonly supervisor: SandboxDriver;
   private readonly request: SandboxRequest;
   private readonly info: SandboxInfo;
   private readonly defaultContexts = new Map<Language, Promise<Context>>();
   private lifetimeTimer: NodeJS.Timeout | undefined;
   private oomKillsSeen = 0;
 
-  private constructor(sandboxId: string, supervisor: LocalSupervisor, limits: SandboxLimits, options: SandboxOptions) {
+  private constructor(
+    sandboxId: string,
+    backend: Backend,
+    supervisor: SandboxDriver,
+    limits: SandboxLimits,
+    options: SandboxOptions,
+  ) {
     this.sandboxId = sandboxId;
     this.supervisor = supervisor;
     this.limits = limits;
@@ -110,7 +121,7 @@ export class Sandbox implements AsyncDisposable {
     this.defaultContexts.set(language, Promise.resolve({ id: DEFAULT_CONTEXT, language, cwd: SANDBOX_HOME }));
     this.info = {
       sandboxId,
-      backend: "local",
+      backend,
       startedAt: new Date(),
       isolation: supervisor.isolation,
       metadata: { ...options.metadata },
@@ -125,14 +136,17 @@ export class Sandbox implements AsyncDisposable {
 
   /** Starts a sandbox: about 10 ms forked from the zygote, about 45 ms with its own bubblewrap; a SandboxPool hands one out in about 2 ms. */
   static async create(options: SandboxOptions = {}): Promise<Sandbox> {
-    if (options.backend !== undefined && options.backend !== "local") {
-      throw new LitmusError("BAD_INPUT", `unknown sandbox backend "${String(options.backend)}"; use "local"`);
-    }
+    const backend = parseBackend(options.backend ?? process.env.LITMUS_SANDBOX ?? "local");
     const language = options.language ?? "python";
     assertLanguage(language);
     const limits = resolveLimits(options.limits);
     if (options.signal?.aborted) {
       throw new LitmusError("ABORTED", "starting the sandbox was aborted", { cause: options.signal.reason });
+    }
+    if (backend === "e2b") {
+      const { startE2BDriver } = await import("./e2b/e2b-driver.ts");
+      const { sandboxId, driver } = await startE2BDriver({ ...options, language, limits });
+      return new Sandbox(sandboxId, backend, driver, limits, options);
     }
     const mounts = checkedMounts(options.mounts ?? []);
     if (mounts.length > 0 && options.launch === "zygote") {
@@ -154,7 +168,7 @@ export class Sandbox implements AsyncDisposable {
       mounts,
       signal: options.signal,
     });
-    return new Sandbox(sandboxId, supervisor, limits, options);
+    return new Sandbox(sandboxId, backend, supervisor, limits, options);
   }
 
   /** Sandboxes of this process that are still running. */
@@ -298,6 +312,15 @@ function checkedMounts(mounts: SandboxMount[]): SandboxMount[] {
     }
     return { source, target: normalized };
   });
+}
+
+/** `text` as a Backend, or a BAD_INPUT that names the backends (and where a wrong default came from). */
+export function parseBackend(text: string): Backend {
+  if ((BACKENDS as readonly string[]).includes(text)) return text as Backend;
+  throw new LitmusError(
+    "BAD_INPUT",
+    `unknown sandbox backend "${text}"${process.env.LITMUS_SANDBOX === text ? " (from $LITMUS_SANDBOX)" : ""}; use one of: ${BACKENDS.join(", ")}`,
+  );
 }
 
 function assertLanguage(language: string): asserts language is Language {

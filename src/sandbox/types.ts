@@ -162,10 +162,15 @@ export interface IsolationReport {
   launch: "zygote" | "direct";
 }
 
+/** Where sandboxes run: on this machine (bubblewrap), or in E2B's cloud (through its SDK; E2B_API_KEY). */
+export const BACKENDS = ["local", "e2b"] as const;
+export type Backend = (typeof BACKENDS)[number];
+
 export interface SandboxInfo {
   sandboxId: string;
-  backend: "local";
+  backend: Backend;
   startedAt: Date;
-  isolation: IsolationReport;
+  /** The isolation litmus put in force (local backend); null in E2B, whose microVMs isolate. */
+  isolation: IsolationReport | null;
   metadata: Record<string, string>;
 }

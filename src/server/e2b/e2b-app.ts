@@ -6,6 +6,7 @@ import { isLitmusError } from "../../errors.ts";
 import { type Context, type Execution, LANGUAGES, type Language, type Result, Sandbox } from "../../sandbox/index.ts";
 import { requireToken } from "../auth.ts";
 import { ClientLimiter, type ClientLimits, DEFAULT_CLIENT_LIMITS, limitBody } from "../limits.ts";
+import { addEnvdRoutes } from "./envd-routes.ts";
 
 /** E2B's port for the code interpreter: where its SDK looks in debug (local) mode. */
 export const E2B_PORT = 49999;
@@ -133,6 +134,7 @@ export function createE2bApp(options: { token: string | null; limits?: ClientLim
     await (await sandboxFor()).removeContext(context);
     return c.body(null, 204);
   });
+  addEnvdRoutes(app, sandboxFor);
   return {
     app,
     async close() {

@@ -1,0 +1,332 @@
+import { randomBytes } from "node:crypto";
+import {
+  CommandExitError,
+  type Context as E2BContext,
+  type Result as E2BResult,
+  Sandbox as E2BSandbox,
+  TimeoutError,
+} from "@e2b/code-interpreter";
+import { LitmusError } from "../../errors.ts";
+import type { DoneEvent, StreamEvent } from "../local/supervisor-channel.ts";
+import type { RequestChannel, SandboxDriver } from "../request.ts";
+import type { PreloadedModule, SandboxOptions } from "../sandbox.ts";
+import type { EntryInfo, Language, SandboxLimits } from "../types.ts";
+
+/** E2B wants a lifetime; "no limit" (0) becomes the longest its sandboxes live on every plan, an hour. */
+const LONGEST_LIFETIME_MS = 3_600_000;
+/** The id the Sandbox gives the default context of its language; E2B's default context has none of its own. */
+const DEFAULT_CONTEXT = "default";
+const RESULT_FORMATS = ["text", "html", "markdown", "svg", "png", "jpeg", "latex", "json"] as const;
+
+type Handlers = { onEvent?: ((event: StreamEvent) => void) | undefined; signal?: AbortSignal | undefined };
+
+/**
+ * Starts an E2B cloud sandbox through E2B's official SDK and drives it with the requests a local sandbox's
+ * supervisor answers, so the Sandbox API is the same on both backends. Needs E2B_API_KEY (or E2B_DEBUG=true
+ * with E2B_SANDBOX_URL, to drive a sandbox served locally: that is how the tests run it without an account).
+ */
+export async function startE2BDriver(
+  options: SandboxOptions & { language: Language; limits: SandboxLimits },
+): Promise<{ sandboxId: string; driver: SandboxDriver }> {
+  if (options.mounts && options.mounts.length > 0) {
+    throw new LitmusError(
+      "BAD_INPUT",
+      "mounts show host paths, which a sandbox in E2B's cloud cannot see: copy the files in, or use the local backend",
+    );
+  }
+  const debug = (process.env.E2B_DEBUG ?? "").toLowerCase() === "true";
+  if (!process.env.E2B_API_KEY && !debug) {
+    throw new LitmusError(
+      "SANDBOX_UNAVAILABLE",
+      "the e2b backend needs an API key: set E2B_API_KEY (from https://e2b.dev/dashboard), or use --sandbox local",
+    );
+  }
+  let remote: E2BSandbox;
+  try {
+    remote = await E2BSandbox.create({
+      timeoutMs: options.timeoutMs === 0 ? LONGEST_LIFETIME_MS : (options.timeoutMs ?? 300_000),
+      envs: options.envs ?? {},
+      metadata: options.metadata ?? {},
+      // The same default as the local backend: no network unless asked for.
+      allowInternetAccess: options.network ?? false,
+    });
+  } catch (error) {
+    throw new LitmusError("SANDBOX_UNAVAILABLE", `E2B could not start a sandbox: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+  // A debug sandbox always has the same id; litmus keys its sandboxes by id.
+  const sandboxId = debug ? `${remote.sandboxId}-${randomBytes(4).toString("hex")}` : remote.sandboxId;
+  return { sandboxId, driver: new E2BDriver(remote, options.language, options.preload ?? []) };
+}
+
+class E2BDriver implements SandboxDriver, RequestChannel {
+  readonly isolation = null;
+  readonly exited: Promise<void>;
+  private killed = false;
+  private markExited!: () => void;
+  private readonly remote: E2BSandbox;
+  private readonly defaultLanguage: Language;
+  private readonly preload: PreloadedModule[];
+  private readonly contexts = new Map<string, { context: E2BContext | null; language: Language; preloaded: boolean }>();
+
+  constructor(remote: E2BSandbox, defaultLanguage: Language, preload: PreloadedModule[]) {
+    this.remote = remote;
+    this.defaultLanguage = defaultLanguage;
+    this.preload = preload;
+    this.contexts.set(DEFAULT_CONTEXT, { context: null, language: defaultLanguage, preloaded: false });
+    this.exited = new Promise((resolve) => {
+      this.markExited = resolve;
+    });
+  }
+
+  get channel(): RequestChannel {
+    return this;
+  }
+
+  get closed(): boolean {
+    return this.killed;
+  }
+
+  async request(op: string, payload: Record<string, unknown>, handlers: Handlers = {}): Promise<DoneEvent> {
+    if (this.killed) throw new LitmusError("SANDBOX_CLOSED", "the sandbox was killed");
+    const { signal } = handlers;
+    if (signal?.aborted) throw aborted(signal);
+    // The SDK's calls take no signal: an aborted request is let go of at once, and runs out in E2B.
+    const work = this.perform(op, payload, handlers).catch((error: unknown) => {
+      throw translate(error);
+    });
+    if (!signal) return work;
+    return Promise.race([
+      work,
+      new Promise<never>((_, reject) =>
+        signal.addEventListener("abort", () => reject(aborted(signal)), { once: true }),
+      ),
+    ]);
+  }
+
+  async oomKills(): Promise<number> {
+    return 0;
+  }
+
+  async kill(): Promise<void> {
+    if (this.killed) return;
+    this.killed = true;
+    try {
+      await this.remote.kill();
+    } finally {
+      this.markExited();
+    }
+  }
+
+  private async perform(op: string, payload: Record<string, unknown>, handlers: Handlers): Promise<DoneEvent> {
+    const path = String(payload.path ?? "");
+    const files = this.remote.files;
+    switch (op) {
+      case "exec":
+        return this.exec(String(payload.context), String(payload.code), Number(payload.timeoutMs), handlers);
+      case "command":
+        return this.command(payload, handlers);
+      case "context.create": {
+        const language = payload.language as Language;
+        const context = await this.remote.createCodeContext({ language, cwd: String(payload.cwd) });
+        this.contexts.set(context.id, { context, language, preloaded: false });
+        return done({ context: context.id });
+      }
+      case "context.restart": {
+        const entry = this.contextEntry(String(payload.context));
+        await this.remote.restartCodeContext(entry.context ?? (await this.defaultContext(entry.language)));
+        entry.preloaded = false;
+        return done({});
+      }
+      case "context.remove": {
+        const entry = this.contextEntry(String(payload.context));
+        await this.remote.removeCodeContext(entry.context ?? (await this.defaultContext(entry.language)));
+        this.contexts.delete(String(payload.context));
+        return done({});
+      }
+      case "files.write": {
+        const data = Buffer.from(String(payload.data), "base64");
+        const written = await files.write(path, new Blob([data]));
+        return done({ path: written.path });
+      }
+      case "files.read": {
+        const bytes = await files.read(path, { format: "bytes" });
+        return done({ data: Buffer.from(bytes).toString("base64") });
+      }
+      case "files.list": {
+        const entries = (await files.list(path)).map(
+          (entry): EntryInfo => ({
+            name: entry.name,
+            path: entry.path,
+            type: entry.type === "dir" ? "dir" : "file",
+            size: entry.size,
+          }),
+        );
+        return done({ entries: entries.sort((a, b) => a.name.localeCompare(b.name)) });
+      }
+      case "files.remove":
+        await files.remove(path);
+        return done({});
+      case "files.mkdir":
+        await files.makeDir(path);
+        return done({});
+      case "files.exists":
+        return done({ exists: await files.exists(path) });
+      default:
+        throw new LitmusError("INTERNAL", `the e2b backend has no "${op}"`);
+    }
+  }
+
+  private async exec(contextId: string, code: string, timeoutMs: number, handlers: Handlers): Promise<DoneEvent> {
+    const entry = this.contextEntry(contextId);
+    await this.preloadInto(entry);
+    const started = performance.now();
+    const target = entry.context ? { context: entry.context } : { language: entry.language };
+    try {
+      const execution = await this.remote.runCode(code, {
+        ...target,
+        timeoutMs,
+        // The execution's own limit decides; the request must not give up before it.
+        requestTimeoutMs: timeoutMs + 10_000,
+        onStdout: (output) => handlers.onEvent?.({ id: 0, ev: "stdout", text: output.line }),
+        onStderr: (output) => handlers.onEvent?.({ id: 0, ev: "stderr", text: output.line }),
+        onResult: (result) => handlers.onEvent?.({ id: 0, ev: "result", result: resultOf(result) }),
+      });
+      const error = execution.error
+        ? { name: execution.error.name, value: execution.error.value, traceback: execution.error.traceback }
+        : null;
+      return done({
+        error,
+        exitCode: error ? exitCodeOf(error) : 0,
+        executionCount: execution.executionCount ?? 0,
+        durationMs: performance.now() - started,
+      });
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) throw error;
+      return done({
+        error: {
+          name: "TimeoutError",
+          value: `execution exceeded its ${timeoutMs} ms time limit and was stopped`,
+          traceback: "",
+        },
+        exitCode: 1,
+        timedOut: true,
+        durationMs: performance.now() - started,
+      });
+    }
+  }
+
+  private async command(payload: Record<string, unknown>, handlers: Handlers): Promise<DoneEvent> {
+    const started = performance.now();
+    const timeoutMs = Number(payload.timeoutMs);
+    try {
+      const result = await this.remote.commands.run(String(payload.cmd), {
+        ...(typeof payload.cwd === "string" ? { cwd: payload.cwd } : {}),
+        ...(payload.envs ? { envs: payload.envs as Record<string, string> } : {}),
+        timeoutMs,
+        requestTimeoutMs: timeoutMs + 10_000,
+        onStdout: (text) => handlers.onEvent?.({ id: 0, ev: "stdout", text }),
+        onStderr: (text) => handlers.onEvent?.({ id: 0, ev: "stderr", text }),
+      });
+      return done({ exitCode: result.exitCode, error: null, durationMs: performance.now() - started });
+    } catch (error) {
+      const durationMs = performance.now() - started;
+      if (error instanceof CommandExitError) {
+        return done({
+          exitCode: error.exitCode,
+          error: { name: "NonZeroExit", value: `exited with status ${error.exitCode}`, traceback: "" },
+          durationMs,
+        });
+      }
+      if (!(error instanceof TimeoutError)) throw error;
+      return done({
+        exitCode: 124,
+        error: { name: "TimeoutError", value: `command exceeded its ${timeoutMs} ms time limit`, traceback: "" },
+        timedOut: true,
+        durationMs,
+      });
+    }
+  }
+
+  /**
+   * Preloaded modules, which a local sandbox imports once into its template, are defined in each Python
+   * context before its first run here (and again after a restart).
+   */
+  private async preloadInto(entry: { context: E2BContext | null; language: Language; preloaded: boolean }) {
+    if (entry.preloaded || entry.language !== "python" || this.preload.length === 0) return;
+    const modules = this.preload.map((module) =>
+      typeof module === "string" ? { name: module, source: null } : module,
+    );
+    const code = `import sys as _s, types as _t
+for _name, _source in ${JSON.stringify(modules.map((module) => [module.name, module.source]))}:
+    if _source is None:
+        __import__(_name)
+    else:
+        _m = _t.ModuleType(_name)
+        exec(compile(_source, "<" + _name + ">", "exec"), _m.__dict__)
+        _s.modules[_name] = _m
+del _s, _t, _name, _source
+`.replaceAll("null]", "None]");
+    const target = entry.context ? { context: entry.context } : { language: entry.language };
+    const execution = await this.remote.runCode(code, target);
+    if (execution.error) {
+      throw new LitmusError(
+        "SANDBOX_UNAVAILABLE",
+        `preloading modules into the E2B sandbox failed: ${execution.error.name}: ${execution.error.value}`,
+      );
+    }
+    entry.preloaded = true;
+  }
+
+  private contextEntry(id: string) {
+    const entry = this.contexts.get(id);
+    if (!entry) throw new LitmusError("NOT_FOUND", `no context "${id}" in this sandbox`);
+    return entry;
+  }
+
+  /** E2B's default context of `language`, as the SDK names it (for restart and remove). */
+  private async defaultContext(language: Language): Promise<E2BContext> {
+    const contexts = await this.remote.listCodeContexts();
+    const found = contexts.find((context) => context.language === language);
+    if (!found) throw new LitmusError("NOT_FOUND", `E2B has no default ${language} context in this sandbox`);
+    return found;
+  }
+}
+
+function done(fields: Omit<Partial<DoneEvent>, "id" | "ev">): DoneEvent {
+  return { id: 0, ev: "done", ...fields } as DoneEvent;
+}
+
+function resultOf(result: E2BResult): Record<string, unknown> {
+  const out: Record<string, unknown> = { isMainResult: result.isMainResult };
+  for (const format of RESULT_FORMATS) {
+    if (result[format] !== undefined) out[format] = result[format];
+  }
+  return out;
+}
+
+/** `sys.exit(n)` ends a local run with status n; E2B reports it as an error, which says the status. */
+function exitCodeOf(error: { name: string; value: string }): number {
+  if (error.name !== "SystemExit") return 1;
+  const status = Number.parseInt(error.value, 10);
+  return Number.isNaN(status) ? 1 : status;
+}
+
+/** The SDK's errors as litmus's: a missing file is NOT_FOUND, a refused key or quota SANDBOX_UNAVAILABLE. */
+function translate(error: unknown): Error {
+  if (error instanceof LitmusError) return error;
+  const name = error instanceof Error ? error.name : "";
+  if (name === "NotFoundError" || name === "FileNotFoundError")
+    return new LitmusError("NOT_FOUND", messageOf(error), { cause: error });
+  if (name === "InvalidArgumentError") return new LitmusError("BAD_INPUT", messageOf(error), { cause: error });
+  return new LitmusError("SANDBOX_UNAVAILABLE", `E2B: ${messageOf(error)}`, { cause: error });
+}
+
+function aborted(signal: AbortSignal): LitmusError {
+  return new LitmusError("ABORTED", "the request was aborted", { cause: signal.reason });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

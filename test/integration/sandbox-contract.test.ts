@@ -1,0 +1,158 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { isLitmusError } from "../../src/errors.ts";
+import { Sandbox, type SandboxOptions } from "../../src/sandbox/index.ts";
+import { type RunningServer, startServer } from "../../src/server/index.ts";
+import { RunStore } from "../../src/store/index.ts";
+import { litmus } from "../helpers/cli.ts";
+import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
+
+/**
+ * The Sandbox API's contract, run against every backend: the local one; the E2B one through E2B's official
+ * SDK against litmus's own E2B-compatible server (the SDK's debug mode, offline: the SDK's real requests,
+ * answered by a local sandbox); and the E2B one against E2B's cloud when E2B_API_KEY is set.
+ */
+function contract(name: string, options: () => SandboxOptions) {
+  const open = (extra: SandboxOptions = {}) => Sandbox.create({ ...options(), ...extra });
+
+  test(`${name}: code runs with state, output, results and errors`, async () => {
+    await using sandbox = await open();
+    const streamed: string[] = [];
+    const first = await sandbox.runCode("x = 40\nprint('hello')\nx + 2", {
+      onStdout: (output) => void streamed.push(output.line),
+    });
+    expect([first.logs.stdout.join(""), first.text, first.error, first.exitCode]).toEqual(["hello\n", "42", null, 0]);
+    expect(streamed.join("")).toBe("hello\n");
+    const failed = await sandbox.runCode("x / 0");
+    expect([failed.error?.name, failed.error?.value, failed.exitCode]).toEqual([
+      "ZeroDivisionError",
+      "division by zero",
+      1,
+    ]);
+    expect((await sandbox.runCode("const n = 21; n * 2", { language: "javascript" })).text).toBe("42");
+  });
+
+  test(`${name}: a run past its time limit is stopped and says so`, async () => {
+    await using sandbox = await open();
+    const slow = await sandbox.runCode("import time\ntime.sleep(30)", { timeoutMs: 1000 });
+    expect([slow.timedOut, slow.error?.name]).toEqual([true, "TimeoutError"]);
+    expect(slow.durationMs).toBeLessThan(10_000);
+  });
+
+  test(`${name}: contexts keep their own state; restart empties one, remove ends it`, async () => {
+    await using sandbox = await open();
+    const context = await sandbox.createContext({ language: "python" });
+    await sandbox.runCode("kept = 'mine'", { context });
+    expect((await sandbox.runCode("kept", { context })).text).toBe("'mine'");
+    expect((await sandbox.runCode("'kept' in globals()")).text).toBe("False");
+    await sandbox.restartContext(context);
+    expect((await sandbox.runCode("kept", { context })).error?.name).toBe("NameError");
+    await sandbox.removeContext(context);
+  });
+
+  test(`${name}: preloaded modules are there in every Python context`, async () => {
+    await using sandbox = await open({
+      preload: [{ name: "contract_helper", source: "def seven():\n    return 7\n" }],
+    });
+    expect((await sandbox.runCode("import contract_helper\ncontract_helper.seven() * 6")).text).toBe("42");
+    const context = await sandbox.createContext();
+    expect((await sandbox.runCode("import contract_helper\ncontract_helper.seven()", { context })).text).toBe("7");
+  });
+
+  test(`${name}: files are written, read, listed, found and removed`, async () => {
+    await using sandbox = await open();
+    expect(await sandbox.files.write("notes/a.txt", "hello")).toBe("/home/user/notes/a.txt");
+    expect(await sandbox.files.read("notes/a.txt")).toBe("hello");
+    expect(await sandbox.files.read("/home/user/notes/a.txt", { format: "bytes" })).toEqual(
+      new Uint8Array(Buffer.from("hello")),
+    );
+    expect(await sandbox.files.list("notes")).toEqual([
+      { name: "a.txt", path: "/home/user/notes/a.txt", type: "file", size: 5 },
+    ]);
+    expect((await sandbox.runCode("open('notes/a.txt').read()")).text).toBe("'hello'");
+    expect([await sandbox.files.exists("notes/a.txt"), await sandbox.files.exists("nothing")]).toEqual([true, false]);
+    await sandbox.files.makeDir("made/deep");
+    expect((await sandbox.files.list("made")).map((entry) => [entry.name, entry.type])).toEqual([["deep", "dir"]]);
+    await sandbox.files.remove("notes");
+    expect(await sandbox.files.exists("notes/a.txt")).toBe(false);
+    const missing = await sandbox.files.read("nothing").catch((error: unknown) => error);
+    expect(isLitmusError(missing, "NOT_FOUND")).toBe(true);
+  });
+
+  test(`${name}: commands give their output and status; a slow one is stopped`, async () => {
+    await using sandbox = await open();
+    const chunks: string[] = [];
+    const result = await sandbox.commands.run("echo out; echo err >&2; exit 3", {
+      onStdout: (text) => void chunks.push(text),
+    });
+    expect([result.stdout, result.stderr, result.exitCode, chunks.join("")]).toEqual(["out\n", "err\n", 3, "out\n"]);
+    expect((await sandbox.commands.run("pwd; echo $GREETING", { envs: { GREETING: "hi" } })).stdout).toBe(
+      "/home/user\nhi\n",
+    );
+    const slow = await sandbox.commands.run("sleep 30", { timeoutMs: 1000 });
+    expect(slow.timedOut).toBe(true);
+  });
+
+  test(`${name}: a killed sandbox refuses work`, async () => {
+    const sandbox = await open();
+    await sandbox.kill();
+    expect(sandbox.isRunning()).toBe(false);
+    const refused = await sandbox.runCode("1").catch((error: unknown) => error);
+    expect(isLitmusError(refused, "SANDBOX_CLOSED")).toBe(true);
+  });
+}
+
+const unavailable = sandboxUnavailableReason();
+
+describe.skipIf(unavailable)(`the Sandbox contract (${unavailable ?? "real sandboxes"})`, { timeout: 60_000 }, () => {
+  describe("local", () => {
+    contract("local", () => ({ backend: "local" }));
+  });
+
+  describe("e2b, offline: the official SDK against litmus's E2B-compatible server", () => {
+    let server: RunningServer;
+    const store = RunStore.open(":memory:");
+    beforeAll(async () => {
+      server = await startServer({
+        store,
+        artifactsDir: join(tmpdir(), "litmus-contract-artifacts"),
+        model: () => Promise.reject(new Error("no model here")),
+        port: 0,
+        e2bPort: 0,
+      });
+      // The SDK's debug mode makes no API call; E2B_SANDBOX_URL sends its code, files and commands here.
+      process.env.E2B_DEBUG = "true";
+      process.env.E2B_SANDBOX_URL = (server.e2bUrl as string).replace(/\/$/, "");
+    });
+    afterAll(async () => {
+      delete process.env.E2B_DEBUG;
+      delete process.env.E2B_SANDBOX_URL;
+      await server?.close();
+      store.close();
+    });
+    contract("e2b (offline)", () => ({ backend: "e2b" }));
+
+    test("litmus --sandbox e2b runs the command's code in E2B; without a key it says what to set", async () => {
+      const ran = await litmus(["--sandbox", "e2b", "run", "-l", "python", "--json"], { stdin: "print(6 * 7)" });
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(JSON.parse(ran.stdout)).toMatchObject({ stdout: "42\n", error: null });
+      const { E2B_API_KEY: _key, E2B_DEBUG: _debug, ...withoutKey } = process.env;
+      const refused = await litmus(["--sandbox", "e2b", "run", "-l", "python"], { stdin: "1", env: withoutKey });
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toContain("the e2b backend needs an API key: set E2B_API_KEY");
+      const unknown = await litmus(["--sandbox", "docker", "run", "-l", "python"], { stdin: "1" });
+      expect([unknown.code, unknown.stderr.trim()]).toEqual([
+        2,
+        'litmus: unknown sandbox backend "docker"; use one of: local, e2b',
+      ]);
+    });
+  });
+
+  describe.skipIf(!process.env.E2B_API_KEY)(
+    `e2b, live in E2B's cloud (${process.env.E2B_API_KEY ? "E2B_API_KEY is set" : "skipped: E2B_API_KEY is not set"})`,
+    () => {
+      contract("e2b (live)", () => ({ backend: "e2b" }));
+    },
+  );
+});
