@@ -1,7 +1,8 @@
+import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { disposeLocalModels } from "../models/index.ts";
-import { DEFAULT_PORT, startServer } from "../server/index.ts";
+import { DEFAULT_PORT, parseTokensFile, startServer } from "../server/index.ts";
 import { RunStore } from "../store/index.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
 import { nonNegativeInteger } from "./options.ts";
@@ -12,6 +13,7 @@ interface ServeCommandOptions extends ModelCommandOptions {
   e2bPort: number;
   e2b: boolean;
   token?: string;
+  tokens?: string;
   artifacts?: string;
 }
 
@@ -29,8 +31,13 @@ export function registerServeCommand(program: Command): void {
       "--token <token>",
       "token every request must carry (default: generated when not on loopback; or $LITMUS_TOKEN)",
     )
+    .option(
+      "--tokens <file>",
+      'clients, a line each: "NAME TOKEN"; each has its own limits (runs at once, per minute, sessions)',
+    )
     .option("--artifacts <dir>", "where finished reviews are saved (default: next to the run store)")
     .action(async (options: ServeCommandOptions) => {
+      const clients = options.tokens ? parseTokensFile(await readFile(options.tokens, "utf8"), options.tokens) : [];
       const store = RunStore.open();
       let opened: ReturnType<typeof openCommandModel> | undefined;
       const token = options.token ?? process.env.LITMUS_TOKEN;
@@ -45,6 +52,7 @@ export function registerServeCommand(program: Command): void {
         port: options.port,
         e2bPort: options.e2b ? options.e2bPort : null,
         ...(token ? { token } : {}),
+        ...(clients.length > 0 ? { clients } : {}),
       });
       process.stderr.write(
         `litmus serve: ${server.url}${server.token ? `?token=${server.token}` : ""} (reviews in ${store.path}; Ctrl-C stops)\n`,

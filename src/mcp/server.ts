@@ -13,6 +13,13 @@ export interface McpOptions {
   /** Opens the model `solve` uses, on first need. */
   model: () => Promise<{ model: TextModel; modelTimeoutMs: number }>;
   sessions?: Sessions;
+  /** Who is calling (over HTTP: the token's client); sessions belong to it. Default "local" (stdio). */
+  client?: string;
+  /**
+   * Admits work that runs code (run_code, solve, check_docs) for the client, or says why it must wait: the
+   * HTTP server counts each client's runs at once and per minute. Default: everything is admitted.
+   */
+  admit?: () => { release: () => void } | { refused: string };
 }
 
 const language = z.enum(LANGUAGES).optional().describe("python (default), javascript, typescript or bash");
@@ -24,7 +31,19 @@ const language = z.enum(LANGUAGES).optional().describe("python (default), javasc
  */
 export function createMcpServer(options: McpOptions): { server: McpServer; sessions: Sessions } {
   const sessions = options.sessions ?? new Sessions();
+  const client = options.client ?? "local";
   const server = new McpServer({ name: "litmus", version: VERSION });
+  /** Runs work that runs code once the client is admitted; a refusal is the tool's error, with the reason. */
+  const admitted = async (work: () => Promise<CallToolResult>): Promise<CallToolResult> => {
+    const admission = options.admit?.() ?? { release: () => undefined };
+    if ("refused" in admission)
+      return { content: [{ type: "text", text: `refused: ${admission.refused}` }], isError: true };
+    try {
+      return await guarded(work);
+    } finally {
+      admission.release();
+    }
+  };
 
   server.registerTool(
     "create_session",
@@ -33,14 +52,15 @@ export function createMcpServer(options: McpOptions): { server: McpServer; sessi
         "Start a sandbox session: variables, imports and files persist between run_code calls that name it. Closed by close_session, or after 10 idle minutes.",
       inputSchema: { language },
     },
-    async ({ language: lang }) => guarded(async () => text(`session_id: ${await sessions.create(lang ?? "python")}`)),
+    async ({ language: lang }) =>
+      guarded(async () => text(`session_id: ${await sessions.create(lang ?? "python", client)}`)),
   );
   server.registerTool(
     "close_session",
     { description: "End a session and kill its sandbox.", inputSchema: { session_id: z.string() } },
     async ({ session_id }) =>
       guarded(async () =>
-        text((await sessions.close(session_id)) ? `closed ${session_id}` : `no session ${session_id}`),
+        text((await sessions.close(session_id, client)) ? `closed ${session_id}` : `no session ${session_id}`),
       ),
   );
   server.registerTool(
@@ -56,9 +76,9 @@ export function createMcpServer(options: McpOptions): { server: McpServer; sessi
       },
     },
     async ({ code, language: lang, session_id, timeout_seconds }) =>
-      guarded(async () => {
+      admitted(async () => {
         const run = { language: lang ?? "python", ...(timeout_seconds ? { timeoutMs: timeout_seconds * 1000 } : {}) };
-        if (session_id) return executionResult(await sessions.get(session_id).runCode(code, run));
+        if (session_id) return executionResult(await sessions.get(session_id, client).runCode(code, run));
         await using sandbox = await Sandbox.create({ language: run.language, timeoutMs: 0 });
         return executionResult(await sandbox.runCode(code, run));
       }),
@@ -71,7 +91,7 @@ export function createMcpServer(options: McpOptions): { server: McpServer; sessi
     },
     async ({ session_id, path }) =>
       guarded(async () => {
-        const entries = await sessions.get(session_id).files.list(path ?? ".");
+        const entries = await sessions.get(session_id, client).files.list(path ?? ".");
         return text(
           entries.map((entry) => `${entry.type === "dir" ? "d" : "-"} ${entry.size} ${entry.path}`).join("\n") ||
             "(empty)",
@@ -84,7 +104,7 @@ export function createMcpServer(options: McpOptions): { server: McpServer; sessi
       description: "Read a text file of a session's sandbox.",
       inputSchema: { session_id: z.string(), path: z.string() },
     },
-    async ({ session_id, path }) => guarded(async () => text(await sessions.get(session_id).files.read(path))),
+    async ({ session_id, path }) => guarded(async () => text(await sessions.get(session_id, client).files.read(path))),
   );
   server.registerTool(
     "write_file",
@@ -93,7 +113,7 @@ export function createMcpServer(options: McpOptions): { server: McpServer; sessi
       inputSchema: { session_id: z.string(), path: z.string(), content: z.string().max(parseBytes("16M")) },
     },
     async ({ session_id, path, content }) =>
-      guarded(async () => text(`wrote ${await sessions.get(session_id).files.write(path, content)}`)),
+      guarded(async () => text(`wrote ${await sessions.get(session_id, client).files.write(path, content)}`)),
   );
   server.registerTool(
     "solve",
@@ -108,7 +128,7 @@ export function createMcpServer(options: McpOptions): { server: McpServer; sessi
       },
     },
     async ({ task, tests, language: lang, max_attempts }) =>
-      guarded(async () => {
+      admitted(async () => {
         const parsed = await parseTask(
           { prompt: task, ...(lang && lang !== "bash" ? { language: lang } : {}) },
           { source: "the task" },
@@ -135,7 +155,7 @@ export function createMcpServer(options: McpOptions): { server: McpServer; sessi
       inputSchema: { markdown: z.string().max(parseBytes("4M")), name: z.string().optional() },
     },
     async ({ markdown, name }) =>
-      guarded(async () => {
+      admitted(async () => {
         const document = markdownSnippets(name ?? "document.md", markdown, "markdown");
         const result = await runDocument(document, {
           timeoutMs: 10_000,

@@ -4,6 +4,8 @@ import { type Language, Sandbox } from "../sandbox/index.ts";
 
 /** A sandbox an agent keeps across calls: its interpreters keep their state until the session ends. */
 interface Session {
+  /** Who opened it: only they may use it (another client is told it does not exist). */
+  client: string;
   sandbox: Sandbox;
   language: Language;
   timer: NodeJS.Timeout;
@@ -11,32 +13,39 @@ interface Session {
 
 /**
  * Sessions of the MCP server, by id. Each is a sandbox of its own; a session unused for `idleMs` is closed and
- * its sandbox killed, so an agent that forgets to close one does not leave processes behind.
+ * its sandbox killed, so an agent that forgets to close one does not leave processes behind. A session
+ * belongs to the client that opened it (over HTTP: its token), and each client may hold `perClient` at once.
  */
 export class Sessions {
   private readonly sessions = new Map<string, Session>();
   private readonly idleMs: number;
   private readonly max: number;
+  private readonly perClient: number;
 
-  constructor(options: { idleMs?: number; max?: number } = {}) {
+  constructor(options: { idleMs?: number; max?: number; perClient?: number } = {}) {
     this.idleMs = options.idleMs ?? 10 * 60_000;
-    this.max = options.max ?? 8;
+    this.max = options.max ?? 16;
+    this.perClient = options.perClient ?? 8;
   }
 
-  async create(language: Language): Promise<string> {
+  async create(language: Language, client = "local"): Promise<string> {
+    const mine = [...this.sessions.values()].filter((session) => session.client === client).length;
+    if (mine >= this.perClient) {
+      throw new LitmusError("BAD_INPUT", `${mine} sessions of yours are open: close one (close_session) first`);
+    }
     if (this.sessions.size >= this.max) {
-      throw new LitmusError("BAD_INPUT", `${this.max} sessions are open: close one (close_session) first`);
+      throw new LitmusError("BAD_INPUT", `${this.max} sessions are open on this server: try again later`);
     }
     const id = randomUUID();
     const sandbox = await Sandbox.create({ language, timeoutMs: 0, metadata: { purpose: "mcp session", session: id } });
-    this.sessions.set(id, { sandbox, language, timer: this.expiry(id) });
+    this.sessions.set(id, { client, sandbox, language, timer: this.expiry(id) });
     return id;
   }
 
   /** The session's sandbox (its idle clock restarts); NOT_FOUND, saying so, when it is closed or never was. */
-  get(id: string): Sandbox {
+  get(id: string, client = "local"): Sandbox {
     const session = this.sessions.get(id);
-    if (!session?.sandbox.isRunning()) {
+    if (!session?.sandbox.isRunning() || session.client !== client) {
       throw new LitmusError(
         "NOT_FOUND",
         `no session ${id}: it was closed, timed out or never existed (create_session)`,
@@ -47,9 +56,10 @@ export class Sessions {
     return session.sandbox;
   }
 
-  async close(id: string): Promise<boolean> {
+  /** Closes a session of `client` (default: any), killing its sandbox; false when there is no such session. */
+  async close(id: string, client?: string): Promise<boolean> {
     const session = this.sessions.get(id);
-    if (!session) return false;
+    if (!session || (client !== undefined && session.client !== client)) return false;
     this.sessions.delete(id);
     clearTimeout(session.timer);
     await session.sandbox.kill();

@@ -12,8 +12,8 @@ import { createMcpServer, Sessions } from "../mcp/index.ts";
 import type { TextModel } from "../models/index.ts";
 import { decide, execute, openReview, type ReviewContext, type ReviewDocument, resume } from "../review/index.ts";
 import type { RunStore } from "../store/index.ts";
-import { requireToken } from "./auth.ts";
-import { DEFAULT_CLIENT_LIMITS, limitBody } from "./limits.ts";
+import type { ServerAccess } from "./auth.ts";
+import { ClientLimiter, type ClientLimits, DEFAULT_CLIENT_LIMITS, limitBody } from "./limits.ts";
 import { LiveReviews } from "./live.ts";
 import { THEME_CSS } from "./ui/highlight.ts";
 import { appPage, queueFragment, reviewFragment, runsPage } from "./ui/pages.ts";
@@ -23,8 +23,12 @@ export interface AppOptions {
   artifactsDir: string;
   /** Opens the model that drafts (on first need: a server that only approves never loads one). */
   model: () => Promise<{ model: TextModel; modelTimeoutMs: number }>;
-  /** Required on every request when set (the server listens beyond loopback). */
-  token: string | null;
+  /** Who may use the app, and how a client is told from another (its token, or its address). */
+  access: ServerAccess;
+  /** What each client may run at once and per minute (reviews drafted and run, MCP tools that run code). */
+  limits?: ClientLimits;
+  /** Counts the clients' runs; shared with the E2B API when both are served. */
+  limiter?: ClientLimiter;
   /** How often a watched review is re-read, to see decisions made by other processes. */
   pollMs?: number;
 }
@@ -51,8 +55,10 @@ const RejectBody = z.object({
  * Server-Sent Events, artifact downloads. Decisions are the workflow's own: the same store, the same rules as
  * the terminal, so a review started anywhere can be decided here.
  */
-export function createApp(options: AppOptions): Hono {
-  const { store } = options;
+export function createApp(options: AppOptions): { app: Hono; close(): Promise<void> } {
+  const { store, access } = options;
+  const limits = options.limits ?? DEFAULT_CLIENT_LIMITS;
+  const limiter = options.limiter ?? new ClientLimiter(limits);
   const live = new LiveReviews();
   const app = new Hono();
   const context = async (needsModel: boolean, id?: string): Promise<ReviewContext> => {
@@ -64,22 +70,30 @@ export function createApp(options: AppOptions): Hono {
       ...(id ? { onOutput: (stream, text) => live.publish(id, { type: "output", stream, text }) } : {}),
     };
   };
-  /** Work that outlives the request (drafting, running): its failure is reported to the page watching. */
-  const inBackground = (id: string, work: Promise<unknown>): void => {
+  /**
+   * Work that outlives the request (drafting, running): its failure is reported to the page watching, and the
+   * client's admission is released when it ends.
+   */
+  const inBackground = (id: string, work: Promise<unknown>, release: () => void): void => {
     work
       .catch((error: unknown) =>
         live.publish(id, { type: "output", stream: "stderr", text: `litmus: ${String(error)}\n` }),
       )
-      .finally(() => live.publish(id, { type: "status", status: store.reviews.get(id)?.status ?? "unknown" }));
+      .finally(() => {
+        release();
+        live.publish(id, { type: "status", status: store.reviews.get(id)?.status ?? "unknown" });
+      });
   };
+  /** Work that drafts or runs code counts against the client's limits; refused, it is answered with 429. */
+  const admit = (c: Parameters<ServerAccess["clientOf"]>[0]) => limiter.start(access.clientOf(c));
 
   app.onError((error, c) => {
     if (isLitmusError(error, "NOT_FOUND")) return c.text(error.message, 404);
     if (isLitmusError(error, "BAD_INPUT")) return c.text(error.message, 409);
     return c.text(`litmus: ${error.message}`, 500);
   });
-  app.use("*", requireToken(options.token));
-  app.use("*", limitBody(DEFAULT_CLIENT_LIMITS.bodyBytes));
+  app.use("*", access.middleware());
+  app.use("*", limitBody(limits.bodyBytes));
 
   app.get("/", (c) => c.html(appPage()));
   app.get("/static/app.css", (c) => c.body(APP_CSS, 200, { "content-type": "text/css; charset=utf-8" }));
@@ -100,10 +114,17 @@ export function createApp(options: AppOptions): Hono {
     return c.html(await renderReportHtml(buildReport([{ source: run.id, summary: run.summary as EvalSummary }])));
   });
 
-  // MCP over streamable HTTP, stateless: a server per request, sharing one set of sandbox sessions.
-  const mcpSessions = new Sessions();
+  // MCP over streamable HTTP, stateless: a server per request, sharing one set of sandbox sessions, each of
+  // which belongs to the client that opened it.
+  const mcpSessions = new Sessions({ perClient: limits.sessions });
   app.all("/mcp", async (c) => {
-    const { server } = createMcpServer({ model: options.model, sessions: mcpSessions });
+    const client = access.clientOf(c);
+    const { server } = createMcpServer({
+      model: options.model,
+      sessions: mcpSessions,
+      client,
+      admit: () => limiter.start(client),
+    });
     // No session id generator: stateless, each request stands alone (the sandbox sessions are litmus's own).
     const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
     await server.connect(transport);
@@ -128,12 +149,18 @@ export function createApp(options: AppOptions): Hono {
       { prompt: body.data.task, ...(body.data.language ? { language: body.data.language } : {}) },
       { source: "the task" },
     );
-    const drafting = await context(true);
-    const review = openReview(task, drafting);
-    // The review exists (drafting) from now on; the model writes after the answer.
-    inBackground(review.id, resume(review.id, drafting));
-    const id = review.id;
-    return c.json({ id }, 202);
+    const admission = admit(c);
+    if ("refused" in admission) return c.json({ error: admission.refused }, 429);
+    try {
+      const drafting = await context(true);
+      const review = openReview(task, drafting);
+      // The review exists (drafting) from now on; the model writes after the answer.
+      inBackground(review.id, resume(review.id, drafting), admission.release);
+      return c.json({ id: review.id }, 202);
+    } catch (error) {
+      admission.release();
+      throw error;
+    }
   });
   app.post("/api/reviews/:id/approve", async (c) => {
     const id = c.req.param("id");
@@ -141,13 +168,20 @@ export function createApp(options: AppOptions): Hono {
     if (!body.success) return c.text("say who approves (by)", 400);
     const { by, code, reason, draft } = body.data;
     const seen = { ...(reason ? { reason } : {}), ...(draft === undefined ? {} : { draft }) };
-    await decide(
-      id,
-      code === undefined ? { kind: "approve", by, ...seen } : { kind: "edit", by, code, ...seen },
-      await context(false),
-    );
+    const admission = admit(c);
+    if ("refused" in admission) return c.json({ error: admission.refused }, 429);
+    try {
+      await decide(
+        id,
+        code === undefined ? { kind: "approve", by, ...seen } : { kind: "edit", by, code, ...seen },
+        await context(false),
+      );
+    } catch (error) {
+      admission.release();
+      throw error;
+    }
     live.publish(id, { type: "status", status: "approved" });
-    inBackground(id, (async () => execute(id, await context(false, id)))());
+    inBackground(id, (async () => execute(id, await context(false, id)))(), admission.release);
     return c.json({ id, status: "approved" }, 202);
   });
   app.post("/api/reviews/:id/reject", async (c) => {
@@ -160,12 +194,21 @@ export function createApp(options: AppOptions): Hono {
     if (draft !== undefined && draft !== latest) {
       return c.text(`draft ${draft} is not the latest (draft ${latest ?? 0} is): look at it before deciding`, 409);
     }
-    const decided = decide(
-      id,
-      { kind: "reject", by, feedback, final: final ?? false, ...(draft === undefined ? {} : { draft }) },
-      await context(!final),
-    );
-    inBackground(id, decided);
+    // A rejection that is not final has the model draft again, and runs the new draft.
+    const admission = final ? { release: () => undefined } : admit(c);
+    if ("refused" in admission) return c.json({ error: admission.refused }, 429);
+    let decided: Promise<unknown>;
+    try {
+      decided = decide(
+        id,
+        { kind: "reject", by, feedback, final: final ?? false, ...(draft === undefined ? {} : { draft }) },
+        await context(!final),
+      );
+    } catch (error) {
+      admission.release();
+      throw error;
+    }
+    inBackground(id, decided, admission.release);
     return c.json({ id }, 202);
   });
   app.get("/api/reviews/:id/artifact", (c) => {
@@ -198,5 +241,9 @@ export function createApp(options: AppOptions): Hono {
       unsubscribe();
     });
   });
-  return app;
+  return {
+    app,
+    // Every session's sandbox goes with the server: nothing an agent started outlives it.
+    close: () => mcpSessions.closeAll(),
+  };
 }

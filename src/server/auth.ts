@@ -1,32 +1,81 @@
 import { timingSafeEqual } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 
 const COOKIE = "litmus_token";
 
+/** A client of the server and the token it presents; limits are counted per client. */
+export interface ClientToken {
+  name: string;
+  token: string;
+}
+
 /**
- * Requires the server's token on every request when one is set: `Authorization: Bearer TOKEN`, or a cookie
- * that opening `/?token=TOKEN` once in the browser sets (so links and downloads work without headers).
+ * Who may use the server. With no tokens (on loopback) anyone who can connect may, and a client is its
+ * address; with tokens, every request must carry one (`Authorization: Bearer TOKEN`, or a cookie that opening
+ * `/?token=TOKEN` once in the browser sets, so links and downloads work without headers), and a client is the
+ * name its token was given.
  */
-export function requireToken(token: string | null): MiddlewareHandler {
-  return async (c, next) => {
-    if (token === null) return next();
-    const fromQuery = c.req.query("token");
-    const presented =
-      c.req.header("authorization")?.replace(/^Bearer\s+/i, "") ?? fromQuery ?? getCookie(c, COOKIE) ?? "";
-    if (!sameSecret(presented, token)) {
-      return c.text(
-        "litmus serve: a token is required (open /?token=TOKEN, or send Authorization: Bearer TOKEN)\n",
-        401,
-      );
+export class ServerAccess {
+  readonly tokens: readonly ClientToken[];
+
+  constructor(tokens: readonly ClientToken[]) {
+    this.tokens = tokens;
+  }
+
+  get open(): boolean {
+    return this.tokens.length === 0;
+  }
+
+  /** Refuses, with 401 and what to send, every request without a known token (when tokens are set). */
+  middleware(): MiddlewareHandler {
+    return async (c, next) => {
+      if (this.open) return next();
+      const fromQuery = c.req.query("token");
+      const client = this.clientWith(presentedToken(c) ?? "");
+      if (!client) {
+        return c.text(
+          "litmus serve: a token is required (open /?token=TOKEN, or send Authorization: Bearer TOKEN)\n",
+          401,
+        );
+      }
+      if (fromQuery) setCookie(c, COOKIE, client.token, { httpOnly: true, sameSite: "Strict", path: "/" });
+      return next();
+    };
+  }
+
+  /** The client a request comes from: its token's name, or (without tokens) its address. */
+  clientOf(c: Context): string {
+    const client = this.open ? undefined : this.clientWith(presentedToken(c) ?? "");
+    return client ? `token:${client.name}` : `address:${remoteAddress(c) ?? "local"}`;
+  }
+
+  private clientWith(presented: string): ClientToken | undefined {
+    // Every token is compared, in constant time each: which one matched must not show in the timing either.
+    let found: ClientToken | undefined;
+    for (const client of this.tokens) {
+      if (sameSecret(presented, client.token)) found = client;
     }
-    if (fromQuery) setCookie(c, COOKIE, token, { httpOnly: true, sameSite: "Strict", path: "/" });
-    return next();
-  };
+    return found;
+  }
+}
+
+function presentedToken(c: Context): string | undefined {
+  return c.req.header("authorization")?.replace(/^Bearer\s+/i, "") ?? c.req.query("token") ?? getCookie(c, COOKIE);
 }
 
 function sameSecret(presented: string, token: string): boolean {
   const a = Buffer.from(presented);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The client's address, when the request came over a socket (not when handed to the app in process). */
+function remoteAddress(c: Context): string | undefined {
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined;
+  }
 }

@@ -9,9 +9,16 @@ export interface ClientLimits {
   perMinute: number;
   /** Bytes of one request body. */
   bodyBytes: number;
+  /** MCP sessions (each a sandbox that stays up) open at once. */
+  sessions: number;
 }
 
-export const DEFAULT_CLIENT_LIMITS: ClientLimits = { concurrent: 8, perMinute: 600, bodyBytes: 4 * 1024 * 1024 };
+export const DEFAULT_CLIENT_LIMITS: ClientLimits = {
+  concurrent: 8,
+  perMinute: 600,
+  bodyBytes: 4 * 1024 * 1024,
+  sessions: 4,
+};
 
 /** Refuses bodies over the limit with 413 and a reason, before anything reads them. */
 export function limitBody(bytes: number): MiddlewareHandler {

@@ -4,17 +4,20 @@ import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import { LitmusError } from "../errors.ts";
 import type { AppOptions } from "./app.ts";
+import type { ClientToken } from "./auth.ts";
 
 export const DEFAULT_PORT = 7357;
 
-export interface ServeOptions extends Omit<AppOptions, "token"> {
+export interface ServeOptions extends Omit<AppOptions, "access"> {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
   /** Port of the E2B-compatible code interpreter API (49999 by default, where E2B's SDK looks); null: none. */
   e2bPort?: number | null;
-  /** Required when the host is not loopback; generated then when not given. */
+  /** A token every request may carry (the client "default"); generated when the host is not loopback and no tokens are given. */
   token?: string;
+  /** More clients, each with a token of its own and limits of its own (`litmus serve --tokens FILE`). */
+  clients?: ClientToken[];
 }
 
 /** A running server: where it listens, its token, and how to stop it. */
@@ -35,19 +38,25 @@ const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
-  const token = options.token ?? (LOOPBACK.has(host) ? null : randomBytes(18).toString("base64url"));
+  const clients = [...(options.clients ?? [])];
+  const needsToken = !LOOPBACK.has(host) && clients.length === 0;
+  const token = options.token ?? (needsToken ? randomBytes(18).toString("base64url") : null);
+  if (token !== null) clients.push({ name: "default", token });
   // The apps are loaded here, not with this module: Hono, highlight.js and the MCP SDK are the server's alone.
-  const [{ createApp }, { createE2bApp, E2B_PORT }] = await Promise.all([
-    import("./app.ts"),
-    import("./e2b/e2b-app.ts"),
-  ]);
-  const web = await listen(createApp({ ...options, token }), host, options.port ?? DEFAULT_PORT);
+  const [{ createApp }, { createE2bApp, E2B_PORT }, { ServerAccess }, { ClientLimiter, DEFAULT_CLIENT_LIMITS }] =
+    await Promise.all([import("./app.ts"), import("./e2b/e2b-app.ts"), import("./auth.ts"), import("./limits.ts")]);
+  const access = new ServerAccess(clients);
+  const limits = options.limits ?? DEFAULT_CLIENT_LIMITS;
+  const limiter = new ClientLimiter(limits);
+  const webApp = createApp({ ...options, access, limits, limiter });
+  const web = await listen(webApp.app, host, options.port ?? DEFAULT_PORT);
   const e2bPort = options.e2bPort === undefined ? E2B_PORT : options.e2bPort;
-  const e2b = e2bPort === null ? null : createE2bApp({ token });
+  const e2b = e2bPort === null ? null : createE2bApp({ access, limits, limiter });
   const e2bServer =
     e2b && e2bPort !== null
       ? await listen(e2b.app, host, e2bPort).catch(async (error: unknown) => {
           await web.close();
+          await webApp.close();
           throw error;
         })
       : null;
@@ -57,7 +66,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     token,
     async close() {
       await Promise.all([web.close(), e2bServer?.close()]);
-      await e2b?.close();
+      await Promise.all([webApp.close(), e2b?.close()]);
     },
   };
 }

@@ -2,6 +2,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Sandbox as E2bSandbox } from "@e2b/code-interpreter";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ServerAccess } from "../../src/server/auth.ts";
 import { createE2bApp } from "../../src/server/e2b/e2b-app.ts";
 import { type RunningServer, startServer } from "../../src/server/index.ts";
 import { RunStore } from "../../src/store/index.ts";
@@ -78,8 +79,8 @@ describe.skipIf(unavailable)(
 
     test("limits: a body over the limit is 413; runs beyond a client's concurrency are 429", async () => {
       const { app, close } = createE2bApp({
-        token: null,
-        limits: { concurrent: 2, perMinute: 100, bodyBytes: 64 * 1024 },
+        access: new ServerAccess([]),
+        limits: { concurrent: 2, perMinute: 100, bodyBytes: 64 * 1024, sessions: 1 },
       });
       try {
         const big = await app.request("/execute", {

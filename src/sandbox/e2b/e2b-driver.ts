@@ -66,13 +66,11 @@ class E2BDriver implements SandboxDriver, RequestChannel {
   private killed = false;
   private markExited!: () => void;
   private readonly remote: E2BSandbox;
-  private readonly defaultLanguage: Language;
   private readonly preload: PreloadedModule[];
   private readonly contexts = new Map<string, { context: E2BContext | null; language: Language; preloaded: boolean }>();
 
   constructor(remote: E2BSandbox, defaultLanguage: Language, preload: PreloadedModule[]) {
     this.remote = remote;
-    this.defaultLanguage = defaultLanguage;
     this.preload = preload;
     this.contexts.set(DEFAULT_CONTEXT, { context: null, language: defaultLanguage, preloaded: false });
     this.exited = new Promise((resolve) => {

@@ -1,10 +1,9 @@
-import { getConnInfo } from "@hono/node-server/conninfo";
 import { Hono } from "hono";
 import { stream } from "hono/streaming";
 import { z } from "zod";
 import { isLitmusError } from "../../errors.ts";
 import { type Context, type Execution, LANGUAGES, type Language, type Result, Sandbox } from "../../sandbox/index.ts";
-import { requireToken } from "../auth.ts";
+import type { ServerAccess } from "../auth.ts";
 import { ClientLimiter, type ClientLimits, DEFAULT_CLIENT_LIMITS, limitBody } from "../limits.ts";
 import { addEnvdRoutes } from "./envd-routes.ts";
 
@@ -27,12 +26,13 @@ const ContextBody = z.object({ language: z.string().nullish(), cwd: z.string().n
  * `/contexts` creates, lists, restarts and removes stateful contexts, `/health` answers. The official
  * `@e2b/code-interpreter` SDK in debug mode (E2B_DEBUG=true) talks to it as to a sandbox of its own.
  */
-export function createE2bApp(options: { token: string | null; limits?: ClientLimits }): {
+export function createE2bApp(options: { access: ServerAccess; limits?: ClientLimits; limiter?: ClientLimiter }): {
   app: Hono;
   close(): Promise<void>;
 } {
   const limits = options.limits ?? DEFAULT_CLIENT_LIMITS;
-  const limiter = new ClientLimiter(limits);
+  // Shared with the web app when both are served: a client's limits are the server's, not each app's.
+  const limiter = options.limiter ?? new ClientLimiter(limits);
   let sandbox: Promise<Sandbox> | undefined;
   const contexts = new Map<string, Context>();
   const sandboxFor = (): Promise<Sandbox> => {
@@ -51,7 +51,7 @@ export function createE2bApp(options: { token: string | null; limits?: ClientLim
     if (isLitmusError(error, "BAD_INPUT")) return c.json({ error: error.message }, 400);
     return c.json({ error: error.message }, 500);
   });
-  app.use("*", requireToken(options.token));
+  app.use("*", options.access.middleware());
   app.use("*", limitBody(limits.bodyBytes));
   app.get("/health", (c) => c.json({ status: "ok" }));
 
@@ -67,9 +67,7 @@ export function createE2bApp(options: { token: string | null; limits?: ClientLim
         { error: `unsupported language "${body.data.language}"; use one of: ${LANGUAGES.join(", ")}` },
         400,
       );
-    // A client is its token, or (on loopback, where there is none) its address.
-    const client = c.req.header("authorization") ?? remoteAddress(c) ?? "local";
-    const admitted = limiter.start(client);
+    const admitted = limiter.start(options.access.clientOf(c));
     if ("refused" in admitted) return c.json({ error: admitted.refused }, 429);
     const running = await sandboxFor().catch((error: unknown) => {
       admitted.release();
@@ -167,13 +165,4 @@ function errorOf(execution: Execution): { name: string; value: string; traceback
   if (execution.timedOut) return { name: "TimeoutError", value: "the execution timed out", traceback: "" };
   if (execution.oomKilled) return { name: "MemoryError", value: "the execution ran out of memory", traceback: "" };
   return null;
-}
-
-/** The client's address, when the request came over a socket (not when handed to the app in process). */
-function remoteAddress(c: Parameters<typeof getConnInfo>[0]): string | undefined {
-  try {
-    return getConnInfo(c).remote.address;
-  } catch {
-    return undefined;
-  }
 }

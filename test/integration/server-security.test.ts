@@ -1,0 +1,135 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { Sandbox } from "../../src/sandbox/index.ts";
+import { type RunningServer, startServer } from "../../src/server/index.ts";
+import { RunStore } from "../../src/store/index.ts";
+import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
+
+const unavailable = sandboxUnavailableReason();
+const ALICE = "alice-token-0123456789abcdef";
+const BOB = "bob-token-0123456789abcdefgh";
+
+/** An MCP client of the SDK's own, over HTTP, presenting `token`. */
+async function mcpClient(server: RunningServer, token: string): Promise<Client> {
+  const client = new Client({ name: "security-test", version: "1.0.0" });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL("mcp", server.url), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    }),
+  );
+  return client;
+}
+
+const textOf = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
+
+describe.skipIf(unavailable)(
+  `tokens and per-client limits (${unavailable ?? "real sandboxes"})`,
+  { timeout: 60_000 },
+  () => {
+    let server: RunningServer;
+    const store = RunStore.open(":memory:");
+    beforeAll(async () => {
+      server = await startServer({
+        store,
+        artifactsDir: join(tmpdir(), "litmus-security-artifacts"),
+        model: () => Promise.reject(new Error("no model here")),
+        port: 0,
+        e2bPort: 0,
+        clients: [
+          { name: "alice", token: ALICE },
+          { name: "bob", token: BOB },
+        ],
+        limits: { concurrent: 1, perMinute: 3, bodyBytes: 1024 * 1024, sessions: 1 },
+      });
+    });
+    afterAll(async () => {
+      await server?.close();
+      store.close();
+    });
+
+    /** A run on the E2B API, read to its end (a run holds its place in the limits while it streams). */
+    const execute = async (token: string | null, code = "1 + 1") => {
+      const response = await fetch(new URL("execute", server.e2bUrl as string), {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ code }),
+      });
+      return { status: response.status, body: await response.text() };
+    };
+
+    test("without a known token nothing is served, and the answer says what to send", async () => {
+      const page = await fetch(server.url);
+      const pageAnswer = { status: page.status, body: await page.text() };
+      for (const response of [await execute(null), await execute("not-a-token-of-anyone"), pageAnswer]) {
+        expect(response.status).toBe(401);
+        expect(response.body).toContain("send Authorization: Bearer TOKEN");
+      }
+      expect((await fetch(`${server.url}?token=${BOB}`)).status).toBe(200);
+    });
+
+    test("each token has its own limits: alice running out leaves bob untouched", async () => {
+      const alice = [await execute(ALICE), await execute(ALICE), await execute(ALICE)];
+      expect(alice.map((response) => response.status)).toEqual([200, 200, 200]);
+      const refused = await execute(ALICE);
+      expect(refused.status).toBe(429);
+      expect(JSON.parse(refused.body)).toEqual({
+        error: "3 runs started this minute (at most 3): try again in a minute",
+      });
+      expect((await execute(BOB)).status).toBe(200);
+    });
+
+    test("MCP: sessions belong to their client, each may hold its limit, runs count against it", async () => {
+      const bob = await mcpClient(server, BOB);
+      const created = textOf(await bob.callTool({ name: "create_session", arguments: {} }));
+      const sessionId = created.replace("session_id: ", "");
+      const second = await bob.callTool({ name: "create_session", arguments: {} });
+      expect([second.isError, textOf(second)]).toEqual([
+        true,
+        "litmus: 1 sessions of yours are open: close one (close_session) first",
+      ]);
+      expect(
+        textOf(await bob.callTool({ name: "run_code", arguments: { code: "x = 5", session_id: sessionId } })),
+      ).toBe("(no output)");
+
+      // Alice cannot see bob's session, let alone run in it or close it; and her own runs are used up above.
+      const alice = await mcpClient(server, ALICE);
+      const intruding = await alice.callTool({ name: "read_file", arguments: { session_id: sessionId, path: "x" } });
+      expect(textOf(intruding)).toContain(`no session ${sessionId}`);
+      expect(textOf(await alice.callTool({ name: "close_session", arguments: { session_id: sessionId } }))).toBe(
+        `no session ${sessionId}`,
+      );
+      const limited = await alice.callTool({ name: "run_code", arguments: { code: "1" } });
+      expect([limited.isError, textOf(limited)]).toEqual([
+        true,
+        "refused: 3 runs started this minute (at most 3): try again in a minute",
+      ]);
+      expect(
+        textOf(await bob.callTool({ name: "run_code", arguments: { code: "x * 2", session_id: sessionId } })),
+      ).toContain("10");
+      await Promise.all([alice.close(), bob.close()]);
+    });
+
+    test("stopping the server ends every MCP session: no sandbox outlives it", async () => {
+      const carol = await startServer({
+        store,
+        artifactsDir: join(tmpdir(), "litmus-security-artifacts"),
+        model: () => Promise.reject(new Error("no model here")),
+        port: 0,
+        e2bPort: null,
+        token: "carol-token-0123456789abcdef",
+      });
+      const client = await mcpClient(carol, "carol-token-0123456789abcdef");
+      const created = textOf(await client.callTool({ name: "create_session", arguments: {} }));
+      const sessions = () => Sandbox.list().filter((info) => info.metadata.purpose === "mcp session");
+      expect(sessions().map((info) => info.metadata.session)).toContain(created.replace("session_id: ", ""));
+      await client.close();
+      const before = sessions().length;
+      await carol.close();
+      expect(sessions().length).toBe(before - 1);
+    });
+  },
+);

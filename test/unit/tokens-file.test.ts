@@ -1,0 +1,20 @@
+import { expect, test } from "vitest";
+import { parseTokensFile } from "../../src/server/index.ts";
+
+test("a tokens file names a client per line; comments and blank lines are skipped", () => {
+  const text = "# agents\nalice alice-token-0123456789\n\n  bob   bob-token-0123456789ab  \n";
+  expect(parseTokensFile(text, "tokens.txt")).toEqual([
+    { name: "alice", token: "alice-token-0123456789" },
+    { name: "bob", token: "bob-token-0123456789ab" },
+  ]);
+});
+
+test.each([
+  ["alice", 'tokens.txt:1: expected "NAME TOKEN" (a client\'s name, then its token)'],
+  ["alice short", "tokens.txt:1: the token of alice is 5 characters; use at least 16 (openssl rand -base64 24)"],
+  ["a 0123456789abcdef\na 0123456789abcdeg", "tokens.txt:2: a is named twice"],
+  ["a 0123456789abcdef\nb 0123456789abcdef", "tokens.txt:2: b has the token of another client"],
+  ["# nobody\n", 'tokens.txt names no clients; write a line "NAME TOKEN" per client'],
+])("a bad tokens file is refused with where and why: %j", (text, message) => {
+  expect(() => parseTokensFile(text, "tokens.txt")).toThrow(message);
+});
