@@ -16,7 +16,7 @@ import { registerServeCommand } from "./serve.ts";
 import { registerSolveCommand } from "./solve.ts";
 import { registerTestCommand } from "./test.ts";
 import { registerTestsCommand } from "./tests.ts";
-import { registerWorkerCommand } from "./worker.ts";
+import { registerQueueCommand, registerWorkerCommand } from "./worker.ts";
 
 function buildProgram(): Command {
   const program = new Command("litmus")
@@ -49,6 +49,7 @@ function buildProgram(): Command {
   registerServeCommand(program);
   registerMcpCommand(program);
   registerWorkerCommand(program);
+  registerQueueCommand(program);
   registerModelsCommand(program);
   return program;
 }

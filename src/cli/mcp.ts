@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { disposeLocalModels } from "../models/index.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
+import { untilStopSignal } from "./signals.ts";
 
 export function registerMcpCommand(program: Command): void {
   addModelOptions(
@@ -21,8 +22,7 @@ export function registerMcpCommand(program: Command): void {
     const closed = new Promise<void>((resolve) => {
       transport.onclose = resolve;
       process.stdin.once("end", resolve);
-      process.once("SIGTERM", resolve);
-      process.once("SIGINT", resolve);
+      void untilStopSignal().then(resolve);
     });
     await server.connect(transport);
     process.stderr.write("litmus mcp: ready on stdio\n");

@@ -6,6 +6,7 @@ import { DEFAULT_PORT, parseTokensFile, startServer } from "../server/index.ts";
 import { RunStore } from "../store/index.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
 import { nonNegativeInteger } from "./options.ts";
+import { untilStopSignal } from "./signals.ts";
 
 interface ServeCommandOptions extends ModelCommandOptions {
   host: string;
@@ -58,10 +59,7 @@ export function registerServeCommand(program: Command): void {
         `litmus serve: ${server.url}${server.token ? `?token=${server.token}` : ""} (reviews in ${store.path}; Ctrl-C stops)\n`,
       );
       if (server.e2bUrl) process.stderr.write(`litmus serve: E2B code interpreter API on ${server.e2bUrl}\n`);
-      await new Promise<void>((resolve) => {
-        process.once("SIGINT", resolve);
-        process.once("SIGTERM", resolve);
-      });
+      await untilStopSignal();
       await server.close();
       store.close();
       await disposeLocalModels();

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { disposeLocalModels } from "../models/index.ts";
 import { parseDuration } from "../sandbox/index.ts";
-import { positiveInteger } from "./options.ts";
+import { positiveInteger, writeJson } from "./options.ts";
+import { untilStopSignal } from "./signals.ts";
 
 interface WorkerCommandOptions {
   queue: string;
@@ -40,17 +41,35 @@ export function registerWorkerCommand(program: Command): void {
         },
       });
       log(`taking jobs from ${displayUrl(url)}, ${options.concurrency} at a time; stop with Ctrl-C`);
-      await new Promise<void>((resolve) => {
-        process.once("SIGTERM", resolve);
-        process.once("SIGINT", resolve);
-      });
-      // A second signal while running jobs finish is an order to stop now.
-      const forced = () => process.exit(130);
-      process.once("SIGTERM", forced);
-      process.once("SIGINT", forced);
+      await untilStopSignal();
       log("stopping: the running jobs finish first (signal again to stop at once)");
       await worker.close();
       await disposeLocalModels();
       log("stopped");
+    });
+}
+
+export function registerQueueCommand(program: Command): void {
+  const queue = program.command("queue").description("The Redis queue of litmus worker: what waits, runs, failed");
+  queue
+    .command("status")
+    .description("Jobs by state, the workers connected, and the jobs that failed every attempt (dead letters)")
+    .requiredOption("--queue <url>", "the Redis of the queue: redis://HOST:PORT[/DB]")
+    .option("--json", "print one JSON document on stdout")
+    .action(async (options: { queue: string; json?: boolean }) => {
+      const { JobQueue, parseQueueUrl } = await import("../queue/index.ts");
+      await using jobs = await JobQueue.open(parseQueueUrl(options.queue));
+      const status = { counts: await jobs.counts(), workers: await jobs.workerCount(), dead: await jobs.deadLetters() };
+      if (options.json) {
+        writeJson(status);
+        return;
+      }
+      const counts = Object.entries(status.counts).map(([state, count]) => `${count} ${state}`);
+      const lines = [`${status.workers} worker(s) connected; jobs: ${counts.join(", ")}`];
+      lines.push(`${status.dead.length} dead letter(s)${status.dead.length > 0 ? ":" : ""}`);
+      for (const letter of status.dead) {
+        lines.push(`  ${letter.jobId} (${letter.name}, ${letter.attemptsMade} attempts): ${letter.failedReason}`);
+      }
+      process.stdout.write(`${lines.join("\n")}\n`);
     });
 }

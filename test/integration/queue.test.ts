@@ -86,6 +86,10 @@ describe.skipIf(missing)(
           failures.toSorted((a, b) => a.taskId.localeCompare(b.taskId));
         expect(byTask(summary.failures)).toEqual(byTask(local.failures));
         expect(summary.generation?.usage.outputTokens).toBe(local.generation?.usage.outputTokens);
+
+        // Asked to stop, the surviving worker lets go of everything and says so.
+        survivor?.child.kill("SIGTERM");
+        await waitFor(() => survivor?.stderr.text.includes("litmus worker: stopped") === true, logs, 30_000);
       } finally {
         for (const worker of workers) worker.child.kill("SIGKILL");
       }
@@ -110,6 +114,11 @@ describe.skipIf(missing)(
         const [letter] = await queue.deadLetters();
         expect(letter).toMatchObject({ name: "bench-sample", attemptsMade: 3 });
         expect(letter?.failedReason).toContain("OPENAI_API_KEY");
+        const status = await litmus(["queue", "status", "--queue", redis.url]);
+        expect(status.code, status.stderr).toBe(0);
+        expect(status.stdout).toMatch(
+          /^1 worker\(s\) connected; jobs: .*\n1 dead letter\(s\):\n {2}bench\.\S+Mbpp\/2#0 \(bench-sample, 3 attempts\): openai models need an API key/,
+        );
       } finally {
         worker.child.kill("SIGKILL");
       }
