@@ -1,12 +1,11 @@
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { isLitmusError } from "../../src/errors.ts";
 import { Sandbox, type SandboxOptions } from "../../src/sandbox/index.ts";
-import { type RunningServer, startServer } from "../../src/server/index.ts";
+import type { RunningServer } from "../../src/server/index.ts";
 import { RunStore } from "../../src/store/index.ts";
 import { litmus } from "../helpers/cli.ts";
 import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
+import { startTestServer } from "../helpers/server.ts";
 
 /**
  * The Sandbox API's contract, run against every backend: the local one; the E2B one through E2B's official
@@ -114,13 +113,7 @@ describe.skipIf(unavailable)(`the Sandbox contract (${unavailable ?? "real sandb
     let server: RunningServer;
     const store = RunStore.open(":memory:");
     beforeAll(async () => {
-      server = await startServer({
-        store,
-        artifactsDir: join(tmpdir(), "litmus-contract-artifacts"),
-        model: () => Promise.reject(new Error("no model here")),
-        port: 0,
-        e2bPort: 0,
-      });
+      server = await startTestServer(store);
       // The SDK's debug mode makes no API call; E2B_SANDBOX_URL sends its code, files and commands here.
       process.env.E2B_DEBUG = "true";
       process.env.E2B_SANDBOX_URL = (server.e2bUrl as string).replace(/\/$/, "");

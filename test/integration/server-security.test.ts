@@ -1,13 +1,12 @@
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Sandbox } from "../../src/sandbox/index.ts";
-import { type RunningServer, startServer } from "../../src/server/index.ts";
+import type { RunningServer } from "../../src/server/index.ts";
 import { RunStore } from "../../src/store/index.ts";
 import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
+import { startTestServer } from "../helpers/server.ts";
 
 const unavailable = sandboxUnavailableReason();
 const ALICE = "alice-token-0123456789abcdef";
@@ -33,12 +32,7 @@ describe.skipIf(unavailable)(
     let server: RunningServer;
     const store = RunStore.open(":memory:");
     beforeAll(async () => {
-      server = await startServer({
-        store,
-        artifactsDir: join(tmpdir(), "litmus-security-artifacts"),
-        model: () => Promise.reject(new Error("no model here")),
-        port: 0,
-        e2bPort: 0,
+      server = await startTestServer(store, {
         clients: [
           { name: "alice", token: ALICE },
           { name: "bob", token: BOB },
@@ -114,14 +108,7 @@ describe.skipIf(unavailable)(
     });
 
     test("stopping the server ends every MCP session: no sandbox outlives it", async () => {
-      const carol = await startServer({
-        store,
-        artifactsDir: join(tmpdir(), "litmus-security-artifacts"),
-        model: () => Promise.reject(new Error("no model here")),
-        port: 0,
-        e2bPort: null,
-        token: "carol-token-0123456789abcdef",
-      });
+      const carol = await startTestServer(store, { e2bPort: null, token: "carol-token-0123456789abcdef" });
       const client = await mcpClient(carol, "carol-token-0123456789abcdef");
       const created = textOf(await client.callTool({ name: "create_session", arguments: {} }));
       const sessions = () => Sandbox.list().filter((info) => info.metadata.purpose === "mcp session");
