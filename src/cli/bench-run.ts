@@ -113,7 +113,7 @@ async function runCommand(options: RunCommandOptions): Promise<void> {
         ? {
             remote: (await import("../queue/index.ts")).remoteSampler(queue, {
               dataset: { name: dataset.name, sha256: dataset.sha256 },
-              model: jobModelOf(options, modelTimeoutMs),
+              model: jobModelOf(options, model, modelTimeoutMs),
               cache: options.cache,
               scoring: { timeLimits: scoring.timeLimits, memoryBytes: scoring.memoryBytes },
               ...(playbook ? { bullets: () => playbook.selection() } : {}),

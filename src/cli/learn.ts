@@ -83,7 +83,7 @@ async function learnCommand(options: LearnCommandOptions): Promise<void> {
       ...(queue
         ? {
             solver: (await import("../queue/index.ts")).remoteSolver(queue, {
-              model: jobModelOf(options, modelTimeoutMs),
+              model: jobModelOf(options, model, modelTimeoutMs),
               cache: options.cache,
             }),
           }

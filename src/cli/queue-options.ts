@@ -1,3 +1,4 @@
+import type { TextModel } from "../models/index.ts";
 import type { JobModel, JobQueue } from "../queue/index.ts";
 import type { ModelCommandOptions } from "./model-options.ts";
 
@@ -12,7 +13,12 @@ export async function openQueue(url: string, command: string): Promise<JobQueue>
   return queue;
 }
 
-/** The model of a command's options, as a queued job names it for the worker to open. */
-export function jobModelOf(options: ModelCommandOptions, timeoutMs: number): JobModel {
-  return { spec: options.model, timeoutMs, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) };
+/** The model a command opened, as a queued job names it for the worker to open. */
+export function jobModelOf(options: ModelCommandOptions, model: TextModel, timeoutMs: number): JobModel {
+  return {
+    spec: model.spec,
+    timeoutMs,
+    price: model.price,
+    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+  };
 }

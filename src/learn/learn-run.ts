@@ -178,6 +178,8 @@ function settingsOf(options: LearnRunOptions, playbookPath: string) {
     budgetTokens: options.budgetTokens ?? null,
     admission: { enabled: options.admission?.enabled !== false, replay: options.admission?.replay ?? 2 },
     similarity: options.similarity?.name ?? "lexical",
+    // Only when runs start ahead: it changes which playbook each step sees (and keeps older runs' keys).
+    ...((options.ahead ?? 1) > 1 ? { ahead: options.ahead } : {}),
   };
 }
 

@@ -21,6 +21,9 @@ export class Sessions {
   private readonly idleMs: number;
   private readonly max: number;
   private readonly perClient: number;
+  /** Sessions open or starting, by client. */
+  private readonly places = new Map<string, number>();
+  private closing = false;
 
   constructor(options: { idleMs?: number; max?: number; perClient?: number } = {}) {
     this.idleMs = options.idleMs ?? 10 * 60_000;
@@ -29,15 +32,31 @@ export class Sessions {
   }
 
   async create(language: Language, client = "local"): Promise<string> {
-    const mine = [...this.sessions.values()].filter((session) => session.client === client).length;
+    if (this.closing) throw new LitmusError("BAD_INPUT", "the server is stopping: no new sessions");
+    // Places are taken before the sandbox starts, so requests made at once cannot all pass the limits.
+    const mine = this.places.get(client) ?? 0;
     if (mine >= this.perClient) {
       throw new LitmusError("BAD_INPUT", `${mine} sessions of yours are open: close one (close_session) first`);
     }
-    if (this.sessions.size >= this.max) {
+    const taken = [...this.places.values()].reduce((sum, count) => sum + count, 0);
+    if (taken >= this.max) {
       throw new LitmusError("BAD_INPUT", `${this.max} sessions are open on this server: try again later`);
     }
+    this.places.set(client, mine + 1);
     const id = randomUUID();
-    const sandbox = await Sandbox.create({ language, timeoutMs: 0, metadata: { purpose: "mcp session", session: id } });
+    let sandbox: Sandbox;
+    try {
+      sandbox = await Sandbox.create({ language, timeoutMs: 0, metadata: { purpose: "mcp session", session: id } });
+    } catch (error) {
+      this.release(client);
+      throw error;
+    }
+    if (this.closing) {
+      // closeAll ran while this sandbox started: it must not outlive the server.
+      this.release(client);
+      await sandbox.kill();
+      throw new LitmusError("BAD_INPUT", "the server is stopping: no new sessions");
+    }
     this.sessions.set(id, { client, sandbox, language, timer: this.expiry(id) });
     return id;
   }
@@ -61,13 +80,22 @@ export class Sessions {
     const session = this.sessions.get(id);
     if (!session || (client !== undefined && session.client !== client)) return false;
     this.sessions.delete(id);
+    this.release(session.client);
     clearTimeout(session.timer);
     await session.sandbox.kill();
     return true;
   }
 
+  /** Closes every session, for good: sessions still starting are killed when they are up. */
   async closeAll(): Promise<void> {
+    this.closing = true;
     await Promise.all([...this.sessions.keys()].map((id) => this.close(id)));
+  }
+
+  private release(client: string): void {
+    const left = (this.places.get(client) ?? 1) - 1;
+    if (left > 0) this.places.set(client, left);
+    else this.places.delete(client);
   }
 
   get size(): number {

@@ -86,20 +86,32 @@ export class JobQueue implements AsyncDisposable {
     try {
       return (await job.waitUntilFinished(this.events)) as Result;
     } catch (error) {
-      const failed = (await this.queue.getJob(id)) ?? job;
-      const reason = failed.failedReason || (error instanceof Error ? error.message : String(error));
-      const letter: DeadLetter = {
-        jobId: id,
-        name,
-        failedReason: reason,
-        attemptsMade: failed.attemptsMade,
-        data,
-      };
+      // Waiting also ends when the queue closes or Redis goes away: only a job that failed is dead-lettered.
+      const failed = await this.failedJob(id);
+      if (!failed) {
+        throw new LitmusError(
+          "QUEUE_UNAVAILABLE",
+          `stopped waiting for job ${id} (it is still on the queue; rerun the command to collect it): ${messageOf(error)}`,
+          { cause: error },
+        );
+      }
+      const reason = failed.failedReason || messageOf(error);
+      const letter: DeadLetter = { jobId: id, name, failedReason: reason, attemptsMade: failed.attemptsMade, data };
       await this.dead.add(name, letter, { jobId: `${id}@${Date.now()}` });
       throw new LitmusError(
         "QUEUE_UNAVAILABLE",
         `job ${id} failed ${failed.attemptsMade} time(s) and was dead-lettered (${DEAD_LETTER_QUEUE} on ${displayUrl(this.url)}): ${reason}`,
       );
+    }
+  }
+
+  /** Job `id` if it is in the failed state, else undefined (also when Redis cannot say). */
+  private async failedJob(id: string): Promise<Job | undefined> {
+    try {
+      const job = await this.queue.getJob(id);
+      return job && (await job.getState()) === "failed" ? job : undefined;
+    } catch {
+      return undefined;
     }
   }
 
@@ -117,4 +129,8 @@ export class JobQueue implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

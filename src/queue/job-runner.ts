@@ -8,13 +8,16 @@ import type { RunStore } from "../store/index.ts";
 import { VERSION } from "../version.ts";
 import type { BenchSampleJob, JobKinds, JobModel, JobName, SolveJob } from "./jobs.ts";
 
+/** An evaluator no job has used for this long is disposed, with its sandboxes. */
+const EVALUATOR_IDLE_MS = 5 * 60_000;
+
 /**
  * Does the work of queued jobs on a worker: it opens each model and evaluator once and keeps them for the
  * jobs after. Runs are recorded in the worker's own run store; results go back through the queue.
  */
 export class JobRunner implements AsyncDisposable {
   private readonly models = new Map<string, Promise<TextModel>>();
-  private readonly evaluators = new Map<string, Evaluator>();
+  private readonly evaluators = new Map<string, { evaluator: Evaluator; users: number; idle?: NodeJS.Timeout }>();
   private readonly cache = new ResponseCache(responseCacheDir());
   private readonly store: RunStore;
   /** Sandboxes each evaluator scores in at once: as many as the jobs the worker takes at once. */
@@ -45,18 +48,23 @@ export class JobRunner implements AsyncDisposable {
   }
 
   private async benchSample(job: BenchSampleJob, signal: AbortSignal | undefined): Promise<SampleDocument> {
-    const { document } = await makeSample(job.task, job.sample, job.settings, {
-      model: await this.model(job.model),
-      evaluator: this.evaluator(job),
-      store: this.store,
-      modelTimeoutMs: job.model.timeoutMs,
-      ...(job.cache ? { cache: this.cache } : {}),
-      ...(signal ? { signal } : {}),
-      ...(job.bullets
-        ? { bullets: playbookBullets(job.bullets.playbook, loopTaskOf(job.task), job.bullets.options) }
-        : {}),
-    });
-    return document;
+    const evaluator = this.useEvaluator(job);
+    try {
+      const { document } = await makeSample(job.task, job.sample, job.settings, {
+        model: await this.model(job.model),
+        evaluator: evaluator.evaluator,
+        store: this.store,
+        modelTimeoutMs: job.model.timeoutMs,
+        ...(job.cache ? { cache: this.cache } : {}),
+        ...(signal ? { signal } : {}),
+        ...(job.bullets
+          ? { bullets: playbookBullets(job.bullets.playbook, loopTaskOf(job.task), job.bullets.options) }
+          : {}),
+      });
+      return document;
+    } finally {
+      evaluator.done();
+    }
   }
 
   private async solve(job: SolveJob, signal: AbortSignal | undefined): Promise<Outcome> {
@@ -71,7 +79,12 @@ export class JobRunner implements AsyncDisposable {
     });
   }
 
-  private model(model: JobModel): Promise<TextModel> {
+  /** The job's model, opened once per worker, priced as the coordinator prices it. */
+  private async model(model: JobModel): Promise<TextModel> {
+    return { ...(await this.opened(model)), price: model.price };
+  }
+
+  private opened(model: JobModel): Promise<TextModel> {
     const key = `${model.spec}@${model.baseUrl ?? ""}`;
     let opening = this.models.get(key);
     if (!opening) {
@@ -83,18 +96,38 @@ export class JobRunner implements AsyncDisposable {
     return opening;
   }
 
-  private evaluator(job: BenchSampleJob): Evaluator {
+  /**
+   * The evaluator (and its sandboxes) for the job's dataset and scoring, shared by the jobs that use it. One
+   * unused for a while is disposed: a long-lived worker serving runs of many datasets keeps no sandboxes idle.
+   */
+  private useEvaluator(job: BenchSampleJob): { evaluator: Evaluator; done(): void } {
     const key = JSON.stringify([job.dataset, job.scoring]);
-    let evaluator = this.evaluators.get(key);
-    if (!evaluator) {
-      evaluator = new Evaluator({ dataset: job.dataset, workers: this.lanes, ...job.scoring });
-      this.evaluators.set(key, evaluator);
+    let entry = this.evaluators.get(key);
+    if (!entry) {
+      entry = { evaluator: new Evaluator({ dataset: job.dataset, workers: this.lanes, ...job.scoring }), users: 0 };
+      this.evaluators.set(key, entry);
     }
-    return evaluator;
+    const used = entry;
+    clearTimeout(used.idle);
+    used.users += 1;
+    return {
+      evaluator: used.evaluator,
+      done: () => {
+        used.users -= 1;
+        if (used.users > 0) return;
+        used.idle = setTimeout(() => {
+          this.evaluators.delete(key);
+          void used.evaluator[Symbol.asyncDispose]();
+        }, EVALUATOR_IDLE_MS);
+        used.idle.unref();
+      },
+    };
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    await Promise.allSettled([...this.evaluators.values()].map((evaluator) => evaluator[Symbol.asyncDispose]()));
+    const entries = [...this.evaluators.values()];
     this.evaluators.clear();
+    for (const entry of entries) clearTimeout(entry.idle);
+    await Promise.allSettled(entries.map((entry) => entry.evaluator[Symbol.asyncDispose]()));
   }
 }

@@ -1,9 +1,15 @@
 import type { BenchTask, SampleSettings, ScoringOptions } from "../bench/index.ts";
 import type { BulletSelection, RunSettings } from "../learn/index.ts";
 import type { Task } from "../loop/index.ts";
+import type { ModelPrice } from "../models/index.ts";
+import { VERSION } from "../version.ts";
 
-/** The BullMQ queue litmus's jobs go through, and where jobs that failed every attempt are kept. */
-export const JOB_QUEUE = "litmus-jobs";
+/**
+ * The BullMQ queue litmus's jobs go through: one per litmus version, so a worker of another version never takes
+ * (and fails) a job it may not understand, during an upgrade say. Jobs that failed every attempt are kept in
+ * the dead-letter queue.
+ */
+export const JOB_QUEUE = `litmus-jobs-${VERSION}`;
 export const DEAD_LETTER_QUEUE = "litmus-dead";
 
 /** The model a job runs, as the coordinator opened it; the worker opens it with its own keys. */
@@ -12,6 +18,8 @@ export interface JobModel {
   baseUrl?: string;
   /** Per model call, retries included. */
   timeoutMs: number;
+  /** The coordinator's price of the model (its `--prices` included), so costs are counted the same everywhere. */
+  price: ModelPrice | null;
 }
 
 interface JobBase {

@@ -24,7 +24,10 @@ export type QueueWorkerEvent =
   | { type: "completed"; name: JobName; id: string; durationMs: number }
   | { type: "failed"; name: JobName; id: string; reason: string; attempt: number; final: boolean };
 
-/** A job abandoned by dying workers this many times is failed (and retried, while attempts remain). */
+/**
+ * A job abandoned by dying workers more than this many times fails for good (BullMQ does not retry it, whatever
+ * attempts remain): a task that kills every worker that takes it must not go round forever.
+ */
 const MAX_STALLED = 2;
 
 /**

@@ -11,6 +11,8 @@ export interface ClientLimits {
   bodyBytes: number;
   /** MCP sessions (each a sandbox that stays up) open at once. */
   sessions: number;
+  /** Stateful contexts (each an interpreter) a client of the E2B API holds at once. */
+  contexts: number;
 }
 
 export const DEFAULT_CLIENT_LIMITS: ClientLimits = {
@@ -18,6 +20,7 @@ export const DEFAULT_CLIENT_LIMITS: ClientLimits = {
   perMinute: 600,
   bodyBytes: 4 * 1024 * 1024,
   sessions: 4,
+  contexts: 16,
 };
 
 /** Refuses bodies over the limit with 413 and a reason, before anything reads them. */

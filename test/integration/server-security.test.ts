@@ -2,6 +2,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { Sessions } from "../../src/mcp/index.ts";
 import { Sandbox } from "../../src/sandbox/index.ts";
 import type { RunningServer } from "../../src/server/index.ts";
 import { RunStore } from "../../src/store/index.ts";
@@ -37,7 +38,7 @@ describe.skipIf(unavailable)(
           { name: "alice", token: ALICE },
           { name: "bob", token: BOB },
         ],
-        limits: { concurrent: 1, perMinute: 3, bodyBytes: 1024 * 1024, sessions: 1 },
+        limits: { concurrent: 1, perMinute: 3, bodyBytes: 1024 * 1024, sessions: 1, contexts: 2 },
       });
     });
     afterAll(async () => {
@@ -105,6 +106,64 @@ describe.skipIf(unavailable)(
         textOf(await bob.callTool({ name: "run_code", arguments: { code: "x * 2", session_id: sessionId } })),
       ).toContain("10");
       await Promise.all([alice.close(), bob.close()]);
+    });
+
+    test("E2B API: each client has its own sandbox, contexts and files; commands count against its limits", async () => {
+      const call = async (
+        token: string,
+        path: string,
+        body?: unknown,
+        method = body === undefined ? "GET" : "POST",
+      ) => {
+        const response = await fetch(new URL(path, server.e2bUrl as string), {
+          method,
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        return { status: response.status, body: await response.text() };
+      };
+      const created = await call(BOB, "contexts", { language: "python" });
+      const context = JSON.parse(created.body) as { id: string };
+      expect(JSON.parse((await call(BOB, "contexts")).body)).toEqual([expect.objectContaining({ id: context.id })]);
+      expect(JSON.parse((await call(ALICE, "contexts")).body)).toEqual([]);
+      expect((await call(ALICE, "execute", { code: "1", context_id: context.id })).status).toBe(404);
+      expect((await call(ALICE, `contexts/${context.id}`, undefined, "DELETE")).status).toBe(404);
+      // Bob's file is not in alice's sandbox.
+      expect((await call(BOB, "files?path=secret.txt", "bob's")).status).toBe(200);
+      expect((await call(BOB, "files?path=secret.txt")).body).toBe('"bob\'s"');
+      expect((await call(ALICE, "files?path=secret.txt")).status).toBe(404);
+      // Alice used her runs of the minute above: a command through envd's Process/Start is refused too.
+      const request = Buffer.from(JSON.stringify({ process: { cmd: "/bin/bash", args: ["-l", "-c", "echo hi"] } }));
+      const framed = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), request]);
+      framed.writeUInt32BE(request.length, 1);
+      const command = await fetch(new URL("process.Process/Start", server.e2bUrl as string), {
+        method: "POST",
+        headers: { authorization: `Bearer ${ALICE}`, "content-type": "application/connect+json" },
+        body: framed,
+      });
+      const answer = Buffer.from(await command.arrayBuffer());
+      expect(answer[0]).toBe(2);
+      expect(JSON.parse(answer.subarray(5).toString())).toEqual({
+        error: {
+          code: "resource_exhausted",
+          message: "3 runs started this minute (at most 3): try again in a minute",
+        },
+      });
+    });
+
+    test("MCP sessions asked for at once cannot pass the limit; one still starting when the server stops is killed", async () => {
+      const mcpSandboxes = () => Sandbox.list().filter((info) => info.metadata.purpose === "mcp session");
+      const before = mcpSandboxes().length;
+      const sessions = new Sessions({ perClient: 2 });
+      const asked = await Promise.allSettled(Array.from({ length: 5 }, () => sessions.create("python", "eager")));
+      expect(asked.filter((result) => result.status === "fulfilled")).toHaveLength(2);
+      expect(asked.find((result) => result.status === "rejected")?.reason.message).toBe(
+        "2 sessions of yours are open: close one (close_session) first",
+      );
+      const late = sessions.create("python", "late");
+      await sessions.closeAll();
+      await expect(late).rejects.toThrow("the server is stopping: no new sessions");
+      expect(mcpSandboxes()).toHaveLength(before);
     });
 
     test("stopping the server ends every MCP session: no sandbox outlives it", async () => {

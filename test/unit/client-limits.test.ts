@@ -2,7 +2,7 @@ import { expect, test } from "vitest";
 import { ClientLimiter } from "../../src/server/limits.ts";
 
 test("a client gets at most its concurrent runs and its runs per minute; others are not affected", () => {
-  const limiter = new ClientLimiter({ concurrent: 2, perMinute: 3, bodyBytes: 1024, sessions: 1 });
+  const limiter = new ClientLimiter({ concurrent: 2, perMinute: 3, bodyBytes: 1024, sessions: 1, contexts: 1 });
   const at = Date.UTC(2026, 11, 2, 12, 0, 5);
   const first = limiter.start("a", at);
   const second = limiter.start("a", at);

@@ -12,11 +12,23 @@ import type { RequestChannel, SandboxDriver } from "../request.ts";
 import type { PreloadedModule, SandboxOptions } from "../sandbox.ts";
 import type { EntryInfo, Language, SandboxLimits } from "../types.ts";
 
-/** E2B wants a lifetime; "no limit" (0) becomes the longest its sandboxes live on every plan, an hour. */
-const LONGEST_LIFETIME_MS = 3_600_000;
-/** The id the Sandbox gives the default context of its language; E2B's default context has none of its own. */
+/**
+ * E2B wants a lifetime, at most an hour on every plan. The Sandbox's own timer decides when a sandbox ends
+ * (it kills it); E2B's lifetime only has to outlast that timer, so it is renewed while the sandbox is in use,
+ * and a process that dies without killing its sandboxes leaves them for an hour at most.
+ */
+const REMOTE_LIFETIME_MS = 3_600_000;
+const RENEW_EVERY_MS = 20 * 60_000;
+/** The id the Sandbox gives the default context of its language; here it names a context made on first use. */
 const DEFAULT_CONTEXT = "default";
 const RESULT_FORMATS = ["text", "html", "markdown", "svg", "png", "jpeg", "latex", "json"] as const;
+
+interface ContextEntry {
+  /** Being made, or made; null for the default context before its first use. */
+  context: Promise<E2BContext> | null;
+  language: Language;
+  preloaded: boolean;
+}
 
 type Handlers = { onEvent?: ((event: StreamEvent) => void) | undefined; signal?: AbortSignal | undefined };
 
@@ -44,7 +56,7 @@ export async function startE2BDriver(
   let remote: E2BSandbox;
   try {
     remote = await E2BSandbox.create({
-      timeoutMs: options.timeoutMs === 0 ? LONGEST_LIFETIME_MS : (options.timeoutMs ?? 300_000),
+      timeoutMs: REMOTE_LIFETIME_MS,
       envs: options.envs ?? {},
       metadata: options.metadata ?? {},
       // The same default as the local backend: no network unless asked for.
@@ -67,7 +79,8 @@ class E2BDriver implements SandboxDriver, RequestChannel {
   private markExited!: () => void;
   private readonly remote: E2BSandbox;
   private readonly preload: PreloadedModule[];
-  private readonly contexts = new Map<string, { context: E2BContext | null; language: Language; preloaded: boolean }>();
+  private readonly contexts = new Map<string, ContextEntry>();
+  private readonly renewal: NodeJS.Timeout;
 
   constructor(remote: E2BSandbox, defaultLanguage: Language, preload: PreloadedModule[]) {
     this.remote = remote;
@@ -76,6 +89,10 @@ class E2BDriver implements SandboxDriver, RequestChannel {
     this.exited = new Promise((resolve) => {
       this.markExited = resolve;
     });
+    this.renewal = setInterval(() => {
+      this.remote.setTimeout(REMOTE_LIFETIME_MS).catch((error: unknown) => this.noticeGone(error));
+    }, RENEW_EVERY_MS);
+    this.renewal.unref();
   }
 
   get channel(): RequestChannel {
@@ -90,17 +107,22 @@ class E2BDriver implements SandboxDriver, RequestChannel {
     if (this.killed) throw new LitmusError("SANDBOX_CLOSED", "the sandbox was killed");
     const { signal } = handlers;
     if (signal?.aborted) throw aborted(signal);
-    // The SDK's calls take no signal: an aborted request is let go of at once, and runs out in E2B.
     const work = this.perform(op, payload, handlers).catch((error: unknown) => {
+      this.noticeGone(error);
       throw translate(error);
     });
     if (!signal) return work;
-    return Promise.race([
-      work,
-      new Promise<never>((_, reject) =>
-        signal.addEventListener("abort", () => reject(aborted(signal)), { once: true }),
-      ),
-    ]);
+    // The SDK's calls take no signal: an aborted request is let go of at once, and runs out in E2B.
+    let onAbort: () => void = () => undefined;
+    const abort = new Promise<never>((_, reject) => {
+      onAbort = () => reject(aborted(signal));
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([work, abort]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
   }
 
   async oomKills(): Promise<number> {
@@ -110,11 +132,20 @@ class E2BDriver implements SandboxDriver, RequestChannel {
   async kill(): Promise<void> {
     if (this.killed) return;
     this.killed = true;
+    clearInterval(this.renewal);
     try {
       await this.remote.kill();
     } finally {
       this.markExited();
     }
+  }
+
+  /** A sandbox E2B no longer has (expired, or killed elsewhere) is closed here too: the Sandbox then says so. */
+  private noticeGone(error: unknown): void {
+    if (!(error instanceof Error) || error.name !== "SandboxNotFoundError" || this.killed) return;
+    this.killed = true;
+    clearInterval(this.renewal);
+    this.markExited();
   }
 
   private async perform(op: string, payload: Record<string, unknown>, handlers: Handlers): Promise<DoneEvent> {
@@ -128,18 +159,18 @@ class E2BDriver implements SandboxDriver, RequestChannel {
       case "context.create": {
         const language = payload.language as Language;
         const context = await this.remote.createCodeContext({ language, cwd: String(payload.cwd) });
-        this.contexts.set(context.id, { context, language, preloaded: false });
+        this.contexts.set(context.id, { context: Promise.resolve(context), language, preloaded: false });
         return done({ context: context.id });
       }
       case "context.restart": {
         const entry = this.contextEntry(String(payload.context));
-        await this.remote.restartCodeContext(entry.context ?? (await this.defaultContext(entry.language)));
+        await this.remote.restartCodeContext(await this.contextOf(entry));
         entry.preloaded = false;
         return done({});
       }
       case "context.remove": {
         const entry = this.contextEntry(String(payload.context));
-        await this.remote.removeCodeContext(entry.context ?? (await this.defaultContext(entry.language)));
+        await this.remote.removeCodeContext(await this.contextOf(entry));
         this.contexts.delete(String(payload.context));
         return done({});
       }
@@ -178,12 +209,12 @@ class E2BDriver implements SandboxDriver, RequestChannel {
 
   private async exec(contextId: string, code: string, timeoutMs: number, handlers: Handlers): Promise<DoneEvent> {
     const entry = this.contextEntry(contextId);
-    await this.preloadInto(entry);
+    const context = await this.contextOf(entry);
+    await this.preloadInto(entry, context);
     const started = performance.now();
-    const target = entry.context ? { context: entry.context } : { language: entry.language };
     try {
       const execution = await this.remote.runCode(code, {
-        ...target,
+        context,
         timeoutMs,
         // The execution's own limit decides; the request must not give up before it.
         requestTimeoutMs: timeoutMs + 10_000,
@@ -251,7 +282,7 @@ class E2BDriver implements SandboxDriver, RequestChannel {
    * Preloaded modules, which a local sandbox imports once into its template, are defined in each Python
    * context before its first run here (and again after a restart).
    */
-  private async preloadInto(entry: { context: E2BContext | null; language: Language; preloaded: boolean }) {
+  private async preloadInto(entry: ContextEntry, context: E2BContext) {
     if (entry.preloaded || entry.language !== "python" || this.preload.length === 0) return;
     const modules = this.preload.map((module) =>
       typeof module === "string" ? { name: module, source: null } : module,
@@ -266,8 +297,7 @@ for _name, _source in ${JSON.stringify(modules.map((module) => [module.name, mod
         _s.modules[_name] = _m
 del _s, _t, _name, _source
 `.replaceAll("null]", "None]");
-    const target = entry.context ? { context: entry.context } : { language: entry.language };
-    const execution = await this.remote.runCode(code, target);
+    const execution = await this.remote.runCode(code, { context });
     if (execution.error) {
       throw new LitmusError(
         "SANDBOX_UNAVAILABLE",
@@ -283,12 +313,20 @@ del _s, _t, _name, _source
     return entry;
   }
 
-  /** E2B's default context of `language`, as the SDK names it (for restart and remove). */
-  private async defaultContext(language: Language): Promise<E2BContext> {
-    const contexts = await this.remote.listCodeContexts();
-    const found = contexts.find((context) => context.language === language);
-    if (!found) throw new LitmusError("NOT_FOUND", `E2B has no default ${language} context in this sandbox`);
-    return found;
+  /**
+   * The E2B context of an entry: the default one is a context made on first use (rather than E2B's implicit
+   * default), so restarting or removing it reaches exactly it.
+   */
+  private async contextOf(entry: ContextEntry): Promise<E2BContext> {
+    if (!entry.context) {
+      const creating = this.remote.createCodeContext({ language: entry.language, cwd: "/home/user" });
+      entry.context = creating;
+      // A failed creation is tried again by the next run, not remembered.
+      creating.catch(() => {
+        if (entry.context === creating) entry.context = null;
+      });
+    }
+    return entry.context;
   }
 }
 

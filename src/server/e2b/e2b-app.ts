@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type Context as HonoContext } from "hono";
 import { stream } from "hono/streaming";
 import { z } from "zod";
 import { isLitmusError } from "../../errors.ts";
@@ -33,24 +33,14 @@ export function createE2bApp(options: { access: ServerAccess; limits?: ClientLim
   const limits = options.limits ?? DEFAULT_CLIENT_LIMITS;
   // Shared with the web app when both are served: a client's limits are the server's, not each app's.
   const limiter = options.limiter ?? new ClientLimiter(limits);
-  let sandbox: Promise<Sandbox> | undefined;
-  const contexts = new Map<string, Context>();
-  const sandboxFor = (): Promise<Sandbox> => {
-    // One sandbox for the server's life; a new one if it was killed (out of memory, say).
-    sandbox ??= Sandbox.create({ timeoutMs: 0, metadata: { purpose: "e2b api" } });
-    return sandbox.then(async (running) => {
-      if (running.isRunning()) return running;
-      contexts.clear();
-      sandbox = Sandbox.create({ timeoutMs: 0, metadata: { purpose: "e2b api" } });
-      return sandbox;
-    });
-  };
+  const sandboxes = new ClientSandboxes();
   const app = new Hono();
   app.onError((error, c) => {
     if (isLitmusError(error, "NOT_FOUND")) return c.json({ error: error.message }, 404);
     if (isLitmusError(error, "BAD_INPUT")) return c.json({ error: error.message }, 400);
     return c.json({ error: error.message }, 500);
   });
+  const mine = (c: HonoContext) => sandboxes.of(options.access.clientOf(c));
   app.use("*", options.access.middleware());
   app.use("*", limitBody(limits.bodyBytes));
   app.get("/health", (c) => c.json({ status: "ok" }));
@@ -59,7 +49,7 @@ export function createE2bApp(options: { access: ServerAccess; limits?: ClientLim
     const body = ExecuteBody.safeParse(await c.req.json().catch(() => null));
     if (!body.success) return c.json({ error: `bad request: ${body.error.issues[0]?.message}` }, 400);
     const { code, context_id } = body.data;
-    const context = context_id ? contexts.get(context_id) : undefined;
+    const context = context_id ? mine(c).contexts.get(context_id) : undefined;
     if (context_id && !context) return c.json({ error: `context ${context_id} not found` }, 404);
     const language = context ? context.language : languageOf(body.data.language);
     if (!language)
@@ -69,10 +59,12 @@ export function createE2bApp(options: { access: ServerAccess; limits?: ClientLim
       );
     const admitted = limiter.start(options.access.clientOf(c));
     if ("refused" in admitted) return c.json({ error: admitted.refused }, 429);
-    const running = await sandboxFor().catch((error: unknown) => {
-      admitted.release();
-      throw error;
-    });
+    const running = await mine(c)
+      .sandbox()
+      .catch((error: unknown) => {
+        admitted.release();
+        throw error;
+      });
     c.header("content-type", "application/x-ndjson");
     return stream(c, async (out) => {
       // The client gone (it timed out or hung up): the run is interrupted, not left to finish for nobody.
@@ -114,32 +106,71 @@ export function createE2bApp(options: { access: ServerAccess; limits?: ClientLim
     const language = languageOf(body.success ? body.data.language : undefined);
     if (!language) return c.json({ error: `unsupported language; use one of: ${LANGUAGES.join(", ")}` }, 400);
     const cwd = body.success && body.data.cwd ? body.data.cwd : undefined;
-    const context = await (await sandboxFor()).createContext({ language, ...(cwd ? { cwd } : {}) });
+    const { sandbox, contexts } = mine(c);
+    if (contexts.size >= limits.contexts) {
+      return c.json({ error: `${contexts.size} contexts of yours exist: remove one (DELETE /contexts/ID) first` }, 429);
+    }
+    const context = await (await sandbox()).createContext({ language, ...(cwd ? { cwd } : {}) });
     contexts.set(context.id, context);
     return c.json(contextJson(context));
   });
-  app.get("/contexts", (c) => c.json([...contexts.values()].map(contextJson)));
+  app.get("/contexts", (c) => c.json([...mine(c).contexts.values()].map(contextJson)));
   app.post("/contexts/:id/restart", async (c) => {
+    const { sandbox, contexts } = mine(c);
     const context = contexts.get(c.req.param("id"));
     if (!context) return c.json({ error: `context ${c.req.param("id")} not found` }, 404);
-    await (await sandboxFor()).restartContext(context);
+    await (await sandbox()).restartContext(context);
     return c.body(null, 204);
   });
   app.delete("/contexts/:id", async (c) => {
+    const { sandbox, contexts } = mine(c);
     const context = contexts.get(c.req.param("id"));
     if (!context) return c.json({ error: `context ${c.req.param("id")} not found` }, 404);
     contexts.delete(context.id);
-    await (await sandboxFor()).removeContext(context);
+    await (await sandbox()).removeContext(context);
     return c.body(null, 204);
   });
-  addEnvdRoutes(app, sandboxFor);
-  return {
-    app,
-    async close() {
-      const running = await sandbox?.catch(() => undefined);
-      await running?.kill();
-    },
-  };
+  addEnvdRoutes(app, {
+    sandboxOf: (c) => mine(c).sandbox(),
+    admit: (c) => limiter.start(options.access.clientOf(c)),
+  });
+  return { app, close: () => sandboxes.closeAll() };
+}
+
+/**
+ * Each client's sandbox and contexts (a client: its token, or its address without tokens): clients of the
+ * API never see each other's state, contexts or files. A sandbox starts on the client's first request, and
+ * a new one replaces it if it was killed (out of memory, say).
+ */
+class ClientSandboxes {
+  private readonly byClient = new Map<string, { running: Promise<Sandbox> | null; contexts: Map<string, Context> }>();
+
+  of(client: string): { sandbox: () => Promise<Sandbox>; contexts: Map<string, Context> } {
+    let entry = this.byClient.get(client);
+    if (!entry) {
+      entry = { running: null, contexts: new Map() };
+      this.byClient.set(client, entry);
+    }
+    const state = entry;
+    const start = () => Sandbox.create({ timeoutMs: 0, metadata: { purpose: "e2b api", client } });
+    return {
+      contexts: state.contexts,
+      sandbox: async () => {
+        state.running ??= start();
+        const running = await state.running;
+        if (running.isRunning()) return running;
+        state.contexts.clear();
+        state.running = start();
+        return state.running;
+      },
+    };
+  }
+
+  async closeAll(): Promise<void> {
+    const entries = [...this.byClient.values()];
+    this.byClient.clear();
+    await Promise.all(entries.map(async (entry) => (await entry.running?.catch(() => undefined))?.kill()));
+  }
 }
 
 /** The language E2B names (its default is python; "js" and "ts" are its short names too). */

@@ -1,5 +1,6 @@
 import type { Hono, Context as HonoContext } from "hono";
 import { stream } from "hono/streaming";
+import type { StreamingApi } from "hono/utils/stream";
 import { z } from "zod";
 import { isLitmusError } from "../../errors.ts";
 import type { EntryInfo, Sandbox } from "../../sandbox/index.ts";
@@ -23,19 +24,33 @@ const StartBody = z.object({
 });
 
 /** A Connect error: its code names the HTTP status it travels with. */
-const CONNECT_STATUS = { invalid_argument: 400, not_found: 404, already_exists: 409, internal: 500 } as const;
+const CONNECT_STATUS = {
+  invalid_argument: 400,
+  not_found: 404,
+  already_exists: 409,
+  resource_exhausted: 429,
+  internal: 500,
+} as const;
 type ConnectCode = keyof typeof CONNECT_STATUS;
 
 /** Flags of a Connect streaming envelope: a message, or the end of the stream (with an error, maybe). */
 const MESSAGE = 0;
 const END_STREAM = 2;
 
-export function addEnvdRoutes(app: Hono, sandboxFor: () => Promise<Sandbox>): void {
+export function addEnvdRoutes(
+  app: Hono,
+  client: {
+    /** The sandbox of the request's client. */
+    sandboxOf: (c: HonoContext) => Promise<Sandbox>;
+    /** Admits a command against the client's limits (as /execute is), or says why not. */
+    admit: (c: HonoContext) => { release: () => void } | { refused: string };
+  },
+): void {
   app.get("/files", async (c) => {
     const path = c.req.query("path");
     if (!path) return c.json({ code: 400, message: "path is required" }, 400);
     try {
-      const bytes = await (await sandboxFor()).files.read(path, { format: "bytes" });
+      const bytes = await (await client.sandboxOf(c)).files.read(path, { format: "bytes" });
       return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { "content-type": "application/octet-stream" });
     } catch (error) {
       return fileError(c, error);
@@ -55,7 +70,7 @@ export function addEnvdRoutes(app: Hono, sandboxFor: () => Promise<Sandbox>): vo
       } else {
         data = new Uint8Array(await c.req.arrayBuffer());
       }
-      const written = await (await sandboxFor()).files.write(path, data);
+      const written = await (await client.sandboxOf(c)).files.write(path, data);
       return c.json([{ name: written.split("/").at(-1), type: "file", path: written }]);
     } catch (error) {
       return fileError(c, error);
@@ -64,16 +79,16 @@ export function addEnvdRoutes(app: Hono, sandboxFor: () => Promise<Sandbox>): vo
 
   app.post("/filesystem.Filesystem/ListDir", (c) =>
     unary(c, ListBody, async ({ path }) => {
-      const sandbox = await sandboxFor();
+      const sandbox = await client.sandboxOf(c);
       return { entries: (await sandbox.files.list(path)).map(entryJson) };
     }),
   );
   app.post("/filesystem.Filesystem/Stat", (c) =>
-    unary(c, PathBody, async ({ path }) => ({ entry: await statOf(await sandboxFor(), path) })),
+    unary(c, PathBody, async ({ path }) => ({ entry: await statOf(await client.sandboxOf(c), path) })),
   );
   app.post("/filesystem.Filesystem/MakeDir", (c) =>
     unary(c, PathBody, async ({ path }) => {
-      const sandbox = await sandboxFor();
+      const sandbox = await client.sandboxOf(c);
       if (await sandbox.files.exists(path)) throw connectError("already_exists", `${path} already exists`);
       await sandbox.files.makeDir(path);
       return { entry: await statOf(sandbox, path) };
@@ -81,7 +96,7 @@ export function addEnvdRoutes(app: Hono, sandboxFor: () => Promise<Sandbox>): vo
   );
   app.post("/filesystem.Filesystem/Remove", (c) =>
     unary(c, PathBody, async ({ path }) => {
-      const sandbox = await sandboxFor();
+      const sandbox = await client.sandboxOf(c);
       if (!(await sandbox.files.exists(path))) throw connectError("not_found", `${path} does not exist`);
       await sandbox.files.remove(path);
       return {};
@@ -91,36 +106,52 @@ export function addEnvdRoutes(app: Hono, sandboxFor: () => Promise<Sandbox>): vo
   app.post("/process.Process/Start", async (c) => {
     const parsed = StartBody.safeParse(firstEnvelope(new Uint8Array(await c.req.arrayBuffer())));
     c.header("content-type", "application/connect+json");
+    const admitted = parsed.success ? client.admit(c) : null;
     return stream(c, async (out) => {
-      if (!parsed.success) {
-        await out.write(envelope(END_STREAM, { error: { code: "invalid_argument", message: parsed.error.message } }));
+      if (!parsed.success || admitted === null) {
+        const message = parsed.success ? "" : parsed.error.message;
+        await out.write(envelope(END_STREAM, { error: { code: "invalid_argument", message } }));
         return;
       }
-      const { cmd, args, envs, cwd } = parsed.data.process;
-      // The SDK runs every command as `/bin/bash -l -c CMD`: the command is the last argument.
-      const command = cmd === "/bin/bash" && args.at(-2) === "-c" ? (args.at(-1) as string) : [cmd, ...args].join(" ");
-      const abort = new AbortController();
-      out.onAbort(() => abort.abort());
-      await out.write(envelope(MESSAGE, { event: { start: { pid: 1 } } }));
-      const data = (kind: "stdout" | "stderr") => (text: string) =>
-        void out.write(envelope(MESSAGE, { event: { data: { [kind]: Buffer.from(text).toString("base64") } } }));
+      if ("refused" in admitted) {
+        await out.write(envelope(END_STREAM, { error: { code: "resource_exhausted", message: admitted.refused } }));
+        return;
+      }
       try {
-        const result = await (await sandboxFor()).commands.run(command, {
-          ...(cwd ? { cwd } : {}),
-          ...(envs ? { envs } : {}),
-          signal: abort.signal,
-          onStdout: data("stdout"),
-          onStderr: data("stderr"),
-        });
-        const end = { exitCode: result.exitCode, exited: true, status: `exit status ${result.exitCode}` };
-        await out.write(envelope(MESSAGE, { event: { end: result.timedOut ? { ...end, error: "timed out" } : end } }));
-        await out.write(envelope(END_STREAM, {}));
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        await out.write(envelope(END_STREAM, { error: { code: "internal", message } }));
+        await runCommand(out, parsed.data.process, await client.sandboxOf(c));
+      } finally {
+        admitted.release();
       }
     });
   });
+}
+
+/** Runs a Process/Start request's command, streaming envd's events: start, data, then end. */
+async function runCommand(out: StreamingApi, process: z.infer<typeof StartBody>["process"], sandbox: Sandbox) {
+  const { cmd, args, envs, cwd } = process;
+  // The SDK runs every command as `/bin/bash -l -c CMD`: the command is the last argument.
+  const command =
+    cmd === "/bin/bash" && args.at(-2) === "-c" ? (args.at(-1) as string) : [cmd, ...args].map(shellQuoted).join(" ");
+  const abort = new AbortController();
+  out.onAbort(() => abort.abort());
+  await out.write(envelope(MESSAGE, { event: { start: { pid: 1 } } }));
+  const data = (kind: "stdout" | "stderr") => (text: string) =>
+    void out.write(envelope(MESSAGE, { event: { data: { [kind]: Buffer.from(text).toString("base64") } } }));
+  try {
+    const result = await sandbox.commands.run(command, {
+      ...(cwd ? { cwd } : {}),
+      ...(envs ? { envs } : {}),
+      signal: abort.signal,
+      onStdout: data("stdout"),
+      onStderr: data("stderr"),
+    });
+    const end = { exitCode: result.exitCode, exited: true, status: `exit status ${result.exitCode}` };
+    await out.write(envelope(MESSAGE, { event: { end: result.timedOut ? { ...end, error: "timed out" } : end } }));
+    await out.write(envelope(END_STREAM, {}));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await out.write(envelope(END_STREAM, { error: { code: "internal", message } }));
+  }
 }
 
 async function unary<T>(
@@ -204,4 +235,9 @@ function firstEnvelope(body: Uint8Array): unknown {
   } catch {
     return null;
   }
+}
+
+/** `word` as one word of a POSIX shell command line. */
+function shellQuoted(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
