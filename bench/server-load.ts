@@ -1,7 +1,7 @@
 /**
  * Load test of litmus serve: many concurrent clients, each with a token of its own, running code for a
- * bounded time, then what was left behind. Run: node bench/server-load.ts [--api e2b|mcp] [--clients 16]
- * [--seconds 10]
+ * bounded time, then what was left behind. Run: node --expose-gc bench/server-load.ts [--api e2b|mcp]
+ * [--clients 16] [--seconds 10]
  *
  * Each client runs code back to back (quick arithmetic, output, a file written in /tmp, an allocation, an
  * error): on the E2B API, /execute requests read to the end of their NDJSON stream; over MCP, run_code calls
@@ -48,9 +48,13 @@ const WORK = [
 function snapshot() {
   const processes = readdirSync("/proc").filter((name) => /^\d+$/.test(name)).length;
   const fds = readdirSync("/proc/self/fd").length;
-  const rssMiB = Math.round((process.memoryUsage().rss / 1024 / 1024) * 10) / 10;
+  // With --expose-gc, the heap is measured after a full collection: what is still referenced, not garbage.
+  (globalThis as { gc?: () => void }).gc?.();
+  const memory = process.memoryUsage();
+  const rssMiB = Math.round((memory.rss / 1024 / 1024) * 10) / 10;
+  const heapUsedMiB = Math.round((memory.heapUsed / 1024 / 1024) * 10) / 10;
   const tmp = readdirSync(tmpdir()).filter((name) => name.startsWith("litmus"));
-  return { processes, fds, rssMiB, litmusTmpEntries: tmp.length, tmp };
+  return { processes, fds, rssMiB, heapUsedMiB, litmusTmpEntries: tmp.length, tmp };
 }
 
 /** This process's descendants, by command: what of the run is still alive. */
