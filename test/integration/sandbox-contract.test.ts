@@ -39,6 +39,16 @@ function contract(name: string, options: () => SandboxOptions) {
     expect(slow.durationMs).toBeLessThan(10_000);
   });
 
+  test(`${name}: an aborted run is let go of at once`, async () => {
+    await using sandbox = await open();
+    const started = performance.now();
+    const aborted = await sandbox
+      .runCode("import time\ntime.sleep(5)", { signal: AbortSignal.timeout(300) })
+      .catch((error: unknown) => error);
+    expect(isLitmusError(aborted, "ABORTED")).toBe(true);
+    expect(performance.now() - started).toBeLessThan(3000);
+  });
+
   test(`${name}: contexts keep their own state; restart empties one, remove ends it`, async () => {
     await using sandbox = await open();
     const context = await sandbox.createContext({ language: "python" });

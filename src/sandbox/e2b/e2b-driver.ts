@@ -112,7 +112,9 @@ class E2BDriver implements SandboxDriver, RequestChannel {
       throw translate(error);
     });
     if (!signal) return work;
-    // The SDK's calls take no signal: an aborted request is let go of at once, and runs out in E2B.
+    // The SDK's calls take no signal: an aborted request is let go of at once, and runs out in E2B (where
+    // its failure, if it fails, has nobody left to tell).
+    work.catch(() => undefined);
     let onAbort: () => void = () => undefined;
     const abort = new Promise<never>((_, reject) => {
       onAbort = () => reject(aborted(signal));
