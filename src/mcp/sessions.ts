@@ -20,22 +20,23 @@ export class Sessions {
   private readonly sessions = new Map<string, Session>();
   private readonly idleMs: number;
   private readonly max: number;
-  private readonly perClient: number;
+  private readonly perClient: (client: string) => number;
   /** Sessions open or starting, by client. */
   private readonly places = new Map<string, number>();
   private closing = false;
 
-  constructor(options: { idleMs?: number; max?: number; perClient?: number } = {}) {
+  constructor(options: { idleMs?: number; max?: number; perClient?: number | ((client: string) => number) } = {}) {
     this.idleMs = options.idleMs ?? 10 * 60_000;
     this.max = options.max ?? 16;
-    this.perClient = options.perClient ?? 8;
+    const perClient = options.perClient ?? 8;
+    this.perClient = typeof perClient === "number" ? () => perClient : perClient;
   }
 
   async create(language: Language, client = "local"): Promise<string> {
     if (this.closing) throw new LitmusError("BAD_INPUT", "the server is stopping: no new sessions");
     // Places are taken before the sandbox starts, so requests made at once cannot all pass the limits.
     const mine = this.places.get(client) ?? 0;
-    if (mine >= this.perClient) {
+    if (mine >= this.perClient(client)) {
       throw new LitmusError("BAD_INPUT", `${mine} sessions of yours are open: close one (close_session) first`);
     }
     const taken = [...this.places.values()].reduce((sum, count) => sum + count, 0);

@@ -116,7 +116,7 @@ export function createApp(options: AppOptions): { app: Hono; close(): Promise<vo
 
   // MCP over streamable HTTP, stateless: a server per request, sharing one set of sandbox sessions, each of
   // which belongs to the client that opened it.
-  const mcpSessions = new Sessions({ perClient: limits.sessions });
+  const mcpSessions = new Sessions({ perClient: (client) => limiter.limitsOf(client).sessions });
   app.all("/mcp", async (c) => {
     const client = access.clientOf(c);
     const { server } = createMcpServer({

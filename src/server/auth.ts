@@ -2,13 +2,20 @@ import { timingSafeEqual } from "node:crypto";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
+import type { ClientLimitOverrides } from "./limits.ts";
 
 const COOKIE = "litmus_token";
 
-/** A client of the server and the token it presents; limits are counted per client. */
+/** A client of the server and the token it presents; limits are counted per client, and may be its own. */
 export interface ClientToken {
   name: string;
   token: string;
+  limits?: ClientLimitOverrides;
+}
+
+/** How limits and sessions name the client of a token. */
+export function tokenClient(name: string): string {
+  return `token:${name}`;
 }
 
 /**
@@ -48,7 +55,7 @@ export class ServerAccess {
   /** The client a request comes from: its token's name, or (without tokens) its address. */
   clientOf(c: Context): string {
     const client = this.open ? undefined : this.clientWith(presentedToken(c) ?? "");
-    return client ? `token:${client.name}` : `address:${remoteAddress(c) ?? "local"}`;
+    return client ? tokenClient(client.name) : `address:${remoteAddress(c) ?? "local"}`;
   }
 
   private clientWith(presented: string): ClientToken | undefined {

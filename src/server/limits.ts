@@ -31,32 +31,43 @@ export function limitBody(bytes: number): MiddlewareHandler {
   });
 }
 
+/** Limits a client may have set for it alone (`litmus serve --tokens FILE`); the rest are the server's. */
+export type ClientLimitOverrides = Partial<Omit<ClientLimits, "bodyBytes">>;
+
 /**
  * Counts each client's running work and its starts per minute. `start` answers with a release function, or
  * with the reason the client must wait (the caller answers 429): one client cannot take every sandbox the
- * machine can run.
+ * machine can run. Each client has the server's limits, or its own where they were set for it.
  */
 export class ClientLimiter {
   private readonly running = new Map<string, number>();
   private readonly started = new Map<string, { minute: number; count: number }>();
   private readonly limits: ClientLimits;
+  private readonly overrides: ReadonlyMap<string, ClientLimitOverrides>;
 
-  constructor(limits: ClientLimits) {
+  constructor(limits: ClientLimits, overrides: ReadonlyMap<string, ClientLimitOverrides> = new Map()) {
     this.limits = limits;
+    this.overrides = overrides;
+  }
+
+  /** The limits of `client`: its own where set, the server's otherwise. */
+  limitsOf(client: string): ClientLimits {
+    return { ...this.limits, ...this.overrides.get(client) };
   }
 
   start(client: string, now = Date.now()): { release: () => void } | { refused: string } {
+    const limits = this.limitsOf(client);
     const running = this.running.get(client) ?? 0;
-    if (running >= this.limits.concurrent) {
+    if (running >= limits.concurrent) {
       return {
-        refused: `${running} runs of yours are in progress (at most ${this.limits.concurrent} at once): wait for one to end`,
+        refused: `${running} runs of yours are in progress (at most ${limits.concurrent} at once): wait for one to end`,
       };
     }
     const minute = Math.floor(now / 60_000);
     const window = this.started.get(client);
     const count = window?.minute === minute ? window.count : 0;
-    if (count >= this.limits.perMinute) {
-      return { refused: `${count} runs started this minute (at most ${this.limits.perMinute}): try again in a minute` };
+    if (count >= limits.perMinute) {
+      return { refused: `${count} runs started this minute (at most ${limits.perMinute}): try again in a minute` };
     }
     this.started.set(client, { minute, count: count + 1 });
     this.running.set(client, running + 1);

@@ -43,11 +43,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const token = options.token ?? (needsToken ? randomBytes(18).toString("base64url") : null);
   if (token !== null) clients.push({ name: "default", token });
   // The apps are loaded here, not with this module: Hono, highlight.js and the MCP SDK are the server's alone.
-  const [{ createApp }, { createE2bApp, E2B_PORT }, { ServerAccess }, { ClientLimiter, DEFAULT_CLIENT_LIMITS }] =
-    await Promise.all([import("./app.ts"), import("./e2b/e2b-app.ts"), import("./auth.ts"), import("./limits.ts")]);
+  const [
+    { createApp },
+    { createE2bApp, E2B_PORT },
+    { ServerAccess, tokenClient },
+    { ClientLimiter, DEFAULT_CLIENT_LIMITS },
+  ] = await Promise.all([import("./app.ts"), import("./e2b/e2b-app.ts"), import("./auth.ts"), import("./limits.ts")]);
   const access = new ServerAccess(clients);
   const limits = options.limits ?? DEFAULT_CLIENT_LIMITS;
-  const limiter = new ClientLimiter(limits);
+  const overrides = new Map(
+    clients.flatMap((client) => (client.limits ? [[tokenClient(client.name), client.limits]] : [])),
+  );
+  const limiter = new ClientLimiter(limits, overrides);
   const webApp = createApp({ ...options, access, limits, limiter });
   const web = await listen(webApp.app, host, options.port ?? DEFAULT_PORT);
   const e2bPort = options.e2bPort === undefined ? E2B_PORT : options.e2bPort;

@@ -12,6 +12,8 @@ import { startTestServer } from "../helpers/server.ts";
 const unavailable = sandboxUnavailableReason();
 const ALICE = "alice-token-0123456789abcdef";
 const BOB = "bob-token-0123456789abcdefgh";
+/** A client with a limit of its own, lower than the server's. */
+const CARL = "carl-token-0123456789abcdefg";
 
 /** An MCP client of the SDK's own, over HTTP, presenting `token`. */
 async function mcpClient(server: RunningServer, token: string): Promise<Client> {
@@ -37,6 +39,7 @@ describe.skipIf(unavailable)(
         clients: [
           { name: "alice", token: ALICE },
           { name: "bob", token: BOB },
+          { name: "carl", token: CARL, limits: { perMinute: 1 } },
         ],
         limits: { concurrent: 1, perMinute: 3, bodyBytes: 1024 * 1024, sessions: 1, contexts: 2 },
       });
@@ -75,6 +78,13 @@ describe.skipIf(unavailable)(
         error: "3 runs started this minute (at most 3): try again in a minute",
       });
       expect((await execute(BOB)).status).toBe(200);
+      // Carl's own limit is lower than the server's.
+      expect((await execute(CARL)).status).toBe(200);
+      const carl = await execute(CARL);
+      expect([carl.status, JSON.parse(carl.body)]).toEqual([
+        429,
+        { error: "1 runs started this minute (at most 1): try again in a minute" },
+      ]);
     });
 
     test("MCP: sessions belong to their client, each may hold its limit, runs count against it", async () => {

@@ -107,7 +107,7 @@ export function createE2bApp(options: { access: ServerAccess; limits?: ClientLim
     if (!language) return c.json({ error: `unsupported language; use one of: ${LANGUAGES.join(", ")}` }, 400);
     const cwd = body.success && body.data.cwd ? body.data.cwd : undefined;
     const { sandbox, contexts } = mine(c);
-    if (contexts.size >= limits.contexts) {
+    if (contexts.size >= limiter.limitsOf(options.access.clientOf(c)).contexts) {
       return c.json({ error: `${contexts.size} contexts of yours exist: remove one (DELETE /contexts/ID) first` }, 429);
     }
     const context = await (await sandbox()).createContext({ language, ...(cwd ? { cwd } : {}) });
