@@ -41,7 +41,8 @@ export type ClientLimitOverrides = Partial<Omit<ClientLimits, "bodyBytes">>;
  */
 export class ClientLimiter {
   private readonly running = new Map<string, number>();
-  private readonly started = new Map<string, { minute: number; count: number }>();
+  /** When each client's runs of the last minute started, oldest first. */
+  private readonly started = new Map<string, number[]>();
   private readonly limits: ClientLimits;
   private readonly overrides: ReadonlyMap<string, ClientLimitOverrides>;
 
@@ -63,13 +64,16 @@ export class ClientLimiter {
         refused: `${running} runs of yours are in progress (at most ${limits.concurrent} at once): wait for one to end`,
       };
     }
-    const minute = Math.floor(now / 60_000);
-    const window = this.started.get(client);
-    const count = window?.minute === minute ? window.count : 0;
-    if (count >= limits.perMinute) {
-      return { refused: `${count} runs started this minute (at most ${limits.perMinute}): try again in a minute` };
+    // A sliding minute: a fixed one would let a client start twice its limit around the turn of a minute.
+    const recent = (this.started.get(client) ?? []).filter((at) => at > now - 60_000);
+    if (recent.length >= limits.perMinute) {
+      const waitSeconds = Math.ceil(((recent[0] as number) + 60_000 - now) / 1000);
+      return {
+        refused: `${recent.length} runs started in the last minute (at most ${limits.perMinute}): try again in ${waitSeconds} s`,
+      };
     }
-    this.started.set(client, { minute, count: count + 1 });
+    recent.push(now);
+    this.started.set(client, recent);
     this.running.set(client, running + 1);
     let released = false;
     return {
