@@ -113,6 +113,24 @@ describe.skipIf(unavailable).each(LAUNCH_MODES)(
       expect(ts.results[0]?.text).toBe("42");
     });
 
+    test("javascript: process.exit ends the cell at once with its status; the context then starts afresh", async () => {
+      await using sandbox = await useSandbox({ launch });
+      const js = await sandbox.createContext({ language: "javascript" });
+      await sandbox.runCode("var kept = 1", { context: js });
+      const exited = await sandbox.runCode("console.log('bye'); process.exit(3); console.log('never')", {
+        context: js,
+        timeoutMs: 10_000,
+      });
+      expect([stdoutOf(exited), exited.exitCode, exited.error?.name, exited.timedOut]).toEqual([
+        "bye\n",
+        3,
+        "KernelExited",
+        false,
+      ]);
+      expect(exited.durationMs).toBeLessThan(5000);
+      expect((await sandbox.runCode("typeof kept", { context: js })).text).toBe("'undefined'");
+    });
+
     test("javascript and typescript cells take import statements and import(), keeping error lines", async () => {
       await using sandbox = await useSandbox({ launch });
       const js = await sandbox.createContext({ language: "javascript" });

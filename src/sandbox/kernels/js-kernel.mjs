@@ -1,14 +1,17 @@
 // litmus JavaScript / TypeScript kernel: runs cells in one persistent global scope, like a notebook.
 // Requests arrive as JSON lines on fd 3, events leave on fd 4; user code keeps the real stdout/stderr.
 // TypeScript is type-stripped by Node itself (module.stripTypeScriptTypes), so no compiler is mounted.
-import { createReadStream, writeSync } from "node:fs";
+import { writeSync } from "node:fs";
 import { createRequire, stripTypeScriptTypes } from "node:module";
+import { Socket } from "node:net";
 import { createInterface } from "node:readline";
 import { inspect } from "node:util";
 import vm from "node:vm";
 
 const language = process.argv[2] ?? "javascript";
-const requestStream = createReadStream("", { fd: 3 });
+// A socket over the pipe, not fs.createReadStream: a file stream reads in libuv's thread pool, and a read that
+// blocks there kept `process.exit()` in user code from ever ending the process (it hung until the timeout).
+const requestStream = new Socket({ fd: 3, readable: true, writable: false });
 const eventFd = 4;
 
 globalThis.require = createRequire(`${process.cwd()}/`);
