@@ -168,6 +168,18 @@ describe("comparing output", () => {
     expect(matchOutput("<obj at 0x1>", "<obj at 0x7f3a2b>", addresses).ok).toBe(true);
     expect(matchOutput("<obj at 0x1>", "<thing at 0x7f3a2b>", addresses).ok).toBe(false);
   });
+
+  test("a normalizer that backtracks without end is stopped after 2 s, and the block fails saying so", () => {
+    const started = performance.now();
+    const compared = matchOutput("a", `${"a".repeat(40)}!`, { mode: "exact", normalize: [/(a+)+$/g] });
+    expect(compared).toEqual({
+      ok: false,
+      diff: 'normalize="(a+)+$" took more than 2 s on this output and was stopped: a pattern that backtracks catastrophically? Make it more specific',
+    });
+    expect(performance.now() - started).toBeLessThan(4000);
+    // The next comparison gets a fresh worker.
+    expect(matchOutput("took 1 ms", "took 52 ms", { mode: "exact", normalize: [/\d+ ms/g] }).ok).toBe(true);
+  });
 });
 
 describe("placing tracebacks in the document", () => {
