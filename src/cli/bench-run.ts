@@ -24,7 +24,7 @@ import {
   openCommandPlaybook,
   type PlaybookCommandOptions,
 } from "./playbook-options.ts";
-import { progressBar } from "./progress-bar.ts";
+import { PhaseBars } from "./progress-bar.ts";
 import { jobModelOf, openQueue } from "./queue-options.ts";
 
 interface RunCommandOptions
@@ -92,7 +92,7 @@ async function runCommand(options: RunCommandOptions): Promise<void> {
       ...(cache ? { cache } : {}),
     },
   });
-  let bar: ReturnType<typeof progressBar> | undefined;
+  using bars = new PhaseBars();
   await using queue = options.queue ? await openQueue(options.queue, "bench") : null;
   try {
     const { run, summary } = await runModelBenchmark({
@@ -138,24 +138,20 @@ async function runCommand(options: RunCommandOptions): Promise<void> {
           process.stderr.write(
             `litmus bench: ${how} run ${event.runId.slice(0, 8)}: ${event.finished}/${event.total} samples done (${model.spec} on ${dataset.name})\n`,
           );
-          if (event.finished < event.total) {
-            bar = progressBar("run", event.total);
-            bar.update(event.finished, "");
-          }
+          if (event.finished < event.total) bars.show("run", event.total).update(event.finished, "");
         } else {
-          bar?.update(
+          bars.shown?.update(
             event.done,
             `${event.taskId} #${event.sample}: ${event.verdict.passed ? "passed" : event.verdict.kind}`,
           );
         }
       },
     });
-    bar?.stop();
+    bars.stop();
     const files = options.out ? await writeOut(options.out, store, run.id, summary) : undefined;
     if (options.json) writeJson({ ...summary, ...(files ? { files } : {}) });
     else process.stdout.write(renderSummary(summary, false, files));
   } finally {
-    bar?.stop();
     await disposeLocalModels();
   }
 }

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import type { CheckDocsReport, DocsConfig, DocumentReport, SnippetResult } from "../check/index.ts";
 import { parseBytes, parseDuration, parseLanguage } from "../sandbox/index.ts";
 import { list, positiveInteger, writeJson } from "./options.ts";
-import { progressBar } from "./progress-bar.ts";
+import { PhaseBars } from "./progress-bar.ts";
 
 type Place = typeof import("../check/index.ts").placeOf;
 
@@ -43,23 +43,20 @@ async function checkDocsCommand(paths: string[], options: CheckDocsCommandOption
   // Loaded on use, like every command's heavy parts: parsers and reporters would slow every other command's start.
   const { checkDocs, checkDocsToJUnit, loadDocsConfig, placeOf } = await import("../check/index.ts");
   const config = withOverrides(await loadDocsConfig(process.cwd(), options.config), options);
-  let bar: ReturnType<typeof progressBar> | undefined;
   let done = 0;
   let report: CheckDocsReport;
-  try {
+  {
+    using bars = new PhaseBars();
     report = await checkDocs({
       paths,
       cwd: process.cwd(),
       config,
       ...(options.jobs ? { jobs: options.jobs } : {}),
       onStart: (documents) => {
-        if (documents > 1) bar = progressBar("check docs", documents);
+        if (documents > 1) bars.show("check docs", documents);
       },
-      onDocument: (document) => bar?.update(++done, `${document.path}: ${counts(document)}`),
+      onDocument: (document) => bars.shown?.update(++done, `${document.path}: ${counts(document)}`),
     });
-  } finally {
-    // A bar left running keeps the process alive after an error.
-    bar?.stop();
   }
   if (options.junit) await writeFile(options.junit, checkDocsToJUnit(report));
   if (options.json) writeJson(report);

@@ -135,7 +135,7 @@ async function learnEvalCommand(options: LearnEvalOptions): Promise<void> {
   const learning = await openLearningSettings(options);
   await mkdir(options.out, { recursive: true });
   using store = RunStore.open();
-  const bars = new PhaseBars();
+  using bars = new PhaseBars();
   const totals = new Map<string, number>();
   try {
     const measurement = await measureLearning({
@@ -170,7 +170,6 @@ async function learnEvalCommand(options: LearnEvalOptions): Promise<void> {
     if (options.json) writeJson(measurement);
     else process.stdout.write(renderMeasurement(measurement, files));
   } finally {
-    bars.stop();
     await disposeLocalModels();
   }
 }

@@ -12,7 +12,7 @@ import {
   type LearningCommandOptions,
   openLearningSettings,
 } from "./playbook-options.ts";
-import { type ProgressBar, progressBar } from "./progress-bar.ts";
+import { PhaseBars } from "./progress-bar.ts";
 import { jobModelOf, openQueue } from "./queue-options.ts";
 
 interface LearnCommandOptions extends DatasetCommandOptions, ModelCommandOptions, LearningCommandOptions {
@@ -62,7 +62,7 @@ async function learnCommand(options: LearnCommandOptions): Promise<void> {
   const { model, modelTimeoutMs } = await openCommandModel(options);
   const learning = await openLearningSettings(options);
   using store = RunStore.open();
-  let bar: ProgressBar | undefined;
+  using bars = new PhaseBars();
   await using queue = options.queue ? await openQueue(options.queue, "learn") : null;
   try {
     const { summary } = await runLearning({
@@ -95,24 +95,20 @@ async function learnCommand(options: LearnCommandOptions): Promise<void> {
           process.stderr.write(
             `litmus learn: ${how} run ${event.runId.slice(0, 8)}: ${event.finished}/${event.total} steps done (${model.spec} on ${dataset.name}, playbook ${options.playbook})\n`,
           );
-          if (event.finished < event.total) {
-            bar = progressBar("learn", event.total);
-            bar.update(event.finished, "");
-          }
+          if (event.finished < event.total) bars.show("learn", event.total).update(event.finished, "");
         } else if (event.type === "step") {
           const { step } = event;
-          bar?.update(
+          bars.shown?.update(
             event.done,
             `${step.taskId}: ${step.solved ? "solved" : "failed"}; ${describeLearnStep(step)}; ${step.activeBullets} active`,
           );
         }
       },
     });
-    bar?.stop();
+    bars.stop();
     if (options.json) writeJson(summary);
     else process.stdout.write(renderLearnSummary(summary));
   } finally {
-    bar?.stop();
     await disposeLocalModels();
   }
 }

@@ -7,7 +7,7 @@ export interface ProgressBar {
 }
 
 /** Starts a bar for `total` units of work labelled `label`, with the rate, the ETA and a short status. */
-export function progressBar(label: string, total: number): ProgressBar {
+function progressBar(label: string, total: number): ProgressBar {
   const bar = new cliProgress.SingleBar(
     {
       format: `${label} [{bar}] {value}/{total} {percentage}% | {duration_formatted} elapsed, ETA {eta_formatted} | {status}`,
@@ -32,9 +32,17 @@ export function progressBar(label: string, total: number): ProgressBar {
   };
 }
 
-/** A bar per phase of a long job: showing a new phase ends the bar of the one before. */
-export class PhaseBars {
+/**
+ * A bar per phase of a long job: showing a new phase ends the bar of the one before. Declared with `using`, the
+ * last bar stops when the scope ends, error or not: a bar left running keeps the process alive.
+ */
+export class PhaseBars implements Disposable {
   private current: { label: string; bar: ProgressBar } | undefined;
+
+  /** The bar being shown, if one is. */
+  get shown(): ProgressBar | undefined {
+    return this.current?.bar;
+  }
 
   /** The bar of `label`, started (and the previous phase's stopped) on first use. */
   show(label: string, total: number): ProgressBar {
@@ -48,5 +56,9 @@ export class PhaseBars {
   stop(): void {
     this.current?.bar.stop();
     this.current = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.stop();
   }
 }

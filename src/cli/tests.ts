@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import type { TestValidation } from "../check/index.ts";
 import { parseDuration } from "../sandbox/index.ts";
 import { nonNegativeInteger, positiveInteger, writeJson } from "./options.ts";
-import { progressBar } from "./progress-bar.ts";
+import { PhaseBars } from "./progress-bar.ts";
 
 interface ValidateCommandOptions {
   tests: string;
@@ -40,9 +40,9 @@ export function registerTestsCommand(program: Command): void {
 
 async function validateCommand(options: ValidateCommandOptions): Promise<number> {
   const { validateTests } = await import("../check/index.ts");
-  let bar: ReturnType<typeof progressBar> | undefined;
   let validation: TestValidation;
-  try {
+  {
+    using bars = new PhaseBars();
     validation = await validateTests({
       testsPath: options.tests,
       implPath: options.impl,
@@ -51,14 +51,9 @@ async function validateCommand(options: ValidateCommandOptions): Promise<number>
       timeoutMs: parseDuration(options.timeout),
       ...(options.jobs ? { jobs: options.jobs } : {}),
       onProgress: (done, total) => {
-        if (total === 0) return;
-        bar ??= progressBar("mutants", total);
-        bar.update(done);
+        if (total > 0) bars.show("mutants", total).update(done);
       },
     });
-  } finally {
-    // A bar left running keeps the process alive after an error.
-    bar?.stop();
   }
   if (options.json) writeJson(validation);
   else process.stdout.write(renderValidation(validation, options));
