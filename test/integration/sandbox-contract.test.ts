@@ -61,10 +61,11 @@ function contract(name: string, options: () => SandboxOptions) {
   });
 
   test(`${name}: preloaded modules are there in every Python context`, async () => {
-    await using sandbox = await open({
-      preload: [{ name: "contract_helper", source: "def seven():\n    return 7\n" }],
-    });
+    const source = "MARK = 'null] \\u00e9 \"q\"'\ndef seven():\n    return 7\n";
+    await using sandbox = await open({ preload: [{ name: "contract_helper", source }, "json"] });
     expect((await sandbox.runCode("import contract_helper\ncontract_helper.seven() * 6")).text).toBe("42");
+    // The source arrives as written, whatever it holds.
+    expect((await sandbox.runCode("import contract_helper\ncontract_helper.MARK")).text).toBe(`'null] é "q"'`);
     const context = await sandbox.createContext();
     expect((await sandbox.runCode("import contract_helper\ncontract_helper.seven()", { context })).text).toBe("7");
   });

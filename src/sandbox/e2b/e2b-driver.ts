@@ -287,18 +287,19 @@ class E2BDriver implements SandboxDriver, RequestChannel {
   private async preloadInto(entry: ContextEntry, context: E2BContext) {
     if (entry.preloaded || entry.language !== "python" || this.preload.length === 0) return;
     const modules = this.preload.map((module) =>
-      typeof module === "string" ? { name: module, source: null } : module,
+      typeof module === "string" ? [module, null] : [module.name, module.source],
     );
-    const code = `import sys as _s, types as _t
-for _name, _source in ${JSON.stringify(modules.map((module) => [module.name, module.source]))}:
+    // The list travels as JSON inside a Python string literal (JSON's string escapes are Python's too).
+    const code = `import json as _j, sys as _s, types as _t
+for _name, _source in _j.loads(${JSON.stringify(JSON.stringify(modules))}):
     if _source is None:
         __import__(_name)
     else:
         _m = _t.ModuleType(_name)
         exec(compile(_source, "<" + _name + ">", "exec"), _m.__dict__)
         _s.modules[_name] = _m
-del _s, _t, _name, _source
-`.replaceAll("null]", "None]");
+del _j, _s, _t, _name, _source
+`;
     const execution = await this.remote.runCode(code, { context });
     if (execution.error) {
       throw new LitmusError(
