@@ -21,3 +21,13 @@ export async function forEachConcurrently<T>(
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   if (failure !== undefined) throw failure instanceof Error ? failure : new LitmusError("INTERNAL", String(failure));
 }
+
+/** `work`, or a rejection with `message` when it has not settled after `ms` (the timer keeps no process alive). */
+export function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

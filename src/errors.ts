@@ -34,3 +34,8 @@ export class LitmusError extends Error {
 export function isLitmusError(error: unknown, code?: ErrorCode): error is LitmusError {
   return error instanceof LitmusError && (code === undefined || error.code === code);
 }
+
+/** What `error` says: its message when it is an Error, else the thrown value as text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,5 +1,5 @@
 import { CommanderError } from "commander";
-import { isLitmusError } from "../errors.ts";
+import { isLitmusError, messageOf } from "../errors.ts";
 import type { Execution } from "../sandbox/index.ts";
 
 /** The exit codes of every command (a documented contract: README): one place maps outcomes to them. */
@@ -47,6 +47,6 @@ export function exitCodeFor(error: unknown): number {
 
 /** The one-line reason printed on stderr. */
 export function reasonFor(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return message.replaceAll("\n", " ");
 }

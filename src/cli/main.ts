@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { messageOf } from "../errors.ts";
 import { parseBackend } from "../sandbox/index.ts";
 import { startTelemetry, type Telemetry, telemetryOptionsFrom } from "../telemetry/index.ts";
 import { VERSION } from "../version.ts";
@@ -79,9 +80,7 @@ async function main(argv: string[]): Promise<void> {
     // Spans still buffered go out before the process ends; a collector that cannot be reached costs a warning,
     // never the command's own result.
     await telemetry?.shutdown().catch((error: unknown) => {
-      process.stderr.write(
-        `litmus: traces were not all sent: ${error instanceof Error ? error.message : String(error)}\n`,
-      );
+      process.stderr.write(`litmus: traces were not all sent: ${messageOf(error)}\n`);
     });
   }
 }

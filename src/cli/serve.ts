@@ -1,8 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { disposeLocalModels } from "../models/index.ts";
-import { DEFAULT_PORT, parseTokensFile, startServer } from "../server/index.ts";
+import { DEFAULT_PORT, readTokensFile, startServer } from "../server/index.ts";
 import { RunStore } from "../store/index.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
 import { nonNegativeInteger } from "./options.ts";
@@ -38,7 +37,7 @@ export function registerServeCommand(program: Command): void {
     )
     .option("--artifacts <dir>", "where finished reviews are saved (default: next to the run store)")
     .action(async (options: ServeCommandOptions) => {
-      const clients = options.tokens ? parseTokensFile(await readFile(options.tokens, "utf8"), options.tokens) : [];
+      const clients = options.tokens ? await readTokensFile(options.tokens) : [];
       const store = RunStore.open();
       let opened: ReturnType<typeof openCommandModel> | undefined;
       const token = options.token ?? process.env.LITMUS_TOKEN;

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { LitmusError } from "../errors.ts";
+import { LitmusError, messageOf } from "../errors.ts";
 import type { Generation, ResponseCache, RetryPolicy, TextModel } from "../models/index.ts";
 import type { ExecutionJson, SandboxOptions } from "../sandbox/index.ts";
 import type { RunStore } from "../store/index.ts";
@@ -261,7 +261,7 @@ function record(store: RunStore | undefined, task: Task, outcome: Outcome, error
       diagnosisKind: attempt.diagnosis.kind,
       document: attempt,
     })),
-    document: { task, outcome, error: error === null ? null : error instanceof Error ? error.message : String(error) },
+    document: { task, outcome, error: error === null ? null : messageOf(error) },
   });
 }
 

@@ -1,5 +1,5 @@
 import { APICallError } from "@ai-sdk/provider";
-import { isLitmusError, LitmusError } from "../errors.ts";
+import { isLitmusError, LitmusError, messageOf } from "../errors.ts";
 import { API_KEY_VARIABLES } from "./api-keys.ts";
 import { DEFAULT_PRICES } from "./prices.ts";
 
@@ -13,7 +13,7 @@ export function modelCallError(error: unknown, context: { spec: string; retries:
   const provider = spec.split(":")[0] ?? spec;
   if (!APICallError.isInstance(error)) {
     // Not an HTTP failure: a bug or a broken model file on our side, said as it is.
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     return new LitmusError("INTERNAL", `${spec} failed: ${reason}`, { cause: error });
   }
   const status = error.statusCode;

@@ -1,6 +1,6 @@
 import { type Job, Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
-import { LitmusError } from "../errors.ts";
+import { LitmusError, messageOf } from "../errors.ts";
 import { DEAD_LETTER_QUEUE, JOB_QUEUE, type JobKinds, type JobName } from "./jobs.ts";
 import { connectRedis, displayUrl } from "./redis.ts";
 
@@ -129,8 +129,4 @@ export class JobQueue implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

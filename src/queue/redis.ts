@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
-import { LitmusError } from "../errors.ts";
+import { withTimeout } from "../concurrency.ts";
+import { LitmusError, messageOf } from "../errors.ts";
 
 /** How long reaching Redis may take before a command gives up with a clear error. */
 const CONNECT_TIMEOUT_MS = 5000;
@@ -46,24 +47,15 @@ export async function connectRedis(url: string): Promise<Redis> {
   // ioredis reports connection errors as events too; they are what `connect` rejects with, below.
   redis.on("error", () => undefined);
   try {
-    await withTimeout(redis.connect(), CONNECT_TIMEOUT_MS);
+    await withTimeout(redis.connect(), CONNECT_TIMEOUT_MS, `no answer in ${CONNECT_TIMEOUT_MS / 1000} s`);
     await redis.ping();
   } catch (error) {
     redis.disconnect();
-    const reason = error instanceof Error ? error.message : String(error);
     throw new LitmusError(
       "QUEUE_UNAVAILABLE",
-      `cannot reach Redis at ${displayUrl(url)} (${reason}); start it (redis-server) or check --queue`,
+      `cannot reach Redis at ${displayUrl(url)} (${messageOf(error)}); start it (redis-server) or check --queue`,
       { cause: error },
     );
   }
   return redis;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer in ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -47,11 +47,9 @@ export class QueueWorker implements AsyncDisposable {
     this.connection = connection;
     this.ownStore = options.store ? null : RunStore.open();
     this.runner = new JobRunner(options.store ?? (this.ownStore as RunStore), concurrency);
-    const started = new Map<string, number>();
     this.worker = new Worker(
       JOB_QUEUE,
       async (job, _token, signal) => {
-        started.set(job.id as string, performance.now());
         options.onEvent?.({
           type: "started",
           name: job.name as JobName,
@@ -70,13 +68,12 @@ export class QueueWorker implements AsyncDisposable {
       },
     );
     this.worker.on("completed", (job) => {
-      const durationMs = performance.now() - (started.get(job.id as string) ?? performance.now());
-      started.delete(job.id as string);
+      // BullMQ stamps when the job was taken and when it finished.
+      const durationMs = (job.finishedOn ?? Date.now()) - (job.processedOn ?? Date.now());
       options.onEvent?.({ type: "completed", name: job.name as JobName, id: job.id as string, durationMs });
     });
     this.worker.on("failed", (job, error) => {
       if (!job) return;
-      started.delete(job.id as string);
       const final = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === "UnrecoverableError";
       options.onEvent?.({
         type: "failed",

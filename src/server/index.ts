@@ -2,4 +2,4 @@
 export type { AppOptions } from "./app.ts";
 export type { ClientToken } from "./auth.ts";
 export { DEFAULT_PORT, type RunningServer, type ServeOptions, startServer } from "./serve.ts";
-export { parseTokensFile } from "./tokens-file.ts";
+export { parseTokensFile, readTokensFile } from "./tokens-file.ts";

@@ -1,4 +1,5 @@
 import { LitmusError } from "../errors.ts";
+import { readInputFile } from "../read-input.ts";
 import type { ClientToken } from "./auth.ts";
 import type { ClientLimitOverrides } from "./limits.ts";
 
@@ -68,4 +69,9 @@ function limitsOf(settings: string[], where: string): ClientLimitOverrides | und
     limits[field] = number;
   }
   return limits;
+}
+
+/** The clients of the tokens file at `path`; BAD_INPUT, saying why, when it cannot be read or is wrong. */
+export async function readTokensFile(path: string): Promise<ClientToken[]> {
+  return parseTokensFile(await readInputFile(path, "tokens"), path);
 }

@@ -12,6 +12,7 @@ import {
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
+import { withTimeout } from "../concurrency.ts";
 import { VERSION } from "../version.ts";
 import { setRecordsContent } from "./content.ts";
 import type { Telemetry, TelemetryOptions } from "./telemetry.ts";
@@ -43,7 +44,11 @@ export function startTelemetrySdk(options: TelemetryOptions): Telemetry {
     async shutdown() {
       try {
         // Bounded: an exporter retrying an unreachable collector must not hold the process open.
-        await withTimeout(Promise.all([tracerProvider.shutdown(), meterProvider?.shutdown()]), SHUTDOWN_TIMEOUT_MS);
+        await withTimeout(
+          Promise.all([tracerProvider.shutdown(), meterProvider?.shutdown()]),
+          SHUTDOWN_TIMEOUT_MS,
+          `the exporters did not finish within ${SHUTDOWN_TIMEOUT_MS / 1000} s`,
+        );
       } finally {
         trace.disable();
         metrics.disable();
@@ -55,15 +60,6 @@ export function startTelemetrySdk(options: TelemetryOptions): Telemetry {
 }
 
 const SHUTDOWN_TIMEOUT_MS = 5_000;
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the exporters did not finish within ${ms / 1000} s`)), ms);
-    timer.unref();
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** A line per span on stderr (stdout stays the command's, `--json` included): name, duration, attributes. */
 class StderrSpanExporter implements SpanExporter {

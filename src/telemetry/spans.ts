@@ -1,4 +1,5 @@
 import { type Attributes, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { messageOf } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { ERROR_TYPE } from "./genai.ts";
 
@@ -21,7 +22,7 @@ export async function inSpan<T>(
     try {
       return await work(span);
     } catch (error) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(error) });
       span.setAttribute(ERROR_TYPE, errorType(error));
       throw error;
     } finally {

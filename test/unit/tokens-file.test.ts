@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { parseTokensFile } from "../../src/server/index.ts";
+import { parseTokensFile, readTokensFile } from "../../src/server/index.ts";
 
 test("a tokens file names a client per line; comments and blank lines are skipped", () => {
   const text = "# agents\nalice alice-token-0123456789\n\n  bob   bob-token-0123456789ab  \n";
@@ -33,4 +33,10 @@ test.each([
   ["# nobody\n", 'tokens.txt names no clients; write a line "NAME TOKEN" per client'],
 ])("a bad tokens file is refused with where and why: %j", (text, message) => {
   expect(() => parseTokensFile(text, "tokens.txt")).toThrow(message);
+});
+
+test("a tokens file that cannot be read is bad input that says why", async () => {
+  await expect(readTokensFile("/nonexistent/tokens.txt")).rejects.toThrow(
+    "cannot read the tokens file /nonexistent/tokens.txt: no such file",
+  );
 });

@@ -1,9 +1,10 @@
 import { basename, extname } from "node:path";
 import { extractCode } from "../../loop/index.ts";
 import { generate, type ResponseCache, type TextModel } from "../../models/index.ts";
+import { readInputFile } from "../../read-input.ts";
 import type { SuiteFiles } from "./suite.ts";
 import { joinUnits, type TestUnit, testUnitsOf } from "./test-units.ts";
-import { languageOf, readSource, type TestLanguage, type TestValidation, validateSuite } from "./validate-tests.ts";
+import { languageOf, type TestLanguage, type TestValidation, validateSuite } from "./validate-tests.ts";
 
 export interface GenerateTestsOptions {
   /** The code to write tests for; taken as correct. */
@@ -57,7 +58,7 @@ export interface GeneratedTests {
  */
 export async function generateTests(options: GenerateTestsOptions): Promise<GeneratedTests> {
   const language = languageOf(options.codePath);
-  const code = await readSource(options.codePath, "code");
+  const code = await readInputFile(options.codePath, "code");
   const implName = basename(options.codePath);
   const testsName = testFileName(implName, language);
   const samples = options.samples ?? 4;

@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { forEachConcurrently } from "../../concurrency.ts";
 import { LitmusError } from "../../errors.ts";
+import { readInputFile } from "../../read-input.ts";
 import { type Language, languageOfFile } from "../../sandbox/index.ts";
 import type { Mutant } from "./mutant.ts";
 import { chooseMutants } from "./mutants.ts";
@@ -68,8 +68,8 @@ export async function validateTests(options: ValidateTestsOptions): Promise<Test
   const language = languageOf(options.implPath);
   const files: SuiteFiles = {
     language,
-    tests: { name: options.testsPath, source: await readSource(options.testsPath, "tests") },
-    impl: { name: options.implPath, source: await readSource(options.implPath, "implementation") },
+    tests: { name: options.testsPath, source: await readInputFile(options.testsPath, "tests") },
+    impl: { name: options.implPath, source: await readInputFile(options.implPath, "implementation") },
   };
   return validateSuite(files, options);
 }
@@ -151,15 +151,4 @@ export function languageOf(path: string): TestLanguage {
     );
   }
   return language;
-}
-
-/** A file's text; BAD_INPUT naming `what` it was meant to be when it cannot be read. */
-export async function readSource(path: string, what: string): Promise<string> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (error as Error).message;
-    throw new LitmusError("BAD_INPUT", `cannot read the ${what} file ${path}: ${why}`);
-  }
 }

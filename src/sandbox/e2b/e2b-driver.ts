@@ -6,7 +6,7 @@ import {
   Sandbox as E2BSandbox,
   TimeoutError,
 } from "@e2b/code-interpreter";
-import { LitmusError } from "../../errors.ts";
+import { LitmusError, messageOf } from "../../errors.ts";
 import type { DoneEvent, StreamEvent } from "../local/supervisor-channel.ts";
 import type { RequestChannel, SandboxDriver } from "../request.ts";
 import type { PreloadedModule, SandboxOptions } from "../sandbox.ts";
@@ -364,8 +364,4 @@ function translate(error: unknown): Error {
 
 function aborted(signal: AbortSignal): LitmusError {
   return new LitmusError("ABORTED", "the request was aborted", { cause: signal.reason });
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

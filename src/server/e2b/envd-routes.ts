@@ -2,7 +2,7 @@ import type { Hono, Context as HonoContext } from "hono";
 import { stream } from "hono/streaming";
 import type { StreamingApi } from "hono/utils/stream";
 import { z } from "zod";
-import { isLitmusError } from "../../errors.ts";
+import { isLitmusError, messageOf } from "../../errors.ts";
 import type { EntryInfo, Sandbox } from "../../sandbox/index.ts";
 
 /*
@@ -149,8 +149,7 @@ async function runCommand(out: StreamingApi, process: z.infer<typeof StartBody>[
     await out.write(envelope(MESSAGE, { event: { end: result.timedOut ? { ...end, error: "timed out" } : end } }));
     await out.write(envelope(END_STREAM, {}));
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    await out.write(envelope(END_STREAM, { error: { code: "internal", message } }));
+    await out.write(envelope(END_STREAM, { error: { code: "internal", message: messageOf(error) } }));
   }
 }
 
@@ -172,7 +171,7 @@ async function unary<T>(
           : isLitmusError(error, "BAD_INPUT")
             ? "invalid_argument"
             : "internal";
-    return c.json({ code, message: error instanceof Error ? error.message : String(error) }, CONNECT_STATUS[code]);
+    return c.json({ code, message: messageOf(error) }, CONNECT_STATUS[code]);
   }
 }
 
@@ -210,7 +209,7 @@ async function statOf(sandbox: Sandbox, path: string): Promise<Record<string, un
 }
 
 function fileError(c: HonoContext, error: unknown): Response {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   if (isLitmusError(error, "NOT_FOUND")) return c.json({ code: 404, message }, 404);
   if (isLitmusError(error, "BAD_INPUT")) return c.json({ code: 400, message }, 400);
   return c.json({ code: 500, message }, 500);
