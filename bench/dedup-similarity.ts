@@ -9,7 +9,7 @@
 
 import { lexical, localEmbeddings, type Similarity } from "../src/learn/index.ts";
 import { RULE_LESSONS } from "../src/learn/rules.ts";
-import { disposeLocalModels, resolveLocalModel } from "../src/models/index.ts";
+import { DEFAULT_MODEL_NAME, disposeLocalModels, resolveLocalModel } from "../src/models/index.ts";
 
 const PARAPHRASES: [string, string][] = [
   ["Return the result with `return`; do not print it.", "Use return to give back the value instead of printing it."],
@@ -52,7 +52,7 @@ const different: [string, string][] = [];
 for (let i = 0; i < RULE_LESSONS.length; i++)
   for (let j = i + 1; j < RULE_LESSONS.length; j++) different.push([RULE_LESSONS[i] ?? "", RULE_LESSONS[j] ?? ""]);
 
-const header = await resolveLocalModel({ kind: "default" }).catch(() => null);
+const header = await resolveLocalModel({ kind: "embedded", name: DEFAULT_MODEL_NAME }).catch(() => null);
 const similarities: Similarity[] = [lexical];
 if (header) similarities.push(localEmbeddings(header.path));
 else console.error("the embedded model is not pulled (litmus models pull): lexical only");

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { loadPriceTable, openModel, type TextModel } from "../models/index.ts";
 import { parseDuration } from "../sandbox/index.ts";
+import { pullProgressBars } from "./progress-bar.ts";
 
 /** The options of every command that talks to a model. */
 export interface ModelCommandOptions {
@@ -15,7 +16,7 @@ export function addModelOptions(command: Command): Command {
   return command
     .option(
       "--model <spec>",
-      "model spec: local, local:PATH.gguf, openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compatible:MODEL",
+      "model spec: local, local:NAME, local:PATH.gguf, openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compatible:MODEL",
       "local",
     )
     .option("--base-url <url>", "server of an openai-compatible model (or another endpoint for the others)")
@@ -32,9 +33,11 @@ export async function openCommandModel(
 ): Promise<{ model: TextModel; modelTimeoutMs: number }> {
   const modelTimeoutMs = parseDuration(options.modelTimeout);
   const prices = options.prices ? await loadPriceTable(options.prices) : undefined;
+  using bars = pullProgressBars();
   const model = await openModel(options.model, {
     download: true,
     onProgress: (step) => process.stderr.write(`litmus models: ${step}\n`),
+    onPullProgress: bars.onPullProgress,
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
     ...(prices ? { prices } : {}),
   });

