@@ -31,3 +31,28 @@ export function withTimeout<T>(work: Promise<T>, ms: number, message: string): P
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
+
+/** At most `limit` holders at once; the others wait in order. */
+export class Semaphore {
+  private holders = 0;
+  private readonly waiting: Array<() => void> = [];
+  readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  /** Runs `task` once a place is free, and frees it when `task` settles. */
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.holders >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.holders++;
+    try {
+      return await task();
+    } finally {
+      // The place passes straight to the next in line, so a newcomer cannot overtake it.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.holders--;
+    }
+  }
+}

@@ -4,13 +4,13 @@ import {
   benchmarkSandbox,
   benchmarkTaskSuite,
   loadTaskSuite,
+  type ModelBenchReport,
   type SandboxBenchReport,
   type TaskSuiteReport,
 } from "../bench/index.ts";
 import { LitmusError } from "../errors.ts";
 import {
   disposeLocalModels,
-  openModel,
   parseModelSpec,
   ResponseCache,
   resolveLocalModel,
@@ -93,30 +93,51 @@ export function registerBenchCommand(program: Command): void {
     .command("model")
     .description("Tokens per second of a local model through litmus against node-llama-cpp called directly")
     .argument("[spec]", "local model spec", "local")
-    .option("--rounds <n>", "generations of each kind", positiveInteger, 5)
+    .option("--rounds <n>", "rounds at each level of parallelism", positiveInteger, 5)
     .option("--max-tokens <n>", "output tokens per generation", positiveInteger, 128)
+    .option("--parallel <list>", "generations at once to measure, comma-separated (1 is always measured)", "1")
     .option("--json", "print one JSON document on stdout")
-    .action(async (spec: string, options: { rounds: number; maxTokens: number; json?: boolean }) => {
+    .action(async (spec: string, options: { rounds: number; maxTokens: number; parallel: string; json?: boolean }) => {
       const parsed = parseModelSpec(spec);
       if (parsed.provider !== "local")
         throw new LitmusError("BAD_INPUT", `bench model measures local models, not "${spec}"`);
+      const levels = parallelLevels(options.parallel);
       const header = await resolveLocalModel(parsed.source);
-      const model = await openModel(spec);
       try {
-        const report = await benchmarkLocalModel(model, header.path, {
+        const report = await benchmarkLocalModel(spec, header.path, {
           rounds: options.rounds,
           maxOutputTokens: options.maxTokens,
+          parallel: levels,
           onProgress: (line) => process.stderr.write(`litmus bench: ${line}\n`),
         });
         if (options.json) writeJson(report);
-        else
-          process.stdout.write(
-            `through litmus       ${report.litmusTokensPerSecond} tokens/s\nnode-llama-cpp alone ${report.directTokensPerSecond} tokens/s\noverhead             ${report.overheadPercent}% (target <= 5%)\n`,
-          );
+        else process.stdout.write(renderModelBench(report));
       } finally {
         await disposeLocalModels();
       }
     });
+}
+
+/** `--parallel 4,8` as the levels to measure, 1 first: the baseline the others are compared with. */
+function parallelLevels(list: string): number[] {
+  const levels = list.split(",").map((item) => Number(item.trim()));
+  const bad = levels.find((level) => !Number.isInteger(level) || level < 1 || level > 64);
+  if (bad !== undefined) {
+    throw new LitmusError(
+      "BAD_INPUT",
+      `--parallel takes whole numbers from 1 to 64, comma-separated, like 4,8 (got "${list}")`,
+    );
+  }
+  return [...new Set([1, ...levels])].sort((a, b) => a - b);
+}
+
+function renderModelBench(report: ModelBenchReport): string {
+  const header = "at once  through litmus    node-llama-cpp alone  overhead  speed-up over 1";
+  const rows = report.results.map(
+    (result) =>
+      `${String(result.parallel).padStart(7)}  ${`${result.litmusTokensPerSecond} tokens/s`.padEnd(16)}  ${`${result.directTokensPerSecond} tokens/s`.padEnd(20)}  ${`${result.overheadPercent}%`.padStart(8)}  ${result.speedupOverOne}x`,
+  );
+  return `${report.model}, ${report.rounds} rounds of ${report.maxOutputTokens} tokens (medians; overhead target <= 5%)\n${header}\n${rows.join("\n")}\n`;
 }
 
 interface SolveBenchOptions extends ModelCommandOptions {

@@ -8,7 +8,7 @@ export interface ModelCommandOptions {
   model: string;
   baseUrl?: string;
   prices?: string;
-  modelTimeout: string;
+  modelTimeout?: string;
 }
 
 /** Adds --model, --base-url, --prices and --model-timeout to a command. */
@@ -21,7 +21,10 @@ export function addModelOptions(command: Command): Command {
     )
     .option("--base-url <url>", "server of an openai-compatible model (or another endpoint for the others)")
     .option("--prices <file>", "JSON file of model prices in USD per million tokens, extending the built-in table")
-    .option("--model-timeout <duration>", "per model call, retries included", "120s");
+    .option(
+      "--model-timeout <duration>",
+      "per model call, retries included (default: 120s; 10m for a local model, whose calls share its CPU)",
+    );
 }
 
 /**
@@ -31,7 +34,7 @@ export function addModelOptions(command: Command): Command {
 export async function openCommandModel(
   options: ModelCommandOptions,
 ): Promise<{ model: TextModel; modelTimeoutMs: number }> {
-  const modelTimeoutMs = parseDuration(options.modelTimeout);
+  const explicitTimeoutMs = options.modelTimeout ? parseDuration(options.modelTimeout) : undefined;
   const prices = options.prices ? await loadPriceTable(options.prices) : undefined;
   using bars = pullProgressBars();
   const model = await openModel(options.model, {
@@ -41,5 +44,8 @@ export async function openCommandModel(
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
     ...(prices ? { prices } : {}),
   });
+  // A local model decodes several answers at once on a few cores: a long one may take minutes, and is bounded
+  // by its token budget anyway. The timeout is there for servers that stop answering.
+  const modelTimeoutMs = explicitTimeoutMs ?? (model.parallel === null ? 120_000 : 600_000);
   return { model, modelTimeoutMs };
 }

@@ -18,6 +18,13 @@ export interface TextModel {
   readonly price: ModelPrice | null;
   /** What identifies this model's answers in the response cache (a local file by path and size). */
   readonly cacheIdentity: string;
+  /**
+   * Generations worth running at once: a local model's sequences, which decode together (more only wait);
+   * `null` for a hosted model, whose callers choose their own concurrency.
+   */
+  readonly parallel: number | null;
+  /** Whether the model continues a written start of its answer (GenerateRequest.responsePrefix): local chat models. */
+  readonly prefill: boolean;
 }
 
 export interface OpenModelOptions {
@@ -50,6 +57,8 @@ export async function openModel(spec: string, options: OpenModelOptions = {}): P
     languageModel: await hostedModel(parsed, options),
     promptStyle: "chat",
     price,
+    parallel: null,
+    prefill: false,
     cacheIdentity: `${spec}@${options.baseUrl ?? (parsed.provider === "ollama" ? (options.env ?? process.env).OLLAMA_HOST : undefined) ?? "default"}`,
   };
 }
@@ -80,6 +89,8 @@ async function openLocalModel(
     }),
     promptStyle: info.promptStyle,
     price,
+    parallel: loaded.parallel,
+    prefill: info.promptStyle === "chat",
     // The context size changes what fits, so answers: it is part of the identity too.
     cacheIdentity: `${spec}@${header.path}:${header.sizeBytes}:${loaded.context.contextSize}`,
   };

@@ -51,6 +51,8 @@ export function scripted(
       languageModel: fake,
       promptStyle,
       price: { inputPerMillion: 1, outputPerMillion: 2 },
+      parallel: null,
+      prefill: false,
       cacheIdentity: "scripted",
     },
   };

@@ -22,18 +22,53 @@ const PROMPT = 'def add(a, b):\n    """Return the sum of a and b."""\n    return
 afterAll(disposeLocalModels);
 
 describe.skipIf(!pulled)(`the embedded model through the AI SDK${skipped}`, () => {
-  test("the GGUF metadata says base model, so prompts are completion-style", async () => {
+  test("the GGUF metadata says instruction-tuned, so prompts are chat prompts with a prefill", async () => {
     expect(await readGgufModelInfo(defaultModelPath())).toEqual({
-      name: "Gemma 3 270m",
-      architecture: "gemma3",
-      sizeLabel: "270M",
+      name: "Qwen2.5 Coder 0.5B Instruct AWQ",
+      architecture: "qwen2",
+      sizeLabel: "0.5B",
       contextLength: 32768,
-      hasChatTemplate: false,
-      promptStyle: "completion",
+      hasChatTemplate: true,
+      promptStyle: "chat",
     });
     const model = await openModel("local");
-    expect(model.promptStyle).toBe("completion");
+    expect(model.promptStyle).toBe("chat");
+    expect(model.prefill).toBe(true);
+    expect(model.parallel).toBe(4);
     expect(model.price).toEqual({ inputPerMillion: 0, outputPerMillion: 0 });
+  });
+
+  test("a prefilled answer is continued: the model writes the code inside the opened fence, up to its end", async () => {
+    const model = await openModel("local");
+    const generation = await generate(model, {
+      system: "You write Python. Reply with code only.",
+      prompt: "Write a function add(a, b) that returns a + b.",
+      responsePrefix: "```python\n",
+      stopSequences: ["\n```"],
+      maxOutputTokens: 64,
+    });
+    expect(generation.text).toMatch(/^def add\(a, b\):/);
+    expect(generation.text).not.toContain("```");
+    expect(generation.finishReason).toBe("stop");
+  });
+
+  test("generations at once decode together on the context's sequences", async () => {
+    const model = await openModel("local");
+    const firstTokenAt: number[] = [];
+    const endedAt: number[] = [];
+    const started = performance.now();
+    await Promise.all(
+      [0, 1, 2].map(async (index) => {
+        await generate(
+          model,
+          { prompt: `Count from ${index} to 40, one number a line.`, maxOutputTokens: 48 },
+          { onTextDelta: () => (firstTokenAt[index] ??= performance.now() - started) },
+        );
+        endedAt[index] = performance.now() - started;
+      }),
+    );
+    // One at a time, the third would see its first token only after the first had finished.
+    expect(Math.max(...firstTokenAt)).toBeLessThan(Math.min(...endedAt));
   });
 
   test("a short greedy completion: text up to the stop sequence, usage, finish reason, timing, $0", async () => {
@@ -88,21 +123,19 @@ describe.skipIf(!pulled)(`the embedded model through the AI SDK${skipped}`, () =
     });
   });
 
-  test("the chat path (for GGUF models with a chat template) runs through node-llama-cpp's chat wrapper", async () => {
-    // The embedded model is a base model; driving it through the chat path checks the path, not the answer.
+  test("the completion path (for base models) continues the text as it is", async () => {
+    // The embedded model has a chat template; driving it as a base model checks the path, not the answer.
     const loaded = await loadModel(defaultModelPath());
-    const chat = new LocalLanguageModel({ modelId: "gemma", promptStyle: "chat", loaded });
-    const result = await chat.doGenerate({
-      prompt: [
-        { role: "system", content: "Answer briefly." },
-        { role: "user", content: [{ type: "text", text: "Name a colour." }] },
-      ],
+    const completion = new LocalLanguageModel({ modelId: "qwen", promptStyle: "completion", loaded });
+    const result = await completion.doGenerate({
+      prompt: [{ role: "user", content: [{ type: "text", text: PROMPT }] }],
       maxOutputTokens: 8,
+      stopSequences: ["\n"],
     });
-    expect(result.content.length).toBeLessThanOrEqual(1);
-    expect(result.usage.outputTokens.total).toBeGreaterThan(0);
+    const text = result.content[0]?.type === "text" ? result.content[0].text : "";
+    expect(text.trim()).toBe("a + b");
     expect(result.usage.outputTokens.total).toBeLessThanOrEqual(8);
-    expect(result.usage.inputTokens.total).toBeGreaterThan(5);
+    expect(result.usage.inputTokens.total).toBeGreaterThan(10);
   });
 
   test("an abort stops generation with ABORTED; a timeout says how long it waited", async () => {

@@ -162,10 +162,9 @@ export async function runModelBenchmark(
     await options.afterSample?.(task, made.outcome, { runId: run.id, key: `${task.id}#${sample}` });
     return made.document;
   };
-  // A local model generates one answer at a time, and a call waiting for it would count against its timeout:
-  // one sample at a time then (its scoring is short next to its generation).
-  const local = options.model.spec === "local" || options.model.spec.startsWith("local:");
-  const concurrency = local && !options.remote ? 1 : workers;
+  // A local model decodes as many answers at once as it has sequences, and a call waiting for a sequence would
+  // count against its timeout: that many samples at a time then (their scoring is short next to generation).
+  const concurrency = options.remote ? workers : (options.model.parallel ?? workers);
   await forEachConcurrently(jobs, concurrency, async ({ task, sample }) => {
     const document = await makeOne(task, sample);
     options.store.bench.saveSample(run.id, {

@@ -1,13 +1,19 @@
 import { availableParallelism } from "node:os";
-import type { Llama, LlamaContext, LlamaModel } from "node-llama-cpp";
+import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp";
+import { Semaphore } from "../../concurrency.ts";
 import { LitmusError } from "../../errors.ts";
 
-/** A GGUF model loaded once per process, with the one context its generations share (one at a time). */
+/**
+ * A GGUF model loaded once per process, with the one context its generations share. The context has several
+ * sequences: generations running at once decode together, one batch per step (node-llama-cpp batches them).
+ */
 export interface LoadedModel {
   model: LlamaModel;
   context: LlamaContext;
-  /** Runs `task` when no other generation on this model is running: the context has one sequence. */
-  exclusive<T>(task: () => Promise<T>): Promise<T>;
+  /** Sequences: how many generations run at once; more wait for a free one. */
+  parallel: number;
+  /** Runs `task` on a sequence of its own, waiting while every sequence is busy; the sequence is freed after. */
+  withSequence<T>(task: (sequence: LlamaContextSequence) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -18,12 +24,21 @@ export function defaultContextSettings(): { contextSize: number; threads: number
   return { contextSize: 2048, threads: Math.min(4, availableParallelism()), batchSize: 256 };
 }
 
+/**
+ * Sequences per context unless told otherwise. On two cores the embedded 0.5B model decodes about 1.4x the
+ * tokens per second on four sequences as on one (1.6x on eight), and each costs its own KV cache (2048 tokens:
+ * 24 MB for the 0.5B model, 56 MB for the 1.5B one).
+ */
+const DEFAULT_SEQUENCES = 4;
+
 /** Overrides of the default context settings. */
 export interface LocalRuntimeOptions {
   /** Tokens of prompt plus answer. Default 2048. */
   contextTokens?: number;
   /** CPU threads. Default: the available cores, at most 4. */
   threads?: number;
+  /** Generations that decode together. Default DEFAULT_SEQUENCES. */
+  sequences?: number;
 }
 
 let llama: Promise<Llama> | undefined;
@@ -47,7 +62,7 @@ function runtime(): Promise<Llama> {
 
 /** Loads the model at `path` (once per process; later calls share it). */
 export function loadModel(path: string, options: LocalRuntimeOptions = {}): Promise<LoadedModel> {
-  const key = `${path}\0${options.contextTokens ?? ""}\0${options.threads ?? ""}`;
+  const key = `${path}\0${options.contextTokens ?? ""}\0${options.threads ?? ""}\0${options.sequences ?? ""}`;
   let model = loaded.get(key);
   if (!model) {
     model = load(path, options);
@@ -66,20 +81,27 @@ async function load(path: string, options: LocalRuntimeOptions): Promise<LoadedM
     throw new LitmusError("MODEL_UNAVAILABLE", `cannot load the model ${path}: ${String(error)}`, { cause: error });
   }
   const defaults = defaultContextSettings();
+  const parallel = options.sequences ?? DEFAULT_SEQUENCES;
   const context = await model.createContext({
     contextSize: options.contextTokens ?? defaults.contextSize,
     threads: options.threads ?? defaults.threads,
     batchSize: defaults.batchSize,
+    sequences: parallel,
   });
-  let queue: Promise<unknown> = Promise.resolve();
+  const free = new Semaphore(parallel);
   return {
     model,
     context,
-    exclusive<T>(task: () => Promise<T>): Promise<T> {
-      const result = queue.then(task, task);
-      queue = result.catch(() => undefined);
-      return result;
-    },
+    parallel,
+    withSequence: (task) =>
+      free.run(async () => {
+        const sequence = context.getSequence();
+        try {
+          return await task(sequence);
+        } finally {
+          await sequence.dispose();
+        }
+      }),
   };
 }
 

@@ -83,7 +83,7 @@ export class LocalLanguageModel implements LanguageModelV4 {
   }
 
   private generate(options: LanguageModelV4CallOptions, onText: (delta: string) => void): Promise<Generated> {
-    return this.loaded.exclusive(async () => {
+    return this.loaded.withSequence(async (sequence) => {
       options.abortSignal?.throwIfAborted();
       const text = completionTextOf(options.prompt);
       // The messages' own tokens: for a chat model, the few tokens its template adds are not counted.
@@ -96,7 +96,6 @@ export class LocalLanguageModel implements LanguageModelV4 {
           `the prompt (${inputTokens} tokens) does not fit the local model's context of ${this.loaded.context.contextSize} tokens: shorten the task or its visible tests`,
         );
       }
-      const sequence = this.loaded.context.getSequence();
       let outputTokens = 0;
       const guard = new RepetitionGuard();
       const degenerate = new AbortController();
@@ -140,8 +139,6 @@ export class LocalLanguageModel implements LanguageModelV4 {
           throw new LitmusError("ABORTED", "the local model's generation was aborted", { cause: error });
         }
         throw error;
-      } finally {
-        await sequence.dispose();
       }
     });
   }
