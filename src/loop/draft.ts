@@ -1,6 +1,7 @@
 import { type Generation, generate, type ResponseCache, type RetryPolicy, type TextModel } from "../models/index.ts";
 import { completeCode, extractCode, withStarterImports } from "./extract-code.ts";
 import type { BuiltPrompt } from "./prompt.ts";
+import { sanitizeCode } from "./sanitize.ts";
 import type { Task } from "./task.ts";
 
 /** How to ask the model for one draft. */
@@ -32,6 +33,7 @@ export async function draftCode(task: Task, prompt: BuiltPrompt, options: DraftO
     {
       prompt: prompt.prompt,
       ...(prompt.system === undefined ? {} : { system: prompt.system }),
+      ...(prompt.responsePrefix === undefined ? {} : { responsePrefix: prompt.responsePrefix }),
       stopSequences: prompt.stopSequences,
       ...(options.maxOutputTokens === undefined ? {} : { maxOutputTokens: options.maxOutputTokens }),
       temperature: options.temperature,
@@ -46,9 +48,14 @@ export async function draftCode(task: Task, prompt: BuiltPrompt, options: DraftO
   );
   const code =
     prompt.completion === null
-      ? chatCode(generation.text, task)
+      ? chatCode(answerOf(prompt, generation.text), task)
       : completeCode(prompt.completion, generation.text, task.language);
-  return { code, generation };
+  return { code: code === null ? null : sanitizeCode(code, task), generation };
+}
+
+/** The whole answer: the written start (an opened fence) and what the model added, with the fence closed. */
+function answerOf(prompt: BuiltPrompt, text: string): string {
+  return prompt.responsePrefix === undefined ? text : `${prompt.responsePrefix}${text}\n\`\`\`\n`;
 }
 
 function chatCode(text: string, task: Task): string | null {

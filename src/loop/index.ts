@@ -11,6 +11,7 @@ export {
   signatureOf,
 } from "./prompt.ts";
 export { type CheckedCode, type CheckTimeouts, checkCode, checkCodeIn } from "./run-attempt.ts";
+export { sanitizeCode } from "./sanitize.ts";
 export {
   type Attempt,
   type Outcome,

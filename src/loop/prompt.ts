@@ -12,6 +12,8 @@ export interface BuiltPrompt {
    * brace a JavaScript stop sequence swallows). `null` for chat.
    */
   completion: { prefix: string; suffix: string } | null;
+  /** Chat: the start of the answer the model continues (an opened code fence), when the model allows it. */
+  responsePrefix?: string;
 }
 
 /**
@@ -47,6 +49,9 @@ const COMPLETION_STOPS: Record<TaskLanguage, string[]> = {
   typescript: ["\n}", "\n```"],
 };
 
+/** Module-level lines that start a model's own examples after a Python solution, never the solution itself. */
+const PYTHON_EXAMPLE_STARTS = ["\nassert ", "\nprint(", "\nif __name__", "\n# Test", "\n# Example"];
+
 /** The entry point's first line: the task's signature, else one inferred from the prompt (`is_palindrome(s)`). */
 export function signatureOf(task: Task): string | null {
   if (task.signature) return task.signature;
@@ -76,7 +81,14 @@ function inferEntryPoint(
 /** Builds the prompt for an attempt in the style the model wants (GGUF metadata decides for local models). */
 export function buildPrompt(
   task: Task,
-  options: { style: PromptStyle; visibleTests: string | null; previous?: PreviousAttempt; bullets?: PromptBullet[] },
+  options: {
+    style: PromptStyle;
+    /** The model continues a written start of its answer (TextModel.prefill). Default false. */
+    prefill?: boolean;
+    visibleTests: string | null;
+    previous?: PreviousAttempt;
+    bullets?: PromptBullet[];
+  },
 ): BuiltPrompt {
   return options.style === "completion" ? completionPrompt(task, options) : chatPrompt(task, options);
 }
@@ -151,7 +163,7 @@ function doctestsOf(tests: string): string[] {
 
 function chatPrompt(
   task: Task,
-  options: { visibleTests: string | null; previous?: PreviousAttempt; bullets?: PromptBullet[] },
+  options: { prefill?: boolean; visibleTests: string | null; previous?: PreviousAttempt; bullets?: PromptBullet[] },
 ): BuiltPrompt {
   const language = task.language;
   const system =
@@ -177,7 +189,17 @@ function chatPrompt(
   }
   if (options.previous)
     parts.push(`${describePrevious(options.previous)}\nFix it: reply with the complete corrected code.`);
-  return { system, prompt: parts.join("\n\n"), stopSequences: [], completion: null };
+  return {
+    system,
+    prompt: parts.join("\n\n"),
+    // With a prefill the answer is the code itself, up to the fence that closes it, or up to the examples a
+    // model likes to add after a function (the sanitizer would drop them: they only cost time).
+    stopSequences: options.prefill
+      ? ["\n```", ...(task.language === "python" && task.entryPoint !== null ? PYTHON_EXAMPLE_STARTS : [])]
+      : [],
+    completion: null,
+    ...(options.prefill ? { responsePrefix: `\`\`\`${language}\n` } : {}),
+  };
 }
 
 /** The previous attempt in a few lines: its code (bounded) and what went wrong. */

@@ -183,6 +183,8 @@ async function attemptUntilSolved(task: Task, options: SolveOptions, attempts: A
   const samples = options.samples ?? 1;
   const visibleTests = task.tests ? testSourceOf(task.tests, task.language, task.entryPoint) : null;
   let previous: PreviousAttempt | undefined;
+  // Every code drawn so far: a repair that repeats one is drawn again, so attempts explore.
+  const tried = new Set<string>();
   for (let n = 1; n <= maxAttempts; n++) {
     if (options.signal?.aborted) {
       throw new LitmusError("ABORTED", `the run was stopped (aborted, or out of time) before attempt ${n}`, {
@@ -190,7 +192,7 @@ async function attemptUntilSolved(task: Task, options: SolveOptions, attempts: A
       });
     }
     const attempt = await inSpan("litmus.attempt", { "litmus.attempt.n": n }, async (span) => {
-      const made = await makeAttempt(task, options, { n, maxAttempts, samples, visibleTests, previous });
+      const made = await makeAttempt(task, options, { n, maxAttempts, samples, visibleTests, previous, tried });
       span.setAttribute("litmus.diagnosis.kind", made.diagnosis.kind);
       return made;
     });
@@ -211,24 +213,33 @@ async function makeAttempt(
     samples: number;
     visibleTests: string | null;
     previous: PreviousAttempt | undefined;
+    tried: Set<string>;
   },
 ): Promise<Attempt> {
-  const { n, maxAttempts, samples, visibleTests, previous } = step;
+  const { n, maxAttempts, samples, visibleTests, previous, tried } = step;
   options.onEvent?.({ type: "attempt-start", n, maxAttempts });
   const attemptStarted = performance.now();
   const bullets: PromptBullet[] = options.bullets?.select(previous ?? null) ?? [];
   const prompt = buildPrompt(task, {
     style: options.model.promptStyle,
+    prefill: options.model.prefill,
     visibleTests,
     bullets,
     ...(previous && options.feedback !== false ? { previous } : {}),
   });
   const drawn: Sample[] = [];
-  for (let sample = 1; sample <= samples; sample++) {
+  // A local model decodes its sequences together: draw that many samples at once, stopping at a pass.
+  const wave = Math.max(1, options.model.parallel ?? 1);
+  for (let first = 1; first <= samples && !drawn.some(passed); first += wave) {
+    const numbers = Array.from({ length: Math.min(wave, samples - first + 1) }, (_, index) => first + index);
     const temperature = temperatureOf(options.temperature, samples, n);
-    drawn.push(await drawSample(task, prompt, { ...options, n, sample, samples, temperature }));
-    if (drawn.at(-1)?.diagnosis.kind === "ok") break;
+    drawn.push(
+      ...(await Promise.all(
+        numbers.map((sample) => drawSample(task, prompt, { ...options, n, sample, samples, temperature, tried })),
+      )),
+    );
   }
+  for (const sample of drawn) if (sample.code !== null) tried.add(normalized(sample.code));
   const best = bestOf(drawn);
   const attempt: Attempt = {
     n,
@@ -265,19 +276,32 @@ function record(store: RunStore | undefined, task: Task, outcome: Outcome, error
   });
 }
 
+/** Draws of a repair that repeats earlier code before it is kept anyway (each hotter than the one before). */
+const MAX_REDRAWS = 3;
+
 async function drawSample(
   task: Task,
   prompt: ReturnType<typeof buildPrompt>,
-  options: SolveOptions & { n: number; sample: number; samples: number; temperature: number },
+  options: SolveOptions & { n: number; sample: number; samples: number; temperature: number; tried: Set<string> },
 ): Promise<Sample> {
   const { n, sample } = options;
   options.onEvent?.({ type: "generation-start", n, sample, samples: options.samples });
-  const { code, generation } = await draftCode(task, prompt, {
-    ...options,
-    seed: (options.seed ?? 1) + (n - 1) * 1000 + (sample - 1),
-  });
+  const draws: Generation[] = [];
+  let code: string | null = null;
+  for (let redraw = 0; redraw <= MAX_REDRAWS; redraw++) {
+    const drafted = await draftCode(task, prompt, {
+      ...options,
+      temperature: options.temperature + 0.2 * redraw,
+      seed: (options.seed ?? 1) + (n - 1) * 1000 + (sample - 1) + 100 * redraw,
+    });
+    draws.push(drafted.generation);
+    code = drafted.code;
+    // Running code already run teaches nothing: a repair must try something new.
+    if (code === null || !options.tried.has(normalized(code))) break;
+  }
+  const generation = draws.at(-1) as Generation;
   options.onEvent?.({ type: "generation-end", n, sample, generation });
-  const usage = { ...generation.usage, costUsd: generation.costUsd };
+  const usage = sumUsage(draws.map((draw) => ({ ...draw.usage, costUsd: draw.costUsd })));
   const summary = {
     text: generation.text,
     finishReason: generation.finishReason,
@@ -315,6 +339,19 @@ function bestOf(samples: Sample[]): Sample {
   for (const sample of samples) if (best === undefined || rank(sample) < rank(best)) best = sample;
   if (best === undefined) throw new Error("an attempt draws at least one sample");
   return best;
+}
+
+function passed(sample: Sample): boolean {
+  return sample.diagnosis.kind === "ok";
+}
+
+/** Code as compared for repeats: trailing spaces and blank lines do not make it new. */
+function normalized(code: string): string {
+  return code
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .filter((line) => line !== "")
+    .join("\n");
 }
 
 function lastCode(attempts: Attempt[]): string | null {

@@ -11,6 +11,11 @@ export interface GenerateRequest {
   /** Instructions for a chat model; a completion model sees them ahead of the prompt. */
   system?: string;
   prompt: string;
+  /**
+   * The start of the answer, written for the model, which continues it (a chat model's prefill, such as an
+   * opened code fence). The returned text is what the model added. Only for models with `prefill`.
+   */
+  responsePrefix?: string;
   /** Default 512. */
   maxOutputTokens?: number;
   /** Default 0 (greedy). */
@@ -100,6 +105,7 @@ async function generateOnce(model: TextModel, request: GenerateRequest, options:
         model: model.cacheIdentity,
         system: request.system ?? null,
         prompt: request.prompt,
+        ...(request.responsePrefix ? { responsePrefix: request.responsePrefix } : {}),
         ...settings,
       })
     : "";
@@ -123,9 +129,19 @@ async function generateOnce(model: TextModel, request: GenerateRequest, options:
     : AbortSignal.timeout(timeoutMs);
   let firstTokenMs: number | null = null;
   let retries = 0;
+  if (request.responsePrefix && !model.prefill) {
+    throw new LitmusError("INTERNAL", `${model.spec} cannot continue a written start of its answer`);
+  }
   const call = {
     model: model.languageModel,
-    prompt: request.prompt,
+    ...(request.responsePrefix
+      ? {
+          messages: [
+            { role: "user" as const, content: request.prompt },
+            { role: "assistant" as const, content: request.responsePrefix },
+          ],
+        }
+      : { prompt: request.prompt }),
     ...(request.system === undefined ? {} : { system: request.system }),
     ...settings,
     maxRetries: 0, // retried below, with jitter and the server's retry-after

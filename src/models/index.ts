@@ -30,7 +30,7 @@ export {
   pullModel,
 } from "./pull-model.ts";
 export { resolveLocalModel } from "./resolve-local-model.ts";
-export { sha256Of, verifyModelFile } from "./verify-model.ts";
 export { ResponseCache } from "./response-cache.ts";
 export { backoffDelayMs, type RetryPolicy } from "./retry.ts";
 export { MODEL_SPEC_FORMS, type ModelSpec, parseModelSpec } from "./spec.ts";
+export { sha256Of, verifyModelFile } from "./verify-model.ts";

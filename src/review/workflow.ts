@@ -183,6 +183,7 @@ async function draftNext(id: string, context: ReviewContext): Promise<ReviewReco
   const last = document.drafts.at(-1);
   const prompt = buildPrompt(task, {
     style: model.promptStyle,
+    prefill: model.prefill,
     visibleTests: task.tests ? testSourceOf(task.tests, task.language, task.entryPoint) : null,
     ...(last?.rejection ? { previous: { code: last.code, reviewerFeedback: last.rejection.feedback } } : {}),
   });

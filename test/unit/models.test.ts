@@ -140,7 +140,9 @@ describe("assembling a model from its parts", () => {
     await writeFile(parts[2] as string, Buffer.alloc(1000 + 24 - 500, 8));
     const target = join(directory, "model.gguf");
     await expect(assembleParts(parts, target, pin)).rejects.toThrow(
-      new RegExp(`^the assembled tiny model has sha256 [0-9a-f]{64}, expected ${pin.sha256}: a package holds other bytes`),
+      new RegExp(
+        `^the assembled tiny model has sha256 [0-9a-f]{64}, expected ${pin.sha256}: a package holds other bytes`,
+      ),
     );
     expect((await readdir(directory)).sort()).toEqual(["part0", "part1", "part2"]);
   });
@@ -161,7 +163,9 @@ describe("assembling a model from its parts", () => {
       ),
     );
     await appendFile(target, "x");
-    await expect(verifyModelFile(target, pin)).rejects.toThrow(`(${pin.sizeBytes + 1} bytes, expected ${pin.sizeBytes})`);
+    await expect(verifyModelFile(target, pin)).rejects.toThrow(
+      `(${pin.sizeBytes + 1} bytes, expected ${pin.sizeBytes})`,
+    );
     await expect(verifyModelFile(join(directory, "absent.gguf"), pin)).resolves.toBe(false);
   });
 });
