@@ -28,6 +28,15 @@ export { meanPassAtK, passAtK } from "./eval/pass-at-k.ts";
 export { type BenchSample, readSamples, type SampleLine, scanSamples } from "./eval/samples.ts";
 export type { EvalSummary, GenerationSummary, SampleGeneration, TaskTally } from "./eval/tally.ts";
 export { benchmarkLocalModel, type ModelBenchReport } from "./model-bench.ts";
+export { type Pair, type PairedDifference, pairedDifference } from "./paired.ts";
+export {
+  type ArmResult,
+  measureRepairLift,
+  REPAIR_ARMS,
+  type RepairArm,
+  type RepairLiftOptions,
+  type RepairLiftReport,
+} from "./repair-lift.ts";
 export { type BenchReport, buildReport, type ReportRun } from "./report/build-report.ts";
 export { CHART_CONFIG, type ReportChart, renderChart } from "./report/charts.ts";
 export { chartSection, escapeHtml, percent, renderPage, table } from "./report/page.ts";

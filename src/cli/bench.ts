@@ -18,6 +18,7 @@ import {
 } from "../models/index.ts";
 import { RunStore } from "../store/index.ts";
 import { registerBenchEvalCommand } from "./bench-eval.ts";
+import { registerBenchRepairCommand } from "./bench-repair.ts";
 import { registerBenchReportCommand } from "./bench-report.ts";
 import { registerBenchRunCommand } from "./bench-run.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
@@ -38,6 +39,7 @@ export function registerBenchCommand(program: Command): void {
     .description("Benchmarks: score samples and models on HumanEval/MBPP (+), the sandbox, the local model");
   registerBenchEvalCommand(bench);
   registerBenchRunCommand(bench);
+  registerBenchRepairCommand(bench);
   registerBenchReportCommand(bench);
   bench
     .command("sandbox")

@@ -2,7 +2,14 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { type BenchTask, type Dataset, loadDataset, runModelBenchmark, selectTasks } from "../../src/bench/index.ts";
+import {
+  type BenchTask,
+  type Dataset,
+  loadDataset,
+  measureRepairLift,
+  runModelBenchmark,
+  selectTasks,
+} from "../../src/bench/index.ts";
 import { RunStore } from "../../src/store/index.ts";
 import { litmus, spawnLitmus, waitFor } from "../helpers/cli.ts";
 import { DATASETS_DIR, datasetsUnavailableReason } from "../helpers/datasets.ts";
@@ -101,6 +108,44 @@ describe.skipIf(missing)(`litmus bench run (${missing ?? "real sandboxes"})`, { 
     expect(plain.run.id).not.toBe(run.id);
     expect(userText(retries.fake.calls[1])).toBe(userText(retries.fake.calls[0]));
     expect(userText(retries.fake.calls[1])).not.toContain("previous attempt failed");
+  });
+
+  test("repair lift: four arms on the same tasks, paired by task, each a resumable run", async () => {
+    using store = RunStore.open(":memory:");
+    const settings = { dataset: mbpp, tasks, store, workers: 1, groundTruthDir, attempts: 2 };
+    // In task order (Mbpp/2, then Mbpp/3), arm by arm: first, repair, retries, best-of (two candidates).
+    const otherWrong = fenced("def similar_elements(test_tup1, test_tup2):\n    return (1,)");
+    const model = scripted([
+      ...[SHARED_WRONG, NOT_PRIME_LAZY], // first: both fail the hidden tests
+      ...[SHARED_WRONG, SHARED_RIGHT, NOT_PRIME_LAZY], // repair: Mbpp/2 repaired; Mbpp/3 passes its visible test only
+      ...[SHARED_WRONG, SHARED_WRONG, otherWrong, NOT_PRIME_LAZY], // retries: a repeat is drawn again
+      ...[SHARED_WRONG, SHARED_WRONG, NOT_PRIME_LAZY], // best-of: Mbpp/3 stops at its first candidate
+    ]);
+    const report = await measureRepairLift({ ...settings, model: model.model });
+    expect(report.arms.map((arm) => [arm.arm, arm.passRate, arm.basePassRate])).toEqual([
+      ["first", 0, 0],
+      ["repair", 0.5, 0.5],
+      ["retries", 0, 0],
+      ["best-of", 0, 0],
+    ]);
+    expect(model.fake.calls).toHaveLength(12);
+    expect(userText(model.fake.calls[3])).toContain("This previous attempt failed");
+    // A retry never shows the failure; the repeated code was drawn again, hotter.
+    expect(userText(model.fake.calls[6])).toBe(userText(model.fake.calls[5]));
+    expect(userText(model.fake.calls[6])).not.toContain("previous attempt failed");
+    expect(model.fake.calls[7]?.temperature).toBeGreaterThan(model.fake.calls[6]?.temperature ?? 1);
+    expect(
+      report.differences.map((difference) => [difference.versus, difference.plus.mean, difference.plus.aOnly]),
+    ).toEqual([
+      ["first", 0.5, 1],
+      ["retries", 0.5, 1],
+      ["best-of", 0.5, 1],
+    ]);
+    // Measuring again finds every arm finished: no model call.
+    const again = scripted([]);
+    const repeated = await measureRepairLift({ ...settings, model: again.model });
+    expect(repeated.arms.map((arm) => arm.runId)).toEqual(report.arms.map((arm) => arm.runId));
+    expect(again.fake.calls).toEqual([]);
   });
 
   test("the embedded model end to end through the CLI, killed mid-run and resumed", async () => {

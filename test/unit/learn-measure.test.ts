@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
+import { pairedDifference } from "../../src/bench/index.ts";
 import { embeddingSimilarity, type LearningMeasurement, renderLearningHtml } from "../../src/learn/index.ts";
-import { pairedDifference } from "../../src/learn/measure/paired.ts";
 import { placeboSource } from "../../src/learn/measure/placebo.ts";
 import { estimateTokens } from "../../src/learn/text.ts";
 

@@ -17,6 +17,8 @@ export interface ModelRunOptions extends ScoringOptions {
   samplesPerTask?: number;
   /** Attempts of the repair loop per sample, repairing from the visible tests (default 1: plain generation). */
   maxAttempts?: number;
+  /** Candidates drawn per attempt, the best on the visible tests kept: best-of-n (default 1). */
+  candidates?: number;
   /** Default 0 (greedy) for one sample per task, 0.8 for several. */
   temperature?: number;
   /** Seeds sampling; sample i of a task uses seed + 100000 * i (default 1). */
@@ -48,6 +50,8 @@ export interface SampleSettings {
   maxOutputTokens: number | null;
   /** False: plain retries (see `SolveOptions.feedback`). */
   feedback: boolean;
+  /** Best-of-n: candidates per attempt (absent: 1). */
+  candidates?: number;
 }
 
 /** Makes a run's samples elsewhere: `bench run --queue` hands each one to a worker (see queue/). */
@@ -147,6 +151,7 @@ export async function runModelBenchmark(
     seed: settings.seed,
     maxOutputTokens: settings.maxOutputTokens,
     feedback: settings.feedback !== false,
+    ...(settings.candidates ? { candidates: settings.candidates } : {}),
   };
   const makeOne = async (task: BenchTask, sample: number): Promise<SampleDocument> => {
     if (options.remote) return options.remote.sample({ runId: run.id, task, sample, settings: sampleSettings });
@@ -212,12 +217,13 @@ function settingsOf(options: ModelRunOptions) {
     ...runSubject(options),
     samplesPerTask,
     maxAttempts: options.maxAttempts ?? 1,
-    temperature: options.temperature ?? (samplesPerTask > 1 ? 0.8 : 0),
+    temperature: options.temperature ?? (samplesPerTask > 1 || (options.candidates ?? 1) > 1 ? 0.8 : 0),
     seed: options.seed ?? 1,
     maxOutputTokens: options.maxOutputTokens ?? null,
     // Only when set: the runs recorded before these options existed keep their keys (and resume).
     ...(options.bullets ? { bullets: options.bullets.identity } : {}),
     ...(options.feedback === false ? { feedback: false } : {}),
+    ...(options.candidates && options.candidates > 1 ? { candidates: options.candidates } : {}),
   };
 }
 
@@ -237,6 +243,7 @@ export async function makeSample(
   const outcome: Outcome = await solve(loopTaskOf(task), {
     model: environment.model,
     maxAttempts: settings.maxAttempts,
+    ...(settings.candidates ? { samples: settings.candidates } : {}),
     temperature: settings.temperature,
     seed: settings.seed + 100_000 * sample,
     store: environment.store,

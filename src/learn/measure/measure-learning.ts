@@ -3,6 +3,8 @@ import {
   type Dataset,
   type EvalSummary,
   loopTaskOf,
+  type PairedDifference,
+  pairedDifference,
   percent,
   runModelBenchmark,
   type ScoringOptions,
@@ -14,7 +16,6 @@ import { bulletsWith, type Playbook, playbookAt } from "../playbook.ts";
 import { readPlaybook } from "../playbook-file.ts";
 import { defaultBudgetTokens, playbookBullets } from "../select.ts";
 import type { Similarity } from "../similarity.ts";
-import { type PairedDifference, pairedDifference } from "./paired.ts";
 import { placeboSource } from "./placebo.ts";
 
 /** The arms compared on held-out tasks, all with the same attempt budget. */

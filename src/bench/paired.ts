@@ -1,4 +1,4 @@
-import { seededRandom } from "../../random.ts";
+import { seededRandom } from "../random.ts";
 
 /** One task under one seed, scored in two arms (1 passed, 0 failed). */
 export interface Pair {
