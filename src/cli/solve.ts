@@ -176,7 +176,9 @@ function lineOf(event: SolveEvent): string {
       const { generation } = event;
       const speed = generation.timing.outputTokensPerSecond;
       const from = generation.cached ? " (from the cache)" : speed ? `, ${speed.toFixed(1)} tokens/s` : "";
-      return `  ${generation.usage.outputTokens} tokens in ${seconds(generation.timing.durationMs)}${from}`;
+      // Samples of a local model are drawn at once: each line says whose it is.
+      const whose = event.samples > 1 ? `sample ${event.sample}: ` : "";
+      return `  ${whose}${generation.usage.outputTokens} tokens in ${seconds(generation.timing.durationMs)}${from}`;
     }
     case "execution-start":
       return "  running the code and tests in the sandbox…";

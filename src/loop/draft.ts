@@ -3,6 +3,7 @@ import { completeCode, extractCode, withStarterImports } from "./extract-code.ts
 import type { BuiltPrompt } from "./prompt.ts";
 import { sanitizeCode } from "./sanitize.ts";
 import type { Task } from "./task.ts";
+import { testSourceOf } from "./test-source.ts";
 
 /** How to ask the model for one draft. */
 export interface DraftOptions {
@@ -50,7 +51,12 @@ export async function draftCode(task: Task, prompt: BuiltPrompt, options: DraftO
     prompt.completion === null
       ? chatCode(answerOf(prompt, generation.text), task)
       : completeCode(prompt.completion, generation.text, task.language);
-  return { code: code === null ? null : sanitizeCode(code, task), generation };
+  return { code: code === null ? null : sanitizeCode(code, { ...task, tests: visibleTestSource(task) }), generation };
+}
+
+/** The visible tests as code, when the entry point is not named (they say what the solution must define). */
+function visibleTestSource(task: Task): string | null {
+  return task.entryPoint === null && task.tests ? testSourceOf(task.tests, task.language, task.entryPoint) : null;
 }
 
 /** The whole answer: the written start (an opened fence) and what the model added, with the fence closed. */

@@ -195,7 +195,10 @@ function chatPrompt(
     // With a prefill the answer is the code itself, up to the fence that closes it, or up to the examples a
     // model likes to add after a function (the sanitizer would drop them: they only cost time).
     stopSequences: options.prefill
-      ? ["\n```", ...(task.language === "python" && task.entryPoint !== null ? PYTHON_EXAMPLE_STARTS : [])]
+      ? [
+          "\n```",
+          ...(task.language === "python" && (task.entryPoint ?? options.visibleTests) ? PYTHON_EXAMPLE_STARTS : []),
+        ]
       : [],
     completion: null,
     ...(options.prefill ? { responsePrefix: `\`\`\`${language}\n` } : {}),

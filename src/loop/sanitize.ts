@@ -19,22 +19,29 @@ interface TopLevel {
  * classes and module-level names it refers to, transitively), in their original order. What a model adds
  * around its solution (its own asserts, example calls and prints, an `if __name__ == "__main__":` block) is
  * left out of what is judged, as EvalPlus's sanitizer does: a correct function must not fail on the model's own
- * wrong example. Python only; other languages, code without the entry point at top level and code that does
- * not parse are returned as they are (a syntax error is the sandbox's to report).
+ * wrong example. Without a named entry point, the names the tests mention are the roots; without either (a
+ * script) nothing is left out. Python only; other languages, code that defines none of the roots and code whose
+ * kept part does not parse are returned as they are (a syntax error is the sandbox's to report).
  */
-export function sanitizeCode(code: string, options: { language: TaskLanguage; entryPoint: string | null }): string {
-  if (options.language !== "python" || options.entryPoint === null) return code;
+export function sanitizeCode(
+  code: string,
+  options: { language: TaskLanguage; entryPoint: string | null; tests?: string | null },
+): string {
+  if (options.language !== "python" || (options.entryPoint === null && !options.tests)) return code;
   const tree = parser.parse(code);
   const statements: TopLevel[] = [];
   for (let node = tree.topNode.firstChild; node; node = node.nextSibling) {
     const statement = topLevelOf(node, code);
     if (statement) statements.push(statement);
   }
-  if (!statements.some((statement) => statement.defines.includes(options.entryPoint ?? ""))) return code;
+  const defined = new Set(statements.flatMap((statement) => statement.defines));
+  // Without a named entry point, what the tests call is what must stay.
+  const roots = options.entryPoint !== null ? [options.entryPoint] : [...namesIn(options.tests ?? "")];
+  if (!roots.some((root) => defined.has(root))) return code;
 
-  const needed = new Set([options.entryPoint]);
+  const needed = new Set(roots);
   const kept = new Set<TopLevel>();
-  const pending = [options.entryPoint];
+  const pending = [...roots];
   while (pending.length > 0) {
     const name = pending.pop() as string;
     for (const statement of statements) {
@@ -110,6 +117,11 @@ function assignedNames(node: SyntaxNode, code: string): string[] {
     .getChildren("VariableName")
     .filter((name) => name.to <= last.from)
     .map((name) => code.slice(name.from, name.to));
+}
+
+/** The names a piece of Python source mentions. */
+function namesIn(source: string): Set<string> {
+  return namesUsed(parser.parse(source).topNode, source);
 }
 
 function namesUsed(node: SyntaxNode, code: string): Set<string> {

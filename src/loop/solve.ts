@@ -72,7 +72,7 @@ export interface Outcome {
 export type SolveEvent =
   | { type: "attempt-start"; n: number; maxAttempts: number }
   | { type: "generation-start"; n: number; sample: number; samples: number }
-  | { type: "generation-end"; n: number; sample: number; generation: Generation }
+  | { type: "generation-end"; n: number; sample: number; samples: number; generation: Generation }
   | { type: "execution-start"; n: number; sample: number }
   | { type: "attempt-end"; attempt: Attempt }
   | { type: "hidden-tests-end"; diagnosis: Diagnosis };
@@ -300,7 +300,7 @@ async function drawSample(
     if (code === null || !options.tried.has(normalized(code))) break;
   }
   const generation = draws.at(-1) as Generation;
-  options.onEvent?.({ type: "generation-end", n, sample, generation });
+  options.onEvent?.({ type: "generation-end", n, sample, samples: options.samples, generation });
   const usage = sumUsage(draws.map((draw) => ({ ...draw.usage, costUsd: draw.costUsd })));
   const summary = {
     text: generation.text,

@@ -31,7 +31,7 @@ describe("litmus solve: bad usage and bad input (exit 2, one line on stderr)", (
     ],
     [
       ["solve", "x", "--model", "gpt4"],
-      'litmus: invalid model spec "gpt4": unknown provider "gpt4". Known forms: local, local:PATH.gguf, local:hf:OWNER/REPO:FILE, openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compatible:MODEL (with --base-url)\n',
+      'litmus: invalid model spec "gpt4": unknown provider "gpt4". Known forms: local, local:NAME (see litmus models list), local:PATH.gguf, local:hf:OWNER/REPO:FILE, openai:MODEL, anthropic:MODEL, ollama:MODEL, openai-compatible:MODEL (with --base-url)\n',
     ],
   ])("%j", async (args, stderr) => {
     const run = await litmus(args, { env });
@@ -123,7 +123,7 @@ describe.skipIf(unavailable)(
         if (attempt.code !== null) expect(attempt.code.startsWith("def is_palindrome(s):\n")).toBe(true);
       }
       expect(outcome.success).toBe(outcome.attempts.at(-1).diagnosis.kind === "ok");
-      expect(run.stderr).toMatch(/^model local \(base model: completion prompts\)\nattempt 1\/2\n {2}generating…\n/);
+      expect(run.stderr).toMatch(/^model local \(chat prompts\)\nattempt 1\/2\n {2}generating…\n/);
 
       if (outcome.code !== null) expect(readFileSync(join(out, "solution.py"), "utf8")).toBe(outcome.code);
       expect(JSON.parse(readFileSync(join(out, "metadata.json"), "utf8")).runId).toBe(outcome.runId);

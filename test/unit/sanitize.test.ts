@@ -68,6 +68,14 @@ describe("sanitizeCode (what of a model's code is judged)", () => {
     expect(sanitizeCode(code, python("f"))).toBe("def f(x):\n    return x + 1\n");
   });
 
+  test("without a named entry point, what the visible tests call is what stays", () => {
+    const code =
+      "import re\n\ndef words(text):\n    return re.findall(r'\\w+', text)\n\ndef count(text):\n    return len(words(text))\n\nassert count('a b') == 3\nprint(count('x'))\n";
+    expect(sanitizeCode(code, { language: "python", entryPoint: null, tests: "assert count('a b c') == 3\n" })).toBe(
+      "import re\n\ndef words(text):\n    return re.findall(r'\\w+', text)\n\ndef count(text):\n    return len(words(text))\n",
+    );
+  });
+
   test("leaves alone what it cannot judge: no entry point, an entry point it cannot find, broken code, JavaScript", () => {
     const script = "print(sum(range(10)))\n";
     expect(sanitizeCode(script, python(null))).toBe(script);
