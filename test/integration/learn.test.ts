@@ -64,7 +64,8 @@ describe.skipIf(missing)(
         fenced("import math\ndef triple(x):\n    return 3 * x"),
         // quarter divides by zero twice; the lesson about it passes quarter's re-run but breaks triple on replay.
         fenced("def quarter(x):\n    return x / 0"),
-        fenced("def quarter(x):\n    return x / 0"),
+        // (A repair repeating earlier code would be drawn again: this one differs, and fails the same way.)
+        fenced("def quarter(x):\n    return (x / 0)"),
         fenced("def quarter(x):\n    return x / 4"),
         fenced("def triple(x):\n    return x"),
         "I cannot fix it.",
@@ -136,11 +137,14 @@ describe.skipIf(missing ?? datasetsUnavailableReason())(
       tasks = selectTasks(mbpp.tasks, { tasks: ["2", "3", "4"] }, "mbpp");
     });
     // Defines every entry point, each failing on a missing import: the same lesson for every task.
-    const forgetful = fenced(
-      ["similar_elements", "is_not_prime", "heap_queue_largest"]
-        .map((name) => `def ${name}(*args):\n    return math.pi`)
-        .join("\n"),
-    );
+    // Each answer differs (a repair repeating earlier code would be drawn again), and fails the same way.
+    let answers = 0;
+    const forgetful = () =>
+      fenced(
+        ["similar_elements", "is_not_prime", "heap_queue_largest"]
+          .map((name) => `def ${name}(*args):\n    # answer ${++answers}\n    return math.pi`)
+          .join("\n"),
+      );
 
     test("a run that dies after its playbook changed resumes without applying a step twice", async () => {
       using store = RunStore.open(":memory:");
@@ -148,12 +152,12 @@ describe.skipIf(missing ?? datasetsUnavailableReason())(
       const settings = { dataset: mbpp, tasks, store, playbookPath, maxAttempts: 2 };
       // The first step is curated, then the model fails during its admission re-run: the step is in the
       // playbook but not in the store.
-      const first = scripted([forgetful, forgetful, new Error("the model server fell over")]);
+      const first = scripted([forgetful(), forgetful(), new Error("the model server fell over")]);
       await expect(runLearning({ ...settings, model: first.model })).rejects.toThrow("the model server fell over");
       const afterCrash = await readPlaybook(playbookPath);
       expect(afterCrash.log.filter((entry) => entry.delta.op === "OBSERVE")).toHaveLength(1);
 
-      const second = scripted(Array.from({ length: 8 }, () => forgetful));
+      const second = scripted(Array.from({ length: 8 }, forgetful));
       const events: string[] = [];
       const { summary } = await runLearning({
         ...settings,

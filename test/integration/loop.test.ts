@@ -201,8 +201,12 @@ describe.skipIf(unavailable)(`the repair loop${unavailable ? ` (skipped: ${unava
   });
 
   test("timeoutMs bounds the whole run; the attempts made are recorded", async () => {
+    // Each attempt is new code (a repeat would be drawn again) and slow when the tests call it.
     const { model } = scripted(
-      Array(50).fill("```python\nimport time\ntime.sleep(0.2)\ndef add(a, b):\n    return 0\n```"),
+      Array.from(
+        { length: 50 },
+        (_, index) => `\`\`\`python\nimport time\ndef add(a, b):\n    time.sleep(0.2)\n    return -${index}\n\`\`\``,
+      ),
     );
     using store = RunStore.open(":memory:");
     await expect(solve(task, { model, maxAttempts: 50, timeoutMs: 1500, store })).rejects.toMatchObject({
@@ -221,6 +225,32 @@ describe.skipIf(unavailable)(`the repair loop${unavailable ? ` (skipped: ${unava
     expect(outcome.attempts).toHaveLength(2);
     expect(outcome.code).toBe("def add(a, b):\n    return 0\n");
     expect(outcome.hidden?.kind).toBe("test_failure");
+  });
+
+  test("a repair that repeats earlier code is drawn again, hotter, until it is new (or 3 redraws are spent)", async () => {
+    const wrong = "```python\ndef add(a, b):\n    return 0\n```";
+    // Attempt 2 repeats attempt 1 (with other blank lines) and is drawn again; attempt 3 repeats four times.
+    const { model, fake } = scripted([
+      wrong,
+      "```python\ndef add(a, b):\n\n    return 0   \n```",
+      "```python\ndef add(a, b):\n    return a - b\n```",
+      wrong,
+      wrong,
+      wrong,
+      wrong,
+    ]);
+    const outcome = await solve(task, { model, maxAttempts: 3 });
+    expect(outcome.attempts.map((attempt) => attempt.code)).toEqual([
+      "def add(a, b):\n    return 0\n",
+      "def add(a, b):\n    return a - b\n",
+      "def add(a, b):\n    return 0\n",
+    ]);
+    expect(fake.calls.map((call) => Math.round((call.temperature ?? -1) * 10) / 10)).toEqual([
+      0, 0.8, 1, 0.8, 1, 1.2, 1.4,
+    ]);
+    expect(new Set(fake.calls.map((call) => call.seed)).size).toBe(7);
+    // Every draw's tokens are paid for: the scripted model reports 5 output tokens a call.
+    expect(outcome.attempts.map((attempt) => attempt.usage.outputTokens)).toEqual([5, 10, 20]);
   });
 
   test("best-of-n stops drawing at the first passing sample", async () => {
