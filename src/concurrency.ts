@@ -42,9 +42,10 @@ export class Semaphore {
     this.limit = limit;
   }
 
-  /** Runs `task` once a place is free, and frees it when `task` settles. */
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.holders >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  /** Runs `task` once a place is free, and frees it when `task` settles. An abort while waiting leaves the line. */
+  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    signal?.throwIfAborted();
+    if (this.holders >= this.limit) await this.wait(signal);
     else this.holders++;
     try {
       return await task();
@@ -55,4 +56,40 @@ export class Semaphore {
       else this.holders--;
     }
   }
+
+  private wait(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        this.waiting.splice(this.waiting.indexOf(turn), 1);
+        reject(signal?.reason);
+      };
+      const turn = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      this.waiting.push(turn);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+}
+
+/**
+ * `work` on every item at once; the first failure aborts the others (through the signal each receives) and is
+ * thrown, so no work is left running unwatched.
+ */
+export async function allOrAbort<T, R>(
+  items: readonly T[],
+  signal: AbortSignal | undefined,
+  work: (item: T, signal: AbortSignal) => Promise<R>,
+): Promise<R[]> {
+  const failed = new AbortController();
+  const shared = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
+  return Promise.all(
+    items.map((item) =>
+      work(item, shared).catch((error: unknown) => {
+        failed.abort(error);
+        throw error;
+      }),
+    ),
+  );
 }

@@ -15,7 +15,11 @@ export interface RepairLiftOptions extends ScoringOptions {
   tasks: BenchTask[];
   model: TextModel;
   store: RunStore;
-  /** The budget of the repair, retries and best-of arms, in generations. Default 3. */
+  /**
+   * The budget of the repair, retries and best-of arms: attempts, or candidates. Default 3. A repair or retry
+   * that repeats earlier code is drawn again (see solve), so those arms may make more model calls: the report
+   * counts them.
+   */
   attempts?: number;
   seed?: number;
   maxOutputTokens?: number;
@@ -31,7 +35,8 @@ export interface ArmResult {
   runId: string;
   passRate: number;
   basePassRate: number;
-  /** Output tokens per task, redraws of repeated code included: what the arm spent. */
+  /** Model calls and output tokens per task, redraws of repeated code included: what the arm spent. */
+  generationsPerTask: number;
   outputTokensPerTask: number;
   durationMs: number;
 }
@@ -99,6 +104,7 @@ export async function measureRepairLift(options: RepairLiftOptions): Promise<Rep
       runId: run.id,
       passRate: perTask((document) => Number(document.verdict.passed)),
       basePassRate: perTask((document) => Number(document.verdict.basePassed)),
+      generationsPerTask: perTask((document) => document.generation.generations ?? document.generation.attempts),
       outputTokensPerTask: perTask((document) => document.generation.outputTokens),
       durationMs: summary.durationMs,
     });

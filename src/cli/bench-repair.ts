@@ -90,14 +90,14 @@ function interval(difference: PairedDifference): string {
 function renderRepairLift(report: RepairLiftReport): string {
   const rows = report.arms.map(
     (arm) =>
-      `${arm.arm.padEnd(8)} ${percent(arm.passRate).padStart(6)} ${percent(arm.basePassRate).padStart(6)}  ${Math.round(arm.outputTokensPerTask).toString().padStart(6)}  ${arm.description}`,
+      `${arm.arm.padEnd(8)} ${percent(arm.passRate).padStart(6)} ${percent(arm.basePassRate).padStart(6)}  ${arm.generationsPerTask.toFixed(2).padStart(5)}  ${Math.round(arm.outputTokensPerTask).toString().padStart(6)}  ${arm.description}`,
   );
   const differences = report.differences.map(
     (difference) => `repair - ${difference.versus.padEnd(8)} ${interval(difference.plus)}`,
   );
   return (
-    `${report.model} on ${report.dataset}, ${report.tasks} tasks, a budget of ${report.attempts} generations\n` +
-    `arm        pass   base  tokens  (pass: hidden tests; base: the dataset's original tests; tokens: output per task)\n` +
+    `${report.model} on ${report.dataset}, ${report.tasks} tasks, a budget of ${report.attempts} attempts or candidates\n` +
+    `arm        pass   base  calls  tokens  (hidden tests: all, and the dataset's original ones; model calls and output tokens per task)\n` +
     `${rows.join("\n")}\n${differences.join("\n")}\n`
   );
 }

@@ -54,9 +54,9 @@ export async function draftCode(task: Task, prompt: BuiltPrompt, options: DraftO
   return { code: code === null ? null : sanitizeCode(code, { ...task, tests: visibleTestSource(task) }), generation };
 }
 
-/** The visible tests as code, when the entry point is not named (they say what the solution must define). */
+/** The visible tests as code: what they use is part of the solution. */
 function visibleTestSource(task: Task): string | null {
-  return task.entryPoint === null && task.tests ? testSourceOf(task.tests, task.language, task.entryPoint) : null;
+  return task.tests ? testSourceOf(task.tests, task.language, task.entryPoint) : null;
 }
 
 /** The whole answer: the written start (an opened fence) and what the model added, with the fence closed. */

@@ -2,69 +2,121 @@ import type { SyntaxNode } from "@lezer/common";
 import { parser } from "@lezer/python";
 import type { TaskLanguage } from "./task.ts";
 
-/** Compound statements that may define or import what the entry point needs (`try: import numpy ...`). */
-const COMPOUND = new Set(["TryStatement", "IfStatement", "WithStatement", "ForStatement", "WhileStatement"]);
-const DEFINITIONS = new Set(["FunctionDefinition", "ClassDefinition", "DecoratedStatement"]);
-
-interface TopLevel {
-  node: SyntaxNode;
-  /** Names this statement binds at module level. */
-  defines: string[];
-  /** Kept whatever the entry point needs: imports. */
-  always: boolean;
-}
+/** Module-level calls that run a model's own checks: never part of a solution. */
+const DEMONSTRATION_CALLS = new Set(["print", "main", "unittest.main", "doctest.testmod", "pytest.main"]);
+const DEFINITIONS = new Set(["FunctionDefinition", "ClassDefinition", "DecoratedStatement", "ImportStatement"]);
 
 /**
- * The part of a model's code that is the solution: the entry point and what it needs (imports, the functions,
- * classes and module-level names it refers to, transitively), in their original order. What a model adds
- * around its solution (its own asserts, example calls and prints, an `if __name__ == "__main__":` block) is
- * left out of what is judged, as EvalPlus's sanitizer does: a correct function must not fail on the model's own
- * wrong example. Without a named entry point, the names the tests mention are the roots; without either (a
- * script) nothing is left out. Python only; other languages, code that defines none of the roots and code whose
+ * The model's code without what it adds to show its solution off: module-level asserts, prints, an
+ * `if __name__ == "__main__":` block, calls of test runners, and module-level statements that use the solution
+ * (`result = f(3)`, `for case in cases: check(f(case))`), as EvalPlus's sanitizer leaves out all but the
+ * solution. A correct function must not fail on the model's own wrong example, and the diagnosis must not
+ * blame the function for it. Everything else (definitions, imports, the set-up a solution may need such as
+ * `memo = {}`, `memo[0] = 1` or `sys.setrecursionlimit(...)`) stays in place.
+ *
+ * The solution is the entry point and the names the visible tests use that the code defines; with neither (a
+ * script) nothing is left out. Python only; other languages, code that defines no solution name and code whose
  * kept part does not parse are returned as they are (a syntax error is the sandbox's to report).
  */
 export function sanitizeCode(
   code: string,
   options: { language: TaskLanguage; entryPoint: string | null; tests?: string | null },
 ): string {
-  if (options.language !== "python" || (options.entryPoint === null && !options.tests)) return code;
+  if (options.language !== "python") return code;
   const tree = parser.parse(code);
-  const statements: TopLevel[] = [];
-  for (let node = tree.topNode.firstChild; node; node = node.nextSibling) {
-    const statement = topLevelOf(node, code);
-    if (statement) statements.push(statement);
-  }
-  const defined = new Set(statements.flatMap((statement) => statement.defines));
-  // Without a named entry point, what the tests call is what must stay.
-  const roots = options.entryPoint !== null ? [options.entryPoint] : [...namesIn(options.tests ?? "")];
-  if (!roots.some((root) => defined.has(root))) return code;
+  const statements = topLevelStatements(tree.topNode);
+  const defined = new Set(statements.flatMap((node) => definedNames(node, code)));
+  const wanted = [...(options.entryPoint === null ? [] : [options.entryPoint]), ...namesIn(options.tests ?? "")];
+  const solution = new Set(wanted.filter((name) => defined.has(name)));
+  if (solution.size === 0) return code;
 
-  const needed = new Set(roots);
-  const kept = new Set<TopLevel>();
-  const pending = [...roots];
-  while (pending.length > 0) {
-    const name = pending.pop() as string;
-    for (const statement of statements) {
-      if (kept.has(statement) || !statement.defines.includes(name)) continue;
-      kept.add(statement);
-      for (const used of namesUsed(statement.node, code)) {
-        if (!needed.has(used)) {
-          needed.add(used);
-          pending.push(used);
-        }
-      }
-    }
-  }
-  const chosen = statements.filter((statement) => statement.always || kept.has(statement));
-  // A broken statement that is left out does not matter (an answer cut off in its trailing examples); one that
-  // is kept is the sandbox's to report, on the code as the model wrote it.
-  if (chosen.some((statement) => hasError(statement.node))) return code;
+  const demonstrations = statements.filter((node) => isDemonstration(node, code, solution));
+  if (demonstrations.length === 0) return code;
+  const dropped = withTheirComments(tree.topNode, demonstrations, code);
+  if (statements.some((node) => !demonstrations.includes(node) && hasError(node))) return code;
+  // The rest keeps the model's own layout: only the dropped statements are cut out.
   let text = "";
-  chosen.forEach((statement, index) => {
-    const imports = statement.node.name === "ImportStatement" && chosen[index - 1]?.node.name === "ImportStatement";
-    text += `${index === 0 ? "" : imports ? "\n" : "\n\n"}${code.slice(statement.node.from, statement.node.to).trimEnd()}`;
-  });
-  return `${text}\n`;
+  let from = 0;
+  for (const node of dropped) {
+    text += code.slice(from, node.from);
+    from = node.to;
+  }
+  text += code.slice(from);
+  return `${text
+    .replace(/[ \t]+$/gm, "")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim()}\n`;
+}
+
+/**
+ * The statements to cut out, in order, with the comments that belong to them: a comment on their line, and the
+ * comment lines right before them (`# Test the function`).
+ */
+function withTheirComments(script: SyntaxNode, demonstrations: SyntaxNode[], code: string): SyntaxNode[] {
+  const cut = new Set(demonstrations.map((node) => node.from));
+  const children: SyntaxNode[] = [];
+  for (let node = script.firstChild; node; node = node.nextSibling) children.push(node);
+  const belongs = (comment: SyntaxNode, index: number): boolean => {
+    const before = children[index - 1];
+    if (before && cut.has(before.from) && !code.slice(before.to, comment.from).includes("\n")) return true;
+    const after = children.slice(index + 1).find((node) => node.name !== "Comment");
+    return after !== undefined && cut.has(after.from) && !/\n\s*\n/.test(code.slice(comment.to, after.from));
+  };
+  const comments = children.filter((node, index) => node.name === "Comment" && belongs(node, index));
+  return [...demonstrations, ...comments].sort((a, b) => a.from - b.from);
+}
+
+/** Module-level statements, with `a; b` lines taken apart. */
+function topLevelStatements(script: SyntaxNode): SyntaxNode[] {
+  const statements: SyntaxNode[] = [];
+  for (let node = script.firstChild; node; node = node.nextSibling) {
+    if (node.name === "Comment") continue;
+    if (node.name === "StatementGroup") {
+      for (let inner = node.firstChild; inner; inner = inner.nextSibling)
+        if (inner.name !== ";") statements.push(inner);
+    } else statements.push(node);
+  }
+  return statements;
+}
+
+/** Whether a module-level statement only shows the solution off. */
+function isDemonstration(node: SyntaxNode, code: string, solution: Set<string>): boolean {
+  if (DEFINITIONS.has(node.name)) return false;
+  if (node.name === "AssertStatement") return true;
+  const text = code.slice(node.from, node.to);
+  if (node.name === "IfStatement" && /^if\s+__name__\s*==/.test(text)) return true;
+  const call = node.name === "ExpressionStatement" ? node.getChild("CallExpression") : null;
+  if (call && DEMONSTRATION_CALLS.has(code.slice(call.from, call.firstChild?.to ?? call.from))) return true;
+  // Set-up never calls the solution at module level; a demonstration does.
+  return descendants(node, "CallExpression").some((inner) =>
+    descendants(inner, "VariableName").some((name) => solution.has(code.slice(name.from, name.to))),
+  );
+}
+
+/** The names a module-level statement binds: a def or class, or the plain targets of an assignment. */
+function definedNames(node: SyntaxNode, code: string): string[] {
+  const definition =
+    node.name === "DecoratedStatement"
+      ? (node.getChild("FunctionDefinition") ?? node.getChild("ClassDefinition"))
+      : node.name === "FunctionDefinition" || node.name === "ClassDefinition"
+        ? node
+        : null;
+  if (definition) {
+    const name = definition.getChild("VariableName");
+    return name ? [code.slice(name.from, name.to)] : [];
+  }
+  if (node.name !== "AssignStatement") return [];
+  const last = node.getChildren("AssignOp").at(-1);
+  return node
+    .getChildren("VariableName")
+    .filter((name) => last !== undefined && name.to <= last.from)
+    .map((name) => code.slice(name.from, name.to));
+}
+
+/** The names a piece of Python source mentions. */
+function namesIn(source: string): string[] {
+  const tree = parser.parse(source);
+  return [...new Set(descendants(tree.topNode, "VariableName").map((name) => source.slice(name.from, name.to)))];
 }
 
 function hasError(node: SyntaxNode): boolean {
@@ -76,56 +128,6 @@ function hasError(node: SyntaxNode): boolean {
     },
   });
   return error;
-}
-
-/** A module-level statement worth considering; `null` for what is never part of a solution. */
-function topLevelOf(node: SyntaxNode, code: string): TopLevel | null {
-  if (node.name === "ImportStatement") return { node, defines: [], always: true };
-  if (DEFINITIONS.has(node.name)) return { node, defines: definedName(node, code), always: false };
-  if (node.name === "AssignStatement") return { node, defines: assignedNames(node, code), always: false };
-  if (COMPOUND.has(node.name)) {
-    // `if __name__ == "__main__":` is the model's demonstration, never the solution.
-    if (node.name === "IfStatement" && /^if\s+__name__\s*==/.test(code.slice(node.from, node.to))) return null;
-    const imports = descendants(node, "ImportStatement").length > 0;
-    const defines = [
-      ...descendants(node, "FunctionDefinition").flatMap((inner) => definedName(inner, code)),
-      ...descendants(node, "ClassDefinition").flatMap((inner) => definedName(inner, code)),
-      ...descendants(node, "AssignStatement").flatMap((inner) => assignedNames(inner, code)),
-    ];
-    if (!imports && defines.length === 0) return null;
-    return { node, defines, always: imports };
-  }
-  return null;
-}
-
-/** The name a `def` or `class` (decorated or not) binds. */
-function definedName(node: SyntaxNode, code: string): string[] {
-  const definition =
-    node.name === "DecoratedStatement"
-      ? (node.getChild("FunctionDefinition") ?? node.getChild("ClassDefinition"))
-      : node;
-  const name = definition?.getChild("VariableName");
-  return name ? [code.slice(name.from, name.to)] : [];
-}
-
-/** The plain names an assignment binds: `a, b = ...`, `x: int = ...`, `c = d = ...`. */
-function assignedNames(node: SyntaxNode, code: string): string[] {
-  const operators = node.getChildren("AssignOp");
-  const last = operators.at(-1);
-  if (!last) return [];
-  return node
-    .getChildren("VariableName")
-    .filter((name) => name.to <= last.from)
-    .map((name) => code.slice(name.from, name.to));
-}
-
-/** The names a piece of Python source mentions. */
-function namesIn(source: string): Set<string> {
-  return namesUsed(parser.parse(source).topNode, source);
-}
-
-function namesUsed(node: SyntaxNode, code: string): Set<string> {
-  return new Set(descendants(node, "VariableName").map((name) => code.slice(name.from, name.to)));
 }
 
 function descendants(node: SyntaxNode, type: string): SyntaxNode[] {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { allOrAbort } from "../concurrency.ts";
 import { LitmusError, messageOf } from "../errors.ts";
 import type { Generation, ResponseCache, RetryPolicy, TextModel } from "../models/index.ts";
 import type { ExecutionJson, SandboxOptions } from "../sandbox/index.ts";
@@ -22,6 +23,8 @@ export interface Usage {
 /** One generated candidate and how it fared. */
 export interface Sample {
   code: string | null;
+  /** Model calls it took (more than one when repeated code was drawn again). */
+  generations: number;
   execution: ExecutionJson | null;
   diagnosis: Diagnosis;
   generation: {
@@ -46,6 +49,8 @@ export interface Attempt {
   bullets: string[];
   /** The shown bullets the model says it applied (chat models, when they name them). */
   cited: string[];
+  /** Model calls the attempt made: one per sample, plus the redraws of code that repeated an earlier attempt. */
+  generations: number;
   /** Every sample, when more than one was drawn. */
   samples?: Sample[];
 }
@@ -234,8 +239,8 @@ async function makeAttempt(
     const numbers = Array.from({ length: Math.min(wave, samples - first + 1) }, (_, index) => first + index);
     const temperature = temperatureOf(options.temperature, samples, n);
     drawn.push(
-      ...(await Promise.all(
-        numbers.map((sample) => drawSample(task, prompt, { ...options, n, sample, samples, temperature, tried })),
+      ...(await allOrAbort(numbers, options.signal, (sample, signal) =>
+        drawSample(task, prompt, { ...options, signal, n, sample, samples, temperature, tried }),
       )),
     );
   }
@@ -250,6 +255,7 @@ async function makeAttempt(
     durationMs: performance.now() - attemptStarted,
     bullets: bullets.map((bullet) => bullet.id),
     cited: citedBullets(best.generation.text, bullets),
+    generations: drawn.reduce((sum, sample) => sum + sample.generations, 0),
     ...(samples > 1 ? { samples: drawn } : {}),
   };
   return attempt;
@@ -309,10 +315,13 @@ async function drawSample(
     outputTokensPerSecond: generation.timing.outputTokensPerSecond,
     cached: generation.cached,
   };
-  if (code === null) return { code, execution: null, diagnosis: noCodeDiagnosis(), generation: summary, usage };
+  const generations = draws.length;
+  if (code === null) {
+    return { code, generations, execution: null, diagnosis: noCodeDiagnosis(), generation: summary, usage };
+  }
   options.onEvent?.({ type: "execution-start", n, sample });
   const checked = await checkCode(code, task, task.tests, checkOptions(options));
-  return { code, execution: checked.execution, diagnosis: checked.diagnosis, generation: summary, usage };
+  return { code, generations, execution: checked.execution, diagnosis: checked.diagnosis, generation: summary, usage };
 }
 
 function checkOptions(options: SolveOptions): Parameters<typeof checkCode>[3] {

@@ -33,4 +33,4 @@ export { resolveLocalModel } from "./resolve-local-model.ts";
 export { ResponseCache } from "./response-cache.ts";
 export { backoffDelayMs, type RetryPolicy } from "./retry.ts";
 export { MODEL_SPEC_FORMS, type ModelSpec, parseModelSpec } from "./spec.ts";
-export { sha256Of, verifyModelFile } from "./verify-model.ts";
+export { verifyModelFile } from "./verify-model.ts";

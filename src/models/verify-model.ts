@@ -1,17 +1,17 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import type { Stats } from "node:fs";
 import { readFile, stat, writeFile } from "node:fs/promises";
-import { pipeline } from "node:stream/promises";
 import { z } from "zod";
 import { LitmusError } from "../errors.ts";
+import { sha256OfFile } from "../hash-file.ts";
 import type { EmbeddedModel } from "./embedded-models.ts";
 
 /** The size and sha256 an embedded model's file must have. */
 export type ModelPin = Pick<EmbeddedModel, "name" | "sizeBytes" | "sha256">;
 
 /**
- * What a file looked like when its hash was last checked. The inode's change time moves on any write, rename
- * or chmod and cannot be set back by a program, so a matching record proves the bytes were not touched since.
+ * What a file looked like when its hash was last checked: its inode and the inode's change time, which moves on
+ * any write, rename or chmod. A matching record spares hashing a file that was not touched since; it guards
+ * against damage and accidental replacement, not against someone who can write the cache (and the record).
  */
 const VerifiedRecordSchema = z.object({
   sha256: z.string(),
@@ -24,11 +24,8 @@ function recordPath(path: string): string {
   return `${path}.verified`;
 }
 
-/** The sha256 of a file, streamed. */
-export async function sha256Of(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  await pipeline(createReadStream(path), hash);
-  return hash.digest("hex");
+function sameFile(record: z.infer<typeof VerifiedRecordSchema>, info: Stats): boolean {
+  return record.sizeBytes === info.size && record.inode === info.ino && record.ctimeMs === info.ctimeMs;
 }
 
 /**
@@ -52,23 +49,19 @@ export async function verifyModelFile(path: string, pin: ModelPin): Promise<bool
   const record = await readFile(recordPath(path), "utf8")
     .then((text) => VerifiedRecordSchema.parse(JSON.parse(text)))
     .catch(() => null);
-  if (
-    record?.sha256 === pin.sha256 &&
-    record.sizeBytes === info.size &&
-    record.inode === info.ino &&
-    record.ctimeMs === info.ctimeMs
-  ) {
-    return true;
-  }
-  const sha256 = await sha256Of(path);
+  if (record?.sha256 === pin.sha256 && sameFile(record, info)) return true;
+  const sha256 = await sha256OfFile(path);
   if (sha256 !== pin.sha256) throw refuse(`sha256 ${sha256}, expected ${pin.sha256}`);
-  await recordVerified(path, sha256);
+  await recordVerified(path, sha256, info);
   return true;
 }
 
-/** Notes that the file at `path` has just been hashed to `sha256`; a cache, so failing to write it is fine. */
-export async function recordVerified(path: string, sha256: string): Promise<void> {
-  const info = await stat(path);
-  const record = { sha256, sizeBytes: info.size, inode: info.ino, ctimeMs: info.ctimeMs };
+/**
+ * Notes that the file at `path`, as `before` describes it, has been hashed to `sha256`; not when it changed
+ * while it was hashed. A cache, so failing to write it is fine.
+ */
+export async function recordVerified(path: string, sha256: string, before: Stats): Promise<void> {
+  const record = { sha256, sizeBytes: before.size, inode: before.ino, ctimeMs: before.ctimeMs };
+  if (!sameFile(record, await stat(path))) return;
   await writeFile(recordPath(path), `${JSON.stringify(record)}\n`).catch(() => {});
 }

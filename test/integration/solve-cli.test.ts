@@ -115,6 +115,7 @@ describe.skipIf(unavailable)(
           "durationMs",
           "bullets",
           "cited",
+          "generations",
         ]);
         expect([attempt.bullets, attempt.cited]).toEqual([[], []]);
         expect(attempt.n).toBe(index + 1);

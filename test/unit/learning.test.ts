@@ -43,6 +43,7 @@ function attempt(n: number, code: string | null, diagnosis: Diagnosis, bullets: 
     execution: null,
     diagnosis,
     usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 },
+    generations: 1,
     durationMs: 1,
     bullets,
     cited: [],

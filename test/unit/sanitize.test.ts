@@ -1,66 +1,68 @@
 import { describe, expect, test } from "vitest";
 import { sanitizeCode } from "../../src/loop/index.ts";
 
-const python = (entryPoint: string | null) => ({ language: "python" as const, entryPoint });
+const python = (entryPoint: string | null, tests: string | null = null) => ({
+  language: "python" as const,
+  entryPoint,
+  tests,
+});
 
 describe("sanitizeCode (what of a model's code is judged)", () => {
-  test("keeps the entry point, what it uses (transitively) and the imports; drops the model's own checks", () => {
+  test("leaves out the model's demonstrations: asserts, prints, __main__, test runners, statements using f", () => {
     const code = [
       "import math",
       "from typing import List",
       "MOD = 10**9 + 7",
-      "UNUSED = 3",
-      "",
-      "def helper(x):",
-      "    return x % MOD",
       "",
       "@cache",
       "def f(a: List[int]) -> int:",
-      "    return sum(helper(v) for v in a)",
-      "",
-      "class Unused:",
-      "    pass",
+      "    return sum(v % MOD for v in a)",
       "",
       "# Test the function",
       "assert f([1, 2]) == 4  # wrong: must not fail a correct f",
       "print(f([1]))",
       "result = f([2])",
+      "for case in ([1], [2]):",
+      "    check(f(case))",
       'if __name__ == "__main__":',
       "    print(f([3]))",
-      "try:",
-      "    import numpy as np",
-      "except ImportError:",
-      "    np = None",
+      "unittest.main()",
     ].join("\n");
     expect(sanitizeCode(code, python("f"))).toBe(
       [
         "import math",
         "from typing import List",
-        "",
         "MOD = 10**9 + 7",
-        "",
-        "def helper(x):",
-        "    return x % MOD",
         "",
         "@cache",
         "def f(a: List[int]) -> int:",
-        "    return sum(helper(v) for v in a)",
-        "",
-        "try:",
-        "    import numpy as np",
-        "except ImportError:",
-        "    np = None",
+        "    return sum(v % MOD for v in a)",
         "",
       ].join("\n"),
     );
   });
 
-  test("a class entry point keeps the classes it builds on", () => {
-    const code =
-      "class Base:\n    pass\n\nclass Stack(Base):\n    def push(self, x):\n        pass\n\ns = Stack()\ns.push(1)\n";
-    expect(sanitizeCode(code, python("Stack"))).toBe(
-      "class Base:\n    pass\n\nclass Stack(Base):\n    def push(self, x):\n        pass\n",
-    );
+  test("keeps the set-up a solution needs, whatever its form", () => {
+    const code = [
+      "import sys; import functools",
+      "sys.setrecursionlimit(10000)",
+      "memo = {}",
+      "memo[0] = 0",
+      "PRIMES = []",
+      "for i in range(2, 20):",
+      "    if all(i % p for p in PRIMES):",
+      "        PRIMES.append(i)",
+      "type Num = int",
+      "(K := 10)",
+      "",
+      "class Helper:",
+      "    pass",
+      "",
+      "def f(n: Num) -> Num:",
+      "    return memo.get(n, PRIMES[n] + K)",
+      "print(f(1))",
+    ].join("\n");
+    expect(sanitizeCode(code, python("f"))).toBe(`${code.slice(0, code.indexOf("print(f(1))")).trimEnd()}\n`);
   });
 
   test("an answer cut off in its trailing examples still yields the function", () => {
@@ -68,15 +70,14 @@ describe("sanitizeCode (what of a model's code is judged)", () => {
     expect(sanitizeCode(code, python("f"))).toBe("def f(x):\n    return x + 1\n");
   });
 
-  test("without a named entry point, what the visible tests call is what stays", () => {
-    const code =
-      "import re\n\ndef words(text):\n    return re.findall(r'\\w+', text)\n\ndef count(text):\n    return len(words(text))\n\nassert count('a b') == 3\nprint(count('x'))\n";
-    expect(sanitizeCode(code, { language: "python", entryPoint: null, tests: "assert count('a b c') == 3\n" })).toBe(
-      "import re\n\ndef words(text):\n    return re.findall(r'\\w+', text)\n\ndef count(text):\n    return len(words(text))\n",
-    );
+  test("the names the visible tests use count as the solution too (a task in words names no entry point)", () => {
+    const code = "class Pair:\n    pass\n\ndef longest(pairs):\n    return len(pairs)\n\nprint(longest([Pair()]))\n";
+    const sanitized = "class Pair:\n    pass\n\ndef longest(pairs):\n    return len(pairs)\n";
+    expect(sanitizeCode(code, python(null, "assert longest([Pair(), Pair()]) == 2\n"))).toBe(sanitized);
+    expect(sanitizeCode(code, python("longest", "assert longest([Pair()]) == 1\n"))).toBe(sanitized);
   });
 
-  test("leaves alone what it cannot judge: no entry point, an entry point it cannot find, broken code, JavaScript", () => {
+  test("leaves alone what it cannot judge: a script, code without the solution, broken code, JavaScript", () => {
     const script = "print(sum(range(10)))\n";
     expect(sanitizeCode(script, python(null))).toBe(script);
     const other = "def g():\n    return 1\n\nprint(g())\n";

@@ -1,10 +1,9 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { access, rm, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { datasetCacheDir } from "../../cache-dirs.ts";
 import { downloadFile } from "../../download-file.ts";
 import { LitmusError } from "../../errors.ts";
+import { sha256OfFile } from "../../hash-file.ts";
 import { KNOWN_DATASETS, type KnownDataset, knownDataset } from "./registry.ts";
 
 export interface LocateDatasetOptions {
@@ -42,7 +41,7 @@ export async function locateDataset(nameOrPath: string, options: LocateDatasetOp
       );
     }
     const isFolder = (await stat(nameOrPath)).isDirectory();
-    return { path: nameOrPath, sha256: isFolder ? "" : await sha256Of(nameOrPath), known: null };
+    return { path: nameOrPath, sha256: isFolder ? "" : await sha256OfFile(nameOrPath), known: null };
   }
   const datasetsDir = options.datasetsDir ?? process.env.LITMUS_DATASETS_DIR;
   const cacheDir = options.cacheDir ?? datasetCacheDir();
@@ -81,7 +80,7 @@ export async function locateDataset(nameOrPath: string, options: LocateDatasetOp
 
 /** The file's sha256, which must be the known dataset's. */
 async function verified(path: string, known: KnownDataset): Promise<string> {
-  const sha256 = await sha256Of(path);
+  const sha256 = await sha256OfFile(path);
   if (sha256 !== known.sha256) {
     throw new LitmusError(
       "BAD_INPUT",
@@ -89,13 +88,6 @@ async function verified(path: string, known: KnownDataset): Promise<string> {
     );
   }
   return sha256;
-}
-
-/** The sha256 of a file, in hex. */
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -17,6 +17,8 @@ export interface TaskTally {
 /** How a model produced a sample (bench run): the repair loop's attempts and what they cost. */
 export interface SampleGeneration {
   attempts: number;
+  /** Model calls: every candidate and every redraw of a repeated repair (absent in runs recorded before it was). */
+  generations?: number;
   /** The final code passed the visible tests (or ran, when the task shows none). */
   visiblePassed: boolean;
   inputTokens: number;

@@ -169,7 +169,12 @@ export async function runModelBenchmark(
   };
   // A local model decodes as many answers at once as it has sequences, and a call waiting for a sequence would
   // count against its timeout: that many samples at a time then (their scoring is short next to generation).
-  const concurrency = options.remote ? workers : (options.model.parallel ?? workers);
+  // Best-of-n candidates of one sample are drawn at once too: fewer samples at once then.
+  const concurrency = options.remote
+    ? workers
+    : options.model.parallel === null
+      ? workers
+      : Math.max(1, Math.floor(options.model.parallel / Math.min(options.candidates ?? 1, options.model.parallel)));
   await forEachConcurrently(jobs, concurrency, async ({ task, sample }) => {
     const document = await makeOne(task, sample);
     options.store.bench.saveSample(run.id, {
@@ -262,6 +267,7 @@ export async function makeSample(
     verdict,
     generation: {
       attempts: outcome.attempts.length,
+      generations: outcome.attempts.reduce((sum, attempt) => sum + attempt.generations, 0),
       visiblePassed: outcome.success,
       inputTokens: outcome.usage.inputTokens,
       outputTokens: outcome.usage.outputTokens,

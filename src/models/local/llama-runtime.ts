@@ -12,8 +12,11 @@ export interface LoadedModel {
   context: LlamaContext;
   /** Sequences: how many generations run at once; more wait for a free one. */
   parallel: number;
-  /** Runs `task` on a sequence of its own, waiting while every sequence is busy; the sequence is freed after. */
-  withSequence<T>(task: (sequence: LlamaContextSequence) => Promise<T>): Promise<T>;
+  /**
+   * Runs `task` on a sequence of its own, waiting while every sequence is busy (an abort ends the wait); the
+   * sequence is freed after.
+   */
+  withSequence<T>(task: (sequence: LlamaContextSequence) => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
 
 /**
@@ -62,7 +65,14 @@ function runtime(): Promise<Llama> {
 
 /** Loads the model at `path` (once per process; later calls share it). */
 export function loadModel(path: string, options: LocalRuntimeOptions = {}): Promise<LoadedModel> {
-  const key = `${path}\0${options.contextTokens ?? ""}\0${options.threads ?? ""}\0${options.sequences ?? ""}`;
+  // Keyed by the effective settings: asking for the defaults explicitly must not load a second copy.
+  const defaults = defaultContextSettings();
+  const key = [
+    path,
+    options.contextTokens ?? defaults.contextSize,
+    options.threads ?? defaults.threads,
+    options.sequences ?? DEFAULT_SEQUENCES,
+  ].join("\0");
   let model = loaded.get(key);
   if (!model) {
     model = load(path, options);
@@ -93,7 +103,7 @@ async function load(path: string, options: LocalRuntimeOptions): Promise<LoadedM
     model,
     context,
     parallel,
-    withSequence: (task) =>
+    withSequence: (task, signal) =>
       free.run(async () => {
         const sequence = context.getSequence();
         try {
@@ -101,7 +111,7 @@ async function load(path: string, options: LocalRuntimeOptions): Promise<LoadedM
         } finally {
           await sequence.dispose();
         }
-      }),
+      }, signal),
   };
 }
 

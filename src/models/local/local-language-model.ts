@@ -140,7 +140,7 @@ export class LocalLanguageModel implements LanguageModelV4 {
         }
         throw error;
       }
-    });
+    }, options.abortSignal);
   }
 }
 
