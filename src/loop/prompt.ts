@@ -20,7 +20,14 @@ export interface BuiltPrompt {
  * The attempt before, described to the model so it can repair it: what running it showed, or what the person
  * who reviewed it (without running it) said.
  */
-export type PreviousAttempt = { code: string | null } & ({ diagnosis: Diagnosis } | { reviewerFeedback: string });
+export type PreviousAttempt = {
+  code: string | null;
+  /**
+   * False: say what went wrong without showing the code. A small model shown its failed code tends to copy it
+   * back unchanged, whatever the temperature; without it, it writes a new one.
+   */
+  showCode?: boolean;
+} & ({ diagnosis: Diagnosis } | { reviewerFeedback: string });
 
 /** A playbook strategy shown to the model. */
 export interface PromptBullet {
@@ -188,7 +195,9 @@ function chatPrompt(
     );
   }
   if (options.previous)
-    parts.push(`${describePrevious(options.previous)}\nFix it: reply with the complete corrected code.`);
+    parts.push(
+      `${describePrevious(options.previous)}\n${options.previous.showCode === false ? "Write a different solution that avoids this failure." : "Fix it: reply with the complete corrected code."}`,
+    );
   return {
     system,
     prompt: parts.join("\n\n"),
@@ -208,6 +217,9 @@ function chatPrompt(
 /** The previous attempt in a few lines: its code (bounded) and what went wrong. */
 function describePrevious(previous: PreviousAttempt): string {
   if (previous.code === null) return `The previous answer had no code in it.`;
+  if (previous.showCode === false && "diagnosis" in previous) {
+    return `An earlier attempt failed (${previous.diagnosis.kind}): ${previous.diagnosis.message}`;
+  }
   const lines = previous.code.trimEnd().split("\n");
   const shown = lines.length > PREVIOUS_CODE_LINES ? [...lines.slice(0, PREVIOUS_CODE_LINES), "..."] : lines;
   if ("reviewerFeedback" in previous) {

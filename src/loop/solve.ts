@@ -7,7 +7,14 @@ import type { RunStore } from "../store/index.ts";
 import { inSpan } from "../telemetry/index.ts";
 import { type Diagnosis, noCodeDiagnosis } from "./diagnose.ts";
 import { draftCode } from "./draft.ts";
-import { type BulletSource, buildPrompt, citedBullets, type PreviousAttempt, type PromptBullet } from "./prompt.ts";
+import {
+  type BuiltPrompt,
+  type BulletSource,
+  buildPrompt,
+  citedBullets,
+  type PreviousAttempt,
+  type PromptBullet,
+} from "./prompt.ts";
 import { checkCode } from "./run-attempt.ts";
 import type { Task } from "./task.ts";
 import { testSourceOf } from "./test-source.ts";
@@ -225,13 +232,16 @@ async function makeAttempt(
   options.onEvent?.({ type: "attempt-start", n, maxAttempts });
   const attemptStarted = performance.now();
   const bullets: PromptBullet[] = options.bullets?.select(previous ?? null) ?? [];
-  const prompt = buildPrompt(task, {
-    style: options.model.promptStyle,
-    prefill: options.model.prefill,
-    visibleTests,
-    bullets,
-    ...(previous && options.feedback !== false ? { previous } : {}),
-  });
+  const promptWith = (shown: PreviousAttempt | undefined) =>
+    buildPrompt(task, {
+      style: options.model.promptStyle,
+      prefill: options.model.prefill,
+      visibleTests,
+      bullets,
+      ...(shown && options.feedback !== false ? { previous: shown } : {}),
+    });
+  // A redraw of repeated code is told the failure but not shown the code it would copy again.
+  const prompts = { first: promptWith(previous), redraw: promptWith(previous && { ...previous, showCode: false }) };
   const drawn: Sample[] = [];
   // A local model decodes its sequences together: draw that many samples at once, stopping at a pass.
   const wave = Math.max(1, options.model.parallel ?? 1);
@@ -240,7 +250,7 @@ async function makeAttempt(
     const temperature = temperatureOf(options.temperature, samples, n);
     drawn.push(
       ...(await allOrAbort(numbers, options.signal, (sample, signal) =>
-        drawSample(task, prompt, { ...options, signal, n, sample, samples, temperature, tried }),
+        drawSample(task, prompts, { ...options, signal, n, sample, samples, temperature, tried }),
       )),
     );
   }
@@ -287,7 +297,7 @@ const MAX_REDRAWS = 3;
 
 async function drawSample(
   task: Task,
-  prompt: ReturnType<typeof buildPrompt>,
+  prompts: { first: BuiltPrompt; redraw: BuiltPrompt },
   options: SolveOptions & { n: number; sample: number; samples: number; temperature: number; tried: Set<string> },
 ): Promise<Sample> {
   const { n, sample } = options;
@@ -295,7 +305,7 @@ async function drawSample(
   const draws: Generation[] = [];
   let code: string | null = null;
   for (let redraw = 0; redraw <= MAX_REDRAWS; redraw++) {
-    const drafted = await draftCode(task, prompt, {
+    const drafted = await draftCode(task, redraw === 0 ? prompts.first : prompts.redraw, {
       ...options,
       temperature: options.temperature + 0.2 * redraw,
       seed: (options.seed ?? 1) + (n - 1) * 1000 + (sample - 1) + 100 * redraw,

@@ -249,6 +249,11 @@ describe.skipIf(unavailable)(`the repair loop${unavailable ? ` (skipped: ${unava
       0, 0.8, 1, 0.8, 1, 1.2, 1.4,
     ]);
     expect(new Set(fake.calls.map((call) => call.seed)).size).toBe(7);
+    // The redraw is told what failed but not shown the code it copied.
+    expect(userText(fake.calls[1])).toContain("This previous attempt failed:\ndef add(a, b):\n    return 0");
+    expect(userText(fake.calls[2])).toContain("An earlier attempt failed (test_failure): assert add(1, 2) == 3");
+    expect(userText(fake.calls[2])).toContain("Write a different solution that avoids this failure.");
+    expect(userText(fake.calls[2])).not.toContain("return 0");
     // Every draw's tokens are paid for: the scripted model reports 5 output tokens a call.
     expect(outcome.attempts.map((attempt) => attempt.usage.outputTokens)).toEqual([5, 10, 20]);
   });
