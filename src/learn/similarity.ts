@@ -56,7 +56,7 @@ export function embeddingSimilarity(
 
 /**
  * The embeddings of a local GGUF model (`--embeddings local:PATH.gguf`, an embedding model at best). The
- * embedded Gemma 3 270M is a generator, not an embedding model: on the bench above it scores different lessons
+ * embedded generators are not embedding models: on the bench above Gemma 3 270M scores different lessons
  * up to 0.945 and paraphrases from 0.858, so it separates them worse than words do, and is not the default.
  */
 export function localEmbeddings(path: string, duplicateAt = 0.945): Similarity {
