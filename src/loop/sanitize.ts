@@ -30,7 +30,14 @@ export function sanitizeCode(
   const solution = new Set(wanted.filter((name) => defined.has(name)));
   if (solution.size === 0) return code;
 
-  const demonstrations = statements.filter((node) => isDemonstration(node, code, solution));
+  // Functions of the model's own that use the solution (`def check(): assert f(1) == 2`): calling one at
+  // module level is a demonstration too.
+  const users = statements
+    .filter((node) => DEFINITIONS.has(node.name) && node.name !== "ImportStatement")
+    .filter((node) => mentionsAny(node, code, solution))
+    .flatMap((node) => definedNames(node, code));
+  const shown = new Set([...solution, ...users]);
+  const demonstrations = statements.filter((node) => isDemonstration(node, code, shown));
   if (demonstrations.length === 0) return code;
   const dropped = withTheirComments(tree.topNode, demonstrations, code);
   if (statements.some((node) => !demonstrations.includes(node) && hasError(node))) return code;
@@ -79,7 +86,7 @@ function topLevelStatements(script: SyntaxNode): SyntaxNode[] {
   return statements;
 }
 
-/** Whether a module-level statement only shows the solution off. */
+/** Whether a module-level statement only shows the solution (or `shown`, what uses it) off. */
 function isDemonstration(node: SyntaxNode, code: string, solution: Set<string>): boolean {
   if (DEFINITIONS.has(node.name)) return false;
   if (node.name === "AssertStatement") return true;
@@ -88,9 +95,11 @@ function isDemonstration(node: SyntaxNode, code: string, solution: Set<string>):
   const call = node.name === "ExpressionStatement" ? node.getChild("CallExpression") : null;
   if (call && DEMONSTRATION_CALLS.has(code.slice(call.from, call.firstChild?.to ?? call.from))) return true;
   // Set-up never calls the solution at module level; a demonstration does.
-  return descendants(node, "CallExpression").some((inner) =>
-    descendants(inner, "VariableName").some((name) => solution.has(code.slice(name.from, name.to))),
-  );
+  return descendants(node, "CallExpression").some((inner) => mentionsAny(inner, code, solution));
+}
+
+function mentionsAny(node: SyntaxNode, code: string, names: Set<string>): boolean {
+  return descendants(node, "VariableName").some((name) => names.has(code.slice(name.from, name.to)));
 }
 
 /** The names a module-level statement binds: a def or class, or the plain targets of an assignment. */

@@ -70,6 +70,18 @@ describe.skipIf(missing)(`the shared datasets (${missing ?? DATASETS_DIR})`, () 
     ]);
   });
 
+  test("MBPP+: the prompt's assert is the visible test, with the import its float check needs", () => {
+    const tasks = get("mbpp+").tasks;
+    expect(tasks.find((task) => task.id === "Mbpp/2")?.visibleTests).toEqual({
+      kind: "code",
+      code: "assert set(similar_elements((3, 4, 5, 6),(5, 7, 4, 10))) == set((4, 5))\n",
+    });
+    expect(tasks.find((task) => task.id === "Mbpp/300")?.visibleTests).toEqual({
+      kind: "code",
+      code: "import math\nassert math.isclose(count_binary_seq(1), 2.0, rel_tol=0.001)\n",
+    });
+  });
+
   test("EvalPlus inputs stay the dataset's JSON text: big integers, floats like 1.0 and Infinity intact", () => {
     const bigInts = get("humaneval+").tasks.find((task) => task.id === "HumanEval/53")?.scoring;
     expect(bigInts?.kind === "io" && /\d{17,}/.test(bigInts.plusInputsJson)).toBe(true);

@@ -27,6 +27,10 @@ describe("sanitizeCode (what of a model's code is judged)", () => {
       'if __name__ == "__main__":',
       "    print(f([3]))",
       "unittest.main()",
+      "def check_solution():",
+      "    assert f([1]) == 2",
+      "",
+      "check_solution()",
     ].join("\n");
     expect(sanitizeCode(code, python("f"))).toBe(
       [
@@ -37,6 +41,9 @@ describe("sanitizeCode (what of a model's code is judged)", () => {
         "@cache",
         "def f(a: List[int]) -> int:",
         "    return sum(v % MOD for v in a)",
+        "",
+        "def check_solution():",
+        "    assert f([1]) == 2",
         "",
       ].join("\n"),
     );

@@ -171,7 +171,10 @@ function mbppCommon(
 
 function mbppPlusTask(record: z.infer<typeof MbppPlusRecord>, inputs: RawInputs, dataset: string): BenchTask {
   const taskId = Number(record.task_id.split("/")[1]);
-  const shown = /^\s*assert .+$/m.exec(record.prompt)?.[0].trim() ?? null;
+  const assert = /^\s*assert .+$/m.exec(record.prompt)?.[0].trim() ?? null;
+  // The prompt's float checks use math.isclose without importing math: a solution that does not import it
+  // would fail its visible test for the test's sake.
+  const shown = assert && /\bmath\./.test(assert) ? `import math\n${assert}` : assert;
   return {
     id: record.task_id,
     dataset,
