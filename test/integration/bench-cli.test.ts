@@ -176,3 +176,14 @@ describe.skipIf(missing)(`litmus bench report (${missing ?? "the real CLI"})`, {
     ]);
   });
 });
+
+test("bench model refuses levels of parallelism it cannot measure, and models it does not measure, before loading anything", async () => {
+  for (const [args, message] of [
+    [["--parallel", "0"], '--parallel takes whole numbers from 1 to 64, comma-separated, like 4,8 (got "0")'],
+    [["--parallel", "4,x"], '--parallel takes whole numbers from 1 to 64, comma-separated, like 4,8 (got "4,x")'],
+    [["openai:gpt-4o-mini"], 'bench model measures local models, not "openai:gpt-4o-mini"'],
+  ] as const) {
+    const run = await litmus(["bench", "model", ...args]);
+    expect(run).toEqual({ code: 2, stdout: "", stderr: `litmus: ${message}\n` });
+  }
+});
