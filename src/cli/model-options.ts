@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { loadPriceTable, openModel, type TextModel } from "../models/index.ts";
 import { parseDuration } from "../sandbox/index.ts";
+import { positiveInteger } from "./options.ts";
 import { pullProgressBars } from "./progress-bar.ts";
 
 /** The options of every command that talks to a model. */
@@ -9,6 +10,7 @@ export interface ModelCommandOptions {
   baseUrl?: string;
   prices?: string;
   modelTimeout?: string;
+  parallel?: number;
 }
 
 /** Adds --model, --base-url, --prices and --model-timeout to a command. */
@@ -21,6 +23,11 @@ export function addModelOptions(command: Command): Command {
     )
     .option("--base-url <url>", "server of an openai-compatible model (or another endpoint for the others)")
     .option("--prices <file>", "JSON file of model prices in USD per million tokens, extending the built-in table")
+    .option(
+      "--parallel <n>",
+      "generations a local model decodes at once (default 4; 1 makes greedy runs repeat exactly: batched decoding rounds differently)",
+      positiveInteger,
+    )
     .option(
       "--model-timeout <duration>",
       "per model call, retries included (default: 120s; 10m for a local model, whose calls share its CPU)",
@@ -41,6 +48,7 @@ export async function openCommandModel(
     download: true,
     onProgress: (step) => process.stderr.write(`litmus models: ${step}\n`),
     onPullProgress: bars.onPullProgress,
+    ...(options.parallel ? { local: { sequences: options.parallel } } : {}),
     ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
     ...(prices ? { prices } : {}),
   });

@@ -75,8 +75,9 @@ describe.skipIf(missing)(
         );
         expect(recorded.sort()).toEqual(["Mbpp/2#0", "Mbpp/3#0", "Mbpp/4#0", "Mbpp/6#0"]);
 
-        // The same run made here, greedily with the same model, scores every task the same way.
-        const here = await litmus([...benchArgs, "--no-cache", "--json"], { env: envFor("local") });
+        // The same run made here, greedily with the same model, one generation at a time as each worker made
+        // them (batched decoding rounds differently), scores every task the same way.
+        const here = await litmus([...benchArgs, "--no-cache", "--parallel", "1", "--json"], { env: envFor("local") });
         expect(here.code, here.stderr).toBe(0);
         const local = JSON.parse(here.stdout) as EvalSummary;
         expect(summary.perTask).toEqual(local.perTask);
