@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { modelCacheDir } from "../cache-dirs.ts";
 import { LitmusError } from "../errors.ts";
+import { isProcessAlive } from "../process-alive.ts";
 import { DEFAULT_MODEL_NAME, type EmbeddedModel, embeddedModel } from "./embedded-models.ts";
 import { readGgufHeader } from "./gguf-file.ts";
 import { type ModelPin, recordVerified, verifyModelFile } from "./verify-model.ts";
@@ -99,16 +100,8 @@ async function removeLeftovers(cacheDir: string): Promise<void> {
   for (const name of await readdir(cacheDir).catch(() => [])) {
     const pid = /^\.pull-(\d+)-|\.(\d+)\.partial$/.exec(name);
     const owner = Number(pid?.[1] ?? pid?.[2]);
-    if (Number.isInteger(owner) && !isRunning(owner)) await rm(join(cacheDir, name), { recursive: true, force: true });
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if (Number.isInteger(owner) && !isProcessAlive(owner))
+      await rm(join(cacheDir, name), { recursive: true, force: true });
   }
 }
 

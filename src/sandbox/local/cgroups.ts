@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, rmdirSync } from "node:fs";
 import { chown, mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { isProcessAlive } from "../../process-alive.ts";
 
 /** A cgroup (one directory per controller on v1, one on v2) that holds exactly one sandbox. */
 export interface SandboxCgroup {
@@ -190,15 +191,6 @@ async function tryV2(own: Map<string, string>): Promise<CgroupManager | null> {
   return new CgroupV2(base);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Removes a per-process parent and the sandbox groups inside it (their processes are killed first). */
 async function removeBase(base: string): Promise<void> {
   const children = await readdir(base, { withFileTypes: true }).catch(() => []);
@@ -222,7 +214,7 @@ async function sweepStaleBases(parents: string[]): Promise<void> {
     const entries = await readdir(parent).catch(() => []);
     for (const name of entries) {
       const pid = /^litmus-(\d+)$/.exec(name)?.[1];
-      if (pid !== undefined && Number(pid) !== process.pid && !isAlive(Number(pid)))
+      if (pid !== undefined && Number(pid) !== process.pid && !isProcessAlive(Number(pid)))
         await removeBase(join(parent, name));
     }
   }
