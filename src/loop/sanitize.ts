@@ -1,6 +1,15 @@
+import { createRequire } from "node:module";
 import type { SyntaxNode } from "@lezer/common";
-import { parser } from "@lezer/python";
 import type { TaskLanguage } from "./task.ts";
+
+type PythonParser = typeof import("@lezer/python").parser;
+let pythonParser: PythonParser | undefined;
+
+/** Loaded on first use: every command loads this module, few sanitize code (the grammar costs ~10 ms). */
+function python(): PythonParser {
+  pythonParser ??= (createRequire(import.meta.url)("@lezer/python") as typeof import("@lezer/python")).parser;
+  return pythonParser;
+}
 
 /** Module-level calls that run a model's own checks: never part of a solution. */
 const DEMONSTRATION_CALLS = new Set(["print", "main", "unittest.main", "doctest.testmod", "pytest.main"]);
@@ -23,7 +32,7 @@ export function sanitizeCode(
   options: { language: TaskLanguage; entryPoint: string | null; tests?: string | null },
 ): string {
   if (options.language !== "python") return code;
-  const tree = parser.parse(code);
+  const tree = python().parse(code);
   const statements = topLevelStatements(tree.topNode);
   const defined = new Set(statements.flatMap((node) => definedNames(node, code)));
   const wanted = [...(options.entryPoint === null ? [] : [options.entryPoint]), ...namesIn(options.tests ?? "")];
@@ -124,7 +133,7 @@ function definedNames(node: SyntaxNode, code: string): string[] {
 
 /** The names a piece of Python source mentions. */
 function namesIn(source: string): string[] {
-  const tree = parser.parse(source);
+  const tree = python().parse(source);
   return [...new Set(descendants(tree.topNode, "VariableName").map((name) => source.slice(name.from, name.to)))];
 }
 
