@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { measureRepairLift, type PairedDifference, type RepairLiftReport } from "../bench/index.ts";
+import { measureRepairLift, type PairedDifference, percent, type RepairLiftReport } from "../bench/index.ts";
 import { disposeLocalModels, ResponseCache, responseCacheDir } from "../models/index.ts";
 import { RunStore } from "../store/index.ts";
 import {
@@ -76,10 +76,6 @@ export function registerBenchRepairCommand(bench: Command): void {
         await disposeLocalModels();
       }
     });
-}
-
-function percent(share: number): string {
-  return `${(share * 100).toFixed(1)}%`;
 }
 
 function interval(difference: PairedDifference): string {
