@@ -25,3 +25,14 @@ export function datasetCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function groundTruthCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheRoot(env), "ground-truth");
 }
+
+/**
+ * Where Node.js keeps V8's compiled code of litmus's modules between runs (start-up takes a fraction of a
+ * cold one): `compile-cache/` in litmus's cache. Per user, never the shared temporary directory Node would
+ * pick: code cached there by another local user would run as ours. Used by bin/litmus.js.
+ *
+ * @public
+ */
+export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheRoot(env), "compile-cache");
+}

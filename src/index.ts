@@ -1,5 +1,6 @@
 // The litmus library: everything the CLI does is callable from here.
 
+export * from "./ai/index.ts";
 export * from "./bench/index.ts";
 export * from "./check/index.ts";
 export { type ErrorCode, isLitmusError, LitmusError } from "./errors.ts";
@@ -12,3 +13,4 @@ export * from "./sandbox/index.ts";
 export * from "./server/index.ts";
 export * from "./store/index.ts";
 export * from "./telemetry/index.ts";
+export { VERSION } from "./version.ts";

@@ -25,7 +25,7 @@ import {
   type PlaybookCommandOptions,
 } from "./playbook-options.ts";
 import { PhaseBars } from "./progress-bar.ts";
-import { jobModelOf, openQueue } from "./queue-options.ts";
+import { jobModelOf, loadQueueModule, openQueue } from "./queue-options.ts";
 
 interface RunCommandOptions
   extends DatasetCommandOptions,
@@ -94,6 +94,7 @@ async function runCommand(options: RunCommandOptions): Promise<void> {
   });
   using bars = new PhaseBars();
   await using queue = options.queue ? await openQueue(options.queue, "bench") : null;
+  const { remoteSampler } = queue ? await loadQueueModule() : { remoteSampler: null };
   try {
     const { run, summary } = await runModelBenchmark({
       dataset,
@@ -109,9 +110,9 @@ async function runCommand(options: RunCommandOptions): Promise<void> {
       ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
       ...(cache ? { cache } : {}),
       ...(options.fresh ? { fresh: true } : {}),
-      ...(queue
+      ...(queue && remoteSampler
         ? {
-            remote: (await import("../queue/index.ts")).remoteSampler(queue, {
+            remote: remoteSampler(queue, {
               dataset: { name: dataset.name, sha256: dataset.sha256 },
               model: jobModelOf(options, model, modelTimeoutMs),
               cache: options.cache,

@@ -13,7 +13,7 @@ import {
   openLearningSettings,
 } from "./playbook-options.ts";
 import { PhaseBars } from "./progress-bar.ts";
-import { jobModelOf, openQueue } from "./queue-options.ts";
+import { jobModelOf, loadQueueModule, openQueue } from "./queue-options.ts";
 
 interface LearnCommandOptions extends DatasetCommandOptions, ModelCommandOptions, LearningCommandOptions {
   playbook: string;
@@ -64,6 +64,7 @@ async function learnCommand(options: LearnCommandOptions): Promise<void> {
   using store = RunStore.open();
   using bars = new PhaseBars();
   await using queue = options.queue ? await openQueue(options.queue, "learn") : null;
+  const { remoteSolver } = queue ? await loadQueueModule() : { remoteSolver: null };
   try {
     const { summary } = await runLearning({
       dataset,
@@ -80,9 +81,9 @@ async function learnCommand(options: LearnCommandOptions): Promise<void> {
       ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
       ...(options.cache ? { cache: new ResponseCache(responseCacheDir()) } : {}),
       ...(options.fresh ? { fresh: true } : {}),
-      ...(queue
+      ...(queue && remoteSolver
         ? {
-            solver: (await import("../queue/index.ts")).remoteSolver(queue, {
+            solver: remoteSolver(queue, {
               model: jobModelOf(options, model, modelTimeoutMs),
               cache: options.cache,
             }),

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { disposeLocalModels } from "../models/index.ts";
 import { parseDuration } from "../sandbox/index.ts";
 import { positiveInteger, writeJson } from "./options.ts";
+import { loadQueueModule } from "./queue-options.ts";
 import { untilStopSignal } from "./signals.ts";
 
 interface WorkerCommandOptions {
@@ -22,7 +23,7 @@ export function registerWorkerCommand(program: Command): void {
       "30s",
     )
     .action(async (options: WorkerCommandOptions) => {
-      const { QueueWorker, displayUrl, parseQueueUrl } = await import("../queue/index.ts");
+      const { QueueWorker, displayUrl, parseQueueUrl } = await loadQueueModule();
       const url = parseQueueUrl(options.queue);
       const lockMs = parseDuration(options.lock);
       const log = (line: string) => process.stderr.write(`litmus worker: ${line}\n`);
@@ -57,7 +58,7 @@ export function registerQueueCommand(program: Command): void {
     .requiredOption("--queue <url>", "the Redis of the queue: redis://HOST:PORT[/DB]")
     .option("--json", "print one JSON document on stdout")
     .action(async (options: { queue: string; json?: boolean }) => {
-      const { JobQueue, parseQueueUrl } = await import("../queue/index.ts");
+      const { JobQueue, parseQueueUrl } = await loadQueueModule();
       await using jobs = await JobQueue.open(parseQueueUrl(options.queue));
       const status = { counts: await jobs.counts(), workers: await jobs.workerCount(), dead: await jobs.deadLetters() };
       if (options.json) {

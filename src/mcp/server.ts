@@ -5,7 +5,7 @@ import { markdownSnippets, runDocument } from "../check/index.ts";
 import { isLitmusError } from "../errors.ts";
 import { parseTask, solve, type TaskTests } from "../loop/index.ts";
 import type { TextModel } from "../models/index.ts";
-import { type Execution, executionToJson, LANGUAGES, parseBytes, Sandbox } from "../sandbox/index.ts";
+import { type Execution, executionToText, LANGUAGES, parseBytes, Sandbox } from "../sandbox/index.ts";
 import { VERSION } from "../version.ts";
 import { Sessions } from "./sessions.ts";
 
@@ -186,21 +186,12 @@ export function createMcpServer(options: McpOptions): { server: McpServer; sessi
 
 /** An execution as MCP content: the output as text (with the error), each image as image content. */
 function executionResult(execution: Execution): CallToolResult {
-  const json = executionToJson(execution);
-  const parts = [
-    json.stdout && `stdout:\n${json.stdout}`,
-    json.stderr && `stderr:\n${json.stderr}`,
-    execution.text !== undefined && `result: ${execution.text}`,
-    json.error && `error: ${json.error.name}: ${json.error.value}\n${json.error.traceback}`,
-    json.timedOut && "timed out",
-    json.oomKilled && "ran out of memory",
-  ].filter(Boolean);
   const images = execution.results.flatMap((result) =>
     result.png ? [{ type: "image" as const, data: result.png, mimeType: "image/png" }] : [],
   );
   return {
-    content: [{ type: "text", text: parts.join("\n") || "(no output)" }, ...images],
-    isError: json.error !== null || json.timedOut || json.oomKilled,
+    content: [{ type: "text", text: executionToText(execution) }, ...images],
+    isError: execution.error !== null || execution.timedOut || execution.oomKilled,
   };
 }
 

@@ -1,5 +1,5 @@
 export type { SandboxCommands } from "./commands.ts";
-export { type ExecutionJson, executionToJson } from "./execution-json.ts";
+export { type ExecutionJson, executionToJson, executionToText } from "./execution-json.ts";
 export type { SandboxFiles } from "./files.ts";
 export { DEFAULT_LIMITS, parseBytes, parseDuration, resolveLimits } from "./limits.ts";
 /** The Node.js (the one litmus runs on) at this path inside every local sandbox, for `commands.run`. */
