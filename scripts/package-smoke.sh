@@ -36,6 +36,11 @@ grep -q "^package/dist/sandbox/kernels/supervisor.py$" "$WORK/contents" || fail 
 ! grep -q "^package/src/\|^package/test/\|__pycache__" "$WORK/contents" || fail "the tarball ships sources, tests or bytecode"
 printf 'ok  %s: %s files, %s\n' "$(basename "$TARBALL")" "$(wc -l <"$WORK/contents")" "$(du -h "$TARBALL" | cut -f1)"
 
+# What `npm publish` would do with it, warnings included (dist/ is already built: no second build).
+npm publish --dry-run --ignore-scripts >"$WORK/publish.log" 2>&1 || fail "npm publish --dry-run: $(cat "$WORK/publish.log")"
+! grep -qi "warn" "$WORK/publish.log" || fail "npm publish --dry-run warns: $(grep -i warn "$WORK/publish.log")"
+printf 'ok  npm publish --dry-run: clean\n'
+
 printf 'print("hello from python")\n' >"$WORK/hello.py"
 printf 'console.log("hello from javascript")\n' >"$WORK/hello.js"
 

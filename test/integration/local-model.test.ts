@@ -1,7 +1,9 @@
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateText, isStepCount } from "ai";
 import { afterAll, describe, expect, test } from "vitest";
+import { sandboxTools } from "../../src/ai/index.ts";
 import {
   defaultModelPath,
   disposeLocalModels,
@@ -154,5 +156,25 @@ describe.skipIf(!pulled)(`the embedded model through the AI SDK${skipped}`, () =
       code: "ABORTED",
       message: "local did not answer within 0.1 s (raise it with --model-timeout)",
     });
+  });
+
+  test("calls tools through the AI SDK's loop: the sandbox tools run its code and it answers from the result", async () => {
+    const model = await openModel("local", { local: { sequences: 1 } });
+    await using tools = sandboxTools();
+    const result = await generateText({
+      model: model.languageModel,
+      tools: tools.tools,
+      stopWhen: isStepCount(4),
+      temperature: 0,
+      maxOutputTokens: 200,
+      prompt: "Use the runCode tool to compute 2 ** 100 with Python, then tell me the number.",
+    });
+    const calls = result.steps.flatMap((step) => step.toolCalls);
+    expect(calls[0]?.toolName).toBe("runCode");
+    const outputs = result.steps.flatMap((step) =>
+      step.toolResults.map((toolResult) => JSON.stringify(toolResult.output)),
+    );
+    expect(outputs.join("\n")).toContain("1267650600228229401496703205376");
+    expect(result.text).toContain("1267650600228229401496703205376");
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type {
   LanguageModelV4,
   LanguageModelV4CallOptions,
@@ -8,11 +9,12 @@ import type {
   LanguageModelV4StreamResult,
   LanguageModelV4Usage,
 } from "@ai-sdk/provider";
-import { type ChatHistoryItem, LlamaChat, LlamaCompletion } from "node-llama-cpp";
+import { LlamaChat, LlamaCompletion } from "node-llama-cpp";
 import { LitmusError } from "../../errors.ts";
 import type { PromptStyle } from "./gguf-metadata.ts";
 import type { LoadedModel } from "./llama-runtime.ts";
 import { LineGate, RepetitionGuard } from "./repetition-guard.ts";
+import { chatHistoryOf, functionsOf } from "./tool-calls.ts";
 
 const DEFAULT_MAX_OUTPUT_TOKENS = 256;
 /** Fewer tokens left for the answer than this and the prompt is refused as too long. */
@@ -23,6 +25,8 @@ const CHAT_TEMPLATE_ALLOWANCE = 64;
 interface Generated {
   text: string;
   stopReason: string;
+  /** Tools the model called (a chat model given tools). */
+  toolCalls?: { name: string; params: unknown }[];
   inputTokens: number;
   outputTokens: number;
 }
@@ -48,7 +52,10 @@ export class LocalLanguageModel implements LanguageModelV4 {
   async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
     const generated = await this.generate(options, () => {});
     return {
-      content: generated.text ? [{ type: "text", text: generated.text }] : [],
+      content: [
+        ...(generated.text ? [{ type: "text" as const, text: generated.text }] : []),
+        ...toolCallParts(generated),
+      ],
       finishReason: finishReasonOf(generated.stopReason),
       usage: usageOf(generated),
       warnings: [],
@@ -68,6 +75,7 @@ export class LocalLanguageModel implements LanguageModelV4 {
           const generated = await this.generate(options, (text) => emit(gate.push(text)));
           emit(gate.finish(generated.text));
           controller.enqueue({ type: "text-end", id: "0" });
+          for (const call of toolCallParts(generated)) controller.enqueue(call);
           controller.enqueue({
             type: "finish",
             finishReason: finishReasonOf(generated.stopReason),
@@ -131,9 +139,20 @@ export class LocalLanguageModel implements LanguageModelV4 {
         }
         const history = chatHistoryOf(options.prompt);
         const chat = new LlamaChat({ contextSequence: sequence });
-        const { response, metadata } = await chat.generateResponse(history, settings);
+        const functions = functionsOf(options);
+        const { response, functionCalls, metadata } = await chat.generateResponse(history, {
+          ...settings,
+          ...(functions ? { functions, documentFunctionParams: true } : {}),
+        });
         options.abortSignal?.throwIfAborted();
-        return { ...outcomeOf(response, metadata.stopReason, degenerate.signal.aborted), inputTokens, outputTokens };
+        return {
+          ...outcomeOf(response, metadata.stopReason, degenerate.signal.aborted),
+          ...(functionCalls?.length
+            ? { toolCalls: functionCalls.map((call) => ({ name: call.functionName, params: call.params })) }
+            : {}),
+          inputTokens,
+          outputTokens,
+        };
       } catch (error) {
         if (options.abortSignal?.aborted) {
           throw new LitmusError("ABORTED", "the local model's generation was aborted", { cause: error });
@@ -163,26 +182,20 @@ function textOf(message: LanguageModelV4Prompt[number]): string {
     : message.content.map((part) => (part.type === "text" ? part.text : "")).join("");
 }
 
-function chatHistoryOf(prompt: LanguageModelV4Prompt): ChatHistoryItem[] {
-  return prompt.map((message): ChatHistoryItem => {
-    const text = textOf(message);
-    switch (message.role) {
-      case "system":
-        return { type: "system", text };
-      case "user":
-      case "tool":
-        return { type: "user", text };
-      case "assistant":
-        return { type: "model", response: [text] };
-      default:
-        message satisfies never;
-        throw new LitmusError("INTERNAL", "unknown message role");
-    }
-  });
+/** The model's tool calls as the AI SDK's tool-call parts, each with an id of its own. */
+function toolCallParts(generated: Generated) {
+  return (generated.toolCalls ?? []).map((call) => ({
+    type: "tool-call" as const,
+    toolCallId: `call-${randomUUID()}`,
+    toolName: call.name,
+    input: JSON.stringify(call.params ?? {}),
+  }));
 }
 
 function finishReasonOf(stopReason: string): LanguageModelV4FinishReason {
   switch (stopReason) {
+    case "functionCalls":
+      return { unified: "tool-calls", raw: stopReason };
     case "maxTokens":
       return { unified: "length", raw: stopReason };
     case "abort":
