@@ -87,6 +87,22 @@ def _loopback_up():
         fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | IFF_UP))
 
 
+MNT_DETACH = 2
+# What bubblewrap covers with read-only mounts in a /proc it mounts, where its user can write them.
+BWRAP_PROC_COVERS = ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus")
+
+
+def uncover_proc():
+    """In the zygote, once: removes bubblewrap's covers from the template's /proc (run by root, it covers
+    sysrq-trigger). In a sandbox's user namespace they would be locked mounts over non-empty entries, and the
+    kernel would refuse the sandbox a /proc of its own (mount_too_revealing). No user code runs here, each
+    sandbox's own /proc hides this one, and sandboxes never run as a host uid that owns these entries."""
+    with open("/proc/self/mountinfo") as f:
+        covered = {line.split(" ")[4] for line in f} & set(BWRAP_PROC_COVERS)
+    for path in covered:
+        _check(_libc.umount2(path.encode(), MNT_DETACH), "umount %s" % path)
+
+
 def enter_namespaces(uid, disk_bytes, home, network, map_by_zygote=None):
     """In the forked child (still in the zygote's PID namespace): everything but the new PID namespace's init.
 

@@ -236,4 +236,5 @@ class Zygote:
 
 
 if __name__ == "__main__":
+    sandbox_init.uncover_proc()
     Zygote().run()

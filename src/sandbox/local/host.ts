@@ -201,7 +201,8 @@ export function hostLayout(overrides: RuntimeOverrides = {}): HostLayout {
   const node = realpathSync(process.execPath);
   const kernelsDir = fileURLToPath(new URL("../kernels/", import.meta.url));
   // Root drops to nobody before bwrap, unless nobody could not read what the sandbox mounts (a checkout
-  // under /root, say): then the sandbox's uid maps to root, still without capabilities.
+  // under /root, say): then a direct sandbox's uid maps to root, still without capabilities (a zygote's
+  // sandboxes still get host uids of their own: the host writes the template's map).
   const python = resolvePython(overrides.python);
   const canDrop = [node, python.executable, join(kernelsDir, "supervisor.py")].every(readableByOthers);
   const layout: HostLayout = {

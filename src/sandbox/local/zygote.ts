@@ -35,9 +35,10 @@ const CGROUP_MOUNT = "/.litmus/cgroup";
 
 /**
  * Waits for bwrap to report the template's user namespace (its pid on fd 4), maps the sandbox user (1000) to
- * nobody plus the range of sandbox uids onto themselves, then lets bwrap go on (a byte on fd 3).
+ * `templateUid` (nobody, or root where nobody could not read litmus's files) plus the range of sandbox uids
+ * onto themselves, then lets bwrap go on (a byte on fd 3).
  */
-async function writeUidRangeMap(child: ChildProcess): Promise<void> {
+async function writeUidRangeMap(child: ChildProcess, templateUid: number): Promise<void> {
   const info = child.stdio[4] as Readable;
   let text = "";
   // The report is one JSON document; bwrap may write it in pieces, so wait for all of it. The pipe is never
@@ -56,7 +57,7 @@ async function writeUidRangeMap(child: ChildProcess): Promise<void> {
   });
   (info as unknown as Socket).unref?.();
   const { first, count } = SANDBOX_UID_RANGE;
-  const map = `${SANDBOX_UID} ${NOBODY} 1\n${first} ${first} ${count}\n`;
+  const map = `${SANDBOX_UID} ${templateUid} 1\n${first} ${first} ${count}\n`;
   writeFileSync(`/proc/${childPid}/uid_map`, map);
   writeFileSync(`/proc/${childPid}/gid_map`, map);
   // Done with the block pipe: closing it lets this process exit while the template lives on.
@@ -105,8 +106,11 @@ export class Zygote {
     const runDir = processTempDir("litmus-zygote-");
     if (dropToNobody) chownSync(runDir, NOBODY, NOBODY);
     // As root, the host writes the template's uid map itself, adding the range of sandbox uids, so every
-    // sandbox forked from it can run as a host uid of its own.
-    const mapsUidRange = dropToNobody;
+    // sandbox forked from it can run as a host uid of its own. Also when it cannot drop to nobody: left to
+    // itself, bwrap run by root sets up as root of a first user namespace (so it covers /proc/irq and
+    // /proc/bus read-only) and runs the template in a second one, where those covers are locked mounts and
+    // the kernel refuses every sandbox a /proc of its own (mount_too_revealing).
+    const mapsUidRange = process.getuid?.() === 0;
     const args = bwrapArgs({
       layout,
       network: options.network,
@@ -136,7 +140,7 @@ export class Zygote {
       stdio: mapsUidRange ? ["pipe", "pipe", "pipe", "pipe", "pipe"] : ["pipe", "pipe", "pipe"],
       env: {},
     }) as ChildProcessWithoutNullStreams;
-    if (mapsUidRange) await writeUidRangeMap(child).catch(() => child.kill("SIGKILL"));
+    if (mapsUidRange) await writeUidRangeMap(child, dropToNobody ? NOBODY : 0).catch(() => child.kill("SIGKILL"));
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       stderr = (stderr + chunk).slice(-4000);
