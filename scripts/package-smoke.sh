@@ -56,7 +56,7 @@ for NODE_VERSION in "${VERSIONS[@]}"; do
   expect_output "$VERSION" npx litmus --version
   expect_output "hello from python" npx litmus run "$WORK/hello.py"
   expect_output "hello from javascript" npx litmus run "$WORK/hello.js"
-  expect_output "qwen2.5-coder-0.5b" npx litmus models list
+  expect_output "Qwen2.5-Coder 0.5B Instruct" npx litmus models list
   expect_output '"exitCode": 0' npx litmus run --json "$WORK/hello.py"
 
   cat >esm.mjs <<EOF
