@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chatHistoryOf, functionsOf } from "../../src/models/local/tool-calls.ts";
+import { chatHistoryOf, functionsOf, toolCallsInText } from "../../src/models/local/tool-calls.ts";
 
 const runCode = {
   type: "function" as const,
@@ -83,5 +83,29 @@ describe("AI SDK tools for the local model's grammar", () => {
         ],
       },
     ]);
+  });
+});
+
+describe("a tool call the model wrote as plain JSON", () => {
+  const functions = { runCode: { description: "Run code" } };
+
+  it.each([
+    ['{"name": "runCode", "arguments": {"code": "2 ** 100"}}'],
+    ['```json\n{\n  "name": "runCode",\n  "arguments": {"code": "2 ** 100"}\n}\n```'],
+    ['  {"name": "runCode", "arguments": {"code": "2 ** 100"}}\n'],
+  ])("is a call when the whole answer is one: %j", (text) => {
+    expect(toolCallsInText(text, functions)).toEqual([{ name: "runCode", params: { code: "2 ** 100" } }]);
+  });
+
+  it.each([
+    ['Here is the call: {"name": "runCode", "arguments": {"code": "1"}}'],
+    ['{"name": "deleteEverything", "arguments": {}}'],
+    ['{"name": "runCode", "arguments": {"code": "1"}, "then": "more"}'],
+    ['{"name": "runCode", "arguments": "print(1)"}'],
+    ['[{"name": "runCode", "arguments": {"code": "1"}}]'],
+    ['{"name": "runCode", "arguments": {"code": "1"}}\n{"name": "runCode", "arguments": {"code": "2"}}'],
+    ["def f():\n    return 1"],
+  ])("is an ordinary answer otherwise: %j", (text) => {
+    expect(toolCallsInText(text, functions)).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ import { LitmusError } from "../../errors.ts";
 import type { PromptStyle } from "./gguf-metadata.ts";
 import type { LoadedModel } from "./llama-runtime.ts";
 import { LineGate, RepetitionGuard } from "./repetition-guard.ts";
-import { chatHistoryOf, functionsOf } from "./tool-calls.ts";
+import { chatHistoryOf, functionsOf, toolCallsInText } from "./tool-calls.ts";
 
 const DEFAULT_MAX_OUTPUT_TOKENS = 256;
 /** Fewer tokens left for the answer than this and the prompt is refused as too long. */
@@ -145,14 +145,15 @@ export class LocalLanguageModel implements LanguageModelV4 {
           ...(functions ? { functions, documentFunctionParams: true } : {}),
         });
         options.abortSignal?.throwIfAborted();
-        return {
-          ...outcomeOf(response, metadata.stopReason, degenerate.signal.aborted),
-          ...(functionCalls?.length
-            ? { toolCalls: functionCalls.map((call) => ({ name: call.functionName, params: call.params })) }
-            : {}),
-          inputTokens,
-          outputTokens,
-        };
+        const outcome = outcomeOf(response, metadata.stopReason, degenerate.signal.aborted);
+        const toolCalls = functionCalls?.length
+          ? functionCalls.map((call) => ({ name: call.functionName, params: call.params }))
+          : functions
+            ? toolCallsInText(outcome.text, functions)
+            : [];
+        return toolCalls.length > 0
+          ? { text: "", stopReason: "functionCalls", toolCalls, inputTokens, outputTokens }
+          : { ...outcome, inputTokens, outputTokens };
       } catch (error) {
         if (options.abortSignal?.aborted) {
           throw new LitmusError("ABORTED", "the local model's generation was aborted", { cause: error });

@@ -120,6 +120,22 @@ export function chatHistoryOf(prompt: LanguageModelV4Prompt): ChatHistoryItem[] 
   return history;
 }
 
+/**
+ * Tool calls a model wrote as plain text: an answer that is exactly one JSON object `{"name", "arguments"}`
+ * (in a code fence or not) naming one of the functions. Qwen2.5-Coder's chat template asks for calls between
+ * its `<tool_call>` tokens, where node-llama-cpp finds them; the 0.5B and 1.5B models write the same JSON
+ * without those tokens. Anything else is an ordinary answer.
+ */
+export function toolCallsInText(text: string, functions: ChatModelFunctions): { name: string; params: unknown }[] {
+  const body = /^\s*(?:```(?:json)?\s*\n)?([\s\S]*?)\n?(?:```)?\s*$/.exec(text)?.[1] ?? "";
+  const call = parseJson(body);
+  if (typeof call !== "object" || call === null || Array.isArray(call)) return [];
+  const { name, arguments: params, ...rest } = call as Record<string, unknown>;
+  if (typeof name !== "string" || !(name in functions) || Object.keys(rest).length > 0) return [];
+  if (typeof params !== "object" || params === null || Array.isArray(params)) return [];
+  return [{ name, params }];
+}
+
 /** A tool's output as the model reads it back: text as text, JSON as a value. */
 function resultOf(output: LanguageModelV4ToolResultOutput): unknown {
   switch (output.type) {

@@ -1,39 +1,40 @@
 import type { Readable, Writable } from "node:stream";
-import { z } from "zod";
+import * as v from "valibot";
 import { LitmusError } from "../../errors.ts";
 
 // Everything the supervisor says is validated: it runs inside the sandbox with the same uid as the user's
 // code, so a hostile program could try to write to the channel. Bad lines are dropped, never trusted.
-const errorSchema = z.object({ name: z.string(), value: z.string(), traceback: z.string() });
+// Valibot rather than zod here: it loads in 4 ms instead of about 45, and every `litmus run` pays for this file.
+const errorSchema = v.object({ name: v.string(), value: v.string(), traceback: v.string() });
 
-const eventSchema = z.discriminatedUnion("ev", [
-  z.object({ ev: z.literal("ready"), pid: z.number() }),
-  z.object({ ev: z.literal("start-failed"), message: z.string() }),
-  z.object({ id: z.number(), ev: z.literal("stdout"), text: z.string() }),
-  z.object({ id: z.number(), ev: z.literal("stderr"), text: z.string() }),
-  z.object({ id: z.number(), ev: z.literal("result"), result: z.record(z.string(), z.unknown()) }),
-  z.object({
-    id: z.number(),
-    ev: z.literal("done"),
-    error: errorSchema.nullish(),
-    exitCode: z.number().optional(),
-    signal: z.number().nullish(),
-    executionCount: z.number().optional(),
-    timedOut: z.boolean().optional(),
-    truncated: z.boolean().optional(),
-    durationMs: z.number().optional(),
-    context: z.string().optional(),
-    data: z.string().optional(),
-    path: z.string().optional(),
-    exists: z.boolean().optional(),
-    entries: z
-      .array(z.object({ name: z.string(), path: z.string(), type: z.enum(["file", "dir"]), size: z.number() }))
-      .optional(),
+const eventSchema = v.variant("ev", [
+  v.object({ ev: v.literal("ready"), pid: v.number() }),
+  v.object({ ev: v.literal("start-failed"), message: v.string() }),
+  v.object({ id: v.number(), ev: v.literal("stdout"), text: v.string() }),
+  v.object({ id: v.number(), ev: v.literal("stderr"), text: v.string() }),
+  v.object({ id: v.number(), ev: v.literal("result"), result: v.record(v.string(), v.unknown()) }),
+  v.object({
+    id: v.number(),
+    ev: v.literal("done"),
+    error: v.nullish(errorSchema),
+    exitCode: v.optional(v.number()),
+    signal: v.nullish(v.number()),
+    executionCount: v.optional(v.number()),
+    timedOut: v.optional(v.boolean()),
+    truncated: v.optional(v.boolean()),
+    durationMs: v.optional(v.number()),
+    context: v.optional(v.string()),
+    data: v.optional(v.string()),
+    path: v.optional(v.string()),
+    exists: v.optional(v.boolean()),
+    entries: v.optional(
+      v.array(v.object({ name: v.string(), path: v.string(), type: v.picklist(["file", "dir"]), size: v.number() })),
+    ),
   }),
-  z.object({ id: z.number(), ev: z.literal("failed"), name: z.string(), message: z.string() }),
+  v.object({ id: v.number(), ev: v.literal("failed"), name: v.string(), message: v.string() }),
 ]);
 
-type SupervisorEvent = z.infer<typeof eventSchema>;
+type SupervisorEvent = v.InferOutput<typeof eventSchema>;
 export type DoneEvent = Extract<SupervisorEvent, { ev: "done" }>;
 export type StreamEvent = Extract<SupervisorEvent, { ev: "stdout" | "stderr" | "result" }>;
 type ReadyEvent = Extract<SupervisorEvent, { ev: "ready" }>;
@@ -161,14 +162,14 @@ export class SupervisorChannel {
   }
 
   private dispatch(line: string): void {
-    let parsed: z.ZodSafeParseResult<SupervisorEvent>;
+    let parsed: v.SafeParseResult<typeof eventSchema>;
     try {
-      parsed = eventSchema.safeParse(JSON.parse(line));
+      parsed = v.safeParse(eventSchema, JSON.parse(line));
     } catch {
       return;
     }
     if (!parsed.success) return;
-    const event = parsed.data;
+    const event = parsed.output;
     if (event.ev === "ready") {
       this.resolveReady(event);
       return;
