@@ -6,6 +6,7 @@ import { explainStartFailure } from "../../src/sandbox/local/start-failure.ts";
 const layout: HostLayout = {
   bwrap: "/usr/bin/bwrap",
   setpriv: null,
+  unreadableByOthers: [],
   python: { executable: "/usr/bin/python3.11", extraBinds: [] },
   node: "/opt/node/bin/node",
   kernelsDir: "/srv/litmus/src/sandbox/kernels/",

@@ -23,6 +23,8 @@ export interface HostLayout {
   bwrap: string;
   /** Drops to an unprivileged host uid when litmus runs as root (util-linux setpriv), if available. */
   setpriv: string | null;
+  /** What an unprivileged host uid could not read of what the sandbox runs (then root cannot drop to one). */
+  unreadableByOthers: string[];
   python: { executable: string; extraBinds: string[] };
   /** The Node.js binary mounted for JavaScript/TypeScript kernels (the one running litmus). */
   node: string;
@@ -204,10 +206,14 @@ export function hostLayout(overrides: RuntimeOverrides = {}): HostLayout {
   // under /root, say): then a direct sandbox's uid maps to root, still without capabilities (a zygote's
   // sandboxes still get host uids of their own: the host writes the template's map).
   const python = resolvePython(overrides.python);
-  const canDrop = [node, python.executable, join(kernelsDir, "supervisor.py")].every(readableByOthers);
+  const unreadableByOthers = [node, python.executable, join(kernelsDir, "supervisor.py")].filter(
+    (path) => !readableByOthers(path),
+  );
+  const canDrop = unreadableByOthers.length === 0;
   const layout: HostLayout = {
     bwrap,
     setpriv: process.getuid?.() === 0 && canDrop ? findOnPath("setpriv") : null,
+    unreadableByOthers,
     python,
     node,
     kernelsDir,

@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
+import { LitmusError } from "../../errors.ts";
 import { bwrapArgs } from "./bwrap-args.ts";
 import type { SandboxCgroup } from "./cgroups.ts";
-import { hostLayout, KERNELS_MOUNT, NOBODY } from "./host.ts";
+import { type HostLayout, hostLayout, KERNELS_MOUNT, NOBODY } from "./host.ts";
 import { type Launched, type LocalSupervisorOptions, supervisorConfig } from "./launch.ts";
 
 // Joins the sandbox's cgroups before anything else runs, so every descendant is accounted from the start.
@@ -17,6 +18,7 @@ export function launchDirect(
   hostUid: number | null,
 ): Launched {
   const layout = hostLayout(options.runtimes);
+  if (process.getuid?.() === 0 && layout.setpriv === null) throw rootWithoutDrop(layout);
   const sandboxed = [
     layout.bwrap,
     ...bwrapArgs({
@@ -65,4 +67,20 @@ export function launchDirect(
     hostUid: hostUid ?? process.getuid?.() ?? NOBODY,
     launch: "direct",
   };
+}
+
+/**
+ * A sandbox of its own bubblewrap, run by root that cannot drop to an unprivileged uid, would run as host root
+ * without capabilities: still the owner of the machine's sysctls under /proc/sys, which it could rewrite. Refused,
+ * with what to change (a zygote's sandboxes do not need this: the host maps them to uids of their own).
+ */
+function rootWithoutDrop(layout: HostLayout): LitmusError {
+  const why =
+    layout.unreadableByOthers.length > 0
+      ? `other users cannot read ${layout.unreadableByOthers.join(", ")}`
+      : "setpriv (util-linux) is not installed";
+  return new LitmusError(
+    "SANDBOX_UNAVAILABLE",
+    `as root, a sandbox with its own bubblewrap (launch "direct", or mounts) must drop to an unprivileged uid, and cannot: ${why}. Install litmus and its Python where other users can read them (npm install -g puts it under /usr/local; a Python under /usr), install util-linux, or run litmus as another user`,
+  );
 }

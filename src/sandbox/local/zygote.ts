@@ -7,6 +7,7 @@ import { LitmusError } from "../../errors.ts";
 import { bwrapArgs } from "./bwrap-args.ts";
 import { hostLayout, KERNELS_MOUNT, NOBODY, processTempDir, type RuntimeOverrides, SANDBOX_UID } from "./host.ts";
 import { SANDBOX_UID_RANGE } from "./host-uids.ts";
+import { USERNS_FDS, writeUserNamespaceMap } from "./user-namespace-map.ts";
 
 /** What a forked sandbox needs to know; sent as the first line on its connection. */
 export interface SpawnRequest {
@@ -32,37 +33,6 @@ export interface ZygoteOptions {
 
 const RUN_MOUNT = "/.litmus/run";
 const CGROUP_MOUNT = "/.litmus/cgroup";
-
-/**
- * Waits for bwrap to report the template's user namespace (its pid on fd 4), maps the sandbox user (1000) to
- * `templateUid` (nobody, or root where nobody could not read litmus's files) plus the range of sandbox uids
- * onto themselves, then lets bwrap go on (a byte on fd 3).
- */
-async function writeUidRangeMap(child: ChildProcess, templateUid: number): Promise<void> {
-  const info = child.stdio[4] as Readable;
-  let text = "";
-  // The report is one JSON document; bwrap may write it in pieces, so wait for all of it. The pipe is never
-  // closed from this side: a write into a closed pipe would kill bwrap with SIGPIPE.
-  const childPid = await new Promise<number>((resolve, reject) => {
-    info.setEncoding("utf8");
-    info.on("data", (chunk: string) => {
-      text += chunk;
-      try {
-        resolve((JSON.parse(text) as { "child-pid": number })["child-pid"]);
-      } catch {
-        // not complete yet
-      }
-    });
-    info.once("end", () => reject(new Error(`bwrap reported no namespace: ${text}`)));
-  });
-  (info as unknown as Socket).unref?.();
-  const { first, count } = SANDBOX_UID_RANGE;
-  const map = `${SANDBOX_UID} ${templateUid} 1\n${first} ${first} ${count}\n`;
-  writeFileSync(`/proc/${childPid}/uid_map`, map);
-  writeFileSync(`/proc/${childPid}/gid_map`, map);
-  // Done with the block pipe: closing it lets this process exit while the template lives on.
-  (child.stdio[3] as Writable).end("1", () => (child.stdio[3] as Writable).destroy());
-}
 
 /**
  * The host side of zygote.py: a long-lived template sandbox (one per network setting and Python) that forks
@@ -121,7 +91,7 @@ export class Zygote {
         { source: runDir, target: RUN_MOUNT },
         ...options.cgroupBases.map((source, index) => ({ source, target: `${CGROUP_MOUNT}/${index}` })),
       ],
-      ...(mapsUidRange && { externalUidMap: { blockFd: 3, infoFd: 4 } }),
+      ...(mapsUidRange && { externalUidMap: USERNS_FDS }),
     });
     const sandboxed = [
       layout.bwrap,
@@ -140,7 +110,14 @@ export class Zygote {
       stdio: mapsUidRange ? ["pipe", "pipe", "pipe", "pipe", "pipe"] : ["pipe", "pipe", "pipe"],
       env: {},
     }) as ChildProcessWithoutNullStreams;
-    if (mapsUidRange) await writeUidRangeMap(child, dropToNobody ? NOBODY : 0).catch(() => child.kill("SIGKILL"));
+    if (mapsUidRange) {
+      // The sandbox user (1000) is the template's uid; the range is for the sandboxes it forks.
+      const { first, count } = SANDBOX_UID_RANGE;
+      const templateUid = dropToNobody ? NOBODY : 0;
+      await writeUserNamespaceMap(child, `${SANDBOX_UID} ${templateUid} 1\n${first} ${first} ${count}\n`).catch(() =>
+        child.kill("SIGKILL"),
+      );
+    }
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       stderr = (stderr + chunk).slice(-4000);
