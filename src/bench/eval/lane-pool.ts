@@ -3,8 +3,9 @@ import { type Context, type Language, Sandbox, type SandboxOptions } from "../..
 
 /**
  * Samples one lane runs before its sandbox is replaced. Samples of a lane run one at a time, each in a fresh
- * interpreter (a new context), so what one leaves behind is its files and stray background processes: a new
- * sandbox now and then bounds that, and one comes after any sample that timed out, ran out of memory or crashed.
+ * interpreter, and the sandbox is reset after each (every process killed, its files emptied), so nothing one
+ * sample starts or writes can see or change the next one's run. A new sandbox now and then bounds anything
+ * else, and one comes after any sample that timed out, ran out of memory or crashed.
  */
 const SAMPLES_PER_SANDBOX = 100;
 
@@ -43,7 +44,7 @@ class Lane {
     } finally {
       this.jobs++;
       if (dirty || this.jobs >= SAMPLES_PER_SANDBOX || !sandbox.isRunning()) await this.retire();
-      else await sandbox.removeContext(context).catch(() => this.retire());
+      else await sandbox.reset().catch(() => this.retire());
     }
   }
 

@@ -204,6 +204,8 @@ class E2BDriver implements SandboxDriver, RequestChannel {
         return done({});
       case "files.exists":
         return done({ exists: await files.exists(path) });
+      case "reset":
+        throw new LitmusError("BAD_INPUT", "the e2b backend cannot reset a sandbox: kill it and create another");
       default:
         throw new LitmusError("INTERNAL", `the e2b backend has no "${op}"`);
     }

@@ -521,10 +521,39 @@ class Supervisor:
                 send(dict(self.files(op, request), id=request_id, ev="done"))
             elif op == "ping":
                 send({"id": request_id, "ev": "done"})
+            elif op == "reset":
+                self.reset()
+                send({"id": request_id, "ev": "done"})
             else:
                 raise ValueError("unknown operation %r" % op)
         except Exception as error:  # noqa: BLE001 (every failure goes back to the host as a reply)
             send({"id": request_id, "ev": "failed", "name": type(error).__name__, "message": str(error)})
+
+    def reset(self):
+        """Back to a fresh sandbox: every process but this one killed (background ones that left their
+        kernel's process group included), every context gone but a new default one, and the workspace, /tmp
+        and /dev/shm emptied. Nothing one user of the sandbox left can then reach the next (benchmark lanes)."""
+        for kernel in self.kernels.values():
+            for queued_id, _, _ in kernel.queue:
+                send({"id": queued_id, "ev": "failed", "name": "LookupError", "message": "the sandbox was reset"})
+            kernel.queue = []
+            kernel.close()
+        self.kernels = {}
+        # This supervisor is the PID namespace's init: kill(-1) reaches every other process in it, in one step
+        # the kernel takes under its task list lock, so nothing forks its way out between a scan and a kill.
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # nothing else was running
+        while True:
+            try:
+                pid, status = os.waitpid(-1, 0)
+            except ChildProcessError:
+                break
+            self.child_exited(pid, status)
+        for directory in (HOME, "/tmp", "/dev/shm"):
+            empty_directory(directory)
+        self.create_context(CONFIG.get("defaultLanguage", "python"), HOME, "default")
 
     def create_context(self, language, cwd, name=None):
         if language not in ("python", "javascript", "typescript", "bash"):
@@ -651,6 +680,23 @@ def preload(modules):
         namespace = type(sys)(name)
         exec(compile(source, "<%s>" % name, "exec"), namespace.__dict__)  # noqa: S102 (litmus's own harness)
         sys.modules[name] = namespace
+
+
+def empty_directory(path):
+    """Removes everything in `path`, whatever its permissions: a directory its owner made unreadable is
+    opened up first (the sandbox's user owns everything it could create here)."""
+    try:
+        names = os.listdir(path)
+    except FileNotFoundError:
+        return
+    for name in names:
+        full = os.path.join(path, name)
+        if os.path.isdir(full) and not os.path.islink(full):
+            os.chmod(full, 0o700)
+            empty_directory(full)
+            os.rmdir(full)
+        else:
+            os.unlink(full)
 
 
 def remove_tree(path):
