@@ -8,6 +8,7 @@ export const DEFAULT_LIMITS: Readonly<SandboxLimits> = Object.freeze({
   graceMs: 1_000,
   memoryBytes: 512 * MiB,
   cpuSeconds: 120,
+  cpus: 1,
   processes: 128,
   fileSizeBytes: 64 * MiB,
   openFiles: 512,

@@ -103,6 +103,11 @@ export interface SandboxLimits {
   memoryBytes: number;
   /** CPU time of each process in the sandbox. */
   cpuSeconds: number;
+  /**
+   * CPUs the sandbox as a whole may keep busy (a CFS quota on its cgroup: forks and background processes
+   * included), where the cpu controller is writable; `isolation.cpu` says whether it is in force.
+   */
+  cpus: number;
   /** Processes and threads in the whole sandbox. */
   processes: number;
   /** Largest file a process may write. */
@@ -156,6 +161,8 @@ export interface IsolationReport {
   network: boolean;
   /** Where memory and process limits come from. */
   resourceControl: "cgroup-v1" | "cgroup-v2" | "rlimit";
+  /** "sandbox": CPU limited for the sandbox as a whole (`limits.cpus`); "per-process": RLIMIT_CPU only. */
+  cpu: "sandbox" | "per-process";
   /** The host uid sandbox processes run as. */
   hostUid: number;
   /** Forked from a pre-initialised template ("zygote") or started with its own bubblewrap ("direct"). */

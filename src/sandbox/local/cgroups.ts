@@ -16,12 +16,25 @@ export interface SandboxCgroup {
   destroy(): Promise<void>;
 }
 
+/** What a sandbox's cgroup limits, for the sandbox as a whole. */
+export interface CgroupLimits {
+  memoryBytes: number;
+  processes: number;
+  /** CPUs' worth of time per period (CFS quota), when the cpu controller is there to enforce it. */
+  cpus: number;
+}
+
 export interface CgroupManager {
   readonly kind: "cgroup-v1" | "cgroup-v2";
+  /** Whether sandboxes' CPU is limited as a whole (the cpu controller was writable). */
+  readonly limitsCpu: boolean;
   /** The directories sandbox cgroups are created in. */
   readonly bases: string[];
-  create(name: string, limits: { memoryBytes: number; processes: number }): Promise<SandboxCgroup>;
+  create(name: string, limits: CgroupLimits): Promise<SandboxCgroup>;
 }
+
+/** The CFS period: quotas are CPUs times this, in microseconds. */
+const CPU_PERIOD_US = 100_000;
 
 const ROOT = "/sys/fs/cgroup";
 
@@ -92,33 +105,45 @@ class CgroupV1 implements CgroupManager {
   readonly kind = "cgroup-v1";
   private readonly memoryBase: string;
   private readonly pidsBase: string;
+  private readonly cpuBase: string | null;
 
-  constructor(memoryBase: string, pidsBase: string) {
+  constructor(memoryBase: string, pidsBase: string, cpuBase: string | null) {
     this.memoryBase = memoryBase;
     this.pidsBase = pidsBase;
+    this.cpuBase = cpuBase;
+  }
+
+  get limitsCpu(): boolean {
+    return this.cpuBase !== null;
   }
 
   get bases(): string[] {
-    return [this.memoryBase, this.pidsBase];
+    return [this.memoryBase, this.pidsBase, ...(this.cpuBase ? [this.cpuBase] : [])];
   }
 
-  async create(name: string, limits: { memoryBytes: number; processes: number }): Promise<SandboxCgroup> {
+  async create(name: string, limits: CgroupLimits): Promise<SandboxCgroup> {
     const memory = join(this.memoryBase, name);
     const pids = join(this.pidsBase, name);
-    await Promise.all([mkdir(memory), mkdir(pids)]);
+    const cpu = this.cpuBase ? join(this.cpuBase, name) : null;
+    const directories = [memory, pids, ...(cpu ? [cpu] : [])];
+    await Promise.all(directories.map((directory) => mkdir(directory)));
     await writeControl(memory, "memory.limit_in_bytes", String(limits.memoryBytes));
     if (existsSync(join(memory, "memory.memsw.limit_in_bytes"))) {
       await writeControl(memory, "memory.memsw.limit_in_bytes", String(limits.memoryBytes));
     }
     await writeControl(pids, "pids.max", String(limits.processes));
-    const procsFiles = [join(memory, "cgroup.procs"), join(pids, "cgroup.procs")];
+    if (cpu) {
+      await writeControl(cpu, "cpu.cfs_period_us", String(CPU_PERIOD_US));
+      await writeControl(cpu, "cpu.cfs_quota_us", String(limits.cpus * CPU_PERIOD_US));
+    }
+    const procsFiles = directories.map((directory) => join(directory, "cgroup.procs"));
     return {
       procsFiles,
       delegate: (uid) => delegate(procsFiles, uid),
       oomKills: async () => oomKillCount(await readFile(join(memory, "memory.oom_control"), "utf8")),
       destroy: async () => {
-        await Promise.all([killAll(memory), killAll(pids)]);
-        await Promise.all([removeDirectory(memory), removeDirectory(pids)]);
+        await Promise.all(directories.map((directory) => killAll(directory)));
+        await Promise.all(directories.map((directory) => removeDirectory(directory)));
       },
     };
   }
@@ -126,22 +151,25 @@ class CgroupV1 implements CgroupManager {
 
 class CgroupV2 implements CgroupManager {
   readonly kind = "cgroup-v2";
+  readonly limitsCpu: boolean;
   private readonly base: string;
 
-  constructor(base: string) {
+  constructor(base: string, limitsCpu: boolean) {
     this.base = base;
+    this.limitsCpu = limitsCpu;
   }
 
   get bases(): string[] {
     return [this.base];
   }
 
-  async create(name: string, limits: { memoryBytes: number; processes: number }): Promise<SandboxCgroup> {
+  async create(name: string, limits: CgroupLimits): Promise<SandboxCgroup> {
     const directory = join(this.base, name);
     await mkdir(directory);
     await writeControl(directory, "memory.max", String(limits.memoryBytes));
     await writeControl(directory, "memory.swap.max", "0").catch(() => {});
     await writeControl(directory, "pids.max", String(limits.processes));
+    if (this.limitsCpu) await writeControl(directory, "cpu.max", `${limits.cpus * CPU_PERIOD_US} ${CPU_PERIOD_US}`);
     const procsFiles = [join(directory, "cgroup.procs")];
     return {
       procsFiles,
@@ -168,9 +196,14 @@ async function tryV1(own: Map<string, string>): Promise<CgroupManager | null> {
   } catch {
     return null;
   }
-  await sweepStaleBases([dirname(memoryBase), dirname(pidsBase)]);
-  registerCleanup([memoryBase, pidsBase]);
-  return new CgroupV1(memoryBase, pidsBase);
+  // The cpu controller is optional: without it, CPU stays limited per process only (and isolation says so).
+  const cpuPath = own.get("cpu");
+  let cpuBase: string | null = cpuPath === undefined ? null : join(ROOT, "cpu", cpuPath, `litmus-${process.pid}`);
+  if (cpuBase) await mkdir(cpuBase, { recursive: true }).catch(() => (cpuBase = null));
+  const bases = [memoryBase, pidsBase, ...(cpuBase ? [cpuBase] : [])];
+  await sweepStaleBases(bases.map((base) => dirname(base)));
+  registerCleanup(bases);
+  return new CgroupV1(memoryBase, pidsBase, cpuBase);
 }
 
 async function tryV2(own: Map<string, string>): Promise<CgroupManager | null> {
@@ -186,9 +219,14 @@ async function tryV2(own: Map<string, string>): Promise<CgroupManager | null> {
     await rmdir(base).catch(() => {});
     return null;
   }
+  // The cpu controller is optional (a systemd user slice delegates it only where configured to).
+  const limitsCpu = await writeControl(base, "cgroup.subtree_control", "+cpu").then(
+    () => true,
+    () => false,
+  );
   await sweepStaleBases([dirname(base)]);
   registerCleanup([base]);
-  return new CgroupV2(base);
+  return new CgroupV2(base, limitsCpu);
 }
 
 /** Removes a per-process parent and the sandbox groups inside it (their processes are killed first). */

@@ -95,6 +95,7 @@ export async function startLocalSupervisor(
     namespaces: NAMESPACES.filter((name) => name !== "net" || !options.network),
     network: options.network,
     resourceControl: manager?.kind ?? "rlimit",
+    cpu: manager?.limitsCpu ? "sandbox" : "per-process",
     hostUid: launched.hostUid,
     launch: launched.launch,
   };
