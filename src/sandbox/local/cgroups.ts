@@ -17,7 +17,7 @@ export interface SandboxCgroup {
 }
 
 /** What a sandbox's cgroup limits, for the sandbox as a whole. */
-export interface CgroupLimits {
+interface CgroupLimits {
   memoryBytes: number;
   processes: number;
   /** CPUs' worth of time per period (CFS quota), when the cpu controller is there to enforce it. */
