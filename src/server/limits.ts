@@ -13,6 +13,12 @@ export interface ClientLimits {
   sessions: number;
   /** Stateful contexts (each an interpreter) a client of the E2B API holds at once. */
   contexts: number;
+  /**
+   * How long a client's sandbox of the E2B API lives after its last request (E2B's default sandbox timeout,
+   * 5 minutes; a running execution keeps it alive). Then it is killed with everything in it, background
+   * processes included, and the next request gets a fresh one.
+   */
+  sandboxIdleMs: number;
 }
 
 export const DEFAULT_CLIENT_LIMITS: ClientLimits = {
@@ -21,6 +27,7 @@ export const DEFAULT_CLIENT_LIMITS: ClientLimits = {
   bodyBytes: 4 * 1024 * 1024,
   sessions: 4,
   contexts: 16,
+  sandboxIdleMs: 300_000,
 };
 
 /** Refuses bodies over the limit with 413 and a reason, before anything reads them. */

@@ -33,7 +33,7 @@ export function createE2bApp(options: { access: ServerAccess; limits?: ClientLim
   const limits = options.limits ?? DEFAULT_CLIENT_LIMITS;
   // Shared with the web app when both are served: a client's limits are the server's, not each app's.
   const limiter = options.limiter ?? new ClientLimiter(limits);
-  const sandboxes = new ClientSandboxes();
+  const sandboxes = new ClientSandboxes((client) => limiter.limitsOf(client).sandboxIdleMs);
   const app = new Hono();
   app.onError((error, c) => {
     if (isLitmusError(error, "NOT_FOUND")) return c.json({ error: error.message }, 404);
@@ -72,6 +72,7 @@ export function createE2bApp(options: { access: ServerAccess; limits?: ClientLim
       out.onAbort(() => abort.abort());
       const send = (event: Record<string, unknown>) => out.write(`${JSON.stringify(event)}\n`);
       const keepalive = setInterval(() => void send({ type: "keepalive" }), KEEPALIVE_MS);
+      using _busy = mine(c).busy();
       try {
         const execution = await running.runCode(code, {
           ...(context ? { context } : { language }),
@@ -137,31 +138,63 @@ export function createE2bApp(options: { access: ServerAccess; limits?: ClientLim
   return { app, close: () => sandboxes.closeAll() };
 }
 
+interface ClientSandbox {
+  running: Promise<Sandbox> | null;
+  contexts: Map<string, Context>;
+}
+
 /**
  * Each client's sandbox and contexts (a client: its token, or its address without tokens): clients of the
  * API never see each other's state, contexts or files. A sandbox starts on the client's first request, and
  * a new one replaces it if it was killed (out of memory, say).
  */
 class ClientSandboxes {
-  private readonly byClient = new Map<string, { running: Promise<Sandbox> | null; contexts: Map<string, Context> }>();
+  private readonly byClient = new Map<string, ClientSandbox>();
+  private readonly idleMsOf: (client: string) => number;
 
-  of(client: string): { sandbox: () => Promise<Sandbox>; contexts: Map<string, Context> } {
+  constructor(idleMsOf: (client: string) => number) {
+    this.idleMsOf = idleMsOf;
+  }
+
+  of(client: string): {
+    sandbox: () => Promise<Sandbox>;
+    contexts: Map<string, Context>;
+    busy: () => Disposable;
+  } {
     let entry = this.byClient.get(client);
     if (!entry) {
       entry = { running: null, contexts: new Map() };
       this.byClient.set(client, entry);
     }
     const state = entry;
-    const start = () => Sandbox.create({ timeoutMs: 0, metadata: { purpose: "e2b api", client } });
+    const idleMs = this.idleMsOf(client);
+    // The sandbox's own lifetime (E2B's setTimeout semantics) is what reaps it: every request starts it again.
+    const start = () => Sandbox.create({ timeoutMs: idleMs, metadata: { purpose: "e2b api", client } });
+    const extend = (sandbox: Sandbox) => {
+      if (sandbox.isRunning()) sandbox.setTimeout(idleMs);
+    };
     return {
       contexts: state.contexts,
       sandbox: async () => {
         state.running ??= start();
         const running = await state.running;
-        if (running.isRunning()) return running;
+        if (running.isRunning()) {
+          extend(running);
+          return running;
+        }
         state.contexts.clear();
         state.running = start();
         return state.running;
+      },
+      // While an execution streams, its sandbox lives on, however long it runs; the idle time counts after.
+      busy: () => {
+        const timer = setInterval(() => void state.running?.then(extend, () => {}), Math.max(50, idleMs / 2));
+        return {
+          [Symbol.dispose]: () => {
+            clearInterval(timer);
+            void state.running?.then(extend, () => {});
+          },
+        };
       },
     };
   }
