@@ -80,7 +80,14 @@ describe.skipIf(unavailable)(
     test("limits: a body over the limit is 413; runs beyond a client's concurrency are 429", async () => {
       const { app, close } = createE2bApp({
         access: new ServerAccess([]),
-        limits: { concurrent: 2, perMinute: 100, bodyBytes: 64 * 1024, sessions: 1, contexts: 1, sandboxIdleMs: 60_000 },
+        limits: {
+          concurrent: 2,
+          perMinute: 100,
+          bodyBytes: 64 * 1024,
+          sessions: 1,
+          contexts: 1,
+          sandboxIdleMs: 60_000,
+        },
       });
       try {
         const big = await app.request("/execute", {

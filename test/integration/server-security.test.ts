@@ -43,7 +43,14 @@ describe.skipIf(unavailable)(
           { name: "bob", token: BOB },
           { name: "carl", token: CARL, limits: { perMinute: 1 } },
         ],
-        limits: { concurrent: 1, perMinute: 3, bodyBytes: 1024 * 1024, sessions: 1, contexts: 2, sandboxIdleMs: 60_000 },
+        limits: {
+          concurrent: 1,
+          perMinute: 3,
+          bodyBytes: 1024 * 1024,
+          sessions: 1,
+          contexts: 2,
+          sandboxIdleMs: 60_000,
+        },
       });
     });
     afterAll(async () => {

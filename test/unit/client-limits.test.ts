@@ -2,7 +2,14 @@ import { expect, test } from "vitest";
 import { ClientLimiter } from "../../src/server/limits.ts";
 
 test("a client gets at most its concurrent runs and its runs per minute; others are not affected", () => {
-  const limiter = new ClientLimiter({ concurrent: 2, perMinute: 3, bodyBytes: 1024, sessions: 1, contexts: 1, sandboxIdleMs: 60_000 });
+  const limiter = new ClientLimiter({
+    concurrent: 2,
+    perMinute: 3,
+    bodyBytes: 1024,
+    sessions: 1,
+    contexts: 1,
+    sandboxIdleMs: 60_000,
+  });
   const at = Date.UTC(2026, 11, 2, 12, 0, 5);
   const first = limiter.start("a", at);
   const second = limiter.start("a", at);
@@ -23,7 +30,14 @@ test("a client gets at most its concurrent runs and its runs per minute; others 
 });
 
 test("the minute slides: a client cannot start twice its limit around the turn of a minute", () => {
-  const limiter = new ClientLimiter({ concurrent: 10, perMinute: 2, bodyBytes: 1024, sessions: 1, contexts: 1, sandboxIdleMs: 60_000 });
+  const limiter = new ClientLimiter({
+    concurrent: 10,
+    perMinute: 2,
+    bodyBytes: 1024,
+    sessions: 1,
+    contexts: 1,
+    sandboxIdleMs: 60_000,
+  });
   const endOfMinute = Date.UTC(2026, 11, 2, 12, 0, 59);
   for (const offset of [0, 500]) {
     const started = limiter.start("a", endOfMinute + offset);
