@@ -29,6 +29,9 @@ const language = z.enum(LANGUAGES).optional().describe("python (default), javasc
  * the repair loop, and checking the code blocks of a Markdown document. Errors of the user's code are results
  * (`isError` with the traceback); errors of the request say what to fix.
  */
+/** The longest one run may take: run_code's timeout_seconds and a check_docs block's timeout=. */
+const MAX_RUN_SECONDS = 600;
+
 export function createMcpServer(options: McpOptions): { server: McpServer; sessions: Sessions } {
   const sessions = options.sessions ?? new Sessions();
   const client = options.client ?? "local";
@@ -72,7 +75,7 @@ export function createMcpServer(options: McpOptions): { server: McpServer; sessi
         code: z.string(),
         language,
         session_id: z.string().optional(),
-        timeout_seconds: z.number().positive().max(600).optional(),
+        timeout_seconds: z.number().positive().max(MAX_RUN_SECONDS).optional(),
       },
     },
     async ({ code, language: lang, session_id, timeout_seconds }) =>
@@ -159,6 +162,8 @@ export function createMcpServer(options: McpOptions): { server: McpServer; sessi
         const document = markdownSnippets(name ?? "document.md", markdown, "markdown");
         const result = await runDocument(document, {
           timeoutMs: 10_000,
+          // A block's own timeout= may not take longer than run_code may.
+          maxTimeoutMs: MAX_RUN_SECONDS * 1000,
           memoryBytes: parseBytes("512M"),
           languages: LANGUAGES,
           setup: {},

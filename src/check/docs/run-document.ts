@@ -12,6 +12,8 @@ import type { DocumentPosition, Snippet, SnippetDocument, SnippetKind } from "./
 export interface DocumentSettings {
   /** Wall-clock limit of one block unless it sets its own (`timeout=`). */
   timeoutMs: number;
+  /** The most a block may set with `timeout=` (a server's cap: the document's author is not trusted). */
+  maxTimeoutMs?: number;
   /** Memory of each document's sandbox. */
   memoryBytes: number;
   /** Languages to run; blocks in others are reported as skipped. */
@@ -270,7 +272,9 @@ class DocumentRunner {
     const shell = interpreter.context.language === "bash";
     const execution = await this.sandbox.runCode(shell ? wrapShellBlock(code) : code, {
       context: interpreter.context,
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.timeoutMs === undefined
+        ? {}
+        : { timeoutMs: Math.min(options.timeoutMs, this.settings.maxTimeoutMs ?? Number.POSITIVE_INFINITY) }),
       ...(this.settings.signal ? { signal: this.settings.signal } : {}),
     });
     interpreter.origins.record(execution.executionCount, {
