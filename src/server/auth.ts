@@ -1,4 +1,4 @@
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
@@ -22,7 +22,7 @@ export function tokenClient(name: string): string {
  * Who may use the server. With no tokens (on loopback) anyone who can connect may, and a client is its
  * address; with tokens, every request must carry one (`Authorization: Bearer TOKEN`, or a cookie that opening
  * `/?token=TOKEN` once in the browser sets, so links and downloads work without headers), and a client is the
- * name its token was given.
+ * name its token was given. The query string is for opening pages only.
  */
 export class ServerAccess {
   readonly tokens: readonly ClientToken[];
@@ -35,20 +35,27 @@ export class ServerAccess {
     return this.tokens.length === 0;
   }
 
-  /** Refuses, with 401 and what to send, every request without a known token (when tokens are set). */
+  /**
+   * Refuses, with 401 and what to send, every request without a known token (when tokens are set). A token in
+   * the query string counts only for opening a page (GET): it is moved into a cookie and the browser sent back
+   * to the same address without it, so it stays out of history, logs and Referer headers; an API call must send
+   * it in a header (or the cookie).
+   */
   middleware(): MiddlewareHandler {
     return async (c, next) => {
       if (this.open) return next();
-      const fromQuery = c.req.query("token");
-      const client = this.clientWith(presentedToken(c) ?? "");
-      if (!client) {
-        return c.text(
-          "litmus serve: a token is required (open /?token=TOKEN, or send Authorization: Bearer TOKEN)\n",
-          401,
-        );
+      if (this.clientWith(presentedToken(c) ?? "")) return next();
+      const fromQuery = c.req.method === "GET" ? this.clientWith(c.req.query("token") ?? "") : undefined;
+      if (fromQuery) {
+        setCookie(c, COOKIE, fromQuery.token, { httpOnly: true, sameSite: "Strict", path: "/" });
+        const url = new URL(c.req.url);
+        url.searchParams.delete("token");
+        return c.redirect(`${url.pathname}${url.search}`, 303);
       }
-      if (fromQuery) setCookie(c, COOKIE, client.token, { httpOnly: true, sameSite: "Strict", path: "/" });
-      return next();
+      return c.text(
+        "litmus serve: a token is required (open /?token=TOKEN, or send Authorization: Bearer TOKEN)\n",
+        401,
+      );
     };
   }
 
@@ -68,14 +75,18 @@ export class ServerAccess {
   }
 }
 
+/** The token a request carries: its Authorization header, else the cookie a page open set. */
 function presentedToken(c: Context): string | undefined {
-  return c.req.header("authorization")?.replace(/^Bearer\s+/i, "") ?? c.req.query("token") ?? getCookie(c, COOKIE);
+  return c.req.header("authorization")?.replace(/^Bearer\s+/i, "") ?? getCookie(c, COOKIE);
 }
 
+/**
+ * Whether the presented token is the secret, in time that depends on neither: both are hashed first, so the
+ * comparison is of equal lengths whatever was sent (comparing the raw strings showed the secret's length).
+ */
 function sameSecret(presented: string, token: string): boolean {
-  const a = Buffer.from(presented);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
+  const digest = (text: string) => createHash("sha256").update(text).digest();
+  return timingSafeEqual(digest(presented), digest(token));
 }
 
 /** The client's address, when the request came over a socket (not when handed to the app in process). */
