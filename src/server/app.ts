@@ -15,6 +15,7 @@ import type { RunStore } from "../store/index.ts";
 import type { ServerAccess } from "./auth.ts";
 import { ClientLimiter, type ClientLimits, DEFAULT_CLIENT_LIMITS, limitBody } from "./limits.ts";
 import { LiveReviews } from "./live.ts";
+import { allowedHosts, sameOriginOnly } from "./request-guards.ts";
 import { THEME_CSS } from "./ui/highlight.ts";
 import { appPage, queueFragment, reviewFragment, runsPage } from "./ui/pages.ts";
 
@@ -31,6 +32,8 @@ export interface AppOptions {
   limiter?: ClientLimiter;
   /** How often a watched review is re-read, to see decisions made by other processes. */
   pollMs?: number;
+  /** The Host names the app answers to (null: any). */
+  hosts?: readonly string[] | null;
 }
 
 const APP_CSS = `${readFileSync(new URL("./ui/app.css", import.meta.url), "utf8")}\n${THEME_CSS}`;
@@ -92,6 +95,8 @@ export function createApp(options: AppOptions): { app: Hono; close(): Promise<vo
     if (isLitmusError(error, "BAD_INPUT")) return c.text(error.message, 409);
     return c.text(`litmus: ${error.message}`, 500);
   });
+  app.use("*", allowedHosts(options.hosts ?? null));
+  app.use("*", sameOriginOnly());
   app.use("*", access.middleware());
   app.use("*", limitBody(limits.bodyBytes));
 

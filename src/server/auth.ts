@@ -3,6 +3,7 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import type { ClientLimitOverrides } from "./limits.ts";
+import { loopbackPeerUid } from "./peer-uid.ts";
 
 const COOKIE = "litmus_token";
 
@@ -26,13 +27,17 @@ export function tokenClient(name: string): string {
  */
 export class ServerAccess {
   readonly tokens: readonly ClientToken[];
+  /** Requests without a token are served too (the E2B API on loopback: E2B's SDKs send none). */
+  readonly anonymous: boolean;
 
-  constructor(tokens: readonly ClientToken[]) {
+  constructor(tokens: readonly ClientToken[], options: { anonymous?: boolean } = {}) {
     this.tokens = tokens;
+    this.anonymous = options.anonymous ?? tokens.length === 0;
   }
 
+  /** Whether a request needs no token. */
   get open(): boolean {
-    return this.tokens.length === 0;
+    return this.anonymous;
   }
 
   /**
@@ -59,10 +64,16 @@ export class ServerAccess {
     };
   }
 
-  /** The client a request comes from: its token's name, or (without tokens) its address. */
+  /**
+   * The client a request comes from: its token's name; without a token, the local user at the other end of
+   * the connection (by uid, which Linux tells for loopback connections), never its source address: any of
+   * 127.0.0.0/8 reaches a loopback server, and one user must not become many clients by using several.
+   */
   clientOf(c: Context): string {
-    const client = this.open ? undefined : this.clientWith(presentedToken(c) ?? "");
-    return client ? tokenClient(client.name) : `address:${remoteAddress(c) ?? "local"}`;
+    const client = this.tokens.length > 0 ? this.clientWith(presentedToken(c) ?? "") : undefined;
+    if (client) return tokenClient(client.name);
+    const uid = peerUid(c);
+    return uid === null ? "local" : `user:${uid}`;
   }
 
   private clientWith(presented: string): ClientToken | undefined {
@@ -90,10 +101,30 @@ function sameSecret(presented: string, token: string): boolean {
 }
 
 /** The client's address, when the request came over a socket (not when handed to the app in process). */
-function remoteAddress(c: Context): string | undefined {
+const peerUids = new WeakMap<object, number | null>();
+
+/** The uid of the local process that opened the request's connection (cached per connection), or null. */
+function peerUid(c: Context): number | null {
+  const socket = (c.env as { incoming?: { socket?: { localPort?: number; remotePort?: number } } } | undefined)
+    ?.incoming?.socket;
+  if (!socket?.localPort || !socket.remotePort) return null;
+  let uid = peerUids.get(socket);
+  if (uid === undefined) {
+    const info = safeConnInfo(c);
+    uid = info && isLoopback(info) ? loopbackPeerUid(socket.remotePort, socket.localPort) : null;
+    peerUids.set(socket, uid);
+  }
+  return uid;
+}
+
+function safeConnInfo(c: Context): string | undefined {
   try {
     return getConnInfo(c).remote.address;
   } catch {
     return undefined;
   }
+}
+
+function isLoopback(address: string): boolean {
+  return address.startsWith("127.") || address === "::1" || address.startsWith("::ffff:127.");
 }

@@ -5,6 +5,7 @@ import type { Hono } from "hono";
 import { LitmusError } from "../errors.ts";
 import type { AppOptions } from "./app.ts";
 import type { ClientToken } from "./auth.ts";
+import { LOOPBACK_HOSTS } from "./request-guards.ts";
 
 export const DEFAULT_PORT = 7357;
 
@@ -14,7 +15,7 @@ export interface ServeOptions extends Omit<AppOptions, "access"> {
   port?: number;
   /** Port of the E2B-compatible code interpreter API (49999 by default, where E2B's SDK looks); null: none. */
   e2bPort?: number | null;
-  /** A token every request may carry (the client "default"); generated when the host is not loopback and no tokens are given. */
+  /** A token every request may carry (the client "default"); generated unless tokens are given. */
   token?: string;
   /** More clients, each with a token of its own and limits of its own (`litmus serve --tokens FILE`). */
   clients?: ClientToken[];
@@ -32,16 +33,21 @@ export interface RunningServer {
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 /**
- * Serves the web app (and the E2B-compatible API beside it). On loopback (the default) no token is needed;
- * bound anywhere else, every request must carry one: a machine's other users, or its network, must not
- * approve or run code.
+ * Serves the web app (and the E2B-compatible API beside it), the way the most trusted local servers do
+ * (Jupyter's): the web app and MCP want a token even on loopback (generated unless given, printed in the URL,
+ * then kept in a cookie), so neither a web page nor another user of the machine can drive them. E2B's SDKs send
+ * no token in debug mode, so on loopback the E2B API serves requests without one, refusing everything a browser
+ * sends (another origin, a foreign Host, a body not declared JSON), and tells local users apart by uid, unless
+ * the operator chose tokens. Beyond loopback every request needs a token.
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
+  const loopback = LOOPBACK.has(host);
   const clients = [...(options.clients ?? [])];
-  const needsToken = !LOOPBACK.has(host) && clients.length === 0;
-  const token = options.token ?? (needsToken ? randomBytes(18).toString("base64url") : null);
+  const token = options.token ?? (clients.length === 0 ? randomBytes(18).toString("base64url") : null);
   if (token !== null) clients.push({ name: "default", token });
+  // On loopback, only the names of this machine: a page on another domain rebound to 127.0.0.1 is refused.
+  const hosts = loopback ? [...LOOPBACK_HOSTS, host] : null;
   // The apps are loaded here, not with this module: Hono, highlight.js and the MCP SDK are the server's alone.
   const [
     { createApp },
@@ -49,16 +55,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     { ServerAccess, tokenClient },
     { ClientLimiter, DEFAULT_CLIENT_LIMITS },
   ] = await Promise.all([import("./app.ts"), import("./e2b/e2b-app.ts"), import("./auth.ts"), import("./limits.ts")]);
-  const access = new ServerAccess(clients);
+  const access = new ServerAccess(clients, { anonymous: false });
   const limits = options.limits ?? DEFAULT_CLIENT_LIMITS;
   const overrides = new Map(
     clients.flatMap((client) => (client.limits ? [[tokenClient(client.name), client.limits]] : [])),
   );
   const limiter = new ClientLimiter(limits, overrides);
-  const webApp = createApp({ ...options, access, limits, limiter });
+  const webApp = createApp({ ...options, access, limits, limiter, hosts });
   const web = await listen(webApp.app, host, options.port ?? DEFAULT_PORT);
   const e2bPort = options.e2bPort === undefined ? E2B_PORT : options.e2bPort;
-  const e2b = e2bPort === null ? null : createE2bApp({ access, limits, limiter });
+  // Tokens the operator chose (--token, --tokens) are wanted on the E2B API too; a generated one is not.
+  const configured = options.token !== undefined || (options.clients?.length ?? 0) > 0;
+  const e2bAccess = new ServerAccess(clients, { anonymous: loopback && !configured });
+  const e2b = e2bPort === null ? null : createE2bApp({ access: e2bAccess, limits, limiter, hosts });
   const e2bServer =
     e2b && e2bPort !== null
       ? await listen(e2b.app, host, e2bPort).catch(async (error: unknown) => {

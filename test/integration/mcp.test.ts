@@ -124,7 +124,11 @@ describe.skipIf(unavailable)(`the MCP server (${unavailable ?? "real sandboxes"}
     });
     try {
       const client = new Client({ name: "test", version: "1" });
-      await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}mcp`)));
+      // The web app (and its MCP endpoint) wants the token even on loopback.
+      const headers = { authorization: `Bearer ${server.token}` };
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${server.url}mcp`), { requestInit: { headers } }),
+      );
       const id = /session_id: (\S+)/.exec(
         textOf(await client.callTool({ name: "create_session", arguments: {} })),
       )?.[1];

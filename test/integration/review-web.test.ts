@@ -31,7 +31,8 @@ async function serveFrom(env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
     server.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
       stderr += chunk;
-      const url = /litmus serve: (http:\/\/\S+?\/)/.exec(stderr)?.[1];
+      // The whole address: on loopback too it carries the token (the page moves it into a cookie).
+      const url = /litmus serve: (http:\/\/\S+)/.exec(stderr)?.[1];
       if (url) resolve(url);
     });
     server.once("exit", (code) => reject(new Error(`litmus serve exited (${code}): ${stderr}`)));

@@ -5,6 +5,7 @@ import { isLitmusError } from "../../errors.ts";
 import { type Context, type Execution, LANGUAGES, type Language, type Result, Sandbox } from "../../sandbox/index.ts";
 import type { ServerAccess } from "../auth.ts";
 import { ClientLimiter, type ClientLimits, DEFAULT_CLIENT_LIMITS, limitBody } from "../limits.ts";
+import { allowedHosts, programsOnly } from "../request-guards.ts";
 import { addEnvdRoutes } from "./envd-routes.ts";
 
 /** E2B's port for the code interpreter: where its SDK looks in debug (local) mode. */
@@ -26,7 +27,13 @@ const ContextBody = z.object({ language: z.string().nullish(), cwd: z.string().n
  * `/contexts` creates, lists, restarts and removes stateful contexts, `/health` answers. The official
  * `@e2b/code-interpreter` SDK in debug mode (E2B_DEBUG=true) talks to it as to a sandbox of its own.
  */
-export function createE2bApp(options: { access: ServerAccess; limits?: ClientLimits; limiter?: ClientLimiter }): {
+export function createE2bApp(options: {
+  access: ServerAccess;
+  limits?: ClientLimits;
+  limiter?: ClientLimiter;
+  /** The Host names the API answers to (null: any). */
+  hosts?: readonly string[] | null;
+}): {
   app: Hono;
   close(): Promise<void>;
 } {
@@ -41,6 +48,8 @@ export function createE2bApp(options: { access: ServerAccess; limits?: ClientLim
     return c.json({ error: error.message }, 500);
   });
   const mine = (c: HonoContext) => sandboxes.of(options.access.clientOf(c));
+  app.use("*", allowedHosts(options.hosts ?? null));
+  app.use("*", programsOnly(["/execute", "/contexts"]));
   app.use("*", options.access.middleware());
   app.use("*", limitBody(limits.bodyBytes));
   app.get("/health", (c) => c.json({ status: "ok" }));
