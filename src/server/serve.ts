@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import { LitmusError } from "../errors.ts";
@@ -19,6 +19,8 @@ export interface ServeOptions extends Omit<AppOptions, "access"> {
   token?: string;
   /** More clients, each with a token of its own and limits of its own (`litmus serve --tokens FILE`). */
   clients?: ClientToken[];
+  /** Connections at once and request timeouts of each listening server (default CONNECTION_LIMITS). */
+  connectionLimits?: typeof CONNECTION_LIMITS;
 }
 
 /** A running server: where it listens, its token, and how to stop it. */
@@ -62,7 +64,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   );
   const limiter = new ClientLimiter(limits, overrides);
   const webApp = createApp({ ...options, access, limits, limiter, hosts });
-  const web = await listen(webApp.app, host, options.port ?? DEFAULT_PORT);
+  const web = await listen(webApp.app, host, options.port ?? DEFAULT_PORT, options.connectionLimits);
   const e2bPort = options.e2bPort === undefined ? E2B_PORT : options.e2bPort;
   // Tokens the operator chose (--token, --tokens) are wanted on the E2B API too; a generated one is not.
   const configured = options.token !== undefined || (options.clients?.length ?? 0) > 0;
@@ -70,7 +72,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const e2b = e2bPort === null ? null : createE2bApp({ access: e2bAccess, limits, limiter, hosts });
   const e2bServer =
     e2b && e2bPort !== null
-      ? await listen(e2b.app, host, e2bPort).catch(async (error: unknown) => {
+      ? await listen(e2b.app, host, e2bPort, options.connectionLimits).catch(async (error: unknown) => {
           await web.close();
           await webApp.close();
           throw error;
@@ -87,9 +89,27 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
 }
 
-function listen(app: Hono, host: string, port: number): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * Connections a server holds at once (beyond, new ones are closed at once), and how long one may take to send
+ * its request's headers and whole body: idle half-open connections can no longer pile up until the process
+ * runs out of file descriptors (20,000 once did, before any token was checked).
+ */
+export const CONNECTION_LIMITS = { maxConnections: 1024, headersTimeoutMs: 10_000, requestTimeoutMs: 60_000 };
+
+function listen(
+  app: Hono,
+  host: string,
+  port: number,
+  limits = CONNECTION_LIMITS,
+): Promise<{ url: string; close(): Promise<void> }> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port }, (info: AddressInfo) => {
+    const serverOptions = {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // How often Node looks for requests past those timeouts (its default, 30 s, would let them linger).
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    };
+    const server = serve({ fetch: app.fetch, hostname: host, port, serverOptions }, (info: AddressInfo) => {
       const shown = info.family === "IPv6" ? `[${info.address}]` : info.address;
       resolve({
         url: `http://${shown}:${info.port}/`,
@@ -101,6 +121,10 @@ function listen(app: Hono, host: string, port: number): Promise<{ url: string; c
           }),
       });
     });
+    (server as unknown as { maxConnections: number }).maxConnections = limits.maxConnections;
+    // Node's headers timeout counts from a request's first byte: a connection that sends none is dropped here.
+    server.on("connection", (socket: Socket) => socket.setTimeout(limits.headersTimeoutMs, () => socket.destroy()));
+    server.on("request", (request: { socket: Socket }) => request.socket.setTimeout(0));
     server.once("error", (error: NodeJS.ErrnoException) =>
       reject(
         new LitmusError(
