@@ -94,7 +94,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
  * its request's headers and whole body: idle half-open connections can no longer pile up until the process
  * runs out of file descriptors (20,000 once did, before any token was checked).
  */
-export const CONNECTION_LIMITS = { maxConnections: 1024, headersTimeoutMs: 10_000, requestTimeoutMs: 60_000 };
+const CONNECTION_LIMITS = { maxConnections: 1024, headersTimeoutMs: 10_000, requestTimeoutMs: 60_000 };
 
 function listen(
   app: Hono,
