@@ -459,13 +459,14 @@ print(json.dumps({"stolen": stolen, "error": os.strerror(errno), "listing": list
       expect(secretHits).toBe(controlHits);
     });
 
+    // Forged with the cell's own number (code in a cell can know it): events of any other cell are dropped.
     test("results forged inside the kernel count against the output limit", async () => {
       await using sandbox = await useSandbox({ launch, limits: { outputBytes: 64 * 1024, resultBytes: 1024 * 1024 } });
       const flood = await sandbox.runCode(
         `import gc, python_kernel
 channel = next(o for o in gc.get_objects() if isinstance(o, python_kernel.Channel))
 for _ in range(50):
-    channel.send({"ev": "result", "result": {"text": "x" * 100_000, "isMainResult": False}})`,
+    channel.send({"ev": "result", "n": 1, "result": {"text": "x" * 100_000, "isMainResult": False}})`,
       );
       expect(flood.truncated).toBe(true);
       // Each forged result is about 100 kB on the wire: ten fit in 1 MiB, the eleventh does not.

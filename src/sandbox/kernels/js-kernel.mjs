@@ -133,10 +133,11 @@ for await (const line of lines) {
     const value = await runCell(request);
     if (value !== undefined) {
       globalThis._ = value;
-      send({ ev: "result", result: formatResult(value) });
+      send({ ev: "result", n: request.n, result: formatResult(value) });
     }
   } catch (thrown) {
     error = errorOf(thrown);
   }
-  send({ ev: "done", error, exitCode: error ? 1 : 0 });
+  // `n` is echoed in every event: the supervisor drops events of any other cell.
+  send({ ev: "done", n: request.n, error, exitCode: error ? 1 : 0 });
 }

@@ -155,13 +155,14 @@ def serve(request_fd, event_fd):
     for request in channel.requests():
         error = None
         exit_code = 0
+        n = request.get("n")  # echoed in every event: the supervisor drops events of any other cell
         try:
             signal.signal(signal.SIGINT, signal.default_int_handler)
             cell = Cell(request["code"], request["n"])
             value = cell.run(namespace)
             if value is not None:
                 namespace["_"] = value
-                channel.send({"ev": "result", "result": format_result(value)})
+                channel.send({"ev": "result", "n": n, "result": format_result(value)})
         except SystemExit as system_exit:
             exit_code = exit_code_of(system_exit)
             if exit_code != 0:
@@ -179,4 +180,4 @@ def serve(request_fd, event_fd):
                 stream.flush()
             except Exception:  # noqa: BLE001
                 pass
-        channel.send({"ev": "done", "error": error, "exitCode": exit_code})
+        channel.send({"ev": "done", "n": n, "error": error, "exitCode": exit_code})

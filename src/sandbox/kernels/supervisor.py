@@ -78,6 +78,14 @@ def apply_child_limits():
         pass
 
 
+# Signals the supervisor ignores: it is the PID namespace's init, and user code may send it any signal it has a
+# handler for (Python has one for SIGINT). Without this, `os.kill(1, signal.SIGINT)` ended the sandbox.
+IGNORED_SIGNALS = (
+    signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2,
+    signal.SIGALRM, signal.SIGVTALRM, signal.SIGPROF, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU,
+)
+
+
 def child_setup(stdout_fd, stderr_fd, keep_fds, cwd):
     """Common set-up of a forked child: own session, stdio, no inherited supervisor fds, limits."""
     os.setsid()
@@ -90,7 +98,7 @@ def child_setup(stdout_fd, stderr_fd, keep_fds, cwd):
         os.set_inheritable(target, True)
     os.closerange(3 + len(keep_fds), 65536)
     prctl.set_dumpable(True)
-    for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+    for sig in (signal.SIGCHLD, signal.SIGPIPE) + IGNORED_SIGNALS:
         signal.signal(sig, signal.SIG_DFL)
     signal.set_wakeup_fd(-1)
     apply_child_limits()
@@ -283,7 +291,7 @@ class Kernel(Process):
         self.task = Task(request_id, timeout_ms)
         if self.language == "bash":
             source = code.encode()
-            payload = b"%d\n" % len(source) + source
+            payload = b"%d %d\n" % (self.execution_count, len(source)) + source
         else:
             payload = (wire.dumps({"code": code, "n": self.execution_count}) + "\n").encode()
         try:
@@ -313,7 +321,9 @@ class Kernel(Process):
 
     def on_event(self, event):
         task = self.task
-        if task is None:
+        # Events come from the kernel, where user code runs and can write anything on this pipe: an event of
+        # another cell (a stale one, or one written by the cell's own code ahead of the real one) is dropped.
+        if task is None or not isinstance(event, dict) or event.get("n") != self.execution_count:
             return
         kind = event.get("ev")
         if kind == "result":
@@ -325,6 +335,12 @@ class Kernel(Process):
             self.drain()
             exit_code = event.get("exitCode", 0)
             error = event.get("error")
+            if not isinstance(exit_code, int) or isinstance(exit_code, bool):
+                exit_code = 1
+            if error is not None and not (
+                isinstance(error, dict) and all(isinstance(error.get(key), str) for key in ("name", "value", "traceback"))
+            ):
+                error = {"name": "KernelProtocolError", "value": "the kernel sent a malformed result", "traceback": ""}
             if self.language == "bash" and exit_code != 0:
                 error = exit_status_error(exit_code)
             self.finish(error, exit_code)
@@ -473,6 +489,8 @@ class Supervisor:
         self.requests = wire.LineBuffer()
         self.wake_r = children.wake_on_child_exit()
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        for sig in IGNORED_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
         self.poller.register(0, select.POLLIN)
         self.poller.register(self.wake_r, select.POLLIN)
 

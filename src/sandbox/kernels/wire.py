@@ -95,7 +95,7 @@ class LineBuffer:
             if line.strip():
                 try:
                     messages.append(loads(line))
-                except ValueError:
+                except (ValueError, RecursionError):  # a line nested deeper than the parser goes: dropped too
                     pass
         rest = chunk[start:]
         if rest and not self.skipping:
