@@ -17,6 +17,8 @@ export interface ReviewContext {
   modelTimeoutMs?: number;
   /** Directory of the .tar.gz artifacts of finished reviews. */
   artifactsDir: string;
+  /** The server client a new review belongs to (none: a terminal's review). */
+  owner?: string;
   /** The approved code's output as it runs. */
   onOutput?: (stream: "stdout" | "stderr", text: string) => void;
   signal?: AbortSignal;
@@ -74,7 +76,13 @@ export function openReview(task: Task, context: ReviewContext, settings: Partial
     },
     drafts: [],
   };
-  return context.store.reviews.create({ id: randomUUID(), taskId: task.id, model: model.spec, document });
+  return context.store.reviews.create({
+    id: randomUUID(),
+    taskId: task.id,
+    model: model.spec,
+    document,
+    owner: context.owner ?? null,
+  });
 }
 
 /**

@@ -2,7 +2,7 @@ import { createReadStream, readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { Hono } from "hono";
+import { Hono, type Context as HonoContext } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { buildReport, type EvalSummary, renderReportHtml } from "../bench/index.ts";
@@ -11,8 +11,8 @@ import { parseTask } from "../loop/index.ts";
 import { createMcpServer, Sessions } from "../mcp/index.ts";
 import type { TextModel } from "../models/index.ts";
 import { decide, execute, openReview, type ReviewContext, type ReviewDocument, resume } from "../review/index.ts";
-import type { RunStore } from "../store/index.ts";
-import type { ServerAccess } from "./auth.ts";
+import type { ReviewRecord, RunStore } from "../store/index.ts";
+import { type ServerAccess, tokenClient } from "./auth.ts";
 import { ClientLimiter, type ClientLimits, DEFAULT_CLIENT_LIMITS, limitBody } from "./limits.ts";
 import { LiveReviews } from "./live.ts";
 import { allowedHosts, sameOriginOnly } from "./request-guards.ts";
@@ -64,11 +64,12 @@ export function createApp(options: AppOptions): { app: Hono; close(): Promise<vo
   const limiter = options.limiter ?? new ClientLimiter(limits);
   const live = new LiveReviews();
   const app = new Hono();
-  const context = async (needsModel: boolean, id?: string): Promise<ReviewContext> => {
+  const context = async (needsModel: boolean, id?: string, owner?: string): Promise<ReviewContext> => {
     const opened = needsModel ? await options.model() : undefined;
     return {
       store,
       artifactsDir: options.artifactsDir,
+      ...(owner ? { owner } : {}),
       ...(opened ? { model: opened.model, modelTimeoutMs: opened.modelTimeoutMs } : {}),
       ...(id ? { onOutput: (stream, text) => live.publish(id, { type: "output", stream, text }) } : {}),
     };
@@ -88,7 +89,21 @@ export function createApp(options: AppOptions): { app: Hono; close(): Promise<vo
       });
   };
   /** Work that drafts or runs code counts against the client's limits; refused, it is answered with 429. */
-  const admit = (c: Parameters<ServerAccess["clientOf"]>[0]) => limiter.start(access.clientOf(c));
+  const admit = (c: HonoContext) => limiter.start(access.clientOf(c));
+  /**
+   * Whose reviews a client sees and decides: its own; the operator (the default token, the one `litmus serve`
+   * prints or was given) also those started in a terminal. Another client's review does not exist for it (404).
+   */
+  const ownersFor = (c: HonoContext): Array<string | null> => {
+    const client = access.clientOf(c);
+    return client === tokenClient("default") ? [client, null] : [client];
+  };
+  const reviewFor = (c: HonoContext, id: string): ReviewRecord | null => {
+    const review = store.reviews.get(id);
+    return review && ownersFor(c).includes(review.owner) ? review : null;
+  };
+  /** Runs and benchmark pages show the whole store: the operator's alone. */
+  const operatorOnly = (c: HonoContext) => access.clientOf(c) === tokenClient("default");
 
   app.onError((error, c) => {
     if (isLitmusError(error, "NOT_FOUND")) return c.text(error.message, 404);
@@ -104,17 +119,21 @@ export function createApp(options: AppOptions): { app: Hono; close(): Promise<vo
   app.get("/static/app.css", (c) => c.body(APP_CSS, 200, { "content-type": "text/css; charset=utf-8" }));
   app.get("/static/app.js", (c) => c.body(APP_JS, 200, { "content-type": "text/javascript; charset=utf-8" }));
   app.get("/fragments/queue", (c) =>
-    c.html(queueFragment(store.reviews.list({ limit: 200 }), c.req.query("selected") ?? null)),
+    c.html(queueFragment(store.reviews.list({ limit: 200, owners: ownersFor(c) }), c.req.query("selected") ?? null)),
   );
   app.get("/fragments/review/:id", (c) => {
-    const review = store.reviews.get(c.req.param("id"));
+    const review = reviewFor(c, c.req.param("id"));
     if (!review) return c.text("No such review.", 404);
     return c.html(reviewFragment(review, store.reviews.events(review.id)));
   });
 
-  app.get("/runs", (c) => c.html(runsPage(store.list({ limit: 100 }), store.bench.list({ limit: 100 }))));
+  app.get("/runs", (c) =>
+    operatorOnly(c)
+      ? c.html(runsPage(store.list({ limit: 100 }), store.bench.list({ limit: 100 })))
+      : c.text("Runs are the operator's: use the token litmus serve printed.", 403),
+  );
   app.get("/bench/:id/report", async (c) => {
-    const run = store.bench.get(c.req.param("id"));
+    const run = operatorOnly(c) ? store.bench.get(c.req.param("id")) : null;
     if (run?.status !== "finished") return c.text("No finished benchmark run with that id.", 404);
     return c.html(await renderReportHtml(buildReport([{ source: run.id, summary: run.summary as EvalSummary }])));
   });
@@ -140,9 +159,9 @@ export function createApp(options: AppOptions): { app: Hono; close(): Promise<vo
     }
   });
 
-  app.get("/api/reviews", (c) => c.json(store.reviews.list({ limit: 200 })));
+  app.get("/api/reviews", (c) => c.json(store.reviews.list({ limit: 200, owners: ownersFor(c) })));
   app.get("/api/reviews/:id", (c) => {
-    const review = store.reviews.get(c.req.param("id"));
+    const review = reviewFor(c, c.req.param("id"));
     return review
       ? c.json({ ...review, events: store.reviews.events(review.id) })
       : c.json({ error: "no such review" }, 404);
@@ -157,7 +176,7 @@ export function createApp(options: AppOptions): { app: Hono; close(): Promise<vo
     const admission = admit(c);
     if ("refused" in admission) return c.json({ error: admission.refused }, 429);
     try {
-      const drafting = await context(true);
+      const drafting = await context(true, undefined, access.clientOf(c));
       const review = openReview(task, drafting);
       // The review exists (drafting) from now on; the model writes after the answer.
       inBackground(review.id, resume(review.id, drafting), admission.release);
@@ -169,6 +188,7 @@ export function createApp(options: AppOptions): { app: Hono; close(): Promise<vo
   });
   app.post("/api/reviews/:id/approve", async (c) => {
     const id = c.req.param("id");
+    if (!reviewFor(c, id)) return c.text(`no review ${id}`, 404);
     const body = ApproveBody.safeParse(await c.req.json().catch(() => null));
     if (!body.success) return c.text("say who approves (by)", 400);
     const { by, code, reason, draft } = body.data;
@@ -191,6 +211,7 @@ export function createApp(options: AppOptions): { app: Hono; close(): Promise<vo
   });
   app.post("/api/reviews/:id/reject", async (c) => {
     const id = c.req.param("id");
+    if (!reviewFor(c, id)) return c.text(`no review ${id}`, 404);
     const body = RejectBody.safeParse(await c.req.json().catch(() => null));
     if (!body.success) return c.text("say who rejects (by) and what is wrong (feedback)", 400);
     const { by, feedback, final, draft } = body.data;
@@ -217,7 +238,7 @@ export function createApp(options: AppOptions): { app: Hono; close(): Promise<vo
     return c.json({ id }, 202);
   });
   app.get("/api/reviews/:id/artifact", (c) => {
-    const review = store.reviews.get(c.req.param("id"));
+    const review = reviewFor(c, c.req.param("id"));
     const artifact = (review?.document as ReviewDocument | undefined)?.artifact;
     if (!artifact) return c.text("This review has no artifact yet.", 404);
     return c.body(Readable.toWeb(createReadStream(artifact.path)) as ReadableStream, 200, {
@@ -228,6 +249,7 @@ export function createApp(options: AppOptions): { app: Hono; close(): Promise<vo
   });
   app.get("/api/reviews/:id/stream", (c) => {
     const id = c.req.param("id");
+    if (!reviewFor(c, id)) return c.text(`no review ${id}`, 404);
     return streamSSE(c, async (sse) => {
       let last = store.reviews.get(id)?.updatedAt;
       const unsubscribe = live.subscribe(id, (event) => {

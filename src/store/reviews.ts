@@ -17,6 +17,8 @@ export interface ReviewRecord {
   taskId: string;
   model: string;
   document: unknown;
+  /** The server client that started it (`token:NAME`, `user:UID`); null when started from a terminal. */
+  owner: string | null;
 }
 
 /** Something that happened to a review: a draft, a decision (who, when, why), an execution. */
@@ -63,15 +65,24 @@ export class Reviews {
 
   constructor(db: DatabaseSync) {
     this.db = db;
+    // Stores made before reviews had owners get the column (their reviews are the terminal's: no owner).
+    const columns = db.prepare("PRAGMA table_info(reviews)").all() as Array<{ name: string }>;
+    if (!columns.some((column) => column.name === "owner")) db.exec("ALTER TABLE reviews ADD COLUMN owner TEXT");
   }
 
-  create(review: { id: string; taskId: string; model: string; document: unknown }): ReviewRecord {
+  create(review: {
+    id: string;
+    taskId: string;
+    model: string;
+    document: unknown;
+    owner?: string | null;
+  }): ReviewRecord {
     const now = new Date().toISOString();
     this.db
       .prepare(
-        "INSERT INTO reviews (id, created_at, updated_at, status, task_id, model, document) VALUES (?, ?, ?, 'drafting', ?, ?, ?)",
+        "INSERT INTO reviews (id, created_at, updated_at, status, task_id, model, document, owner) VALUES (?, ?, ?, 'drafting', ?, ?, ?, ?)",
       )
-      .run(review.id, now, now, review.taskId, review.model, JSON.stringify(review.document));
+      .run(review.id, now, now, review.taskId, review.model, JSON.stringify(review.document), review.owner ?? null);
     return this.get(review.id) as ReviewRecord;
   }
 
@@ -80,13 +91,28 @@ export class Reviews {
     return row ? reviewOf(row) : null;
   }
 
-  /** Reviews newest first, of the given statuses (all when none are given). */
-  list(options: { statuses?: ReviewStatus[]; limit?: number } = {}): ReviewRecord[] {
+  /**
+   * Reviews newest first, of the given statuses (all when none are given), and of the given owners when
+   * `owners` is set (null among them: the terminal's reviews).
+   */
+  list(options: { statuses?: ReviewStatus[]; limit?: number; owners?: Array<string | null> } = {}): ReviewRecord[] {
     const statuses = options.statuses ?? [];
-    const where = statuses.length > 0 ? `WHERE status IN (${statuses.map(() => "?").join(", ")})` : "";
+    const conditions: string[] = [];
+    const values: Array<string | number> = [...statuses];
+    if (statuses.length > 0) conditions.push(`status IN (${statuses.map(() => "?").join(", ")})`);
+    if (options.owners) {
+      const named = options.owners.filter((owner): owner is string => owner !== null);
+      const either = [
+        ...(named.length > 0 ? [`owner IN (${named.map(() => "?").join(", ")})`] : []),
+        ...(options.owners.includes(null) ? ["owner IS NULL"] : []),
+      ];
+      conditions.push(either.length > 0 ? `(${either.join(" OR ")})` : "0");
+      values.push(...named);
+    }
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
     return this.db
       .prepare(`SELECT * FROM reviews ${where} ORDER BY created_at DESC, rowid DESC LIMIT ?`)
-      .all(...statuses, options.limit ?? 100)
+      .all(...values, options.limit ?? 100)
       .map(reviewOf);
   }
 
@@ -189,5 +215,6 @@ function reviewOf(row: Record<string, unknown>): ReviewRecord {
     taskId: String(row.task_id),
     model: String(row.model),
     document: JSON.parse(String(row.document)),
+    owner: row.owner === null || row.owner === undefined ? null : String(row.owner),
   };
 }

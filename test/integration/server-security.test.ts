@@ -76,11 +76,11 @@ describe.skipIf(unavailable)(
         expect(response.body).toContain("send Authorization: Bearer TOKEN");
       }
       // A token in the address opens the page once: it becomes a cookie and leaves the address.
-      const opened = await fetch(`${server.url}runs?token=${BOB}&x=1`, { redirect: "manual" });
-      expect([opened.status, opened.headers.get("location")]).toEqual([303, "/runs?x=1"]);
+      const opened = await fetch(`${server.url}?token=${BOB}&x=1`, { redirect: "manual" });
+      expect([opened.status, opened.headers.get("location")]).toEqual([303, "/?x=1"]);
       const cookie = (opened.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
       expect(cookie).toMatch(/^litmus_token=/);
-      expect((await fetch(`${server.url}runs?x=1`, { headers: { cookie } })).status).toBe(200);
+      expect((await fetch(`${server.url}?x=1`, { headers: { cookie } })).status).toBe(200);
       // An API call with the token in its query string is refused: tokens go in headers.
       const queried = await fetch(new URL(`execute?token=${BOB}`, server.e2bUrl as string), {
         method: "POST",
