@@ -63,7 +63,20 @@ export class ClientLimiter {
     return { ...this.limits, ...this.overrides.get(client) };
   }
 
+  /** A run: it holds one of the client's places until released, and counts against its runs per minute. */
   start(client: string, now = Date.now()): { release: () => void } | { refused: string } {
+    return this.admit(client, now, true);
+  }
+
+  /**
+   * A download or another answer the server holds in memory until the client has read it: it takes one of the
+   * client's places (so unread answers cannot pile up) without counting as a run started.
+   */
+  hold(client: string): { release: () => void } | { refused: string } {
+    return this.admit(client, Date.now(), false);
+  }
+
+  private admit(client: string, now: number, isRun: boolean): { release: () => void } | { refused: string } {
     const limits = this.limitsOf(client);
     const running = this.running.get(client) ?? 0;
     if (running >= limits.concurrent) {
@@ -73,13 +86,13 @@ export class ClientLimiter {
     }
     // A sliding minute: a fixed one would let a client start twice its limit around the turn of a minute.
     const recent = (this.started.get(client) ?? []).filter((at) => at > now - 60_000);
-    if (recent.length >= limits.perMinute) {
+    if (isRun && recent.length >= limits.perMinute) {
       const waitSeconds = Math.ceil(((recent[0] as number) + 60_000 - now) / 1000);
       return {
         refused: `${recent.length} runs started in the last minute (at most ${limits.perMinute}): try again in ${waitSeconds} s`,
       };
     }
-    recent.push(now);
+    if (isRun) recent.push(now);
     this.started.set(client, recent);
     this.running.set(client, running + 1);
     let released = false;

@@ -6,6 +6,7 @@ import { type Context, type Execution, LANGUAGES, type Language, type Result, Sa
 import type { ServerAccess } from "../auth.ts";
 import { ClientLimiter, type ClientLimits, DEFAULT_CLIENT_LIMITS, limitBody } from "../limits.ts";
 import { allowedHosts, programsOnly } from "../request-guards.ts";
+import { releaseWhenDelivered } from "../until-delivered.ts";
 import { addEnvdRoutes } from "./envd-routes.ts";
 
 /** E2B's port for the code interpreter: where its SDK looks in debug (local) mode. */
@@ -75,6 +76,8 @@ export function createE2bApp(options: {
         throw error;
       });
     c.header("content-type", "application/x-ndjson");
+    // The run's place in the client's limits is held until its output has been read, not just produced.
+    const handlerDone = releaseWhenDelivered(c, admitted.release);
     return stream(c, async (out) => {
       // The client gone (it timed out or hung up): the run is interrupted, not left to finish for nobody.
       const abort = new AbortController();
@@ -106,7 +109,7 @@ export function createE2bApp(options: {
         }
       } finally {
         clearInterval(keepalive);
-        admitted.release();
+        handlerDone();
       }
     });
   });
@@ -143,6 +146,7 @@ export function createE2bApp(options: {
   addEnvdRoutes(app, {
     sandboxOf: (c) => mine(c).sandbox(),
     admit: (c) => limiter.start(options.access.clientOf(c)),
+    hold: (c) => limiter.hold(options.access.clientOf(c)),
   });
   return { app, close: () => sandboxes.closeAll() };
 }

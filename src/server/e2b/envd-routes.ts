@@ -4,6 +4,7 @@ import type { StreamingApi } from "hono/utils/stream";
 import { z } from "zod";
 import { isLitmusError, messageOf } from "../../errors.ts";
 import type { EntryInfo, Sandbox } from "../../sandbox/index.ts";
+import { releaseWhenDelivered } from "../until-delivered.ts";
 
 /*
  * The part of E2B's in-sandbox daemon (envd) that the SDK's `files` and `commands` use: `GET`/`POST /files`
@@ -44,16 +45,25 @@ export function addEnvdRoutes(
     sandboxOf: (c: HonoContext) => Promise<Sandbox>;
     /** Admits a command against the client's limits (as /execute is), or says why not. */
     admit: (c: HonoContext) => { release: () => void } | { refused: string };
+    /** Holds one of the client's places while a download is delivered, or says why not. */
+    hold: (c: HonoContext) => { release: () => void } | { refused: string };
   },
 ): void {
   app.get("/files", async (c) => {
     const path = c.req.query("path");
     if (!path) return c.json({ code: 400, message: "path is required" }, 400);
+    // A file (up to 64 MiB) counts against the client's runs until it has been read: unread downloads
+    // cannot pile up in the server's memory.
+    const held = client.hold(c);
+    if ("refused" in held) return c.json({ code: 429, message: held.refused }, 429);
+    const handlerDone = releaseWhenDelivered(c, held.release);
     try {
       const bytes = await (await client.sandboxOf(c)).files.read(path, { format: "bytes" });
       return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { "content-type": "application/octet-stream" });
     } catch (error) {
       return fileError(c, error);
+    } finally {
+      handlerDone();
     }
   });
 
@@ -107,6 +117,7 @@ export function addEnvdRoutes(
     const parsed = StartBody.safeParse(firstEnvelope(new Uint8Array(await c.req.arrayBuffer())));
     c.header("content-type", "application/connect+json");
     const admitted = parsed.success ? client.admit(c) : null;
+    const handlerDone = admitted && !("refused" in admitted) ? releaseWhenDelivered(c, admitted.release) : () => {};
     return stream(c, async (out) => {
       if (!parsed.success || admitted === null) {
         const message = parsed.success ? "" : parsed.error.message;
@@ -120,7 +131,7 @@ export function addEnvdRoutes(
       try {
         await runCommand(out, parsed.data.process, await client.sandboxOf(c));
       } finally {
-        admitted.release();
+        handlerDone();
       }
     });
   });
