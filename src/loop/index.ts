@@ -24,6 +24,7 @@ export {
 export {
   loadTaskFile,
   loadTestsFile,
+  MAX_CLIENT_TASK_CHARS,
   parseTask,
   TASK_LANGUAGES,
   type Task,

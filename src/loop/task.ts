@@ -8,6 +8,13 @@ import { parseBytes, parseDuration } from "../sandbox/index.ts";
 /** The languages a task can be in: the sandbox's, less bash (no test harness for it). */
 export const TASK_LANGUAGES = ["python", "javascript", "typescript"] as const;
 
+/**
+ * The longest task text (or visible tests) a server takes from a client: far more than any model here reads,
+ * and it bounds the work the server does on it before a model sees it (a 4 MB task once stalled the server
+ * for 3 s, tokenizing on its event loop).
+ */
+export const MAX_CLIENT_TASK_CHARS = 64 * 1024;
+
 const identifier = z.string().regex(/^[A-Za-z_$][\w$]*$/, "must be an identifier like is_palindrome");
 
 const TestsFileSchema = z

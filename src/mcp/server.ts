@@ -3,7 +3,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { markdownSnippets, runDocument } from "../check/index.ts";
 import { isLitmusError } from "../errors.ts";
-import { parseTask, solve, type TaskTests } from "../loop/index.ts";
+import { MAX_CLIENT_TASK_CHARS, parseTask, solve, type TaskTests } from "../loop/index.ts";
 import type { TextModel } from "../models/index.ts";
 import { type Execution, executionToText, LANGUAGES, parseBytes, Sandbox } from "../sandbox/index.ts";
 import { VERSION } from "../version.ts";
@@ -124,8 +124,12 @@ export function createMcpServer(options: McpOptions): { server: McpServer; sessi
       description:
         "Have litmus's model write code for a task, run it against the tests in the sandbox and repair it until they pass. Returns the code and whether the tests passed.",
       inputSchema: {
-        task: z.string().min(1),
-        tests: z.string().optional().describe("assert lines or test_* functions (Python), assert calls (JavaScript)"),
+        task: z.string().min(1).max(MAX_CLIENT_TASK_CHARS),
+        tests: z
+          .string()
+          .max(MAX_CLIENT_TASK_CHARS)
+          .optional()
+          .describe("assert lines or test_* functions (Python), assert calls (JavaScript)"),
         language,
         max_attempts: z.number().int().min(1).max(10).optional(),
       },

@@ -7,7 +7,7 @@ import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { buildReport, type EvalSummary, renderReportHtml } from "../bench/index.ts";
 import { isLitmusError } from "../errors.ts";
-import { parseTask } from "../loop/index.ts";
+import { MAX_CLIENT_TASK_CHARS, parseTask } from "../loop/index.ts";
 import { createMcpServer, Sessions } from "../mcp/index.ts";
 import type { TextModel } from "../models/index.ts";
 import { decide, execute, openReview, type ReviewContext, type ReviewDocument, resume } from "../review/index.ts";
@@ -39,7 +39,14 @@ export interface AppOptions {
 const APP_CSS = `${readFileSync(new URL("./ui/app.css", import.meta.url), "utf8")}\n${THEME_CSS}`;
 const APP_JS = readFileSync(new URL("./ui/app.js", import.meta.url), "utf8");
 
-const StartBody = z.object({ task: z.string().trim().min(1, "say what to build"), language: z.string().optional() });
+const StartBody = z.object({
+  task: z
+    .string()
+    .trim()
+    .min(1, "say what to build")
+    .max(MAX_CLIENT_TASK_CHARS, `the task is over ${MAX_CLIENT_TASK_CHARS} characters: say it shorter`),
+  language: z.string().optional(),
+});
 const ApproveBody = z.object({
   by: z.string().trim().min(1),
   draft: z.number().int().optional(),

@@ -1,0 +1,50 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createMcpServer } from "../../src/mcp/index.ts";
+import type { RunningServer } from "../../src/server/index.ts";
+import { RunStore } from "../../src/store/index.ts";
+import { scripted } from "../helpers/scripted-model.ts";
+import { startTestServer } from "../helpers/server.ts";
+
+/**
+ * A 4 MB task in a review or an MCP solve stalled the whole server for about 3 s (tokenized on its event loop)
+ * and made every review document, and so every review list, that big. Tasks from clients are bounded now.
+ */
+describe("tasks larger than any model reads", () => {
+  let store: RunStore;
+  let server: RunningServer;
+  beforeAll(async () => {
+    store = RunStore.open(":memory:");
+    server = await startTestServer(store);
+  });
+  afterAll(async () => {
+    await server?.close();
+    store?.close();
+  });
+
+  test("a review of a 3 MB task is refused at once, and none is created", async () => {
+    const started = performance.now();
+    const response = await fetch(new URL("api/reviews", server.url), {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${server.token}` },
+      body: JSON.stringify({ task: `write ${"a very long task ".repeat(180_000)}` }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("say it shorter");
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(store.reviews.list()).toEqual([]);
+  });
+
+  test("MCP solve refuses a task or tests over the bound before any model is asked", async () => {
+    const { model, fake } = scripted([]);
+    const { server: mcp } = createMcpServer({ model: async () => ({ model, modelTimeoutMs: 1_000 }) });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await mcp.connect(serverSide);
+    const client = new Client({ name: "test", version: "1" });
+    await client.connect(clientSide);
+    const result = await client.callTool({ name: "solve", arguments: { task: "x".repeat(1_000_000) } });
+    expect(result.isError).toBe(true);
+    expect(fake.calls).toHaveLength(0);
+  });
+});
