@@ -1,39 +1,28 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { createMcpServer } from "../../src/mcp/index.ts";
-import type { RunningServer } from "../../src/server/index.ts";
-import { RunStore } from "../../src/store/index.ts";
 import { scripted } from "../helpers/scripted-model.ts";
-import { startTestServer } from "../helpers/server.ts";
+import { serverForSuite } from "../helpers/server.ts";
 
 /**
  * A 4 MB task in a review or an MCP solve stalled the whole server for about 3 s (tokenized on its event loop)
  * and made every review document, and so every review list, that big. Tasks from clients are bounded now.
  */
 describe("tasks larger than any model reads", () => {
-  let store: RunStore;
-  let server: RunningServer;
-  beforeAll(async () => {
-    store = RunStore.open(":memory:");
-    server = await startTestServer(store);
-  });
-  afterAll(async () => {
-    await server?.close();
-    store?.close();
-  });
+  const suite = serverForSuite();
 
   test("a review of a 3 MB task is refused at once, and none is created", async () => {
     const started = performance.now();
-    const response = await fetch(new URL("api/reviews", server.url), {
+    const response = await fetch(new URL("api/reviews", suite.server.url), {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${server.token}` },
+      headers: { "content-type": "application/json", authorization: `Bearer ${suite.server.token}` },
       body: JSON.stringify({ task: `write ${"a very long task ".repeat(180_000)}` }),
     });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain("say it shorter");
     expect(performance.now() - started).toBeLessThan(2_000);
-    expect(store.reviews.list()).toEqual([]);
+    expect(suite.store.reviews.list()).toEqual([]);
   });
 
   test("MCP solve refuses a task or tests over the bound before any model is asked", async () => {

@@ -2,11 +2,9 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { request } from "node:http";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { RunningServer } from "../../src/server/index.ts";
-import { RunStore } from "../../src/store/index.ts";
+import { describe, expect, test } from "vitest";
 import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
-import { startTestServer } from "../helpers/server.ts";
+import { serverForSuite } from "../helpers/server.ts";
 
 const NOBODY = 65534;
 const skipped =
@@ -38,19 +36,10 @@ function runFrom(e2bUrl: string, code: string, localAddress = "127.0.0.1"): Prom
  * 127.0.0.3, ... (ten addresses got ten times the limits). A client is now the local user at the other end.
  */
 describe.skipIf(skipped)(`loopback clients of the E2B API (${skipped ?? "root and nobody"})`, () => {
-  let store: RunStore;
-  let server: RunningServer;
-  beforeAll(async () => {
-    store = RunStore.open(":memory:");
-    server = await startTestServer(store);
-  });
-  afterAll(async () => {
-    await server?.close();
-    store?.close();
-  });
+  const suite = serverForSuite();
 
   test("another local user gets a sandbox of its own; another loopback address does not make another client", async () => {
-    const e2b = server.e2bUrl as string;
+    const e2b = suite.server.e2bUrl as string;
     expect(await runFrom(e2b, "secret = 'root only'\nsecret")).toContain("root only");
     // The same user from 127.0.0.2: the same client, the same sandbox.
     expect(await runFrom(e2b, "secret", "127.0.0.2")).toContain("root only");

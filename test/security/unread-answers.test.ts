@@ -1,10 +1,8 @@
 import { type ClientRequest, type IncomingMessage, request } from "node:http";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { RunningServer } from "../../src/server/index.ts";
+import { describe, expect, test } from "vitest";
 import { DEFAULT_CLIENT_LIMITS } from "../../src/server/limits.ts";
-import { RunStore } from "../../src/store/index.ts";
 import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
-import { startTestServer } from "../helpers/server.ts";
+import { serverForSuite } from "../helpers/server.ts";
 
 /** Starts a request and waits for its headers, leaving its body unread (paused). */
 function unread(url: URL, method = "GET", body?: string): Promise<{ sent: ClientRequest; response: IncomingMessage }> {
@@ -24,19 +22,10 @@ function unread(url: URL, method = "GET", body?: string): Promise<{ sent: Client
  * been read (or the client hung up), so a client can leave at most its concurrency's worth unread.
  */
 describe.skipIf(Boolean(sandboxUnavailableReason()))("answers a client does not read", () => {
-  let store: RunStore;
-  let server: RunningServer;
-  beforeAll(async () => {
-    store = RunStore.open(":memory:");
-    server = await startTestServer(store, { limits: { ...DEFAULT_CLIENT_LIMITS, concurrent: 2 } });
-  });
-  afterAll(async () => {
-    await server?.close();
-    store?.close();
-  });
+  const suite = serverForSuite({ limits: { ...DEFAULT_CLIENT_LIMITS, concurrent: 2 } });
 
   test("unread downloads and runs hold the client's places; read or dropped, they free them", async () => {
-    const e2b = new URL(server.e2bUrl as string);
+    const e2b = new URL(suite.server.e2bUrl as string);
     const made = await fetch(new URL("execute", e2b), {
       method: "POST",
       headers: { "content-type": "application/json" },
