@@ -20,10 +20,10 @@ export function tokenClient(name: string): string {
 }
 
 /**
- * Who may use the server. With no tokens (on loopback) anyone who can connect may, and a client is its
- * address; with tokens, every request must carry one (`Authorization: Bearer TOKEN`, or a cookie that opening
- * `/?token=TOKEN` once in the browser sets, so links and downloads work without headers), and a client is the
- * name its token was given. The query string is for opening pages only.
+ * Who may use the server. Anonymous access (the E2B API on loopback) serves requests without a token, and a
+ * client is then the local user connecting; otherwise every request must carry a token (`Authorization: Bearer
+ * TOKEN`, or a cookie that opening `/?token=TOKEN` once in the browser sets, so links and downloads work without
+ * headers), and a client is the name its token was given. The query string is for opening pages only.
  */
 export class ServerAccess {
   readonly tokens: readonly ClientToken[];
@@ -100,7 +100,7 @@ function sameSecret(presented: string, token: string): boolean {
   return timingSafeEqual(digest(presented), digest(token));
 }
 
-/** The client's address, when the request came over a socket (not when handed to the app in process). */
+/** Each connection's peer uid, looked up once: a keep-alive connection carries many requests. */
 const peerUids = new WeakMap<object, number | null>();
 
 /** The uid of the local process that opened the request's connection (cached per connection), or null. */
