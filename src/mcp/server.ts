@@ -20,25 +20,31 @@ export interface McpOptions {
    * HTTP server counts each client's runs at once and per minute. Default: everything is admitted.
    */
   admit?: () => { release: () => void } | { refused: string };
+  /**
+   * Holds one of the client's places while a file is read into memory (read_file: up to 64 MiB), without
+   * counting as a run. Default: nothing is held.
+   */
+  hold?: () => { release: () => void } | { refused: string };
 }
 
 const language = z.enum(LANGUAGES).optional().describe("python (default), javascript, typescript or bash");
+
+/** The longest one run may take: run_code's timeout_seconds and a check_docs block's timeout=. */
+const MAX_RUN_SECONDS = 600;
 
 /**
  * litmus as MCP tools: run code in a sandbox (once, or in a session whose state persists), the session's files,
  * the repair loop, and checking the code blocks of a Markdown document. Errors of the user's code are results
  * (`isError` with the traceback); errors of the request say what to fix.
  */
-/** The longest one run may take: run_code's timeout_seconds and a check_docs block's timeout=. */
-const MAX_RUN_SECONDS = 600;
 
 export function createMcpServer(options: McpOptions): { server: McpServer; sessions: Sessions } {
   const sessions = options.sessions ?? new Sessions();
   const client = options.client ?? "local";
   const server = new McpServer({ name: "litmus", version: VERSION });
-  /** Runs work that runs code once the client is admitted; a refusal is the tool's error, with the reason. */
-  const admitted = async (work: () => Promise<CallToolResult>): Promise<CallToolResult> => {
-    const admission = options.admit?.() ?? { release: () => undefined };
+  /** Runs work once the client has a place (`take`); a refusal is the tool's error, with the reason. */
+  const withPlace = async (take: McpOptions["admit"], work: () => Promise<CallToolResult>): Promise<CallToolResult> => {
+    const admission = take?.() ?? { release: () => undefined };
     if ("refused" in admission)
       return { content: [{ type: "text", text: `refused: ${admission.refused}` }], isError: true };
     try {
@@ -47,6 +53,8 @@ export function createMcpServer(options: McpOptions): { server: McpServer; sessi
       admission.release();
     }
   };
+  /** Work that runs code: it counts against the client's runs. */
+  const admitted = (work: () => Promise<CallToolResult>) => withPlace(options.admit, work);
 
   server.registerTool(
     "create_session",
@@ -107,7 +115,9 @@ export function createMcpServer(options: McpOptions): { server: McpServer; sessi
       description: "Read a text file of a session's sandbox.",
       inputSchema: { session_id: z.string(), path: z.string() },
     },
-    async ({ session_id, path }) => guarded(async () => text(await sessions.get(session_id, client).files.read(path))),
+    // Up to 64 MiB each: a read holds one of the client's places, so reads cannot pile up in memory at once.
+    async ({ session_id, path }) =>
+      withPlace(options.hold, async () => text(await sessions.get(session_id, client).files.read(path))),
   );
   server.registerTool(
     "write_file",

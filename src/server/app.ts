@@ -155,6 +155,7 @@ export function createApp(options: AppOptions): { app: Hono; close(): Promise<vo
       sessions: mcpSessions,
       client,
       admit: () => limiter.start(client),
+      hold: () => limiter.hold(client),
     });
     // No session id generator: stateless, each request stands alone (the sandbox sessions are litmus's own).
     const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });

@@ -1,5 +1,8 @@
 import { type ClientRequest, type IncomingMessage, request } from "node:http";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { describe, expect, test } from "vitest";
+import { createMcpServer } from "../../src/mcp/index.ts";
 import { DEFAULT_CLIENT_LIMITS } from "../../src/server/limits.ts";
 import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
 import { serverForSuite } from "../helpers/server.ts";
@@ -43,5 +46,36 @@ describe.skipIf(Boolean(sandboxUnavailableReason()))("answers a client does not 
     const again = await fetch(new URL("files?path=big.bin", e2b));
     expect(again.status).toBe(200);
     expect((await again.arrayBuffer()).byteLength).toBe(32 * 1024 * 1024);
+  });
+});
+
+describe.skipIf(Boolean(sandboxUnavailableReason()))("MCP read_file", () => {
+  test("each read holds one of the client's places while the file is in memory", async () => {
+    let held = 0;
+    let most = 0;
+    const hold = () => {
+      if (held >= 1) return { refused: "1 read of yours is in progress (at most 1 at once)" };
+      held++;
+      most = Math.max(most, held);
+      return { release: () => void held-- };
+    };
+    const { server: mcp } = createMcpServer({ model: () => Promise.reject(new Error("no model")), hold });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await mcp.connect(serverSide);
+    const client = new Client({ name: "test", version: "1" });
+    await client.connect(clientSide);
+    const created = await client.callTool({ name: "create_session", arguments: {} });
+    const id = ((created.content as Array<{ text: string }>)[0]?.text ?? "").replace("session_id: ", "");
+    await client.callTool({
+      name: "run_code",
+      arguments: { session_id: id, code: "open('big.bin', 'w').write('x' * (24 * 1024 * 1024))" },
+    });
+    const reads = await Promise.all(
+      [1, 2].map(() => client.callTool({ name: "read_file", arguments: { session_id: id, path: "big.bin" } })),
+    );
+    expect(reads.map((read) => read.isError ?? false).sort()).toEqual([false, true]);
+    expect(most).toBe(1);
+    expect(held).toBe(0);
+    await client.callTool({ name: "close_session", arguments: { session_id: id } });
   });
 });
