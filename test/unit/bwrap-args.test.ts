@@ -11,6 +11,7 @@ const layout: HostLayout = {
   node: "/opt/node/bin/node",
   kernelsDir: "/srv/litmus/src/sandbox/kernels/",
   etcFiles: [{ source: "/tmp/litmus-etc-0/passwd", target: "/etc/passwd" }],
+  emptyFile: "/tmp/litmus-etc-0/empty",
   rootEntries: [{ path: "/usr" }, { path: "/bin", symlinkTo: "usr/bin" }],
 };
 

@@ -146,6 +146,7 @@ def become_init(uid):
     """In PID 1 of the new PID namespace: its own /proc, the sandbox user, then no capabilities and no way to
     regain any."""
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _mount("/dev/null", "/proc/cmdline", None, MS_BIND)  # the host kernel's command line stays the host's
     _mount("/proc/sys", "/proc/sys", None, MS_BIND | MS_REC)
     _mount(None, "/proc/sys", None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
     if os.getuid() != uid:  # mapped by the zygote: switch from the unmapped overflow uid to the sandbox user

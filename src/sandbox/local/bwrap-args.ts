@@ -94,6 +94,9 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   }
   for (const [source, target] of binds) args.push("--ro-bind", source, target);
   args.push("--proc", "/proc", "--dev", "/dev");
+  // The host kernel's command line (boot options, sometimes secrets) is none of the sandbox's business. Not in
+  // the zygote's /proc: a cover there would lock it for the sandboxes' own /proc (each hides its own instead).
+  if (plan.mode !== "zygote") args.push("--ro-bind", layout.emptyFile, "/proc/cmdline");
   const size = String(plan.diskBytes);
   args.push("--perms", "1777", "--size", size, "--tmpfs", "/tmp");
   args.push("--perms", "1777", "--size", size, "--tmpfs", "/dev/shm");

@@ -31,6 +31,8 @@ export interface HostLayout {
   kernelsDir: string;
   /** Generated /etc files (passwd, group, hosts) bound read-only into every sandbox. */
   etcFiles: Array<{ source: string; target: string }>;
+  /** An empty file, bound read-only over what a sandbox must not read (the host kernel's /proc/cmdline). */
+  emptyFile: string;
   /** Top-level system directories mirrored into the sandbox: real directories or symlinks. */
   rootEntries: Array<{ path: string; symlinkTo?: string }>;
 }
@@ -138,7 +140,7 @@ export function processTempDir(prefix: string): string {
 }
 
 /** passwd/group/hosts for the sandbox user, written once per process into a new directory. */
-function writeEtcFiles(): HostLayout["etcFiles"] {
+function writeSandboxFiles(): Pick<HostLayout, "etcFiles" | "emptyFile"> {
   const directory = processTempDir("litmus-etc-");
   chmodSync(directory, 0o755);
   const files: Record<string, string> = {
@@ -148,11 +150,14 @@ function writeEtcFiles(): HostLayout["etcFiles"] {
     hostname: "litmus\n",
     "nsswitch.conf": "passwd: files\ngroup: files\nhosts: files\n",
   };
-  return Object.entries(files).map(([name, content]) => {
+  const etcFiles = Object.entries(files).map(([name, content]) => {
     const source = join(directory, name);
     writeFileSync(source, content, { mode: 0o644, flag: "wx" });
     return { source, target: `/etc/${name}` };
   });
+  const emptyFile = join(directory, "empty");
+  writeFileSync(emptyFile, "", { mode: 0o444, flag: "wx" });
+  return { etcFiles, emptyFile };
 }
 
 /**
@@ -217,7 +222,7 @@ export function hostLayout(overrides: RuntimeOverrides = {}): HostLayout {
     python,
     node,
     kernelsDir,
-    etcFiles: writeEtcFiles(),
+    ...writeSandboxFiles(),
     rootEntries: rootEntries(),
   };
   ensureKernelBytecode(layout.python.executable, layout.kernelsDir);
