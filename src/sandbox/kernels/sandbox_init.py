@@ -88,6 +88,7 @@ def _loopback_up():
 
 
 MNT_DETACH = 2
+INOTIFY_INSTANCES_PER_SANDBOX = 16
 # What bubblewrap covers with read-only mounts in a /proc it mounts, where its user can write them.
 BWRAP_PROC_COVERS = ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus")
 
@@ -119,6 +120,9 @@ def enter_namespaces(uid, disk_bytes, home, network, map_by_zygote=None):
         _write("/proc/self/gid_map", "%d %d 1" % (uid, uid))
     # Code in this sandbox may not create user namespaces of its own.
     _write("/proc/sys/user/max_user_namespaces", "0")
+    # inotify instances of every sandbox of this template count against one budget (the template's uid, 128 by
+    # default): a share each, so one sandbox cannot break inotify in all the others.
+    _write("/proc/sys/user/max_inotify_instances", str(INOTIFY_INSTANCES_PER_SANDBOX))
     flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP
     if not network:
         flags |= CLONE_NEWNET
