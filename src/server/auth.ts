@@ -30,9 +30,15 @@ export class ServerAccess {
   /** Requests without a token are served too (the E2B API on loopback: E2B's SDKs send none). */
   readonly anonymous: boolean;
 
+  /** Each request's client, worked out once (a request asks several times: access, limits, its sandbox). */
+  private readonly clientsOf = new WeakMap<Context, string>();
+  /** Each token's SHA-256, computed once: a request's token is hashed once and compared with each. */
+  private readonly digests: readonly Buffer[];
+
   constructor(tokens: readonly ClientToken[], options: { anonymous?: boolean } = {}) {
     this.tokens = tokens;
     this.anonymous = options.anonymous ?? tokens.length === 0;
+    this.digests = tokens.map((client) => digest(client.token));
   }
 
   /** Whether a request needs no token. */
@@ -70,18 +76,25 @@ export class ServerAccess {
    * 127.0.0.0/8 reaches a loopback server, and one user must not become many clients by using several.
    */
   clientOf(c: Context): string {
-    const client = this.tokens.length > 0 ? this.clientWith(presentedToken(c) ?? "") : undefined;
-    if (client) return tokenClient(client.name);
-    const uid = peerUid(c);
-    return uid === null ? "local" : `user:${uid}`;
+    let client = this.clientsOf.get(c);
+    if (client === undefined) {
+      const byToken = this.tokens.length > 0 ? this.clientWith(presentedToken(c) ?? "") : undefined;
+      const uid = byToken ? null : peerUid(c);
+      client = byToken ? tokenClient(byToken.name) : uid === null ? "local" : `user:${uid}`;
+      this.clientsOf.set(c, client);
+    }
+    return client;
   }
 
   private clientWith(presented: string): ClientToken | undefined {
     // Every token is compared, in constant time each: which one matched must not show in the timing either.
+    // Digests are compared, so the comparison is of equal lengths whatever was sent (the raw strings showed
+    // the secret's length).
+    const presentedDigest = digest(presented);
     let found: ClientToken | undefined;
-    for (const client of this.tokens) {
-      if (sameSecret(presented, client.token)) found = client;
-    }
+    this.digests.forEach((tokenDigest, index) => {
+      if (timingSafeEqual(presentedDigest, tokenDigest)) found = this.tokens[index];
+    });
     return found;
   }
 }
@@ -91,13 +104,8 @@ function presentedToken(c: Context): string | undefined {
   return c.req.header("authorization")?.replace(/^Bearer\s+/i, "") ?? getCookie(c, COOKIE);
 }
 
-/**
- * Whether the presented token is the secret, in time that depends on neither: both are hashed first, so the
- * comparison is of equal lengths whatever was sent (comparing the raw strings showed the secret's length).
- */
-function sameSecret(presented: string, token: string): boolean {
-  const digest = (text: string) => createHash("sha256").update(text).digest();
-  return timingSafeEqual(digest(presented), digest(token));
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
 }
 
 /** Each connection's peer uid, looked up once: a keep-alive connection carries many requests. */
