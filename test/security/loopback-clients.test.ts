@@ -1,15 +1,29 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync, statSync } from "node:fs";
 import { request } from "node:http";
+import { dirname } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, test } from "vitest";
 import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
 import { serverForSuite } from "../helpers/server.ts";
 
 const NOBODY = 65534;
+
+/** Whether nobody can run this Node.js: every directory on its path searchable by others, the file executable. */
+function nobodyCanRunNode(): boolean {
+  let path = realpathSync(process.execPath);
+  if ((statSync(path).mode & 0o001) === 0) return false;
+  while (path !== "/") {
+    path = dirname(path);
+    if ((statSync(path).mode & 0o001) === 0) return false;
+  }
+  return true;
+}
+
 const skipped =
   sandboxUnavailableReason() ??
-  (process.getuid?.() === 0 && existsSync("/usr/bin/setpriv") ? null : "needs root and setpriv, to be another user");
+  (process.getuid?.() === 0 && existsSync("/usr/bin/setpriv") ? null : "needs root and setpriv, to be another user") ??
+  (nobodyCanRunNode() ? null : "nobody cannot run this Node.js (it is under a private directory)");
 
 /** Runs code on the E2B API from 127.0.0.1 or another loopback address; answers the result's text. */
 function runFrom(e2bUrl: string, code: string, localAddress = "127.0.0.1"): Promise<string> {
