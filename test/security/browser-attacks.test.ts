@@ -3,10 +3,8 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { RunningServer } from "../../src/server/index.ts";
-import { RunStore } from "../../src/store/index.ts";
 import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
-import { startTestServer } from "../helpers/server.ts";
+import { serverForSuite } from "../helpers/server.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const skipped =
@@ -17,14 +15,11 @@ const skipped =
  * one did: it ran code in the agent's sandbox and created and approved a review). In a real Chromium.
  */
 describe.skipIf(skipped)(`litmus serve against a hostile web page (${skipped ?? "real Chromium"})`, () => {
-  let store: RunStore;
-  let server: RunningServer;
+  const suite = serverForSuite();
   let attacker: Server;
   let attackerUrl: string;
 
   beforeAll(async () => {
-    store = RunStore.open(":memory:");
-    server = await startTestServer(store);
     attacker = createServer((_, response) => {
       response.writeHead(200, { "content-type": "text/html" });
       response.end("<!doctype html><title>cats</title>");
@@ -32,9 +27,7 @@ describe.skipIf(skipped)(`litmus serve against a hostile web page (${skipped ?? 
     await new Promise<void>((resolve) => attacker.listen(0, "127.0.0.1", resolve));
     attackerUrl = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`;
   });
-  afterAll(async () => {
-    await server?.close();
-    store?.close();
+  afterAll(() => {
     attacker?.close();
   });
 
@@ -63,14 +56,14 @@ describe.skipIf(skipped)(`litmus serve against a hostile web page (${skipped ?? 
   }
 
   test("the page can neither run code through the E2B API nor start a review in the web app", async () => {
-    const e2b = server.e2bUrl as string;
+    const e2b = suite.server.e2bUrl as string;
     await fromThePage([
       { url: `${e2b}execute`, body: JSON.stringify({ code: "pwned = 'by a web page'" }) },
-      { url: `${server.url}api/reviews`, body: JSON.stringify({ task: "write rm -rf" }) },
-      { url: `${server.url}mcp`, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }) },
+      { url: `${suite.server.url}api/reviews`, body: JSON.stringify({ task: "write rm -rf" }) },
+      { url: `${suite.server.url}mcp`, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }) },
     ]);
     // The page cannot read the answers (another origin): what counts is that nothing happened.
-    expect(store.reviews.list({ limit: 10 })).toEqual([]);
+    expect(suite.store.reviews.list({ limit: 10 })).toEqual([]);
     const probe = await fetch(`${e2b}execute`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -92,7 +85,7 @@ describe.skipIf(skipped)(`litmus serve against a hostile web page (${skipped ?? 
   }
 
   test("refused outright: another origin, a foreign Host (DNS rebinding), a body not declared JSON", async () => {
-    const e2b = server.e2bUrl as string;
+    const e2b = suite.server.e2bUrl as string;
     const post = (url: string, headers: Record<string, string>) =>
       fetch(url, { method: "POST", headers, body: JSON.stringify({ code: "1" }) }).then((response) => response.status);
     expect(await post(`${e2b}execute`, { "content-type": "application/json", origin: attackerUrl.slice(0, -1) })).toBe(
@@ -101,8 +94,8 @@ describe.skipIf(skipped)(`litmus serve against a hostile web page (${skipped ?? 
     expect(await withHost(`${e2b}execute`, "rebound.example:49999", "POST")).toBe(403);
     expect(await withHost(`${e2b}execute`, `localhost:${new URL(e2b).port}`, "POST")).toBe(200);
     expect(await post(`${e2b}execute`, { "content-type": "text/plain" })).toBe(415);
-    expect(await withHost(`${server.url}?token=${server.token}`, "rebound.example")).toBe(403);
+    expect(await withHost(`${suite.server.url}?token=${suite.server.token}`, "rebound.example")).toBe(403);
     // Without its token the web app serves nothing, on loopback too.
-    expect((await fetch(server.url)).status).toBe(401);
+    expect((await fetch(suite.server.url)).status).toBe(401);
   });
 });

@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { RunningServer } from "../../src/server/index.ts";
-import { RunStore } from "../../src/store/index.ts";
-import { startTestServer } from "../helpers/server.ts";
+import { beforeAll, describe, expect, test } from "vitest";
+import { serverForSuite } from "../helpers/server.ts";
 
 const OPERATOR = "operator-token-0123456789";
 const ALICE = "alice-token-0123456789ab";
@@ -13,21 +11,18 @@ const BOB = "bob-token-0123456789abcd";
  * token) also sees the reviews started in a terminal; runs and benchmark pages are the operator's alone.
  */
 describe("reviews belong to the client that started them", () => {
-  let store: RunStore;
-  let server: RunningServer;
+  const suite = serverForSuite({
+    token: OPERATOR,
+    clients: [
+      { name: "alice", token: ALICE },
+      { name: "bob", token: BOB },
+    ],
+  });
   const ids: Record<string, string> = {};
-  beforeAll(async () => {
-    store = RunStore.open(":memory:");
-    server = await startTestServer(store, {
-      token: OPERATOR,
-      clients: [
-        { name: "alice", token: ALICE },
-        { name: "bob", token: BOB },
-      ],
-    });
+  beforeAll(() => {
     const document = { task: { id: "t", prompt: "add" }, settings: {}, drafts: [] };
     for (const owner of ["token:alice", null]) {
-      ids[owner ?? "terminal"] = store.reviews.create({
+      ids[owner ?? "terminal"] = suite.store.reviews.create({
         id: crypto.randomUUID(),
         taskId: "t",
         model: "m",
@@ -36,13 +31,9 @@ describe("reviews belong to the client that started them", () => {
       }).id;
     }
   });
-  afterAll(async () => {
-    await server?.close();
-    store?.close();
-  });
 
   const as = (token: string, path: string, init: RequestInit = {}) =>
-    fetch(new URL(path, server.url), { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
+    fetch(new URL(path, suite.server.url), { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
   const listed = async (token: string) =>
     ((await (await as(token, "api/reviews")).json()) as Array<{ id: string }>).map((review) => review.id).sort();
 
@@ -59,7 +50,7 @@ describe("reviews belong to the client that started them", () => {
       body: JSON.stringify({ by: "bob", code: "print('bob was here')" }),
     });
     expect(approve.status).toBe(404);
-    expect(store.reviews.get(alices)?.status).toBe("drafting");
+    expect(suite.store.reviews.get(alices)?.status).toBe("drafting");
     expect((await as(ALICE, `api/reviews/${alices}`)).status).toBe(200);
   });
 
