@@ -32,8 +32,6 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
-
 /**
  * Serves the web app (and the E2B-compatible API beside it), the way the most trusted local servers do
  * (Jupyter's): the web app and MCP want a token even on loopback (generated unless given, printed in the URL,
@@ -44,12 +42,12 @@ const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
-  const loopback = LOOPBACK.has(host);
+  const loopback = (LOOPBACK_HOSTS as readonly string[]).includes(host);
   const clients = [...(options.clients ?? [])];
   const token = options.token ?? (clients.length === 0 ? randomBytes(18).toString("base64url") : null);
   if (token !== null) clients.push({ name: "default", token });
   // On loopback, only the names of this machine: a page on another domain rebound to 127.0.0.1 is refused.
-  const hosts = loopback ? [...LOOPBACK_HOSTS, host] : null;
+  const hosts = loopback ? LOOPBACK_HOSTS : null;
   // The apps are loaded here, not with this module: Hono, highlight.js and the MCP SDK are the server's alone.
   const [
     { createApp },
