@@ -88,7 +88,12 @@ def _loopback_up():
 
 
 MNT_DETACH = 2
-INOTIFY_INSTANCES_PER_SANDBOX = 16
+# inotify instances are counted per user at every level of nested user namespaces, up to the host user's
+# budget (fs.inotify.max_user_instances, 128 by default) that every program of that user shares. A sandbox may
+# hold 8 (a process's file watcher needs one: libuv and watchdog take one each); the sandboxes of one template
+# 96 together, so that sandboxes never take the host user's last ones.
+INOTIFY_INSTANCES_PER_SANDBOX = 8
+INOTIFY_INSTANCES_PER_TEMPLATE = 96
 # What bubblewrap covers with read-only mounts in a /proc it mounts, where its user can write them.
 BWRAP_PROC_COVERS = ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus")
 
@@ -102,6 +107,11 @@ def uncover_proc():
         covered = {line.split(" ")[4] for line in f} & set(BWRAP_PROC_COVERS)
     for path in covered:
         _check(_libc.umount2(path.encode(), MNT_DETACH), "umount %s" % path)
+
+
+def limit_template_inotify():
+    """In the template (the zygote's user namespace): what all its sandboxes may hold together."""
+    _write("/proc/sys/user/max_inotify_instances", str(INOTIFY_INSTANCES_PER_TEMPLATE))
 
 
 def enter_namespaces(uid, disk_bytes, home, network, map_by_zygote=None):
@@ -120,8 +130,7 @@ def enter_namespaces(uid, disk_bytes, home, network, map_by_zygote=None):
         _write("/proc/self/gid_map", "%d %d 1" % (uid, uid))
     # Code in this sandbox may not create user namespaces of its own.
     _write("/proc/sys/user/max_user_namespaces", "0")
-    # inotify instances of every sandbox of this template count against one budget (the template's uid, 128 by
-    # default): a share each, so one sandbox cannot break inotify in all the others.
+    # A share of the template's inotify budget each, so one sandbox cannot break inotify in all the others.
     _write("/proc/sys/user/max_inotify_instances", str(INOTIFY_INSTANCES_PER_SANDBOX))
     flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP
     if not network:

@@ -237,4 +237,5 @@ class Zygote:
 
 if __name__ == "__main__":
     sandbox_init.uncover_proc()
+    sandbox_init.limit_template_inotify()
     Zygote().run()
