@@ -18,6 +18,7 @@ import { LiveReviews } from "./live.ts";
 import { allowedHosts, sameOriginOnly } from "./request-guards.ts";
 import { THEME_CSS } from "./ui/highlight.ts";
 import { appPage, queueFragment, reviewFragment, runsPage } from "./ui/pages.ts";
+import { placesUntilDelivered, releaseWhenDelivered } from "./until-delivered.ts";
 
 export interface AppOptions {
   store: RunStore;
@@ -126,7 +127,9 @@ export function createApp(options: AppOptions): { app: Hono; close(): Promise<vo
   app.get("/static/app.css", (c) => c.body(APP_CSS, 200, { "content-type": "text/css; charset=utf-8" }));
   app.get("/static/app.js", (c) => c.body(APP_JS, 200, { "content-type": "text/javascript; charset=utf-8" }));
   app.get("/fragments/queue", (c) =>
-    c.html(queueFragment(store.reviews.list({ limit: 200, owners: ownersFor(c) }), c.req.query("selected") ?? null)),
+    c.html(
+      queueFragment(store.reviews.summaries({ limit: 200, owners: ownersFor(c) }), c.req.query("selected") ?? null),
+    ),
   );
   app.get("/fragments/review/:id", (c) => {
     const review = reviewFor(c, c.req.param("id"));
@@ -150,12 +153,15 @@ export function createApp(options: AppOptions): { app: Hono; close(): Promise<vo
   const mcpSessions = new Sessions({ perClient: (client) => limiter.limitsOf(client).sessions });
   app.all("/mcp", async (c) => {
     const client = access.clientOf(c);
+    // A tool's result (a run's output, a file of up to 64 MiB) is this request's response body: the places its
+    // work took stay taken until the client has read it.
+    const places = placesUntilDelivered(c);
     const { server } = createMcpServer({
       model: options.model,
       sessions: mcpSessions,
       client,
-      admit: () => limiter.start(client),
-      hold: () => limiter.hold(client),
+      admit: places.keep(() => limiter.start(client)),
+      hold: places.keep(() => limiter.hold(client)),
     });
     // No session id generator: stateless, each request stands alone (the sandbox sessions are litmus's own).
     const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
@@ -163,11 +169,12 @@ export function createApp(options: AppOptions): { app: Hono; close(): Promise<vo
     try {
       return await transport.handleRequest(c.req.raw);
     } finally {
+      places.done();
       await server.close();
     }
   });
 
-  app.get("/api/reviews", (c) => c.json(store.reviews.list({ limit: 200, owners: ownersFor(c) })));
+  app.get("/api/reviews", (c) => c.json(store.reviews.summaries({ limit: 200, owners: ownersFor(c) })));
   app.get("/api/reviews/:id", (c) => {
     const review = reviewFor(c, c.req.param("id"));
     return review
@@ -249,6 +256,10 @@ export function createApp(options: AppOptions): { app: Hono; close(): Promise<vo
     const review = reviewFor(c, c.req.param("id"));
     const artifact = (review?.document as ReviewDocument | undefined)?.artifact;
     if (!artifact) return c.text("This review has no artifact yet.", 404);
+    // A download holds one of the client's places (an open file and its buffers) until it has been read.
+    const held = limiter.hold(access.clientOf(c));
+    if ("refused" in held) return c.json({ error: held.refused }, 429);
+    releaseWhenDelivered(c, held.release)();
     return c.body(Readable.toWeb(createReadStream(artifact.path)) as ReadableStream, 200, {
       "content-type": "application/gzip",
       "content-length": String(statSync(artifact.path).size),

@@ -14,3 +14,27 @@ export function releaseWhenDelivered(c: Context, release: () => void): () => voi
   outgoing.once("close", release);
   return () => {};
 }
+
+type Take = () => { release: () => void } | { refused: string };
+
+/**
+ * For a request whose handler takes places while it works and then answers (MCP over HTTP: a tool's result is
+ * the response body): `keep(take)` takes places the same way, but they stay taken until this request's response
+ * has been delivered or abandoned, since the answer stays in memory until then. Call `done()` once the
+ * response exists.
+ */
+export function placesUntilDelivered(c: Context): { keep: (take: Take) => Take; done: () => void } {
+  const releases: Array<() => void> = [];
+  const done = releaseWhenDelivered(c, () => {
+    for (const release of releases.splice(0)) release();
+  });
+  const keep =
+    (take: Take): Take =>
+    () => {
+      const place = take();
+      if ("refused" in place) return place;
+      releases.push(place.release);
+      return { release: () => {} };
+    };
+  return { keep, done };
+}

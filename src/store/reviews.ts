@@ -95,25 +95,29 @@ export class Reviews {
    * Reviews newest first, of the given statuses (all when none are given), and of the given owners when
    * `owners` is set (null among them: the terminal's reviews).
    */
-  list(options: { statuses?: ReviewStatus[]; limit?: number; owners?: Array<string | null> } = {}): ReviewRecord[] {
-    const statuses = options.statuses ?? [];
-    const conditions: string[] = [];
-    const values: Array<string | number> = [...statuses];
-    if (statuses.length > 0) conditions.push(`status IN (${statuses.map(() => "?").join(", ")})`);
-    if (options.owners) {
-      const named = options.owners.filter((owner): owner is string => owner !== null);
-      const either = [
-        ...(named.length > 0 ? [`owner IN (${named.map(() => "?").join(", ")})`] : []),
-        ...(options.owners.includes(null) ? ["owner IS NULL"] : []),
-      ];
-      conditions.push(either.length > 0 ? `(${either.join(" OR ")})` : "0");
-      values.push(...named);
-    }
-    const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
+  list(options: ReviewQuery = {}): ReviewRecord[] {
+    const { where, values } = whereOf(options);
     return this.db
       .prepare(`SELECT * FROM reviews ${where} ORDER BY created_at DESC, rowid DESC LIMIT ?`)
       .all(...values, options.limit ?? 100)
       .map(reviewOf);
+  }
+
+  /**
+   * What a list of reviews shows, without their documents: SQLite reads the title and the number of drafts out
+   * of each document, so listing 200 big reviews never brings 200 documents into the server's memory.
+   */
+  summaries(options: ReviewQuery = {}): ReviewSummary[] {
+    const { where, values } = whereOf(options);
+    return this.db
+      .prepare(
+        `SELECT id, created_at, updated_at, status, task_id, model, owner,
+           substr(json_extract(document, '$.task.prompt'), 1, ${SUMMARY_TITLE_CHARS}) AS title,
+           COALESCE(json_array_length(document, '$.drafts'), 0) AS drafts
+         FROM reviews ${where} ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      )
+      .all(...values, options.limit ?? 100)
+      .map((row) => ({ ...fieldsOf(row), title: String(row.title ?? ""), drafts: Number(row.drafts) }));
   }
 
   /**
@@ -207,6 +211,10 @@ export class Reviews {
 }
 
 function reviewOf(row: Record<string, unknown>): ReviewRecord {
+  return { ...fieldsOf(row), document: JSON.parse(String(row.document)) };
+}
+
+function fieldsOf(row: Record<string, unknown>): Omit<ReviewRecord, "document"> {
   return {
     id: String(row.id),
     createdAt: String(row.created_at),
@@ -214,7 +222,40 @@ function reviewOf(row: Record<string, unknown>): ReviewRecord {
     status: String(row.status) as ReviewStatus,
     taskId: String(row.task_id),
     model: String(row.model),
-    document: JSON.parse(String(row.document)),
     owner: row.owner === null || row.owner === undefined ? null : String(row.owner),
   };
+}
+
+/** Which reviews a list wants. */
+export interface ReviewQuery {
+  statuses?: ReviewStatus[];
+  limit?: number;
+  /** Only these owners' reviews (null among them: the terminal's). */
+  owners?: Array<string | null>;
+}
+
+/** A review as a list shows it: its record without the document, the task's first characters, its drafts. */
+export interface ReviewSummary extends Omit<ReviewRecord, "document"> {
+  /** The task's first 200 characters. */
+  title: string;
+  drafts: number;
+}
+
+const SUMMARY_TITLE_CHARS = 200;
+
+function whereOf(options: ReviewQuery): { where: string; values: string[] } {
+  const statuses = options.statuses ?? [];
+  const conditions: string[] = [];
+  const values: string[] = [...statuses];
+  if (statuses.length > 0) conditions.push(`status IN (${statuses.map(() => "?").join(", ")})`);
+  if (options.owners) {
+    const named = options.owners.filter((owner): owner is string => owner !== null);
+    const either = [
+      ...(named.length > 0 ? [`owner IN (${named.map(() => "?").join(", ")})`] : []),
+      ...(options.owners.includes(null) ? ["owner IS NULL"] : []),
+    ];
+    conditions.push(either.length > 0 ? `(${either.join(" OR ")})` : "0");
+    values.push(...named);
+  }
+  return { where: conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "", values };
 }

@@ -25,6 +25,24 @@ describe("tasks larger than any model reads", () => {
     expect(suite.store.reviews.list()).toEqual([]);
   });
 
+  // Reviews made before tasks were bounded (or with many long drafts) are still big: a list read 200 whole
+  // documents (82 MB per /api/reviews once). It now carries what it shows: a title and a count of drafts.
+  test("the review list does not carry the reviews' documents", async () => {
+    const big = {
+      task: { prompt: `sort the list\n${"details ".repeat(100_000)}` },
+      drafts: [{ code: "x".repeat(1 << 20) }],
+    };
+    for (let i = 0; i < 20; i++) suite.store.reviews.create({ id: `big-${i}`, taskId: "t", model: "m", document: big });
+    const headers = { authorization: `Bearer ${suite.server.token}` };
+    const listed = await (await fetch(new URL("api/reviews", suite.server.url), { headers })).text();
+    expect(listed.length).toBeLessThan(20 * 1024);
+    const first = (JSON.parse(listed) as Array<{ id: string; title: string; drafts: number }>)[0];
+    expect(first).toMatchObject({ title: expect.stringMatching(/^sort the list\ndetails /), drafts: 1 });
+    const queue = await (await fetch(new URL("fragments/queue", suite.server.url), { headers })).text();
+    expect(queue.length).toBeLessThan(20 * 1024);
+    expect(queue).toContain("sort the list");
+  });
+
   test("MCP solve refuses a task or tests over the bound before any model is asked", async () => {
     const { model, fake } = scripted([]);
     const { server: mcp } = createMcpServer({ model: async () => ({ model, modelTimeoutMs: 1_000 }) });

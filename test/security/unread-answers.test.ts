@@ -1,4 +1,8 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { type ClientRequest, type IncomingMessage, request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { describe, expect, test } from "vitest";
@@ -8,9 +12,14 @@ import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
 import { serverForSuite } from "../helpers/server.ts";
 
 /** Starts a request and waits for its headers, leaving its body unread (paused). */
-function unread(url: URL, method = "GET", body?: string): Promise<{ sent: ClientRequest; response: IncomingMessage }> {
+function unread(
+  url: URL,
+  method = "GET",
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<{ sent: ClientRequest; response: IncomingMessage }> {
   return new Promise((resolve, reject) => {
-    const sent = request(url, { method, headers: { "content-type": "application/json" } }, (response) => {
+    const sent = request(url, { method, headers: { "content-type": "application/json", ...headers } }, (response) => {
       response.pause();
       resolve({ sent, response });
     });
@@ -46,6 +55,56 @@ describe.skipIf(Boolean(sandboxUnavailableReason()))("answers a client does not 
     const again = await fetch(new URL("files?path=big.bin", e2b));
     expect(again.status).toBe(200);
     expect((await again.arrayBuffer()).byteLength).toBe(32 * 1024 * 1024);
+  });
+
+  // Over HTTP a tool's answer is the response body: read_file's place was freed when the file had been read into
+  // memory, before the client read the answer, so unread reads piled up.
+  test("unread MCP answers over HTTP hold the client's places until read", async () => {
+    const mcp = new URL("mcp", suite.server.url);
+    const headers = {
+      authorization: `Bearer ${suite.server.token}`,
+      accept: "application/json, text/event-stream",
+    };
+    let id = 0;
+    const call = (name: string, args: Record<string, unknown>) =>
+      JSON.stringify({ jsonrpc: "2.0", id: ++id, method: "tools/call", params: { name, arguments: args } });
+    const post = async (body: string) =>
+      (await fetch(mcp, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body })).text();
+    const session = /session_id: ([0-9a-f-]{36})/.exec(await post(call("create_session", {})))?.[1] as string;
+    expect(session).toBeTruthy();
+    expect(
+      await post(call("run_code", { session_id: session, code: "open('big.txt', 'w').write('x' * (8 << 20))" })),
+    ).not.toContain('"isError":true');
+    const read = call("read_file", { session_id: session, path: "big.txt" });
+    const first = await unread(mcp, "POST", read, headers);
+    const second = await unread(mcp, "POST", read, headers);
+    expect(await post(read)).toContain("at most 2 at once");
+    for (const { sent } of [first, second]) sent.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await post(read)).length).toBeGreaterThan(8 << 20);
+    await post(call("close_session", { session_id: session }));
+  });
+
+  test("unread artifact downloads hold the client's places until read", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "litmus-artifact-")), "review.tar.gz");
+    writeFileSync(path, Buffer.alloc(32 << 20));
+    const review = suite.store.reviews.create({
+      id: randomUUID(),
+      taskId: "t",
+      model: "m",
+      document: { artifact: { path } },
+    });
+    const url = new URL(`api/reviews/${review.id}/artifact`, suite.server.url);
+    const headers = { authorization: `Bearer ${suite.server.token}` };
+    const first = await unread(url, "GET", undefined, headers);
+    const second = await unread(url, "GET", undefined, headers);
+    expect([first.response.statusCode, second.response.statusCode]).toEqual([200, 200]);
+    const third = await fetch(url, { headers });
+    expect(third.status).toBe(429);
+    for (const { sent } of [first, second]) sent.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const again = await fetch(url, { headers });
+    expect((await again.arrayBuffer()).byteLength).toBe(32 << 20);
   });
 });
 

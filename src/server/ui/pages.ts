@@ -1,7 +1,7 @@
 import { createTwoFilesPatch } from "diff";
 import { escapeHtml } from "../../bench/index.ts";
 import type { ReviewDocument } from "../../review/index.ts";
-import type { BenchRunRecord, ReviewEvent, ReviewRecord, RunSummary } from "../../store/index.ts";
+import type { BenchRunRecord, ReviewEvent, ReviewRecord, ReviewSummary, RunSummary } from "../../store/index.ts";
 import { highlightHtml } from "./highlight.ts";
 
 /** The whole page: the queue on the left, the selected review on the right; the client script does the rest. */
@@ -27,18 +27,19 @@ export function appPage(): string {
 }
 
 /** The queue: pending reviews first (they wait for a person), then the rest, newest first. */
-export function queueFragment(reviews: ReviewRecord[], selected: string | null): string {
+export function queueFragment(reviews: ReviewSummary[], selected: string | null): string {
   const order: Record<string, number> = { pending: 0, drafting: 1, approved: 2, running: 3, done: 4, cancelled: 5 };
   const sorted = [...reviews].sort((a, b) => (order[a.status] ?? 9) - (order[b.status] ?? 9));
   if (sorted.length === 0) return `<p class="empty">No reviews yet.</p>`;
   return `<ul>${sorted
-    .map((review) => {
-      const document = review.document as ReviewDocument;
-      return `<li><a href="#${review.id}" data-id="${review.id}" class="${review.id === selected ? "selected" : ""}">
+    .map(
+      (
+        review,
+      ) => `<li><a href="#${review.id}" data-id="${review.id}" class="${review.id === selected ? "selected" : ""}">
 <span class="status ${review.status}">${review.status}</span>
-<span class="title">${escapeHtml(firstLine(document.task.prompt))}</span>
-<span class="meta">${escapeHtml(review.model)} · ${document.drafts.length} draft(s) · ${escapeHtml(review.updatedAt.slice(0, 19).replace("T", " "))}</span></a></li>`;
-    })
+<span class="title">${escapeHtml(firstLine(review.title))}</span>
+<span class="meta">${escapeHtml(review.model)} · ${review.drafts} draft(s) · ${escapeHtml(review.updatedAt.slice(0, 19).replace("T", " "))}</span></a></li>`,
+    )
     .join("")}</ul>`;
 }
 
