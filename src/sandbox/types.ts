@@ -167,6 +167,11 @@ export interface IsolationReport {
   hostUid: number;
   /** Forked from a pre-initialised template ("zygote") or started with its own bubblewrap ("direct"). */
   launch: "zygote" | "direct";
+  /**
+   * "filtered": a seccomp filter makes the kernel's riskiest calls fail with EPERM (keyrings, BPF, perf events,
+   * userfaultfd, io_uring, modules, the new mount API, clocks); "unfiltered" on architectures without it.
+   */
+  syscalls: "filtered" | "unfiltered";
 }
 
 /** Where sandboxes run: on this machine (bubblewrap), or in E2B's cloud (through its SDK; E2B_API_KEY). */

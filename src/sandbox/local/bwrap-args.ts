@@ -20,6 +20,8 @@ export interface BwrapPlan {
    * bwrap reports the namespace's pid on `infoFd` and waits for a byte on `blockFd`.
    */
   externalUidMap?: { blockFd: number; infoFd: number };
+  /** The descriptor bwrap reads the seccomp filter from (seccomp.ts); none where there is no filter. */
+  seccompFd?: number | null;
 }
 
 /** The namespaces every sandbox gets; `net` is dropped only when the caller asks for network access. */
@@ -70,6 +72,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
       String(plan.externalUidMap.infoFd),
     );
   }
+  if (plan.seccompFd != null) args.push("--seccomp", String(plan.seccompFd));
   for (const [name, value] of Object.entries({ ...BASE_ENV, ...plan.envs })) args.push("--setenv", name, value);
   for (const entry of layout.rootEntries) {
     if (entry.symlinkTo !== undefined) args.push("--symlink", entry.symlinkTo, entry.path);

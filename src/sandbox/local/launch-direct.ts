@@ -1,9 +1,11 @@
-import { spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { closeSync } from "node:fs";
 import { LitmusError } from "../../errors.ts";
 import { bwrapArgs } from "./bwrap-args.ts";
 import type { SandboxCgroup } from "./cgroups.ts";
 import { type HostLayout, hostLayout, KERNELS_MOUNT, NOBODY } from "./host.ts";
 import { type Launched, type LocalSupervisorOptions, supervisorConfig } from "./launch.ts";
+import { openSeccompProgram } from "./seccomp.ts";
 
 // Joins the sandbox's cgroups before anything else runs, so every descendant is accounted from the start.
 // Its arguments are data ($1 is a count, then cgroup.procs paths, then the command): no user input is
@@ -19,6 +21,7 @@ export function launchDirect(
 ): Launched {
   const layout = hostLayout(options.runtimes);
   if (process.getuid?.() === 0 && layout.setpriv === null) throw rootWithoutDrop(layout);
+  const seccomp = openSeccompProgram();
   const sandboxed = [
     layout.bwrap,
     ...bwrapArgs({
@@ -27,6 +30,7 @@ export function launchDirect(
       envs: options.envs,
       diskBytes: options.limits.diskBytes,
       readOnlyBinds: options.mounts,
+      seccompFd: seccomp === null ? null : 3,
     }),
     "--",
     layout.python.executable,
@@ -44,7 +48,11 @@ export function launchDirect(
     ? ["/bin/sh", "-c", JOIN_CGROUPS_SCRIPT, "litmus-join", String(cgroup.procsFiles.length), ...cgroup.procsFiles]
     : [];
   const [executable, ...args] = [...join, ...privilegeDrop, ...sandboxed] as [string, ...string[]];
-  const child = spawn(executable, args, { stdio: ["pipe", "pipe", "pipe"], env: {} });
+  const child = spawn(executable, args, {
+    stdio: ["pipe", "pipe", "pipe", ...(seccomp === null ? [] : [seccomp])],
+    env: {},
+  }) as ChildProcessWithoutNullStreams;
+  if (seccomp !== null) closeSync(seccomp);
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
     if (stderr.length < 16_384) stderr += chunk;

@@ -7,6 +7,7 @@ import { allocateHostUid, releaseHostUid } from "./host-uids.ts";
 import type { Launched, LocalSupervisorOptions } from "./launch.ts";
 import { launchDirect } from "./launch-direct.ts";
 import { launchFromZygote, zygoteFor } from "./launch-zygote.ts";
+import { filtersSyscalls } from "./seccomp.ts";
 import { explainStartFailure } from "./start-failure.ts";
 import { SupervisorChannel } from "./supervisor-channel.ts";
 
@@ -98,6 +99,7 @@ export async function startLocalSupervisor(
     cpu: manager?.limitsCpu ? "sandbox" : "per-process",
     hostUid: launched.hostUid,
     launch: launched.launch,
+    syscalls: filtersSyscalls() ? "filtered" : "unfiltered",
   };
   return {
     channel,
