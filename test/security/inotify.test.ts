@@ -49,3 +49,48 @@ describe.skipIf(Boolean(sandboxUnavailableReason()))("inotify between sandboxes 
     expect(host.stdout).toBe("True\n");
   });
 });
+
+const WATCH_SHARED = `
+import ctypes, os, select, struct
+libc = ctypes.CDLL(None, use_errno=True)
+inotify = libc.inotify_init()
+watched = {}
+for path in ["/usr/lib/python3.11/json", "/usr/bin", "/etc/ld.so.cache", "/etc/passwd", "/opt/litmus/kernels", "/opt/litmus/bin/node"]:
+    if os.path.exists(path):
+        watched[libc.inotify_add_watch(inotify, path.encode(), 0x1 | 0x20)] = path  # IN_ACCESS | IN_OPEN
+
+def seen():
+    paths = set()
+    while select.select([inotify], [], [], 0.3)[0]:
+        data = os.read(inotify, 65536)
+        offset = 0
+        while offset < len(data):
+            wd, _mask, _cookie, length = struct.unpack_from("iIII", data, offset)
+            paths.add(watched.get(wd))
+            offset += 16 + length
+    return sorted(paths)
+`;
+const ACTIVITY = `import json.decoder, subprocess
+subprocess.run(["/usr/bin/true"])
+subprocess.run(["/opt/litmus/bin/node", "-e", "0"])
+open("/etc/passwd").read()`;
+
+/**
+ * The host's read-only files are the same inodes in every sandbox, and inotify reports events per inode: a watch
+ * on /usr, /etc/ld.so.cache or the node binary saw what other sandboxes imported and ran, and when. Each sandbox
+ * forked from the template sees them through overlays and copies of its own. (Sandboxes launched with a
+ * bubblewrap of their own still share them: docs/security.md.)
+ */
+describe.skipIf(Boolean(sandboxUnavailableReason()))("inotify watches on shared files", () => {
+  test("see the sandbox's own activity, never another sandbox's", async () => {
+    await using watcher = await Sandbox.create({ launch: "zygote" });
+    await using other = await Sandbox.create({ launch: "zygote" });
+    expect((await watcher.runCode(WATCH_SHARED)).error).toBeNull();
+    expect((await other.runCode(ACTIVITY)).error).toBeNull();
+    expect(stdoutOf(await watcher.runCode("print(seen())"))).toBe("[]\n");
+    await watcher.runCode(ACTIVITY);
+    const own = stdoutOf(await watcher.runCode("print(seen())"));
+    for (const path of ["/usr/bin", "/etc/ld.so.cache", "/etc/passwd", "/opt/litmus/bin/node"])
+      expect(own).toContain(path);
+  });
+});

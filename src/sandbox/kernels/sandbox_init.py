@@ -139,6 +139,7 @@ def enter_namespaces(uid, disk_bytes, home, network, map_by_zygote=None):
     if not network:
         _loopback_up()
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    isolate_shared_mounts(uid)
     size = "size=%d" % disk_bytes
     _mount("tmpfs", home, "tmpfs", MS_NOSUID | MS_NODEV, "%s,mode=0700,uid=%d,gid=%d" % (size, uid, uid))
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, size + ",mode=1777")
@@ -146,6 +147,77 @@ def enter_namespaces(uid, disk_bytes, home, network, map_by_zygote=None):
     _mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620")
     # The zygote's control socket and cgroup directories disappear from view.
     _mount("tmpfs", "/.litmus", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=0555")
+
+
+# Mounts of the template that are the sandbox's own already, or not files of the host.
+NOT_SHARED_TYPES = {"proc", "sysfs", "tmpfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "mqueue", "overlay"}
+COPIED_FILE_BYTES = 1 << 20
+SCRATCH = "/.litmus"
+
+
+def isolate_shared_mounts(uid):
+    """Gives the sandbox inodes of its own for the host's read-only directories and files.
+
+    inotify reports events per inode, and every sandbox of the template sees the same host inodes through the
+    template's bind mounts: a watch on /usr or /etc/ld.so.cache saw the other sandboxes' imports and program
+    starts. Each shared directory gets an overlay of its own (new inodes over the same files; the page cache
+    stays shared) and each small shared file a copy. The scratch tmpfs that holds the copies and the overlays'
+    empty lower layer is covered by /.litmus afterwards. A directory with other mounts below it is left as it
+    is (an overlay would hide them); the template has none."""
+    mounts = _shared_mounts()
+    _mount("tmpfs", SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV, "size=%d,mode=0755,uid=%d,gid=%d" % (16 * COPIED_FILE_BYTES, uid, uid))
+    # Until become_init switches to it, this process's own uid is not mapped in the new user namespace, and
+    # the kernel creates no file for an unmapped owner: the scratch files are the sandbox user's (read-only
+    # mounts all the same).
+    previous_gid, previous_uid = _libc.setfsgid(uid), _libc.setfsuid(uid)
+    try:
+        _fill_scratch_and_mount(mounts)
+    finally:
+        _libc.setfsuid(previous_uid)
+        _libc.setfsgid(previous_gid)
+
+
+def _fill_scratch_and_mount(mounts):
+    empty = SCRATCH + "/empty"
+    os.mkdir(empty)
+    flags = MS_RDONLY | MS_NOSUID | MS_NODEV
+    for index, target in enumerate(mounts):
+        if os.path.isdir(target):
+            if any(other.startswith(target.rstrip("/") + "/") for other in mounts):
+                continue
+            _mount("overlay", target, "overlay", flags, "lowerdir=%s:%s" % (_overlay_path(target), empty))
+        elif os.path.isfile(target) and os.path.getsize(target) <= COPIED_FILE_BYTES:
+            copy = "%s/%d" % (SCRATCH, index)
+            with open(target, "rb") as source, open(copy, "wb") as destination:
+                destination.write(source.read())
+            os.chmod(copy, os.stat(target).st_mode & 0o777)
+            _mount(copy, target, None, MS_BIND)
+            _mount(None, target, None, MS_BIND | MS_REMOUNT | flags)
+
+
+def _shared_mounts():
+    """Mount points of host files and directories, read-only, as /proc/self/mountinfo lists them."""
+    targets = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split(" ")
+            separator = fields.index("-")
+            target, options, fstype = _unescape(fields[4]), fields[5].split(","), fields[separator + 1]
+            if target != "/" and "ro" in options and fstype not in NOT_SHARED_TYPES and not target.startswith(SCRATCH):
+                targets.append(target)
+    return targets
+
+
+def _unescape(path):
+    """mountinfo writes space, tab, newline and backslash as octal escapes."""
+    for escaped, plain in (("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")):
+        path = path.replace(escaped, plain)
+    return path
+
+
+def _overlay_path(path):
+    """overlayfs splits lowerdir on ':' and reads ',' as the next option: both are escaped in a layer's path."""
+    return path.replace("\\", "\\\\").replace(":", "\\:").replace(",", "\\,")
 
 
 def map_user_namespace(pid, uid, host_uid):

@@ -1,5 +1,14 @@
 import { existsSync } from "node:fs";
-import { HOST_ETC_BINDS, type HostLayout, KERNELS_MOUNT, NODE_MOUNT, SANDBOX_HOME, SANDBOX_UID } from "./host.ts";
+import { basename, dirname } from "node:path";
+import {
+  HOST_ETC_BINDS,
+  type HostLayout,
+  KERNELS_MOUNT,
+  NODE_DIR_MOUNT,
+  NODE_MOUNT,
+  SANDBOX_HOME,
+  SANDBOX_UID,
+} from "./host.ts";
 
 export interface BwrapPlan {
   layout: HostLayout;
@@ -82,7 +91,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
     ...HOST_ETC_BINDS.filter((path) => existsSync(path)).map((path): [string, string] => [path, path]),
     ...layout.etcFiles.map((file): [string, string] => [file.source, file.target]),
     ...layout.python.extraBinds.map((path): [string, string] => [path, path]),
-    [layout.node, NODE_MOUNT],
+    [dirname(layout.node), NODE_DIR_MOUNT],
     [layout.kernelsDir, KERNELS_MOUNT],
   ];
   // bwrap would create the directories above mount points as 0700, owned by the template's uid; sandboxes
@@ -90,12 +99,14 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   const rootDirs = new Set(layout.rootEntries.map((entry) => entry.path));
   for (const directory of parentDirectories([
     ...binds.map(([, target]) => target),
+    NODE_MOUNT,
     SANDBOX_HOME,
     ...(plan.writableBinds ?? []).map((bind) => bind.target),
   ])) {
     if (!rootDirs.has(directory)) args.push("--perms", "0755", "--dir", directory);
   }
   for (const [source, target] of binds) args.push("--ro-bind", source, target);
+  args.push("--symlink", `${NODE_DIR_MOUNT}/${basename(layout.node)}`, NODE_MOUNT);
   args.push("--proc", "/proc", "--dev", "/dev");
   // The host kernel's command line (boot options, sometimes secrets) is none of the sandbox's business. Not in
   // the zygote's /proc: a cover there would lock it for the sandboxes' own /proc (each hides its own instead).

@@ -230,6 +230,11 @@ export function hostLayout(overrides: RuntimeOverrides = {}): HostLayout {
   return layout;
 }
 
-/** Where the Node.js binary and the kernel scripts appear inside every sandbox. */
+/**
+ * Where the Node.js binary and the kernel scripts appear inside every sandbox. The binary's directory is
+ * mounted (a directory can be given an overlay of its own in each sandbox, a file cannot) and NODE_MOUNT
+ * links to the binary in it.
+ */
 export const NODE_MOUNT = "/opt/litmus/bin/node";
+export const NODE_DIR_MOUNT = "/opt/litmus/node";
 export const KERNELS_MOUNT = "/opt/litmus/kernels";
