@@ -39,7 +39,9 @@ describe.skipIf(Boolean(sandboxUnavailableReason()) || process.arch !== "x64").e
     test("the kernel's riskiest calls are refused, ordinary code runs", async () => {
       await using sandbox = await Sandbox.create({ launch });
       expect(sandbox.getInfo().isolation?.syscalls).toBe("filtered");
-      const lines = stdoutOf(await sandbox.runCode(PROBE)).trim().split("\n");
+      const lines = stdoutOf(await sandbox.runCode(PROBE))
+        .trim()
+        .split("\n");
       expect(lines).toEqual([
         "keyctl Operation not permitted",
         "io_uring_setup Operation not permitted",
@@ -48,7 +50,9 @@ describe.skipIf(Boolean(sandboxUnavailableReason()) || process.arch !== "x64").e
         "add_key Operation not permitted",
         "keyctl-i386 Function not implemented",
       ]);
-      const node = await sandbox.runCode("console.log([1, 2, 3].map((n) => n * 2).join(','))", { language: "javascript" });
+      const node = await sandbox.runCode("console.log([1, 2, 3].map((n) => n * 2).join(','))", {
+        language: "javascript",
+      });
       expect(stdoutOf(node)).toBe("2,4,6\n");
     });
   },
