@@ -86,8 +86,24 @@ IGNORED_SIGNALS = (
 )
 
 
+# The descriptor of the code cgroup's cgroup.procs (cgroups.ts): held by the supervisor, never by user code.
+CODE_CGROUP_FD = 9
+# Where the host passes it to a supervisor started by its own bubblewrap (launch-direct.ts).
+DIRECT_CODE_CGROUP_FD = 3
+
+
+def join_code_cgroup():
+    """In a forked child, first: into the group that holds the sandbox's memory limit for user code. The
+    supervisor stays outside it, so when user code runs out of memory the kernel kills user code only. A child
+    that cannot join does not run."""
+    if CONFIG.get("codeCgroup"):
+        os.write(CODE_CGROUP_FD, b"0")
+        os.close(CODE_CGROUP_FD)
+
+
 def child_setup(stdout_fd, stderr_fd, keep_fds, cwd):
     """Common set-up of a forked child: own session, stdio, no inherited supervisor fds, limits."""
+    join_code_cgroup()
     os.setsid()
     devnull = os.open("/dev/null", os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -735,4 +751,7 @@ def remove_tree(path):
 
 if __name__ == "__main__":
     configure(wire.loads(sys.argv[1]))
+    if CONFIG.get("codeCgroup"):
+        os.dup2(DIRECT_CODE_CGROUP_FD, CODE_CGROUP_FD, inheritable=False)
+    os.closerange(3, CODE_CGROUP_FD)  # the code cgroup's original and bubblewrap's seccomp descriptor
     Supervisor().run()

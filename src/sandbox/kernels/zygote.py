@@ -19,6 +19,7 @@ KERNEL_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, KERNEL_DIR)
 
 import children  # noqa: E402
+import prctl  # noqa: E402
 import sandbox_init  # noqa: E402
 import supervisor  # noqa: E402  (imports the Python kernel too: every sandbox starts warm)
 import wire  # noqa: E402
@@ -40,6 +41,22 @@ def read_request(connection):
     return wire.loads(data.split(b"\n", 1)[0])
 
 
+def open_code_cgroup(path, host_uid):
+    """The code cgroup's cgroup.procs, opened now while the cgroup directories are in view (the supervisor
+    hands it to each child it starts, which moves itself in). cgroup v1 lets a descriptor move a process only
+    if its opener had the process's uid: opened as the sandbox's host uid where it has one of its own."""
+    if host_uid is None:
+        return os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+    own = os.geteuid()
+    os.seteuid(host_uid)
+    try:
+        return os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+    finally:
+        os.seteuid(own)
+        # A change of uid makes a process undumpable, and the zygote could then no longer write its uid map.
+        prctl.set_dumpable(True)
+
+
 def run_sandbox(connection, request, report_fd, go_fd):
     """In the forked child: set up the namespaces, fork the sandbox's init, report its pid, leave.
 
@@ -54,6 +71,8 @@ def run_sandbox(connection, request, report_fd, go_fd):
             raise OSError("the zygote did not map the user namespace")
 
     sandbox_init.join_cgroups(request["cgroupProcs"])
+    code_cgroup = request.get("codeCgroupProcs")
+    code_cgroup_fd = open_code_cgroup(code_cgroup, host_uid) if code_cgroup else None
     sandbox_init.enter_namespaces(
         request["uid"],
         request["diskBytes"],
@@ -72,7 +91,10 @@ def run_sandbox(connection, request, report_fd, go_fd):
         channel_fd = connection.detach()
         os.dup2(channel_fd, 0)
         os.dup2(channel_fd, 1)
-        os.closerange(3, 65536)
+        if code_cgroup_fd is not None:
+            os.dup2(code_cgroup_fd, supervisor.CODE_CGROUP_FD, inheritable=False)
+        os.closerange(3, supervisor.CODE_CGROUP_FD)
+        os.closerange(supervisor.CODE_CGROUP_FD + 1, 65536)
         os.environ.clear()
         os.environ.update(request["env"])
         os.chdir(config["home"])

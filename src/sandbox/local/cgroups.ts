@@ -8,6 +8,13 @@ import { isProcessAlive } from "../../process-alive.ts";
 export interface SandboxCgroup {
   /** The `cgroup.procs` files a process writes its pid to, to join. */
   readonly procsFiles: string[];
+  /**
+   * The `cgroup.procs` of the group inside it where user code runs, under the sandbox's memory limit. The
+   * supervisor stays outside it with an allowance of its own, so when user code fills the sandbox's memory
+   * the OOM killer chooses among user code only: whatever oom_score_adj user code gives itself (it may lower
+   * the 800 it starts with), the supervisor is never a candidate.
+   */
+  readonly codeProcsFile: string;
   /** How many processes the kernel's OOM killer has killed in this cgroup so far. */
   oomKills(): Promise<number>;
   /** Lets `uid` move processes into this cgroup (the zygote's children join it themselves). */
@@ -32,6 +39,15 @@ export interface CgroupManager {
   readonly bases: string[];
   create(name: string, limits: CgroupLimits): Promise<SandboxCgroup>;
 }
+
+/**
+ * Memory the supervisor may use beyond the sandbox's limit for user code: its own interpreter and what it
+ * holds for the host (a file read of up to 64 MiB, output on its way out).
+ */
+export const SUPERVISOR_MEMORY_BYTES = 128 * 1024 * 1024;
+
+/** The group user code runs in, inside the sandbox's own. */
+const CODE_GROUP = "code";
 
 /** The CFS period: quotas are CPUs times this, in microseconds. */
 const CPU_PERIOD_US = 100_000;
@@ -96,6 +112,14 @@ async function delegate(procsFiles: string[], uid: number): Promise<void> {
   await Promise.all(procsFiles.map((file) => chown(file, uid, uid)));
 }
 
+/** Sets the memory limit of a v1 memory cgroup (and of memory plus swap, where the kernel accounts swap). */
+async function limitMemoryV1(directory: string, bytes: number): Promise<void> {
+  await writeControl(directory, "memory.limit_in_bytes", String(bytes));
+  if (existsSync(join(directory, "memory.memsw.limit_in_bytes"))) {
+    await writeControl(directory, "memory.memsw.limit_in_bytes", String(bytes));
+  }
+}
+
 function oomKillCount(text: string): number {
   const match = /^oom_kill (\d+)$/m.exec(text);
   return match?.[1] ? Number(match[1]) : 0;
@@ -125,24 +149,31 @@ class CgroupV1 implements CgroupManager {
     const memory = join(this.memoryBase, name);
     const pids = join(this.pidsBase, name);
     const cpu = this.cpuBase ? join(this.cpuBase, name) : null;
+    const code = join(memory, CODE_GROUP);
     const directories = [memory, pids, ...(cpu ? [cpu] : [])];
     await Promise.all(directories.map((directory) => mkdir(directory)));
-    await writeControl(memory, "memory.limit_in_bytes", String(limits.memoryBytes));
-    if (existsSync(join(memory, "memory.memsw.limit_in_bytes"))) {
-      await writeControl(memory, "memory.memsw.limit_in_bytes", String(limits.memoryBytes));
-    }
+    await mkdir(code);
+    // v1 memory cgroups are hierarchical: the sandbox's group bounds the supervisor and user code together.
+    await limitMemoryV1(memory, limits.memoryBytes + SUPERVISOR_MEMORY_BYTES);
+    await limitMemoryV1(code, limits.memoryBytes);
     await writeControl(pids, "pids.max", String(limits.processes));
     if (cpu) {
       await writeControl(cpu, "cpu.cfs_period_us", String(CPU_PERIOD_US));
       await writeControl(cpu, "cpu.cfs_quota_us", String(limits.cpus * CPU_PERIOD_US));
     }
     const procsFiles = directories.map((directory) => join(directory, "cgroup.procs"));
+    const codeProcsFile = join(code, "cgroup.procs");
+    // v1 counts an OOM kill in the group that ran out only (v2 counts it in every ancestor too).
+    const killsIn = async (directory: string) =>
+      oomKillCount(await readFile(join(directory, "memory.oom_control"), "utf8"));
     return {
       procsFiles,
-      delegate: (uid) => delegate(procsFiles, uid),
-      oomKills: async () => oomKillCount(await readFile(join(memory, "memory.oom_control"), "utf8")),
+      codeProcsFile,
+      delegate: (uid) => delegate([...procsFiles, codeProcsFile], uid),
+      oomKills: async () => (await killsIn(memory)) + (await killsIn(code)),
       destroy: async () => {
-        await Promise.all(directories.map((directory) => killAll(directory)));
+        await Promise.all([code, ...directories].map((directory) => killAll(directory)));
+        await removeDirectory(code);
         await Promise.all(directories.map((directory) => removeDirectory(directory)));
       },
     };
@@ -165,19 +196,31 @@ class CgroupV2 implements CgroupManager {
 
   async create(name: string, limits: CgroupLimits): Promise<SandboxCgroup> {
     const directory = join(this.base, name);
+    // v2 lets only leaves hold processes once controllers are enabled below: the supervisor and user code
+    // get one each, the sandbox's group bounds both.
+    const supervisor = join(directory, "supervisor");
+    const code = join(directory, CODE_GROUP);
     await mkdir(directory);
-    await writeControl(directory, "memory.max", String(limits.memoryBytes));
+    await writeControl(directory, "memory.max", String(limits.memoryBytes + SUPERVISOR_MEMORY_BYTES));
     await writeControl(directory, "memory.swap.max", "0").catch(() => {});
     await writeControl(directory, "pids.max", String(limits.processes));
     if (this.limitsCpu) await writeControl(directory, "cpu.max", `${limits.cpus * CPU_PERIOD_US} ${CPU_PERIOD_US}`);
-    const procsFiles = [join(directory, "cgroup.procs")];
+    await writeControl(directory, "cgroup.subtree_control", "+memory");
+    await Promise.all([mkdir(supervisor), mkdir(code)]);
+    await writeControl(code, "memory.max", String(limits.memoryBytes));
+    await writeControl(code, "memory.swap.max", "0").catch(() => {});
+    const procsFiles = [join(supervisor, "cgroup.procs")];
+    const codeProcsFile = join(code, "cgroup.procs");
     return {
       procsFiles,
-      delegate: (uid) => delegate(procsFiles, uid),
+      codeProcsFile,
+      // Moving a process between the leaves takes write access to their common ancestor's cgroup.procs.
+      delegate: (uid) => delegate([...procsFiles, codeProcsFile, join(directory, "cgroup.procs")], uid),
       oomKills: async () => oomKillCount(await readFile(join(directory, "memory.events"), "utf8")),
       destroy: async () => {
         await writeControl(directory, "cgroup.kill", "1").catch(() => {});
-        await killAll(directory);
+        await Promise.all([supervisor, code].map((leaf) => killAll(leaf)));
+        await Promise.all([supervisor, code].map((leaf) => removeDirectory(leaf)));
         await removeDirectory(directory);
       },
     };
@@ -229,18 +272,24 @@ async function tryV2(own: Map<string, string>): Promise<CgroupManager | null> {
   return new CgroupV2(base, limitsCpu);
 }
 
-/** Removes a per-process parent and the sandbox groups inside it (their processes are killed first). */
+/** Removes a group and every group inside it, deepest first (their processes are killed first). */
 async function removeBase(base: string): Promise<void> {
   const children = await readdir(base, { withFileTypes: true }).catch(() => []);
-  await Promise.all(
-    children
-      .filter((entry) => entry.isDirectory())
-      .map(async (entry) => {
-        await killAll(join(base, entry.name));
-        await removeDirectory(join(base, entry.name));
-      }),
-  );
+  await Promise.all(children.filter((entry) => entry.isDirectory()).map((entry) => removeBase(join(base, entry.name))));
+  await killAll(base);
   await removeDirectory(base);
+}
+
+/** The same, synchronously and without killing (at exit): what is still busy is left for the next sweep. */
+function removeTreeAtExit(directory: string): void {
+  try {
+    for (const entry of readdirSync(directory, { withFileTypes: true })) {
+      if (entry.isDirectory()) removeTreeAtExit(join(directory, entry.name));
+    }
+    rmdirSync(directory);
+  } catch {
+    // still busy: the next litmus process sweeps it
+  }
 }
 
 /**
@@ -260,16 +309,7 @@ async function sweepStaleBases(parents: string[]): Promise<void> {
 
 function registerCleanup(directories: string[]): void {
   process.once("exit", () => {
-    for (const directory of directories) {
-      try {
-        for (const entry of readdirSync(directory, { withFileTypes: true })) {
-          if (entry.isDirectory()) rmdirSync(join(directory, entry.name));
-        }
-        rmdirSync(directory);
-      } catch {
-        // still busy: the next litmus process sweeps it
-      }
-    }
+    for (const directory of directories) removeTreeAtExit(directory);
   });
 }
 

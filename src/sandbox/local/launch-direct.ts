@@ -1,5 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { closeSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { LitmusError } from "../../errors.ts";
 import { bwrapArgs } from "./bwrap-args.ts";
 import type { SandboxCgroup } from "./cgroups.ts";
@@ -13,6 +13,10 @@ import { openSeccompProgram } from "./seccomp.ts";
 const JOIN_CGROUPS_SCRIPT =
   'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
 
+/** Descriptors the sandbox's bubblewrap starts with: the code cgroup's procs file (supervisor.py's
+ * DIRECT_CODE_CGROUP_FD) and the seccomp filter. */
+const SECCOMP_FD = 4;
+
 /** [cgroup join] -> [setpriv to the sandbox's own uid when root] -> bwrap -> python supervisor.py. */
 export function launchDirect(
   options: LocalSupervisorOptions,
@@ -22,6 +26,8 @@ export function launchDirect(
   const layout = hostLayout(options.runtimes);
   if (process.getuid?.() === 0 && layout.setpriv === null) throw rootWithoutDrop(layout);
   const seccomp = openSeccompProgram();
+  // Opened here, where the host can: the supervisor hands it to every child it starts (supervisor.py).
+  const codeCgroup = cgroup ? openSync(cgroup.codeProcsFile, "w") : null;
   const sandboxed = [
     layout.bwrap,
     ...bwrapArgs({
@@ -30,7 +36,7 @@ export function launchDirect(
       envs: options.envs,
       diskBytes: options.limits.diskBytes,
       readOnlyBinds: options.mounts,
-      seccompFd: seccomp === null ? null : 3,
+      seccompFd: seccomp === null ? null : SECCOMP_FD,
     }),
     "--",
     layout.python.executable,
@@ -49,10 +55,10 @@ export function launchDirect(
     : [];
   const [executable, ...args] = [...join, ...privilegeDrop, ...sandboxed] as [string, ...string[]];
   const child = spawn(executable, args, {
-    stdio: ["pipe", "pipe", "pipe", ...(seccomp === null ? [] : [seccomp])],
+    stdio: ["pipe", "pipe", "pipe", codeCgroup ?? "ignore", seccomp ?? "ignore"],
     env: {},
   }) as ChildProcessWithoutNullStreams;
-  if (seccomp !== null) closeSync(seccomp);
+  for (const fd of [seccomp, codeCgroup]) if (fd !== null) closeSync(fd);
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
     if (stderr.length < 16_384) stderr += chunk;

@@ -20,6 +20,7 @@ export async function launchFromZygote(
     network: options.network,
     diskBytes: options.limits.diskBytes,
     cgroupProcs: cgroup ? cgroup.procsFiles.map((file) => zygote.cgroupPathInside(file)) : [],
+    codeCgroupProcs: cgroup ? zygote.cgroupPathInside(cgroup.codeProcsFile) : null,
     env: { ...BASE_ENV, ...options.envs, PWD: SANDBOX_HOME },
     config: supervisorConfig(options, cgroup),
   });

@@ -58,6 +58,8 @@ export function supervisorConfig(
       rlimitMemoryBytes: cgroup ? null : limits.memoryBytes,
       rlimitProcesses: cgroup ? null : limits.processes,
     },
+    // User code joins the sandbox's code cgroup (cgroups.ts) through a descriptor the supervisor holds.
+    codeCgroup: cgroup !== null,
     home: SANDBOX_HOME,
     node: NODE_MOUNT,
     defaultLanguage: options.defaultLanguage,

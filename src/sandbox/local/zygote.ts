@@ -20,6 +20,8 @@ export interface SpawnRequest {
   diskBytes: number;
   /** cgroup.procs files as the zygote sees them. */
   cgroupProcs: string[];
+  /** The code cgroup's cgroup.procs as the zygote sees it (user code runs there); null without cgroups. */
+  codeCgroupProcs: string | null;
   env: Record<string, string>;
   config: Record<string, unknown>;
 }
