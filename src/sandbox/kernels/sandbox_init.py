@@ -33,6 +33,7 @@ MS_NODEV = 0x4
 MS_NOEXEC = 0x8
 MS_REMOUNT = 0x20
 MS_BIND = 0x1000
+MS_MOVE = 0x2000
 MS_REC = 0x4000
 MS_PRIVATE = 0x40000
 
@@ -121,6 +122,9 @@ def enter_namespaces(uid, disk_bytes, home, network, map_by_zygote=None):
     holds a range of host uids, onto the sandbox's own host uid: only the zygote, in the parent namespace,
     may write that map, so `map_by_zygote()` asks it to and waits.
     """
+    _check(_libc.unshare(CLONE_NEWNS), "unshare mount namespace")
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    isolate_shared_mounts()
     _check(_libc.unshare(CLONE_NEWUSER), "unshare user namespace")
     if map_by_zygote is not None:
         map_by_zygote()
@@ -139,13 +143,12 @@ def enter_namespaces(uid, disk_bytes, home, network, map_by_zygote=None):
     if not network:
         _loopback_up()
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    isolate_shared_mounts(uid)
     size = "size=%d" % disk_bytes
     _mount("tmpfs", home, "tmpfs", MS_NOSUID | MS_NODEV, "%s,mode=0700,uid=%d,gid=%d" % (size, uid, uid))
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, size + ",mode=1777")
     _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, size + ",mode=1777")
     _mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620")
-    # The zygote's control socket and cgroup directories disappear from view.
+    # What is left of the set-up (the copies, the overlays' empty layer) disappears from view.
     _mount("tmpfs", "/.litmus", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=0555")
 
 
@@ -155,57 +158,67 @@ COPIED_FILE_BYTES = 1 << 20
 SCRATCH = "/.litmus"
 
 
-def isolate_shared_mounts(uid):
-    """Gives the sandbox inodes of its own for the host's read-only directories and files.
+def isolate_shared_mounts():
+    """In a mount namespace of its own, still in the template's user namespace (where the template's mounts are
+    not locked): the host's read-only directories and files become the sandbox's own, and the mounts that named
+    host paths are gone.
 
-    inotify reports events per inode, and every sandbox of the template sees the same host inodes through the
+    inotify reports events per inode, and every sandbox of the template saw the same host inodes through the
     template's bind mounts: a watch on /usr or /etc/ld.so.cache saw the other sandboxes' imports and program
     starts. Each shared directory gets an overlay of its own (new inodes over the same files; the page cache
-    stays shared) and each small shared file a copy. The scratch tmpfs that holds the copies and the overlays'
-    empty lower layer is covered by /.litmus afterwards. A directory with other mounts below it is left as it
-    is (an overlay would hide them); the template has none."""
+    stays shared) and each small shared file a copy. The binds they replace are unmounted, and so are the
+    template's control socket and cgroup directories: /proc/self/mountinfo showed each bind's host path (where
+    litmus is installed, its temporary directories); it now names only the sandbox's own paths. A directory
+    with other mounts below it is left as it is (an overlay would hide them); the template has none."""
     mounts = _shared_mounts()
-    _mount("tmpfs", SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV, "size=%d,mode=0755,uid=%d,gid=%d" % (16 * COPIED_FILE_BYTES, uid, uid))
-    # Until become_init switches to it, this process's own uid is not mapped in the new user namespace, and
-    # the kernel creates no file for an unmapped owner: the scratch files are the sandbox user's (read-only
-    # mounts all the same).
-    previous_gid, previous_uid = _libc.setfsgid(uid), _libc.setfsuid(uid)
-    try:
-        _fill_scratch_and_mount(mounts)
-    finally:
-        _libc.setfsuid(previous_uid)
-        _libc.setfsgid(previous_gid)
-
-
-def _fill_scratch_and_mount(mounts):
-    empty = SCRATCH + "/empty"
+    for target in reversed(_mount_points_below(SCRATCH)):
+        _check(_libc.umount2(target.encode(), MNT_DETACH), "umount %s" % target)
+    _mount("tmpfs", SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV, "size=%d,mode=0755" % (16 * COPIED_FILE_BYTES))
+    empty, staging = SCRATCH + "/empty", SCRATCH + "/staging"
     os.mkdir(empty)
+    os.mkdir(staging)
     flags = MS_RDONLY | MS_NOSUID | MS_NODEV
     for index, target in enumerate(mounts):
         if os.path.isdir(target):
             if any(other.startswith(target.rstrip("/") + "/") for other in mounts):
                 continue
-            _mount("overlay", target, "overlay", flags, "lowerdir=%s:%s" % (_overlay_path(target), empty))
+            # Built aside over the bind, which then goes (the overlay keeps its own reference to it), moved in.
+            _mount("overlay", staging, "overlay", flags, "lowerdir=%s:%s" % (_overlay_path(target), empty))
+            _check(_libc.umount2(target.encode(), MNT_DETACH), "umount %s" % target)
+            _mount(staging, target, None, MS_MOVE)
         elif os.path.isfile(target) and os.path.getsize(target) <= COPIED_FILE_BYTES:
             copy = "%s/%d" % (SCRATCH, index)
             with open(target, "rb") as source, open(copy, "wb") as destination:
                 destination.write(source.read())
             os.chmod(copy, os.stat(target).st_mode & 0o777)
+            _check(_libc.umount2(target.encode(), MNT_DETACH), "umount %s" % target)
             _mount(copy, target, None, MS_BIND)
             _mount(None, target, None, MS_BIND | MS_REMOUNT | flags)
 
 
-def _shared_mounts():
-    """Mount points of host files and directories, read-only, as /proc/self/mountinfo lists them."""
-    targets = []
+def _mount_points_below(directory):
+    """Mount points strictly inside `directory`, in mount order."""
+    return [target for target, _, _ in _mount_table() if target.startswith(directory.rstrip("/") + "/")]
+
+
+def _mount_table():
+    """(mount point, per-mount options, filesystem type) of every mount, as /proc/self/mountinfo lists them."""
+    table = []
     with open("/proc/self/mountinfo") as f:
         for line in f:
             fields = line.split(" ")
             separator = fields.index("-")
-            target, options, fstype = _unescape(fields[4]), fields[5].split(","), fields[separator + 1]
-            if target != "/" and "ro" in options and fstype not in NOT_SHARED_TYPES and not target.startswith(SCRATCH):
-                targets.append(target)
-    return targets
+            table.append((_unescape(fields[4]), fields[5].split(","), fields[separator + 1]))
+    return table
+
+
+def _shared_mounts():
+    """Mount points of host files and directories, read-only."""
+    return [
+        target
+        for target, options, fstype in _mount_table()
+        if target != "/" and "ro" in options and fstype not in NOT_SHARED_TYPES and not target.startswith(SCRATCH)
+    ]
 
 
 def _unescape(path):
