@@ -160,16 +160,18 @@ SCRATCH = "/.litmus"
 
 def isolate_shared_mounts():
     """In a mount namespace of its own, still in the template's user namespace (where the template's mounts are
-    not locked): the host's read-only directories and files become the sandbox's own, and the mounts that named
-    host paths are gone.
+    not locked): the host's read-only directories and files become the sandbox's own, and no mount names a
+    host path.
 
     inotify reports events per inode, and every sandbox of the template saw the same host inodes through the
     template's bind mounts: a watch on /usr or /etc/ld.so.cache saw the other sandboxes' imports and program
     starts. Each shared directory gets an overlay of its own (new inodes over the same files; the page cache
-    stays shared) and each small shared file a copy. The binds they replace are unmounted, and so are the
-    template's control socket and cgroup directories: /proc/self/mountinfo showed each bind's host path (where
-    litmus is installed, its temporary directories); it now names only the sandbox's own paths. A directory
-    with other mounts below it is left as it is (an overlay would hide them); the template has none."""
+    stays shared) and each small shared file a copy, mounted over the bind. A bind whose source is elsewhere on
+    the host (litmus's install directory, its temporary files) is unmounted instead of covered, and so are the
+    template's control socket and cgroup directories: /proc/self/mountinfo lists covered mounts too, with their
+    host paths. About 1 ms; each mount also costs at the sandbox's end, so the work is kept to one call per
+    entry where it can be. A directory with other mounts below it is left as it is (an overlay would hide
+    them); the template has none."""
     mounts = _shared_mounts()
     for target in reversed(_mount_points_below(SCRATCH)):
         _unmount(target)
@@ -177,23 +179,30 @@ def isolate_shared_mounts():
     empty, staging = SCRATCH + "/empty", SCRATCH + "/staging"
     os.mkdir(empty)
     os.mkdir(staging)
-    flags = MS_RDONLY | MS_NOSUID | MS_NODEV
-    for index, target in enumerate(mounts):
-        if os.path.isdir(target):
-            if any(other.startswith(target.rstrip("/") + "/") for other in mounts):
-                continue
-            # Built aside over the bind, which then goes (the overlay keeps its own reference to it), moved in.
-            _mount("overlay", staging, "overlay", flags, "lowerdir=%s:%s" % (_overlay_path(target), empty))
-            _unmount(target)
-            _mount(staging, target, None, MS_MOVE)
-        elif os.path.isfile(target) and os.path.getsize(target) <= COPIED_FILE_BYTES:
-            copy = "%s/%d" % (SCRATCH, index)
-            with open(target, "rb") as source, open(copy, "wb") as destination:
+    copies = {}
+    for index, (target, _) in enumerate(mounts):
+        if os.path.isfile(target) and os.path.getsize(target) <= COPIED_FILE_BYTES:
+            copies[target] = "%s/%d" % (SCRATCH, index)
+            with open(target, "rb") as source, open(copies[target], "wb") as destination:
                 destination.write(source.read())
-            os.chmod(copy, os.stat(target).st_mode & 0o777)
-            _unmount(target)
-            _mount(copy, target, None, MS_BIND)
-            _mount(None, target, None, MS_BIND | MS_REMOUNT | flags)
+            os.chmod(copies[target], os.stat(target).st_mode & 0o777)
+    # Read-only from now on: the copies' binds need no remount of their own.
+    _mount(None, SCRATCH, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    flags = MS_RDONLY | MS_NOSUID | MS_NODEV
+    for target, names_host_path in mounts:
+        if target in copies:
+            if names_host_path:
+                _unmount(target)
+            _mount(copies[target], target, None, MS_BIND)
+        elif os.path.isdir(target) and not any(other.startswith(target.rstrip("/") + "/") for other, _ in mounts):
+            layers = "lowerdir=%s:%s" % (_overlay_path(target), empty)
+            if names_host_path:
+                # Built aside over the bind, which then goes (the overlay keeps its own reference to it).
+                _mount("overlay", staging, "overlay", flags, layers)
+                _unmount(target)
+                _mount(staging, target, None, MS_MOVE)
+            else:
+                _mount("overlay", target, "overlay", flags, layers)
 
 
 def _unmount(target):
@@ -205,25 +214,26 @@ def _unmount(target):
 
 def _mount_points_below(directory):
     """Mount points strictly inside `directory`, in mount order."""
-    return [target for target, _, _ in _mount_table() if target.startswith(directory.rstrip("/") + "/")]
+    return [target for _, target, _, _ in _mount_table() if target.startswith(directory.rstrip("/") + "/")]
 
 
 def _mount_table():
-    """(mount point, per-mount options, filesystem type) of every mount, as /proc/self/mountinfo lists them."""
+    """(root in its filesystem, mount point, per-mount options, filesystem type) of every mount, as
+    /proc/self/mountinfo lists them."""
     table = []
     with open("/proc/self/mountinfo") as f:
         for line in f:
             fields = line.split(" ")
             separator = fields.index("-")
-            table.append((_unescape(fields[4]), fields[5].split(","), fields[separator + 1]))
+            table.append((_unescape(fields[3]), _unescape(fields[4]), fields[5].split(","), fields[separator + 1]))
     return table
 
 
 def _shared_mounts():
-    """Mount points of host files and directories, read-only."""
+    """(mount point, whether its source is another host path) of host files and directories, read-only."""
     return [
-        target
-        for target, options, fstype in _mount_table()
+        (target, root != target)
+        for root, target, options, fstype in _mount_table()
         if target != "/" and "ro" in options and fstype not in NOT_SHARED_TYPES and not target.startswith(SCRATCH)
     ]
 
