@@ -172,7 +172,7 @@ def isolate_shared_mounts():
     host paths. About 1 ms; each mount also costs at the sandbox's end, so the work is kept to one call per
     entry where it can be. A directory with other mounts below it is left as it is (an overlay would hide
     them); the template has none."""
-    mounts = _shared_mounts()
+    mounts, contents = TEMPLATE_FILES or read_template_files()
     for target in reversed(_mount_points_below(SCRATCH)):
         _unmount(target)
     _mount("tmpfs", SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV, "size=%d,mode=0755" % (16 * COPIED_FILE_BYTES))
@@ -180,12 +180,11 @@ def isolate_shared_mounts():
     os.mkdir(empty)
     os.mkdir(staging)
     copies = {}
-    for index, (target, _) in enumerate(mounts):
-        if os.path.isfile(target) and os.path.getsize(target) <= COPIED_FILE_BYTES:
-            copies[target] = "%s/%d" % (SCRATCH, index)
-            with open(target, "rb") as source, open(copies[target], "wb") as destination:
-                destination.write(source.read())
-            os.chmod(copies[target], os.stat(target).st_mode & 0o777)
+    for index, (target, (data, mode)) in enumerate(contents.items()):
+        copies[target] = "%s/%d" % (SCRATCH, index)
+        with open(copies[target], "xb") as copy:
+            copy.write(data)
+            os.fchmod(copy.fileno(), mode)  # whatever this process's umask
     # Read-only from now on: the copies' binds need no remount of their own.
     _mount(None, SCRATCH, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     flags = MS_RDONLY | MS_NOSUID | MS_NODEV
@@ -210,6 +209,22 @@ def _unmount(target):
     period) where something does, such as this process's own interpreter in /usr."""
     if _libc.umount2(target.encode(), 0) != 0:
         _check(_libc.umount2(target.encode(), MNT_DETACH), "umount %s" % target)
+
+
+# The template's shared mounts and the small files among them, read once by the zygote (read_template_files):
+# every sandbox forked from it has them in memory already.
+TEMPLATE_FILES = None
+
+
+def read_template_files():
+    """(shared mounts, {small file: (bytes, mode)}) of the template, as isolate_shared_mounts needs them."""
+    mounts = _shared_mounts()
+    contents = {}
+    for target, _ in mounts:
+        if os.path.isfile(target) and os.path.getsize(target) <= COPIED_FILE_BYTES:
+            with open(target, "rb") as f:
+                contents[target] = (f.read(), os.fstat(f.fileno()).st_mode & 0o777)
+    return mounts, contents
 
 
 def _mount_points_below(directory):
