@@ -85,6 +85,41 @@ describe.skipIf(Boolean(sandboxUnavailableReason()))("answers a client does not 
     await post(call("close_session", { session_id: session }));
   });
 
+  // The places came back as the connection closed, while the runs went on: hanging up right after asking let a
+  // client run past its limit (600 runs a minute, each up to 600 s).
+  test("runs a client hung up on keep its places until they end", async () => {
+    const mcp = new URL("mcp", suite.server.url);
+    const headers = {
+      authorization: `Bearer ${suite.server.token}`,
+      accept: "application/json, text/event-stream",
+      "content-type": "application/json",
+    };
+    const run = (code: string) =>
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "run_code", arguments: { code } },
+      });
+    const hungUp = await Promise.all(
+      [1, 2].map(async () => {
+        const sent = request(mcp, { method: "POST", headers });
+        sent.on("error", () => {});
+        sent.end(run("import time; time.sleep(4)"));
+        await new Promise((resolve) => setTimeout(resolve, 800));
+        sent.destroy();
+      }),
+    );
+    expect(hungUp).toHaveLength(2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const third = await (await fetch(mcp, { method: "POST", headers, body: run("1 + 1") })).text();
+    expect(third).toContain("at most 2 at once");
+    await new Promise((resolve) => setTimeout(resolve, 4_500));
+    const later = await (await fetch(mcp, { method: "POST", headers, body: run("print(1 + 1)") })).text();
+    expect(later).not.toContain("refused");
+    expect(later).toContain("2");
+  });
+
   test("unread artifact downloads hold the client's places until read", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "litmus-artifact-")), "review.tar.gz");
     writeFileSync(path, Buffer.alloc(32 << 20));

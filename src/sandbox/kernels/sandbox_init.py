@@ -152,8 +152,11 @@ def enter_namespaces(uid, disk_bytes, home, network, map_by_zygote=None):
     _mount("tmpfs", "/.litmus", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=0555")
 
 
-# Mounts of the template that are the sandbox's own already, or not files of the host.
-NOT_SHARED_TYPES = {"proc", "sysfs", "tmpfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "mqueue", "overlay"}
+# Filesystems of the template that hold no host files. Host files may be on any other type, tmpfs and overlay
+# included (a /tmp in memory; litmus itself in a container).
+NOT_HOST_FILES = {"proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "mqueue"}
+# Where the template has mounts of its own: its root and /dev (bwrap's tmpfs), /proc, its control directory.
+NOT_HOST_PATHS = ("/proc", "/dev", "/.litmus")
 COPIED_FILE_BYTES = 1 << 20
 SCRATCH = "/.litmus"
 
@@ -249,7 +252,10 @@ def _shared_mounts():
     return [
         (target, root != target)
         for root, target, options, fstype in _mount_table()
-        if target != "/" and "ro" in options and fstype not in NOT_SHARED_TYPES and not target.startswith(SCRATCH)
+        if target != "/"
+        and "ro" in options
+        and fstype not in NOT_HOST_FILES
+        and not any(target == path or target.startswith(path + "/") for path in NOT_HOST_PATHS)
     ]
 
 

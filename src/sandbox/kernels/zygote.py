@@ -91,7 +91,7 @@ def run_sandbox(connection, request, report_fd, go_fd):
         channel_fd = connection.detach()
         os.dup2(channel_fd, 0)
         os.dup2(channel_fd, 1)
-        if code_cgroup_fd is not None:
+        if code_cgroup_fd is not None and code_cgroup_fd != supervisor.CODE_CGROUP_FD:
             os.dup2(code_cgroup_fd, supervisor.CODE_CGROUP_FD, inheritable=False)
         os.closerange(3, supervisor.CODE_CGROUP_FD)
         os.closerange(supervisor.CODE_CGROUP_FD + 1, 65536)

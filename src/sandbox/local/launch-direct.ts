@@ -1,11 +1,12 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
+import type { Writable } from "node:stream";
 import { LitmusError } from "../../errors.ts";
 import { bwrapArgs } from "./bwrap-args.ts";
 import type { SandboxCgroup } from "./cgroups.ts";
 import { type HostLayout, hostLayout, KERNELS_MOUNT, NOBODY } from "./host.ts";
 import { type Launched, type LocalSupervisorOptions, supervisorConfig } from "./launch.ts";
-import { openSeccompProgram } from "./seccomp.ts";
+import { filtersSyscalls, sendSeccompProgram } from "./seccomp.ts";
 
 // Joins the sandbox's cgroups before anything else runs, so every descendant is accounted from the start.
 // Its arguments are data ($1 is a count, then cgroup.procs paths, then the command): no user input is
@@ -25,7 +26,7 @@ export function launchDirect(
 ): Launched {
   const layout = hostLayout(options.runtimes);
   if (process.getuid?.() === 0 && layout.setpriv === null) throw rootWithoutDrop(layout);
-  const seccomp = openSeccompProgram();
+  const filtered = filtersSyscalls();
   // Opened here, where the host can: the supervisor hands it to every child it starts (supervisor.py).
   const codeCgroup = cgroup ? openSync(cgroup.codeProcsFile, "w") : null;
   const sandboxed = [
@@ -36,7 +37,7 @@ export function launchDirect(
       envs: options.envs,
       diskBytes: options.limits.diskBytes,
       readOnlyBinds: options.mounts,
-      seccompFd: seccomp === null ? null : SECCOMP_FD,
+      seccompFd: filtered ? SECCOMP_FD : null,
     }),
     "--",
     layout.python.executable,
@@ -55,10 +56,11 @@ export function launchDirect(
     : [];
   const [executable, ...args] = [...join, ...privilegeDrop, ...sandboxed] as [string, ...string[]];
   const child = spawn(executable, args, {
-    stdio: ["pipe", "pipe", "pipe", codeCgroup ?? "ignore", seccomp ?? "ignore"],
+    stdio: ["pipe", "pipe", "pipe", codeCgroup ?? "ignore", filtered ? "pipe" : "ignore"],
     env: {},
   }) as ChildProcessWithoutNullStreams;
-  for (const fd of [seccomp, codeCgroup]) if (fd !== null) closeSync(fd);
+  if (codeCgroup !== null) closeSync(codeCgroup);
+  if (filtered) sendSeccompProgram(child.stdio[SECCOMP_FD] as Writable);
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
     if (stderr.length < 16_384) stderr += chunk;

@@ -1,7 +1,3 @@
-import { openSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { processTempDir } from "./host.ts";
-
 /**
  * A seccomp filter for every sandbox. System calls that user code never needs and that are the kernel's most
  * exploited surfaces fail with EPERM, as in Docker's default profile: kernel keyrings, BPF, perf events,
@@ -22,19 +18,19 @@ const ARCHITECTURES: Partial<Record<NodeJS.Architecture, { audit: number; x32: b
     // init_module, finit_module, delete_module, reboot, swapon, swapoff, acct, syslog, quotactl,
     // open_by_handle_at, name_to_handle_at, io_uring_setup/enter/register, iopl, ioperm, settimeofday,
     // clock_settime, clock_adjtime, adjtimex, uselib, _sysctl, lookup_dcookie, vhangup, open_tree,
-    // move_mount, fsopen, fsconfig, fsmount, fspick, mount_setattr.
+    // move_mount, fsopen, fsconfig, fsmount, fspick, mount_setattr, quotactl_fd, open_tree_attr, modify_ldt.
     denied: [
       250, 248, 249, 321, 298, 323, 246, 320, 175, 313, 176, 169, 167, 168, 163, 103, 179, 304, 303, 425, 426, 427, 172,
-      173, 164, 227, 305, 159, 134, 156, 212, 153, 428, 429, 430, 431, 432, 433, 442,
+      173, 164, 227, 305, 159, 134, 156, 212, 153, 428, 429, 430, 431, 432, 433, 442, 443, 467, 154,
     ],
   },
   arm64: {
     audit: 0xc00000b7,
     x32: false,
-    // The same calls in the generic table (no iopl, ioperm, uselib or _sysctl there).
+    // The same calls in the generic table (no iopl, ioperm, uselib, _sysctl or modify_ldt there).
     denied: [
       219, 217, 218, 280, 241, 282, 104, 294, 105, 273, 106, 142, 224, 225, 89, 116, 60, 265, 264, 425, 426, 427, 170,
-      112, 266, 171, 18, 58, 428, 429, 430, 431, 432, 433, 442,
+      112, 266, 171, 18, 58, 428, 429, 430, 431, 432, 433, 442, 443, 467,
     ],
   },
 };
@@ -90,17 +86,12 @@ export function seccompProgram(arch: NodeJS.Architecture = process.arch): Buffer
   return program;
 }
 
-let programFile: string | null | undefined;
-
 /**
- * A new read-only descriptor of the filter for a bwrap about to start (it reads the program from it), or null
- * where there is none for this architecture. The caller passes it to the child and closes its own copy.
+ * Hands the filter to a bwrap just started with a pipe at that descriptor (it reads the program to its end
+ * before it starts anything). Kept in memory, not in a file a temp cleaner could remove from under a
+ * long-running server.
  */
-export function openSeccompProgram(): number | null {
-  if (programFile === undefined) {
-    const program = seccompProgram();
-    programFile = program ? join(processTempDir("litmus-seccomp-"), "filter.bpf") : null;
-    if (programFile && program) writeFileSync(programFile, program, { mode: 0o444 });
-  }
-  return programFile === null ? null : openSync(programFile, "r");
+export function sendSeccompProgram(pipe: NodeJS.WritableStream | null | undefined): void {
+  const program = seccompProgram();
+  if (program && pipe) pipe.end(program);
 }

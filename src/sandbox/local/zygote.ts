@@ -1,12 +1,13 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { chownSync, closeSync, rmSync } from "node:fs";
+import { chownSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
+import type { Writable } from "node:stream";
 import { LitmusError } from "../../errors.ts";
 import { bwrapArgs } from "./bwrap-args.ts";
 import { hostLayout, KERNELS_MOUNT, NOBODY, processTempDir, type RuntimeOverrides, SANDBOX_UID } from "./host.ts";
 import { SANDBOX_UID_RANGE } from "./host-uids.ts";
-import { openSeccompProgram } from "./seccomp.ts";
+import { filtersSyscalls, sendSeccompProgram } from "./seccomp.ts";
 import { USERNS_FDS, writeUserNamespaceMap } from "./user-namespace-map.ts";
 
 /** What a forked sandbox needs to know; sent as the first line on its connection. */
@@ -83,8 +84,8 @@ export class Zygote {
     // /proc/bus read-only) and runs the template in a second one, where those covers are locked mounts and
     // the kernel refuses every sandbox a /proc of its own (mount_too_revealing).
     const mapsUidRange = process.getuid?.() === 0;
-    const seccomp = openSeccompProgram();
-    const extraFds: Array<"pipe" | number> = mapsUidRange ? ["pipe", "pipe"] : [];
+    const filtered = filtersSyscalls();
+    const extraFds: Array<"pipe"> = mapsUidRange ? ["pipe", "pipe"] : [];
     const args = bwrapArgs({
       layout,
       network: options.network,
@@ -96,7 +97,7 @@ export class Zygote {
         ...options.cgroupBases.map((source, index) => ({ source, target: `${CGROUP_MOUNT}/${index}` })),
       ],
       ...(mapsUidRange && { externalUidMap: USERNS_FDS }),
-      seccompFd: seccomp === null ? null : 3 + extraFds.length,
+      seccompFd: filtered ? 3 + extraFds.length : null,
     });
     const sandboxed = [
       layout.bwrap,
@@ -112,10 +113,10 @@ export class Zygote {
       ? [layout.setpriv as string, `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--", ...sandboxed]
       : sandboxed;
     const child = spawn(argv[0] as string, argv.slice(1), {
-      stdio: ["pipe", "pipe", "pipe", ...extraFds, ...(seccomp === null ? [] : [seccomp])],
+      stdio: ["pipe", "pipe", "pipe", ...extraFds, ...(filtered ? ["pipe" as const] : [])],
       env: {},
     }) as ChildProcessWithoutNullStreams;
-    if (seccomp !== null) closeSync(seccomp);
+    if (filtered) sendSeccompProgram(child.stdio[3 + extraFds.length] as Writable);
     if (mapsUidRange) {
       // The sandbox user (1000) is the template's uid; the range is for the sandboxes it forks.
       const { first, count } = SANDBOX_UID_RANGE;
