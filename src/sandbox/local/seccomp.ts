@@ -93,5 +93,9 @@ export function seccompProgram(arch: NodeJS.Architecture = process.arch): Buffer
  */
 export function sendSeccompProgram(pipe: NodeJS.WritableStream | null | undefined): void {
   const program = seccompProgram();
-  if (program && pipe) pipe.end(program);
+  if (!program || !pipe) return;
+  // A bwrap that dies before it reads (a start aborted at once) resets the pipe: its start fails and is
+  // reported on its own, so the write's error is not another one.
+  pipe.on("error", () => {});
+  pipe.end(program);
 }
