@@ -36,3 +36,8 @@ export function groundTruthCacheDir(env: NodeJS.ProcessEnv = process.env): strin
 export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheRoot(env), "compile-cache");
 }
+
+/** Where built sandbox templates (Python environments) are kept: `templates/` in litmus's cache. */
+export function templateCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheRoot(env), "templates");
+}

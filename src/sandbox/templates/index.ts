@@ -1,0 +1,16 @@
+export {
+  BUILTIN_TEMPLATES,
+  CODE_INTERPRETER,
+  checkTemplateName,
+  checkTemplateSpec,
+  parseRequirements,
+  type TemplateSpec,
+} from "./spec.ts";
+export {
+  type BuiltTemplate,
+  buildTemplate,
+  findTemplate,
+  listTemplates,
+  removeTemplate,
+  type TemplateBuildProgress,
+} from "./store.ts";
