@@ -37,7 +37,13 @@ export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheRoot(env), "compile-cache");
 }
 
-/** Where built sandbox templates (Python environments) are kept: `templates/` in litmus's cache. */
+/**
+ * Where built sandbox templates (Python environments) are kept: $LITMUS_TEMPLATES_DIR, else `templates/` in
+ * litmus's cache; as root, /var/cache/litmus/templates unless a directory is given: sandboxes run as other
+ * uids there, and cannot reach anything under /root.
+ */
 export function templateCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.LITMUS_TEMPLATES_DIR) return env.LITMUS_TEMPLATES_DIR;
+  if (process.getuid?.() === 0 && !env.LITMUS_CACHE_DIR) return "/var/cache/litmus/templates";
   return join(cacheRoot(env), "templates");
 }

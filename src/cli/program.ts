@@ -100,6 +100,12 @@ export const COMMANDS: readonly { name: string; usage: string; summary: string; 
     summary: "See and prepare models",
     load: async () => (await import("./models.ts")).registerModelsCommand,
   },
+  {
+    name: "template",
+    usage: "",
+    summary: "Sandbox templates: Python environments built once and mounted into the sandboxes that ask",
+    load: async () => (await import("./template.ts")).registerTemplateCommand,
+  },
 ];
 
 /** The global options that take a value: the command name comes after them and their values. */

@@ -24,6 +24,7 @@ interface RunOptions {
   json?: boolean;
   env: Record<string, string>;
   network?: boolean;
+  template?: string;
 }
 
 export function registerRunCommand(program: Command): void {
@@ -36,6 +37,7 @@ export function registerRunCommand(program: Command): void {
     .option("-m, --memory <size>", "memory limit of the sandbox, like 512M or 1G", "512M")
     .option("-e, --env <KEY=VALUE>", "environment variable inside the sandbox (repeatable)", collectEnv, {})
     .option("--network", "allow network access (off by default)")
+    .option("--template <name>", "a built template's packages in the sandbox (litmus template build NAME)")
     .option("--json", "print one JSON document on stdout")
     .action(async (file: string | undefined, options: RunOptions) => {
       process.exitCode = await runCommand(file, options);
@@ -54,6 +56,7 @@ async function runCommand(file: string | undefined, options: RunOptions): Promis
     limits: { execTimeoutMs: timeoutMs, memoryBytes },
     envs: options.env,
     network: options.network ?? false,
+    ...(options.template ? { template: options.template } : {}),
   });
   const streaming = !options.json;
   const execution = await sandbox.runCode(code, {

@@ -3,7 +3,7 @@ export { type ExecutionJson, executionToJson, executionToText } from "./executio
 export type { SandboxFiles } from "./files.ts";
 export { DEFAULT_LIMITS, parseBytes, parseDuration, resolveLimits } from "./limits.ts";
 /** The Node.js (the one litmus runs on) at this path inside every local sandbox, for `commands.run`. */
-export { NODE_MOUNT as SANDBOX_NODE } from "./local/host.ts";
+export { NODE_MOUNT as SANDBOX_NODE, sandboxPython } from "./local/host.ts";
 export { SandboxPool, type SandboxPoolOptions } from "./pool.ts";
 export { type PreloadedModule, parseBackend, Sandbox, type SandboxMount, type SandboxOptions } from "./sandbox.ts";
 export {

@@ -8,9 +8,10 @@ import { ExecutionCollector } from "./execution.ts";
 import { SandboxFiles } from "./files.ts";
 import { resolveLimits } from "./limits.ts";
 import type { RuntimeOverrides } from "./local/host.ts";
-import { SANDBOX_HOME } from "./local/host.ts";
+import { SANDBOX_HOME, sandboxPython } from "./local/host.ts";
 import { type LaunchMode, startLocalSupervisor } from "./local/local-supervisor.ts";
 import { createRequester, type SandboxDriver, type SandboxRequest } from "./request.ts";
+import { BUILTIN_TEMPLATES, type BuiltTemplate, resolveTemplate } from "./templates/index.ts";
 import {
   BACKENDS,
   type Backend,
@@ -64,6 +65,11 @@ export interface SandboxOptions {
    * sandboxes run as an unprivileged uid, which needs every directory above the source to be searchable by others.
    */
   mounts?: SandboxMount[];
+  /**
+   * A built template by name (`litmus template build NAME`): its Python packages are importable in every
+   * context and by every Python the sandbox runs, and its commands are on PATH. Local backend.
+   */
+  template?: string | BuiltTemplate;
   metadata?: Record<string, string>;
   signal?: AbortSignal;
 }
@@ -155,6 +161,10 @@ export class Sandbox implements AsyncDisposable {
         'a sandbox with mounts starts with its own bubblewrap: use launch "direct" or "auto"',
       );
     }
+    const template =
+      typeof options.template === "string"
+        ? (await resolveTemplate(options.template, sandboxPython(options.runtimes), BUILTIN_TEMPLATES)).path
+        : (options.template?.path ?? null);
     const sandboxId = `sbx-${randomBytes(6).toString("hex")}`;
     const supervisor = await startLocalSupervisor(sandboxId, {
       limits,
@@ -166,6 +176,7 @@ export class Sandbox implements AsyncDisposable {
       resourceControl: options.resourceControl ?? "auto",
       preload: options.preload ?? [],
       mounts,
+      template,
       signal: options.signal,
     });
     return new Sandbox(sandboxId, backend, supervisor, limits, options);

@@ -1,9 +1,11 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { Sandbox } from "../../src/sandbox/index.ts";
 import {
+  type BuiltTemplate,
   buildTemplate,
   checkTemplateSpec,
   findTemplate,
@@ -12,10 +14,13 @@ import {
   removeTemplate,
   type TemplateBuildProgress,
 } from "../../src/sandbox/templates/index.ts";
+import { LAUNCH_MODES, sandboxUnavailableReason, stdoutOf } from "../helpers/sandbox.ts";
 
 // The sandbox's Python builds templates (its wheels must fit that interpreter); pip fetches from PyPI.
 const PYTHON = "/usr/bin/python3";
-const SMALL = { name: "small", description: "one small pure-Python package", requirements: ["iniconfig==2.0.0"] };
+// Neither is in the system Python: only a template can make them importable. pyfiglet has a command too.
+const SMALL = { name: "small", description: "one small pure-Python package", requirements: ["tomli-w==1.2.0"] };
+const WITH_COMMAND = { name: "figlet", description: "a package with a command", requirements: ["pyfiglet==1.0.4"] };
 
 describe("sandbox templates: build, find, list, remove (real pip)", () => {
   const dirs: string[] = [];
@@ -32,15 +37,15 @@ describe("sandbox templates: build, find, list, remove (real pip)", () => {
     const dir = await cacheDir();
     const progress: TemplateBuildProgress[] = [];
     const built = await buildTemplate(SMALL, { python: PYTHON, cacheDir: dir, onProgress: (p) => progress.push(p) });
-    expect(built.installed).toEqual([{ name: "iniconfig", version: "2.0.0" }]);
-    expect(existsSync(join(built.path, "site-packages", "iniconfig", "__init__.py"))).toBe(true);
+    expect(built.installed).toEqual([{ name: "tomli-w", version: "1.2.0" }]);
+    expect(existsSync(join(built.path, "site-packages", "tomli_w", "__init__.py"))).toBe(true);
     expect(built.python).toMatch(/^3\.\d+-\w+$/);
     expect(progress.map((p) => p.phase)).toEqual(["collecting", "installing", "done"]);
     const again = await buildTemplate(SMALL, { python: PYTHON, cacheDir: dir, onProgress: (p) => progress.push(p) });
     expect(again).toEqual(built);
     expect(progress).toHaveLength(3);
     expect(await findTemplate(SMALL, PYTHON, dir)).toEqual(built);
-    expect(await findTemplate({ ...SMALL, requirements: ["iniconfig==1.1.1"] }, PYTHON, dir)).toBeNull();
+    expect(await findTemplate({ ...SMALL, requirements: ["tomli-w==1.1.0"] }, PYTHON, dir)).toBeNull();
     expect((await listTemplates(dir)).map((t) => [t.name, t.key])).toEqual([["small", built.key]]);
     expect(await removeTemplate("small", dir)).toBe(1);
     expect(await listTemplates(dir)).toEqual([]);
@@ -48,7 +53,7 @@ describe("sandbox templates: build, find, list, remove (real pip)", () => {
 
   test("a failed build leaves nothing behind and says why", async () => {
     const dir = await cacheDir();
-    const broken = { ...SMALL, requirements: ["iniconfig==2.0.0", "litmus-no-such-package-anywhere==1.0.0"] };
+    const broken = { ...SMALL, requirements: ["tomli-w==1.2.0", "litmus-no-such-package-anywhere==1.0.0"] };
     await expect(buildTemplate(broken, { python: PYTHON, cacheDir: dir })).rejects.toThrow(
       /template build failed.*litmus-no-such-package-anywhere.*nothing was kept/s,
     );
@@ -68,5 +73,35 @@ describe("sandbox templates: build, find, list, remove (real pip)", () => {
       "pandas==2.2.3",
     ]);
     await expect(removeTemplate("../..", "/nonexistent")).rejects.toThrow(/template name/);
+  });
+});
+
+describe.skipIf(Boolean(sandboxUnavailableReason())).each(LAUNCH_MODES)("a sandbox with a template (%s)", (launch) => {
+  let built: BuiltTemplate;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "litmus-templates-"));
+    // As root, sandboxes run as other uids: the cache must be reachable by them (mkdtemp's is not).
+    await chmod(dir, 0o755);
+    built = await buildTemplate(WITH_COMMAND, { python: PYTHON, cacheDir: dir });
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  test("imports its packages in the kernel and in any Python it runs, and has its commands on PATH", async () => {
+    await using sandbox = await Sandbox.create({ launch, template: built });
+    const kernel = await sandbox.runCode("import pyfiglet; print(pyfiglet.__file__)");
+    expect(stdoutOf(kernel)).toBe("/opt/litmus/template/site-packages/pyfiglet/__init__.py\n");
+    const child = await sandbox.commands.run("python3 -c 'import pyfiglet; print(pyfiglet.__name__)'");
+    expect(child.stdout).toBe("pyfiglet\n");
+    const command = await sandbox.commands.run("pyfiglet --version");
+    expect(command.stdout).toMatch(/^1\.0\.4/);
+    // Read-only, like the rest of the host's files.
+    const write = await sandbox.runCode("open('/opt/litmus/template/site-packages/x', 'w')");
+    expect(write.error?.name).toBe("OSError");
+  });
+
+  test("a sandbox without it does not have it", async () => {
+    await using sandbox = await Sandbox.create({ launch });
+    expect((await sandbox.runCode("import pyfiglet")).error?.name).toBe("ModuleNotFoundError");
   });
 });

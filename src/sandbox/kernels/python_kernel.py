@@ -139,7 +139,11 @@ def user_sys_path():
         ]
     kernel_dir = os.path.dirname(os.path.abspath(__file__))
     stdlib = [path for path in sys.path if os.path.abspath(path) != kernel_dir]
-    return [""] + stdlib + [path for path in candidates if os.path.isdir(path) and path not in stdlib]
+    # -I ignores PYTHONPATH; the sandbox sets it (a template's packages), so it is read here, before the
+    # interpreter's own packages as Python would put it.
+    extra = [path for path in os.environ.get("PYTHONPATH", "").split(os.pathsep) if path]
+    site = [path for path in candidates if os.path.isdir(path) and path not in stdlib]
+    return [""] + extra + stdlib + site
 
 
 def serve(request_fd, event_fd):

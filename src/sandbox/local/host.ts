@@ -238,3 +238,8 @@ export function hostLayout(overrides: RuntimeOverrides = {}): HostLayout {
 export const NODE_MOUNT = "/opt/litmus/bin/node";
 export const NODE_DIR_MOUNT = "/opt/litmus/node";
 export const KERNELS_MOUNT = "/opt/litmus/kernels";
+
+/** The host path of the Python interpreter sandboxes run (templates are built for it). */
+export function sandboxPython(runtimes: RuntimeOverrides = {}): string {
+  return hostLayout(runtimes).python.executable;
+}

@@ -2,10 +2,10 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import type { Writable } from "node:stream";
 import { LitmusError } from "../../errors.ts";
-import { bwrapArgs } from "./bwrap-args.ts";
+import { BASE_ENV, bwrapArgs } from "./bwrap-args.ts";
 import type { SandboxCgroup } from "./cgroups.ts";
 import { type HostLayout, hostLayout, KERNELS_MOUNT, NOBODY } from "./host.ts";
-import { type Launched, type LocalSupervisorOptions, supervisorConfig } from "./launch.ts";
+import { type Launched, type LocalSupervisorOptions, supervisorConfig, TEMPLATE_MOUNT, templateEnv } from "./launch.ts";
 import { filtersSyscalls, sendSeccompProgram } from "./seccomp.ts";
 
 // Joins the sandbox's cgroups before anything else runs, so every descendant is accounted from the start.
@@ -34,9 +34,12 @@ export function launchDirect(
     ...bwrapArgs({
       layout,
       network: options.network,
-      envs: options.envs,
+      envs: { ...templateEnv(options.template, BASE_ENV.PATH as string), ...options.envs },
       diskBytes: options.limits.diskBytes,
-      readOnlyBinds: options.mounts,
+      readOnlyBinds: [
+        ...(options.template === null ? [] : [{ source: options.template, target: TEMPLATE_MOUNT }]),
+        ...options.mounts,
+      ],
       seccompFd: filtered ? SECCOMP_FD : null,
     }),
     "--",

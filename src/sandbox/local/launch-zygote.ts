@@ -1,7 +1,7 @@
 import { BASE_ENV } from "./bwrap-args.ts";
 import type { CgroupManager, SandboxCgroup } from "./cgroups.ts";
 import { SANDBOX_HOME, SANDBOX_UID } from "./host.ts";
-import { type Launched, type LocalSupervisorOptions, supervisorConfig } from "./launch.ts";
+import { type Launched, type LocalSupervisorOptions, supervisorConfig, TEMPLATE_MOUNT, templateEnv } from "./launch.ts";
 import { Zygote } from "./zygote.ts";
 
 /** Asks the template for a fresh sandbox; its connection becomes the supervisor channel. */
@@ -21,7 +21,7 @@ export async function launchFromZygote(
     diskBytes: options.limits.diskBytes,
     cgroupProcs: cgroup ? cgroup.procsFiles.map((file) => zygote.cgroupPathInside(file)) : [],
     codeCgroupProcs: cgroup ? zygote.cgroupPathInside(cgroup.codeProcsFile) : null,
-    env: { ...BASE_ENV, ...options.envs, PWD: SANDBOX_HOME },
+    env: { ...BASE_ENV, ...templateEnv(options.template, BASE_ENV.PATH as string), ...options.envs, PWD: SANDBOX_HOME },
     config: supervisorConfig(options, cgroup),
   });
   let stderr = "";
@@ -52,7 +52,8 @@ export async function zygoteFor(
   options: LocalSupervisorOptions,
   manager: CgroupManager | null,
 ): Promise<Zygote | null> {
-  const key = JSON.stringify([options.network, options.runtimes.python ?? null]);
+  // A template is mounted into the zygote itself: its sandboxes see what it saw.
+  const key = JSON.stringify([options.network, options.runtimes.python ?? null, options.template]);
   const starting = zygotes.get(key);
   if (starting !== undefined) {
     const existing = await starting;
@@ -62,6 +63,7 @@ export async function zygoteFor(
     network: options.network,
     runtimes: options.runtimes,
     cgroupBases: manager?.bases ?? [],
+    template: options.template,
   }).catch((error: unknown) => {
     if (options.launch === "zygote") throw error;
     return null;

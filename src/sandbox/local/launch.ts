@@ -22,6 +22,8 @@ export interface LocalSupervisorOptions {
   preload: Array<string | { name: string; source: string }>;
   /** Host directories or files bound read-only into the sandbox (direct launch only). */
   mounts: Array<{ source: string; target: string }>;
+  /** The built template's directory (templates/), mounted read-only at TEMPLATE_MOUNT; null: none. */
+  template: string | null;
   /** Aborts the start: whatever was started is killed. */
   signal?: AbortSignal | undefined;
 }
@@ -64,5 +66,20 @@ export function supervisorConfig(
     node: NODE_MOUNT,
     defaultLanguage: options.defaultLanguage,
     preload: options.preload.map((module) => (typeof module === "string" ? { name: module } : module)),
+  };
+}
+
+/** Where a sandbox sees its template (templates/): packages in `site-packages`, their commands in its `bin`. */
+export const TEMPLATE_MOUNT = "/opt/litmus/template";
+
+/**
+ * The environment a template adds: its packages on the import path of every Python (the kernels read
+ * PYTHONPATH themselves: they run with -I) and its commands on PATH. The caller's own variables win.
+ */
+export function templateEnv(template: string | null, basePath: string): Record<string, string> {
+  if (template === null) return {};
+  return {
+    PYTHONPATH: `${TEMPLATE_MOUNT}/site-packages`,
+    PATH: `${TEMPLATE_MOUNT}/site-packages/bin:${basePath}`,
   };
 }

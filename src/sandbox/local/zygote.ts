@@ -7,6 +7,7 @@ import { LitmusError } from "../../errors.ts";
 import { bwrapArgs } from "./bwrap-args.ts";
 import { hostLayout, KERNELS_MOUNT, NOBODY, processTempDir, type RuntimeOverrides, SANDBOX_UID } from "./host.ts";
 import { SANDBOX_UID_RANGE } from "./host-uids.ts";
+import { TEMPLATE_MOUNT } from "./launch.ts";
 import { filtersSyscalls, sendSeccompProgram } from "./seccomp.ts";
 import { USERNS_FDS, writeUserNamespaceMap } from "./user-namespace-map.ts";
 
@@ -32,6 +33,8 @@ export interface ZygoteOptions {
   runtimes: RuntimeOverrides;
   /** Host cgroup directories under which sandbox cgroups are created; mounted writable at /.litmus/cgroup/N. */
   cgroupBases: string[];
+  /** A built template's directory, mounted read-only at TEMPLATE_MOUNT; null: none. */
+  template: string | null;
 }
 
 const RUN_MOUNT = "/.litmus/run";
@@ -86,6 +89,7 @@ export class Zygote {
     const mapsUidRange = process.getuid?.() === 0;
     const filtered = filtersSyscalls();
     const extraFds: Array<"pipe"> = mapsUidRange ? ["pipe", "pipe"] : [];
+    const seccompFd = 3 + extraFds.length;
     const args = bwrapArgs({
       layout,
       network: options.network,
@@ -96,8 +100,9 @@ export class Zygote {
         { source: runDir, target: RUN_MOUNT },
         ...options.cgroupBases.map((source, index) => ({ source, target: `${CGROUP_MOUNT}/${index}` })),
       ],
+      readOnlyBinds: options.template === null ? [] : [{ source: options.template, target: TEMPLATE_MOUNT }],
       ...(mapsUidRange && { externalUidMap: USERNS_FDS }),
-      seccompFd: filtered ? 3 + extraFds.length : null,
+      seccompFd: filtered ? seccompFd : null,
     });
     const sandboxed = [
       layout.bwrap,
@@ -113,10 +118,10 @@ export class Zygote {
       ? [layout.setpriv as string, `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--", ...sandboxed]
       : sandboxed;
     const child = spawn(argv[0] as string, argv.slice(1), {
-      stdio: ["pipe", "pipe", "pipe", ...extraFds, ...(filtered ? ["pipe" as const] : [])],
+      stdio: ["pipe", "pipe", "pipe", ...extraFds, filtered ? "pipe" : "ignore"],
       env: {},
     }) as ChildProcessWithoutNullStreams;
-    if (filtered) sendSeccompProgram(child.stdio[3 + extraFds.length] as Writable);
+    if (filtered) sendSeccompProgram(child.stdio[seccompFd] as Writable);
     if (mapsUidRange) {
       // The sandbox user (1000) is the template's uid; the range is for the sandboxes it forks.
       const { first, count } = SANDBOX_UID_RANGE;

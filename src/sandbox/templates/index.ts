@@ -12,5 +12,6 @@ export {
   findTemplate,
   listTemplates,
   removeTemplate,
+  resolveTemplate,
   type TemplateBuildProgress,
 } from "./store.ts";

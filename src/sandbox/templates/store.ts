@@ -1,7 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { templateCacheDir } from "../../cache-dirs.ts";
@@ -110,6 +110,7 @@ export async function buildTemplate(
       builtAt: new Date().toISOString(),
     };
     await writeFile(join(partial, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    await makeReadableByAll(partial);
     await rename(partial, final).catch(async (error: NodeJS.ErrnoException) => {
       // Another process finished the same build first: its template is as good as this one.
       if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST") throw error;
@@ -152,9 +153,11 @@ async function pipInstall(
   };
   createInterface({ input: child.stdout }).on("line", (line) => {
     remember(line);
-    const collecting = /^Collecting (\S+)/.exec(line);
-    if (collecting) onProgress?.({ phase: "collecting", collected: ++collected, current: collecting[1] as string });
-    else if (line.startsWith("Installing collected packages")) onProgress?.({ phase: "installing", collected });
+    // "Collecting NAME" from an index, "Processing PATH" from a local wheel (a mirror in pip's configuration).
+    const collecting = /^(?:Collecting|Processing) (\S+)/.exec(line);
+    if (collecting) {
+      onProgress?.({ phase: "collecting", collected: ++collected, current: basename(collecting[1] as string) });
+    } else if (line.startsWith("Installing collected packages")) onProgress?.({ phase: "installing", collected });
   });
   createInterface({ input: child.stderr }).on("line", remember);
   const code = await new Promise<number | null>((resolve) => {
@@ -183,6 +186,21 @@ async function installedDistributions(sitePackages: string): Promise<Array<{ nam
     .filter((match): match is RegExpExecArray => match !== null)
     .map((match) => ({ name: (match[1] as string).replaceAll("_", "-").toLowerCase(), version: match[2] as string }))
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Sandboxes may run as other uids (as root, each has its own): everything in a template is readable by all,
+ * directories and executables searchable, whatever umask pip ran under. Nothing is made writable.
+ */
+async function makeReadableByAll(directory: string): Promise<void> {
+  await chmod(directory, 0o755);
+  for (const entry of await readdir(directory, { withFileTypes: true, recursive: true })) {
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isSymbolicLink()) continue;
+    const { mode } = await stat(path);
+    const searchable = entry.isDirectory() || (mode & 0o100) !== 0;
+    await chmod(path, (mode & 0o7777) | 0o444 | (searchable ? 0o111 : 0));
+  }
 }
 
 async function directorySize(directory: string): Promise<number> {
@@ -216,4 +234,27 @@ export async function removeTemplate(name: string, cacheDir = templateCacheDir()
     throw new LitmusError("INTERNAL", `could not remove template ${name}: ${messageOf(error)}`, { cause: error });
   }
   return builds.length;
+}
+
+/**
+ * The directory of the template a sandbox asks for by name: a built-in's build for this Python (its spec
+ * decides which), or the newest build of a template of one's own.
+ */
+export async function resolveTemplate(
+  name: string,
+  python: string,
+  builtins: readonly TemplateSpec[],
+  cacheDir = templateCacheDir(),
+): Promise<BuiltTemplate> {
+  const builtin = builtins.find((spec) => spec.name === checkTemplateName(name));
+  const found = builtin
+    ? await findTemplate(builtin, python, cacheDir)
+    : ((await listTemplates(cacheDir)).filter((template) => template.name === name).at(-1) ?? null);
+  if (!found) {
+    throw new LitmusError(
+      "NOT_FOUND",
+      `template ${name} is not built here: run \`litmus template build ${name}\`${builtin ? "" : " --from REQUIREMENTS"} first`,
+    );
+  }
+  return found;
 }
