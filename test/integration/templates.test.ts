@@ -105,3 +105,24 @@ describe.skipIf(Boolean(sandboxUnavailableReason())).each(LAUNCH_MODES)("a sandb
     expect((await sandbox.runCode("import pyfiglet")).error?.name).toBe("ModuleNotFoundError");
   });
 });
+
+// Built by scripts/setup.sh (CI runs it first); a machine without it fails here with what to run.
+describe.skipIf(Boolean(sandboxUnavailableReason()))("the built-in code-interpreter template", () => {
+  test("runs generated data code: numpy, pandas, matplotlib, scikit-learn, e2b-charts", async () => {
+    await using sandbox = await Sandbox.create({ template: "code-interpreter", limits: { execTimeoutMs: 60_000 } });
+    const execution = await sandbox.runCode(`
+import numpy as np, pandas as pd, matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from sklearn.linear_model import LinearRegression
+from e2b_charts import chart_figure_to_dict
+frame = pd.DataFrame({"x": np.arange(10), "y": 2 * np.arange(10) + 1})
+model = LinearRegression().fit(frame[["x"]], frame["y"])
+figure = plt.figure()
+plt.plot(frame.x, frame.y)
+print(round(float(model.coef_[0]), 3), chart_figure_to_dict(figure)["type"].value)
+`);
+    expect(execution.error).toBeNull();
+    expect(stdoutOf(execution)).toBe("2.0 line\n");
+  });
+});
