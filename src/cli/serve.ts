@@ -1,10 +1,19 @@
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
+import { isLitmusError } from "../errors.ts";
 import { disposeLocalModels } from "../models/index.ts";
+import {
+  BUILTIN_TEMPLATES,
+  type BuiltTemplate,
+  buildTemplate,
+  resolveTemplate,
+  sandboxPython,
+} from "../sandbox/index.ts";
 import { DEFAULT_PORT, readTokensFile, startServer } from "../server/index.ts";
 import { RunStore } from "../store/index.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
 import { nonNegativeInteger } from "./options.ts";
+import { PhaseBars } from "./progress-bar.ts";
 import { untilStopSignal } from "./signals.ts";
 
 interface ServeCommandOptions extends ModelCommandOptions {
@@ -15,6 +24,7 @@ interface ServeCommandOptions extends ModelCommandOptions {
   token?: string;
   tokens?: string;
   artifacts?: string;
+  e2bTemplate: string;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -36,8 +46,14 @@ export function registerServeCommand(program: Command): void {
       'clients, a line each: "NAME TOKEN"; each has its own limits (runs at once, per minute, sessions)',
     )
     .option("--artifacts <dir>", "where finished reviews are saved (default: next to the run store)")
+    .option(
+      "--e2b-template <name>",
+      'template of the E2B API\'s sandboxes, built on first use; "none" for the plain sandbox',
+      "code-interpreter",
+    )
     .action(async (options: ServeCommandOptions) => {
       const clients = options.tokens ? await readTokensFile(options.tokens) : [];
+      const e2bTemplate = options.e2b ? await e2bTemplateOf(options.e2bTemplate) : null;
       const store = RunStore.open();
       let opened: ReturnType<typeof openCommandModel> | undefined;
       const token = options.token ?? process.env.LITMUS_TOKEN;
@@ -51,6 +67,7 @@ export function registerServeCommand(program: Command): void {
         host: options.host,
         port: options.port,
         e2bPort: options.e2b ? options.e2bPort : null,
+        e2bTemplate,
         ...(token ? { token } : {}),
         ...(clients.length > 0 ? { clients } : {}),
       });
@@ -63,4 +80,25 @@ export function registerServeCommand(program: Command): void {
       store.close();
       await disposeLocalModels();
     });
+}
+
+/** The E2B API's template: resolved, or built first (with progress) when it is a built-in not built yet. */
+async function e2bTemplateOf(name: string): Promise<BuiltTemplate | null> {
+  if (name === "none") return null;
+  const python = sandboxPython();
+  try {
+    return await resolveTemplate(name, python, BUILTIN_TEMPLATES);
+  } catch (error) {
+    const builtin = BUILTIN_TEMPLATES.find((spec) => spec.name === name);
+    if (!builtin || !isLitmusError(error, "NOT_FOUND")) throw error;
+    process.stderr.write(`litmus serve: building the ${name} template for the E2B API (once)\n`);
+    using bars = new PhaseBars();
+    return await buildTemplate(builtin, {
+      python,
+      onProgress: (progress) => {
+        if (progress.phase === "done") bars.stop();
+        else bars.show(`template ${name}: ${progress.phase}`, 1).update(0, `${progress.collected} packages`);
+      },
+    });
+  }
 }

@@ -1,15 +1,15 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { LitmusError } from "../errors.ts";
-import { sandboxPython } from "../sandbox/index.ts";
 import {
   BUILTIN_TEMPLATES,
   buildTemplate,
   listTemplates,
   parseRequirements,
   removeTemplate,
+  sandboxPython,
   type TemplateSpec,
-} from "../sandbox/templates/index.ts";
+} from "../sandbox/index.ts";
 import { writeJson } from "./options.ts";
 import { PhaseBars } from "./progress-bar.ts";
 

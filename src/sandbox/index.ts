@@ -7,6 +7,18 @@ export { NODE_MOUNT as SANDBOX_NODE, sandboxPython } from "./local/host.ts";
 export { SandboxPool, type SandboxPoolOptions } from "./pool.ts";
 export { type PreloadedModule, parseBackend, Sandbox, type SandboxMount, type SandboxOptions } from "./sandbox.ts";
 export {
+  BUILTIN_TEMPLATES,
+  type BuiltTemplate,
+  buildTemplate,
+  CODE_INTERPRETER,
+  listTemplates,
+  parseRequirements,
+  removeTemplate,
+  resolveTemplate,
+  type TemplateBuildProgress,
+  type TemplateSpec,
+} from "./templates/index.ts";
+export {
   BACKENDS,
   type Backend,
   type CommandOptions,

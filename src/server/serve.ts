@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import { LitmusError } from "../errors.ts";
+import type { BuiltTemplate } from "../sandbox/index.ts";
 import type { AppOptions } from "./app.ts";
 import type { ClientToken } from "./auth.ts";
 import { LOOPBACK_HOSTS } from "./request-guards.ts";
@@ -21,6 +22,8 @@ export interface ServeOptions extends Omit<AppOptions, "access"> {
   clients?: ClientToken[];
   /** Connections at once and request timeouts of each listening server (default CONNECTION_LIMITS). */
   connectionLimits?: typeof CONNECTION_LIMITS;
+  /** The template the E2B API's sandboxes get (`litmus serve` gives code-interpreter); none when absent. */
+  e2bTemplate?: BuiltTemplate | null;
 }
 
 /** A running server: where it listens, its token, and how to stop it. */
@@ -67,7 +70,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // Tokens the operator chose (--token, --tokens) are wanted on the E2B API too; a generated one is not.
   const configured = options.token !== undefined || (options.clients?.length ?? 0) > 0;
   const e2bAccess = new ServerAccess(clients, { anonymous: loopback && !configured });
-  const e2b = e2bPort === null ? null : createE2bApp({ access: e2bAccess, limits, limiter, hosts });
+  const e2b =
+    e2bPort === null
+      ? null
+      : createE2bApp({ access: e2bAccess, limits, limiter, hosts, template: options.e2bTemplate ?? null });
   const e2bServer =
     e2b && e2bPort !== null
       ? await listen(e2b.app, host, e2bPort, options.connectionLimits).catch(async (error: unknown) => {

@@ -14,7 +14,9 @@ import {
   removeTemplate,
   type TemplateBuildProgress,
 } from "../../src/sandbox/templates/index.ts";
+import { RunStore } from "../../src/store/index.ts";
 import { LAUNCH_MODES, sandboxUnavailableReason, stdoutOf } from "../helpers/sandbox.ts";
+import { startTestServer } from "../helpers/server.ts";
 
 // The sandbox's Python builds templates (its wheels must fit that interpreter); pip fetches from PyPI.
 const PYTHON = "/usr/bin/python3";
@@ -124,5 +126,37 @@ print(round(float(model.coef_[0]), 3), chart_figure_to_dict(figure)["type"].valu
 `);
     expect(execution.error).toBeNull();
     expect(stdoutOf(execution)).toBe("2.0 line\n");
+  });
+});
+
+describe.skipIf(Boolean(sandboxUnavailableReason()))("the E2B API with a template", () => {
+  let built: BuiltTemplate;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "litmus-templates-"));
+    await chmod(dir, 0o755);
+    built = await buildTemplate(WITH_COMMAND, { python: PYTHON, cacheDir: dir });
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  test("the E2B API gives it to every client's sandbox", async () => {
+    const store = RunStore.open(":memory:");
+    const server = await startTestServer(store, { e2bTemplate: built });
+    try {
+      const response = await fetch(new URL("execute", server.e2bUrl as string), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ code: "import pyfiglet; pyfiglet.__name__" }),
+      });
+      const lines = (await response.text())
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
+      expect(lines.find((line) => line.type === "error")).toBeUndefined();
+      expect(lines.find((line) => line.type === "result")?.text).toBe("'pyfiglet'");
+    } finally {
+      await server.close();
+      store.close();
+    }
   });
 });

@@ -2,7 +2,15 @@ import { Hono, type Context as HonoContext } from "hono";
 import { stream } from "hono/streaming";
 import { z } from "zod";
 import { isLitmusError } from "../../errors.ts";
-import { type Context, type Execution, LANGUAGES, type Language, type Result, Sandbox } from "../../sandbox/index.ts";
+import {
+  type BuiltTemplate,
+  type Context,
+  type Execution,
+  LANGUAGES,
+  type Language,
+  type Result,
+  Sandbox,
+} from "../../sandbox/index.ts";
 import type { ServerAccess } from "../auth.ts";
 import { ClientLimiter, type ClientLimits, DEFAULT_CLIENT_LIMITS, limitBody } from "../limits.ts";
 import { allowedHosts, programsOnly } from "../request-guards.ts";
@@ -34,6 +42,8 @@ export function createE2bApp(options: {
   limiter?: ClientLimiter;
   /** The Host names the API answers to (null: any). */
   hosts?: readonly string[] | null;
+  /** The template every client's sandbox gets (`litmus serve` gives code-interpreter); none when absent. */
+  template?: BuiltTemplate | null;
 }): {
   app: Hono;
   close(): Promise<void>;
@@ -41,7 +51,7 @@ export function createE2bApp(options: {
   const limits = options.limits ?? DEFAULT_CLIENT_LIMITS;
   // Shared with the web app when both are served: a client's limits are the server's, not each app's.
   const limiter = options.limiter ?? new ClientLimiter(limits);
-  const sandboxes = new ClientSandboxes((client) => limiter.limitsOf(client).sandboxIdleMs);
+  const sandboxes = new ClientSandboxes((client) => limiter.limitsOf(client).sandboxIdleMs, options.template ?? null);
   const app = new Hono();
   app.onError((error, c) => {
     if (isLitmusError(error, "NOT_FOUND")) return c.json({ error: error.message }, 404);
@@ -164,9 +174,11 @@ interface ClientSandbox {
 class ClientSandboxes {
   private readonly byClient = new Map<string, ClientSandbox>();
   private readonly idleMsOf: (client: string) => number;
+  private readonly template: BuiltTemplate | null;
 
-  constructor(idleMsOf: (client: string) => number) {
+  constructor(idleMsOf: (client: string) => number, template: BuiltTemplate | null) {
     this.idleMsOf = idleMsOf;
+    this.template = template;
   }
 
   of(client: string): {
@@ -182,7 +194,13 @@ class ClientSandboxes {
     const state = entry;
     const idleMs = this.idleMsOf(client);
     // The sandbox's own lifetime (E2B's setTimeout semantics) is what reaps it: every request starts it again.
-    const start = () => Sandbox.create({ timeoutMs: idleMs, metadata: { purpose: "e2b api", client } });
+    const template = this.template;
+    const start = () =>
+      Sandbox.create({
+        timeoutMs: idleMs,
+        metadata: { purpose: "e2b api", client },
+        ...(template ? { template } : {}),
+      });
     const extend = (sandbox: Sandbox) => {
       if (sandbox.isRunning()) sandbox.setTimeout(idleMs);
     };
