@@ -53,6 +53,8 @@ const HOST_ETC = [
   "/etc/ssl",
   "/etc/ca-certificates",
   "/etc/mime.types",
+  // fontconfig's configuration: matplotlib and Pillow look for the system's fonts through it.
+  "/etc/fonts",
 ];
 const SANDBOX_USER = { uid: 1000, gid: 1000, name: "user", home: "/home/user" };
 
