@@ -293,7 +293,8 @@ export class Sandbox implements AsyncDisposable {
     await this.kill();
   }
 
-  private defaultContext(language: Language): Promise<Context> {
+  /** The default context of `language` (where runCode runs without a context), started on first use. */
+  defaultContext(language: Language): Promise<Context> {
     assertLanguage(language);
     let context = this.defaultContexts.get(language);
     if (!context) {

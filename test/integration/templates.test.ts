@@ -153,7 +153,7 @@ describe.skipIf(Boolean(sandboxUnavailableReason()))("the E2B API with a templat
         .split("\n")
         .map((line) => JSON.parse(line));
       expect(lines.find((line) => line.type === "error")).toBeUndefined();
-      expect(lines.find((line) => line.type === "result")?.text).toBe("'pyfiglet'");
+      expect(lines.find((line) => line.type === "result")?.text).toBe("pyfiglet");
     } finally {
       await server.close();
       store.close();

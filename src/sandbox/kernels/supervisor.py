@@ -500,7 +500,6 @@ class Supervisor:
         self.watched = {}
         self.processes = {}
         self.kernels = {}
-        self.next_context = 0
         prctl.set_dumpable(False)
         self.requests = wire.LineBuffer()
         self.wake_r = children.wake_on_child_exit()
@@ -593,8 +592,8 @@ class Supervisor:
         if language not in ("python", "javascript", "typescript", "bash"):
             raise ValueError("unsupported language %r" % language)
         if name is None:
-            self.next_context += 1
-            name = "ctx-%d" % self.next_context
+            # Unique beyond this sandbox too (like E2B's kernel ids): an id another sandbox gave out names nothing here.
+            name = "ctx-%s" % os.urandom(8).hex()
         self.kernels[name] = Kernel(self, name, language, cwd)
         return name
 

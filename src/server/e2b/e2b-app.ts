@@ -69,7 +69,7 @@ export function createE2bApp(options: {
     const body = ExecuteBody.safeParse(await c.req.json().catch(() => null));
     if (!body.success) return c.json({ error: `bad request: ${body.error.issues[0]?.message}` }, 400);
     const { code, context_id } = body.data;
-    const context = context_id ? mine(c).contexts.get(context_id) : undefined;
+    const context = context_id ? contextOf(mine(c), context_id) : undefined;
     if (context_id && !context) return c.json({ error: `context ${context_id} not found` }, 404);
     const language = context ? context.language : languageOf(body.data.language);
     if (!language)
@@ -137,19 +137,28 @@ export function createE2bApp(options: {
     contexts.set(context.id, context);
     return c.json(contextJson(context));
   });
-  app.get("/contexts", (c) => c.json([...mine(c).contexts.values()].map(contextJson)));
+  // E2B lists the default contexts of python and javascript first, as its server starts them with the sandbox.
+  // They are the sandbox's, not the client's: they do not count against its contexts.
+  app.get("/contexts", async (c) => {
+    const { sandbox, contexts, defaults } = mine(c);
+    const running = await sandbox();
+    const started = await Promise.all(DEFAULT_CONTEXT_LANGUAGES.map((language) => running.defaultContext(language)));
+    for (const context of started) defaults.set(context.id, context);
+    return c.json([...started, ...contexts.values()].map(contextJson));
+  });
   app.post("/contexts/:id/restart", async (c) => {
     const { sandbox, contexts } = mine(c);
-    const context = contexts.get(c.req.param("id"));
+    const context = contextOf(mine(c), c.req.param("id"));
     if (!context) return c.json({ error: `context ${c.req.param("id")} not found` }, 404);
     await (await sandbox()).restartContext(context);
     return c.body(null, 204);
   });
   app.delete("/contexts/:id", async (c) => {
     const { sandbox, contexts } = mine(c);
-    const context = contexts.get(c.req.param("id"));
+    const context = contextOf(mine(c), c.req.param("id"));
     if (!context) return c.json({ error: `context ${c.req.param("id")} not found` }, 404);
     contexts.delete(context.id);
+    mine(c).defaults.delete(context.id);
     await (await sandbox()).removeContext(context);
     return c.body(null, 204);
   });
@@ -164,6 +173,13 @@ export function createE2bApp(options: {
 interface ClientSandbox {
   running: Promise<Sandbox> | null;
   contexts: Map<string, Context>;
+  /** The sandbox's default contexts the client has seen listed (it may name them in requests). */
+  defaults: Map<string, Context>;
+}
+
+/** A context of the client's, or one of its sandbox's defaults. */
+function contextOf(client: { contexts: Map<string, Context>; defaults: Map<string, Context> }, id: string) {
+  return client.contexts.get(id) ?? client.defaults.get(id);
 }
 
 /**
@@ -184,11 +200,12 @@ class ClientSandboxes {
   of(client: string): {
     sandbox: () => Promise<Sandbox>;
     contexts: Map<string, Context>;
+    defaults: Map<string, Context>;
     busy: () => Disposable;
   } {
     let entry = this.byClient.get(client);
     if (!entry) {
-      entry = { running: null, contexts: new Map() };
+      entry = { running: null, contexts: new Map(), defaults: new Map() };
       this.byClient.set(client, entry);
     }
     const state = entry;
@@ -206,6 +223,7 @@ class ClientSandboxes {
     };
     return {
       contexts: state.contexts,
+      defaults: state.defaults,
       sandbox: async () => {
         state.running ??= start();
         const running = await state.running;
@@ -214,6 +232,7 @@ class ClientSandboxes {
           return running;
         }
         state.contexts.clear();
+        state.defaults.clear();
         state.running = start();
         return state.running;
       },
@@ -248,11 +267,29 @@ function contextJson(context: Context): { id: string; language: string; cwd: str
   return { id: context.id, language: context.language, cwd: context.cwd };
 }
 
-/** A result as E2B sends it: its formats, `is_main_result` in snake case. */
+/**
+ * A result as E2B's server sends it: its formats, `extra` (formats beyond E2B's list: none here), and
+ * `is_main_result` in snake case. Like E2B's, the server strips the quotes around a text that has them: a
+ * string's repr `'hello'` is sent as `hello`.
+ */
 function resultEvent(result: Result): Record<string, unknown> {
-  const { isMainResult, ...formats } = result;
-  return { type: "result", ...formats, is_main_result: isMainResult };
+  const { isMainResult, text, ...formats } = result;
+  return {
+    type: "result",
+    ...(text === undefined ? {} : { text: withoutQuotes(text) }),
+    ...formats,
+    extra: {},
+    is_main_result: isMainResult,
+  };
 }
+
+function withoutQuotes(text: string): string {
+  const quoted = text.length >= 2 && (text[0] === "'" || text[0] === '"') && text.at(-1) === text[0];
+  return quoted ? text.slice(1, -1) : text;
+}
+
+/** The contexts E2B's server starts with every sandbox. */
+const DEFAULT_CONTEXT_LANGUAGES: readonly Language[] = ["python", "javascript"];
 
 /** The error E2B would report: the code's, or a limit that stopped it. */
 function errorOf(execution: Execution): { name: string; value: string; traceback: string } | null {
