@@ -72,6 +72,12 @@ describe.skipIf(unavailable)(
       expect((await sandbox.listCodeContexts()).map((listed) => listed.id)).not.toContain(context.id);
     });
 
+    test("runs last as long as the SDK waits, not 30 s: a 31 s run returns", { timeout: 90_000 }, async () => {
+      const sandbox = await E2bSandbox.create();
+      const slow = await sandbox.runCode("import time\ntime.sleep(31)\n'done'", { timeoutMs: 60_000 });
+      expect([slow.error, slow.text]).toEqual([undefined, "done"]);
+    });
+
     test("a client that gives up interrupts the run: nothing is left running", async () => {
       const sandbox = await E2bSandbox.create();
       const marker = `e2b-timeout-${Date.now()}`;

@@ -17,6 +17,9 @@ import { allowedHosts, programsOnly } from "../request-guards.ts";
 import { releaseWhenDelivered } from "../until-delivered.ts";
 import { addEnvdRoutes } from "./envd-routes.ts";
 
+/** The longest an execution of the E2B API may run: an hour (E2B's server sets no limit of its own). */
+export const RUN_LIMIT_MS = 3_600_000;
+
 /** E2B's port for the code interpreter: where its SDK looks in debug (local) mode. */
 export const E2B_PORT = 49999;
 /** A line every so often while code runs, so proxies and clients do not drop a quiet stream. */
@@ -44,6 +47,12 @@ export function createE2bApp(options: {
   hosts?: readonly string[] | null;
   /** The template every client's sandbox gets (`litmus serve` gives code-interpreter); none when absent. */
   template?: BuiltTemplate | null;
+  /**
+   * The longest one execution may run (default RUN_LIMIT_MS). E2B's server sets none: its SDKs stop waiting
+   * (60 s in JS, 300 s in Python, never with timeout 0) and the run is interrupted when they hang up, which
+   * this server does too. This is the backstop.
+   */
+  runLimitMs?: number;
 }): {
   app: Hono;
   close(): Promise<void>;
@@ -51,7 +60,10 @@ export function createE2bApp(options: {
   const limits = options.limits ?? DEFAULT_CLIENT_LIMITS;
   // Shared with the web app when both are served: a client's limits are the server's, not each app's.
   const limiter = options.limiter ?? new ClientLimiter(limits);
-  const sandboxes = new ClientSandboxes((client) => limiter.limitsOf(client).sandboxIdleMs, options.template ?? null);
+  const sandboxes = new ClientSandboxes((client) => limiter.limitsOf(client).sandboxIdleMs, {
+    template: options.template ?? null,
+    runLimitMs: options.runLimitMs ?? RUN_LIMIT_MS,
+  });
   const app = new Hono();
   app.onError((error, c) => {
     if (isLitmusError(error, "NOT_FOUND")) return c.json({ error: error.message }, 404);
@@ -190,11 +202,14 @@ function contextOf(client: { contexts: Map<string, Context>; defaults: Map<strin
 class ClientSandboxes {
   private readonly byClient = new Map<string, ClientSandbox>();
   private readonly idleMsOf: (client: string) => number;
-  private readonly template: BuiltTemplate | null;
+  private readonly sandboxOptions: { template: BuiltTemplate | null; runLimitMs: number };
 
-  constructor(idleMsOf: (client: string) => number, template: BuiltTemplate | null) {
+  constructor(
+    idleMsOf: (client: string) => number,
+    sandboxOptions: { template: BuiltTemplate | null; runLimitMs: number },
+  ) {
     this.idleMsOf = idleMsOf;
-    this.template = template;
+    this.sandboxOptions = sandboxOptions;
   }
 
   of(client: string): {
@@ -211,11 +226,13 @@ class ClientSandboxes {
     const state = entry;
     const idleMs = this.idleMsOf(client);
     // The sandbox's own lifetime (E2B's setTimeout semantics) is what reaps it: every request starts it again.
-    const template = this.template;
+    const { template, runLimitMs } = this.sandboxOptions;
     const start = () =>
       Sandbox.create({
         timeoutMs: idleMs,
         metadata: { purpose: "e2b api", client },
+        // Runs end when the client stops waiting: the limits are backstops, CPU time per process included.
+        limits: { execTimeoutMs: runLimitMs, cpuSeconds: Math.ceil(runLimitMs / 1000) },
         ...(template ? { template } : {}),
       });
     const extend = (sandbox: Sandbox) => {
