@@ -78,19 +78,30 @@ describe("sandbox templates: build, find, list, remove (real pip)", () => {
   });
 });
 
-describe.skipIf(Boolean(sandboxUnavailableReason())).each(LAUNCH_MODES)("a sandbox with a template (%s)", (launch) => {
-  let built: BuiltTemplate;
-  let dir: string;
+/**
+ * WITH_COMMAND built for a suite, in a cache of its own (removed after it). As root, sandboxes run as other uids:
+ * the cache must be reachable by them, which mkdtemp's is not until opened up.
+ */
+function templateForSuite(): { readonly built: BuiltTemplate } {
+  const state: { built?: BuiltTemplate; dir?: string } = {};
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "litmus-templates-"));
-    // As root, sandboxes run as other uids: the cache must be reachable by them (mkdtemp's is not).
-    await chmod(dir, 0o755);
-    built = await buildTemplate(WITH_COMMAND, { python: PYTHON, cacheDir: dir });
+    state.dir = await mkdtemp(join(tmpdir(), "litmus-templates-"));
+    await chmod(state.dir, 0o755);
+    state.built = await buildTemplate(WITH_COMMAND, { python: PYTHON, cacheDir: state.dir });
   });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  afterAll(() => rm(state.dir as string, { recursive: true, force: true }));
+  return {
+    get built() {
+      return state.built as BuiltTemplate;
+    },
+  };
+}
+
+describe.skipIf(Boolean(sandboxUnavailableReason())).each(LAUNCH_MODES)("a sandbox with a template (%s)", (launch) => {
+  const template = templateForSuite();
 
   test("imports its packages in the kernel and in any Python it runs, and has its commands on PATH", async () => {
-    await using sandbox = await Sandbox.create({ launch, template: built });
+    await using sandbox = await Sandbox.create({ launch, template: template.built });
     const kernel = await sandbox.runCode("import pyfiglet; print(pyfiglet.__file__)");
     expect(stdoutOf(kernel)).toBe("/opt/litmus/template/site-packages/pyfiglet/__init__.py\n");
     const child = await sandbox.commands.run("python3 -c 'import pyfiglet; print(pyfiglet.__name__)'");
@@ -130,18 +141,11 @@ print(round(float(model.coef_[0]), 3), chart_figure_to_dict(figure)["type"].valu
 });
 
 describe.skipIf(Boolean(sandboxUnavailableReason()))("the E2B API with a template", () => {
-  let built: BuiltTemplate;
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "litmus-templates-"));
-    await chmod(dir, 0o755);
-    built = await buildTemplate(WITH_COMMAND, { python: PYTHON, cacheDir: dir });
-  });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+  const template = templateForSuite();
 
   test("the E2B API gives it to every client's sandbox", async () => {
     const store = RunStore.open(":memory:");
-    const server = await startTestServer(store, { e2bTemplate: built });
+    const server = await startTestServer(store, { e2bTemplate: template.built });
     try {
       const response = await fetch(new URL("execute", server.e2bUrl as string), {
         method: "POST",
