@@ -157,54 +157,97 @@ def enter_namespaces(uid, disk_bytes, home, network, map_by_zygote=None):
 NOT_HOST_FILES = {"proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "mqueue"}
 # Where the template has mounts of its own: its root and /dev (bwrap's tmpfs), /proc, its control directory.
 NOT_HOST_PATHS = ("/proc", "/dev", "/.litmus")
-COPIED_FILE_BYTES = 1 << 20
-SCRATCH = "/.litmus"
+CONTROL = "/.litmus"
+# Directories bwrap makes in the template (bwrap-args.ts): an empty lower layer for overlays, and a mount point
+# to build an overlay on before it is moved into place.
+CONTROL_RUN = CONTROL + "/run"
+EMPTY = CONTROL + "/empty"
+STAGING = CONTROL + "/staging"
+# Copied into the template's memory once (prepare_template): small, and otherwise a bind per file.
+COPIED_INTO_TEMPLATE = ("/etc", "/opt/litmus/kernels")
+# The template's shared mounts, listed once by the zygote: every sandbox forked from it has the list already.
+SHARED = None
+
+
+def prepare_template():
+    """In the zygote, once: /etc (a bind per file and per directory, some from litmus's temporary files) and the
+    kernels directory become copies in the template's memory, and the binds they came from are unmounted. Each
+    sandbox then needs one overlay for each of them, and no mount of the template names a host path but the
+    ones the sandbox sees at the same path (/usr) and node's directory (which a sandbox replaces)."""
+    global SHARED
+    for directory in COPIED_INTO_TEMPLATE:
+        if not os.path.isdir(directory):
+            continue
+        tree = _read_tree(directory)
+        for target in reversed([t for t in _mount_points_below(directory)] + _mounted_at(directory)):
+            _unmount(target)
+        _mount("tmpfs", directory, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=0755")
+        _write_tree(directory, tree)
+        _mount(None, directory, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    SHARED = _shared_mounts()
+
+
+def _read_tree(top):
+    """Every directory, regular file (its bytes) and symbolic link under `top`, parents first."""
+    entries = []
+    for root, directories, files in os.walk(top):
+        for name in directories + files:
+            path = os.path.join(root, name)
+            info = os.lstat(path)
+            relative = os.path.relpath(path, top)
+            if os.path.islink(path):
+                entries.append(("link", relative, os.readlink(path), 0))
+            elif os.path.isdir(path):
+                entries.append(("dir", relative, None, info.st_mode & 0o7777))
+            elif os.path.isfile(path):
+                with open(path, "rb") as f:
+                    entries.append(("file", relative, f.read(), info.st_mode & 0o7777))
+    return entries
+
+
+def _write_tree(top, entries):
+    for kind, relative, data, mode in entries:
+        path = os.path.join(top, relative)
+        if kind == "dir":
+            os.mkdir(path)
+            os.chmod(path, mode)
+        elif kind == "link":
+            os.symlink(data, path)
+        else:
+            with open(path, "xb") as f:
+                f.write(data)
+                os.fchmod(f.fileno(), mode)  # whatever this process's umask
 
 
 def isolate_shared_mounts():
     """In a mount namespace of its own, still in the template's user namespace (where the template's mounts are
-    not locked): the host's read-only directories and files become the sandbox's own, and no mount names a
-    host path.
+    not locked): the host's read-only directories become the sandbox's own, and no mount names a host path.
 
-    inotify reports events per inode, and every sandbox of the template saw the same host inodes through the
-    template's bind mounts: a watch on /usr or /etc/ld.so.cache saw the other sandboxes' imports and program
-    starts. Each shared directory gets an overlay of its own (new inodes over the same files; the page cache
-    stays shared) and each small shared file a copy, mounted over the bind. A bind whose source is elsewhere on
-    the host (litmus's install directory, its temporary files) is unmounted instead of covered, and so are the
-    template's control socket and cgroup directories: /proc/self/mountinfo lists covered mounts too, with their
-    host paths. About 1 ms; each mount also costs at the sandbox's end, so the work is kept to one call per
-    entry where it can be. A directory with other mounts below it is left as it is (an overlay would hide
-    them); the template has none."""
-    mounts, contents = TEMPLATE_FILES or read_template_files()
-    for target in reversed(_mount_points_below(SCRATCH)):
-        _unmount(target)
-    _mount("tmpfs", SCRATCH, "tmpfs", MS_NOSUID | MS_NODEV, "size=%d,mode=0755" % (16 * COPIED_FILE_BYTES))
-    empty, staging = SCRATCH + "/empty", SCRATCH + "/staging"
-    os.mkdir(empty)
-    os.mkdir(staging)
-    copies = {}
-    for index, (target, (data, mode)) in enumerate(contents.items()):
-        copies[target] = "%s/%d" % (SCRATCH, index)
-        with open(copies[target], "xb") as copy:
-            copy.write(data)
-            os.fchmod(copy.fileno(), mode)  # whatever this process's umask
-    # Read-only from now on: the copies' binds need no remount of their own.
-    _mount(None, SCRATCH, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    inotify reports events per inode, and every sandbox of the template saw the same inodes through the
+    template's mounts: a watch on /usr or /etc/ld.so.cache saw the other sandboxes' imports and program starts.
+    Each shared directory gets an overlay of its own (new inodes over the same files; the page cache stays
+    shared). A bind whose source is elsewhere on the host (node's directory, a template) is replaced, not
+    covered, and the template's control socket directory is unmounted: /proc/self/mountinfo lists covered
+    mounts too, with their host paths. A few mounts each: every mount also costs at the sandbox's end.
+    A directory with other mounts below it is left as it is (an overlay would hide them); the template has none.
+    A file bound on its own (node's binary, where its directory holds other programs) stays shared."""
+    mounts = SHARED if SHARED is not None else _shared_mounts()
+    # The control socket's directory is a host temporary directory. The cgroup mounts name only cgroup paths,
+    # and one is in use (the code cgroup's descriptor): unmounting it would wait for the kernel.
+    if CONTROL_RUN in _mount_points_below(CONTROL):
+        _unmount(CONTROL_RUN)
     flags = MS_RDONLY | MS_NOSUID | MS_NODEV
     for target, names_host_path in mounts:
-        if target in copies:
-            if names_host_path:
-                _unmount(target)
-            _mount(copies[target], target, None, MS_BIND)
-        elif os.path.isdir(target) and not any(other.startswith(target.rstrip("/") + "/") for other, _ in mounts):
-            layers = "lowerdir=%s:%s" % (_overlay_path(target), empty)
-            if names_host_path:
-                # Built aside over the bind, which then goes (the overlay keeps its own reference to it).
-                _mount("overlay", staging, "overlay", flags, layers)
-                _unmount(target)
-                _mount(staging, target, None, MS_MOVE)
-            else:
-                _mount("overlay", target, "overlay", flags, layers)
+        if not os.path.isdir(target) or any(other.startswith(target.rstrip("/") + "/") for other, _ in mounts):
+            continue
+        layers = "lowerdir=%s:%s" % (_overlay_path(target), EMPTY)
+        if names_host_path:
+            # Built aside over the bind, which then goes (the overlay keeps its own reference to it).
+            _mount("overlay", STAGING, "overlay", flags, layers)
+            _unmount(target)
+            _mount(STAGING, target, None, MS_MOVE)
+        else:
+            _mount("overlay", target, "overlay", flags, layers)
 
 
 def _unmount(target):
@@ -214,20 +257,8 @@ def _unmount(target):
         _check(_libc.umount2(target.encode(), MNT_DETACH), "umount %s" % target)
 
 
-# The template's shared mounts and the small files among them, read once by the zygote (read_template_files):
-# every sandbox forked from it has them in memory already.
-TEMPLATE_FILES = None
-
-
-def read_template_files():
-    """(shared mounts, {small file: (bytes, mode)}) of the template, as isolate_shared_mounts needs them."""
-    mounts = _shared_mounts()
-    contents = {}
-    for target, _ in mounts:
-        if os.path.isfile(target) and os.path.getsize(target) <= COPIED_FILE_BYTES:
-            with open(target, "rb") as f:
-                contents[target] = (f.read(), os.fstat(f.fileno()).st_mode & 0o777)
-    return mounts, contents
+def _mounted_at(path):
+    return [target for _, target, _, _ in _mount_table() if target == path]
 
 
 def _mount_points_below(directory):
@@ -248,9 +279,10 @@ def _mount_table():
 
 
 def _shared_mounts():
-    """(mount point, whether its source is another host path) of host files and directories, read-only."""
+    """(mount point, whether its source is another host path) of host files and directories, read-only. A copy
+    in the template's memory (a tmpfs: root "/") names none."""
     return [
-        (target, root != target)
+        (target, root not in (target, "/"))
         for root, target, options, fstype in _mount_table()
         if target != "/"
         and "ro" in options

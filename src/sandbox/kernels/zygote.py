@@ -260,5 +260,5 @@ class Zygote:
 if __name__ == "__main__":
     sandbox_init.uncover_proc()
     sandbox_init.limit_template_inotify()
-    sandbox_init.TEMPLATE_FILES = sandbox_init.read_template_files()
+    sandbox_init.prepare_template()
     Zygote().run()

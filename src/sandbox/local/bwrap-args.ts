@@ -119,6 +119,9 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   for (const bind of plan.readOnlyBinds ?? []) args.push("--ro-bind", bind.source, bind.target);
   // bwrap's root and /dev are unbounded tmpfs (and the zygote's are shared by every sandbox it forks):
   // read-only, so nothing can be written outside the sized mounts.
+  // The template's sandboxes give each shared directory an overlay of their own (sandbox_init.py): an empty
+  // lower layer, and a mount point to build one on before it is moved into place.
+  if (plan.mode === "zygote") args.push("--dir", "/.litmus/empty", "--dir", "/.litmus/staging");
   args.push("--remount-ro", "/dev", "--remount-ro", "/");
   return args;
 }
