@@ -44,7 +44,7 @@ export interface CgroupManager {
  * Memory the supervisor may use beyond the sandbox's limit for user code: its own interpreter and what it
  * holds for the host (a file read of up to 64 MiB, output on its way out).
  */
-export const SUPERVISOR_MEMORY_BYTES = 128 * 1024 * 1024;
+const SUPERVISOR_MEMORY_BYTES = 128 * 1024 * 1024;
 
 /** The group user code runs in, inside the sandbox's own. */
 const CODE_GROUP = "code";

@@ -1,7 +1,7 @@
 import { BASE_ENV } from "./bwrap-args.ts";
 import type { CgroupManager, SandboxCgroup } from "./cgroups.ts";
 import { SANDBOX_HOME, SANDBOX_UID } from "./host.ts";
-import { type Launched, type LocalSupervisorOptions, supervisorConfig, TEMPLATE_MOUNT, templateEnv } from "./launch.ts";
+import { type Launched, type LocalSupervisorOptions, supervisorConfig, templateEnv } from "./launch.ts";
 import { Zygote } from "./zygote.ts";
 
 /** Asks the template for a fresh sandbox; its connection becomes the supervisor channel. */

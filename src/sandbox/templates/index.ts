@@ -1,7 +1,6 @@
 export {
   BUILTIN_TEMPLATES,
   CODE_INTERPRETER,
-  checkTemplateName,
   checkTemplateSpec,
   parseRequirements,
   type TemplateSpec,

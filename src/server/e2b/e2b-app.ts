@@ -18,7 +18,7 @@ import { releaseWhenDelivered } from "../until-delivered.ts";
 import { addEnvdRoutes } from "./envd-routes.ts";
 
 /** The longest an execution of the E2B API may run: an hour (E2B's server sets no limit of its own). */
-export const RUN_LIMIT_MS = 3_600_000;
+const RUN_LIMIT_MS = 3_600_000;
 
 /** E2B's port for the code interpreter: where its SDK looks in debug (local) mode. */
 export const E2B_PORT = 49999;
@@ -159,7 +159,7 @@ export function createE2bApp(options: {
     return c.json([...started, ...contexts.values()].map(contextJson));
   });
   app.post("/contexts/:id/restart", async (c) => {
-    const { sandbox, contexts } = mine(c);
+    const { sandbox } = mine(c);
     const context = contextOf(mine(c), c.req.param("id"));
     if (!context) return c.json({ error: `context ${c.req.param("id")} not found` }, 404);
     await (await sandbox()).restartContext(context);
