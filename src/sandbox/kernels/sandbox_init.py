@@ -148,7 +148,7 @@ def enter_namespaces(uid, disk_bytes, home, network, map_by_zygote=None):
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, size + ",mode=1777")
     _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, size + ",mode=1777")
     _mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620")
-    # What is left of the set-up (the copies, the overlays' empty layer) disappears from view.
+    # What is left of the set-up (the cgroup directories, the overlays' empty layer) disappears from view.
     _mount("tmpfs", "/.litmus", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=0555")
 
 
@@ -158,9 +158,9 @@ NOT_HOST_FILES = {"proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "m
 # Where the template has mounts of its own: its root and /dev (bwrap's tmpfs), /proc, its control directory.
 NOT_HOST_PATHS = ("/proc", "/dev", "/.litmus")
 CONTROL = "/.litmus"
+CONTROL_RUN = CONTROL + "/run"
 # Directories bwrap makes in the template (bwrap-args.ts): an empty lower layer for overlays, and a mount point
 # to build an overlay on before it is moved into place.
-CONTROL_RUN = CONTROL + "/run"
 EMPTY = CONTROL + "/empty"
 STAGING = CONTROL + "/staging"
 # Copied into the template's memory once (prepare_template): small, and otherwise a bind per file.
