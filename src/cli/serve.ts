@@ -13,7 +13,7 @@ import { DEFAULT_PORT, readTokensFile, startServer } from "../server/index.ts";
 import { RunStore } from "../store/index.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
 import { nonNegativeInteger } from "./options.ts";
-import { PhaseBars } from "./progress-bar.ts";
+import { templateBuildBars } from "./progress-bar.ts";
 import { untilStopSignal } from "./signals.ts";
 
 interface ServeCommandOptions extends ModelCommandOptions {
@@ -92,13 +92,7 @@ async function e2bTemplateOf(name: string): Promise<BuiltTemplate | null> {
     const builtin = BUILTIN_TEMPLATES.find((spec) => spec.name === name);
     if (!builtin || !isLitmusError(error, "NOT_FOUND")) throw error;
     process.stderr.write(`litmus serve: building the ${name} template for the E2B API (once)\n`);
-    using bars = new PhaseBars();
-    return await buildTemplate(builtin, {
-      python,
-      onProgress: (progress) => {
-        if (progress.phase === "done") bars.stop();
-        else bars.show(`template ${name}: ${progress.phase}`, 1).update(0, `${progress.collected} packages`);
-      },
-    });
+    using bars = templateBuildBars(builtin);
+    return await buildTemplate(builtin, { python, onProgress: bars.onTemplateProgress });
   }
 }

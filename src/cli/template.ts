@@ -11,7 +11,7 @@ import {
   type TemplateSpec,
 } from "../sandbox/index.ts";
 import { writeJson } from "./options.ts";
-import { PhaseBars } from "./progress-bar.ts";
+import { templateBuildBars } from "./progress-bar.ts";
 
 function megabytes(bytes: number): string {
   return `${Math.round(bytes / 1e6)} MB`;
@@ -48,23 +48,8 @@ export function registerTemplateCommand(program: Command): void {
     .option("--json", "print one JSON document on stdout")
     .action(async (name: string, options: { from?: string; json?: boolean }) => {
       const spec = await specOf(name, options.from);
-      using bars = new PhaseBars();
-      const built = await buildTemplate(spec, {
-        python: sandboxPython(),
-        onProgress: (progress) => {
-          if (progress.phase === "collecting") {
-            bars.show(`template ${spec.name}: collecting`, spec.requirements.length).update(
-              // Dependencies come on top of the requirements: the count may pass the total.
-              Math.min(progress.collected, spec.requirements.length),
-              progress.current ?? "",
-            );
-          } else if (progress.phase === "installing") {
-            bars.show(`template ${spec.name}: installing`, 1).update(0, `${progress.collected} packages`);
-          } else {
-            bars.stop();
-          }
-        },
-      });
+      using bars = templateBuildBars(spec);
+      const built = await buildTemplate(spec, { python: sandboxPython(), onProgress: bars.onTemplateProgress });
       bars.stop();
       if (options.json) return writeJson(built);
       process.stdout.write(

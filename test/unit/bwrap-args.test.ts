@@ -9,6 +9,7 @@ const layout: HostLayout = {
   unreadableByOthers: [],
   python: { executable: "/usr/bin/python3.11", extraBinds: [] },
   node: "/opt/node/bin/node",
+  nodeDirectoryIsOwn: false,
   kernelsDir: "/srv/litmus/src/sandbox/kernels/",
   etcFiles: [{ source: "/tmp/litmus-etc-0/passwd", target: "/etc/passwd" }],
   emptyFile: "/tmp/litmus-etc-0/empty",

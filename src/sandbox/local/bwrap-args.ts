@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import {
   HOST_ETC_BINDS,
@@ -91,7 +91,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
     ...HOST_ETC_BINDS.filter((path) => existsSync(path)).map((path): [string, string] => [path, path]),
     ...layout.etcFiles.map((file): [string, string] => [file.source, file.target]),
     ...layout.python.extraBinds.map((path): [string, string] => [path, path]),
-    ...nodeBinds(layout.node),
+    ...nodeBinds(layout),
     [layout.kernelsDir, KERNELS_MOUNT],
   ];
   // bwrap would create the directories above mount points as 0700, owned by the template's uid; sandboxes
@@ -106,7 +106,7 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
     if (!rootDirs.has(directory)) args.push("--perms", "0755", "--dir", directory);
   }
   for (const [source, target] of binds) args.push("--ro-bind", source, target);
-  if (nodeDirectoryIsOwn(layout.node)) args.push("--symlink", `${NODE_DIR_MOUNT}/${basename(layout.node)}`, NODE_MOUNT);
+  if (layout.nodeDirectoryIsOwn) args.push("--symlink", `${NODE_DIR_MOUNT}/${basename(layout.node)}`, NODE_MOUNT);
   args.push("--proc", "/proc", "--dev", "/dev");
   // The host kernel's command line (boot options, sometimes secrets) is none of the sandbox's business. Not in
   // the zygote's /proc: a cover there would lock it for the sandboxes' own /proc (each hides its own instead).
@@ -126,24 +126,8 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
   return args;
 }
 
-/** What a Node.js installation keeps beside its binary (the official tarballs, nvm, the `node` npm package). */
-const NODE_DIRECTORY_ENTRIES = new Set(["node", "nodejs", "npm", "npx", "corepack"]);
-
-/**
- * Whether the node binary's directory holds nothing but Node.js's own entries. Then the directory is mounted
- * (each sandbox can give a directory an overlay of its own, which keeps inotify watches on it to itself);
- * otherwise (/usr/bin, a ~/bin with other programs) only the binary is, and it stays shared.
- */
-function nodeDirectoryIsOwn(node: string): boolean {
-  try {
-    return readdirSync(dirname(node)).every((name) => NODE_DIRECTORY_ENTRIES.has(name));
-  } catch {
-    return false;
-  }
-}
-
-function nodeBinds(node: string): Array<[source: string, target: string]> {
-  return nodeDirectoryIsOwn(node) ? [[dirname(node), NODE_DIR_MOUNT]] : [[node, NODE_MOUNT]];
+function nodeBinds(layout: HostLayout): Array<[source: string, target: string]> {
+  return layout.nodeDirectoryIsOwn ? [[dirname(layout.node), NODE_DIR_MOUNT]] : [[layout.node, NODE_MOUNT]];
 }
 
 /** Every ancestor directory of the given paths, parents before children, without "/". */

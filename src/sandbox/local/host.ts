@@ -28,6 +28,12 @@ export interface HostLayout {
   python: { executable: string; extraBinds: string[] };
   /** The Node.js binary mounted for JavaScript/TypeScript kernels (the one running litmus). */
   node: string;
+  /**
+   * Whether the node binary's directory holds nothing but Node.js's own entries. Then the directory is mounted
+   * (each sandbox can give a directory an overlay of its own, which keeps inotify watches on it to itself);
+   * otherwise (/usr/bin, a ~/bin with other programs) only the binary is, and it stays shared.
+   */
+  nodeDirectoryIsOwn: boolean;
   kernelsDir: string;
   /** Generated /etc files (passwd, group, hosts) bound read-only into every sandbox. */
   etcFiles: Array<{ source: string; target: string }>;
@@ -218,6 +224,7 @@ export function hostLayout(overrides: RuntimeOverrides = {}): HostLayout {
   );
   const canDrop = unreadableByOthers.length === 0;
   const layout: HostLayout = {
+    nodeDirectoryIsOwn: nodeDirectoryIsOwn(node),
     bwrap,
     setpriv: process.getuid?.() === 0 && canDrop ? findOnPath("setpriv") : null,
     unreadableByOthers,
@@ -230,6 +237,17 @@ export function hostLayout(overrides: RuntimeOverrides = {}): HostLayout {
   ensureKernelBytecode(layout.python.executable, layout.kernelsDir);
   layouts.set(key, layout);
   return layout;
+}
+
+/** What a Node.js installation keeps beside its binary (the official tarballs, nvm, the `node` npm package). */
+const NODE_DIRECTORY_ENTRIES = new Set(["node", "nodejs", "npm", "npx", "corepack"]);
+
+function nodeDirectoryIsOwn(node: string): boolean {
+  try {
+    return readdirSync(dirname(node)).every((name) => NODE_DIRECTORY_ENTRIES.has(name));
+  } catch {
+    return false;
+  }
 }
 
 /**

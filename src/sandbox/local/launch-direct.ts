@@ -2,10 +2,10 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import type { Writable } from "node:stream";
 import { LitmusError } from "../../errors.ts";
-import { BASE_ENV, bwrapArgs } from "./bwrap-args.ts";
+import { bwrapArgs } from "./bwrap-args.ts";
 import type { SandboxCgroup } from "./cgroups.ts";
 import { type HostLayout, hostLayout, KERNELS_MOUNT, NOBODY } from "./host.ts";
-import { type Launched, type LocalSupervisorOptions, supervisorConfig, TEMPLATE_MOUNT, templateEnv } from "./launch.ts";
+import { type Launched, type LocalSupervisorOptions, sandboxEnv, supervisorConfig, templateMounts } from "./launch.ts";
 import { filtersSyscalls, sendSeccompProgram } from "./seccomp.ts";
 
 // Joins the sandbox's cgroups before anything else runs, so every descendant is accounted from the start.
@@ -34,12 +34,9 @@ export function launchDirect(
     ...bwrapArgs({
       layout,
       network: options.network,
-      envs: { ...templateEnv(options.template, BASE_ENV.PATH as string), ...options.envs },
+      envs: sandboxEnv(options),
       diskBytes: options.limits.diskBytes,
-      readOnlyBinds: [
-        ...(options.template === null ? [] : [{ source: options.template, target: TEMPLATE_MOUNT }]),
-        ...options.mounts,
-      ],
+      readOnlyBinds: [...templateMounts(options.template), ...options.mounts],
       seccompFd: filtered ? SECCOMP_FD : null,
     }),
     "--",
@@ -59,6 +56,7 @@ export function launchDirect(
     : [];
   const [executable, ...args] = [...join, ...privilegeDrop, ...sandboxed] as [string, ...string[]];
   const child = spawn(executable, args, {
+    // Descriptor 3: the code cgroup; 4: the filter (SECCOMP_FD).
     stdio: ["pipe", "pipe", "pipe", codeCgroup ?? "ignore", filtered ? "pipe" : "ignore"],
     env: {},
   }) as ChildProcessWithoutNullStreams;

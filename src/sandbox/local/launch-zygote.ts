@@ -1,7 +1,6 @@
-import { BASE_ENV } from "./bwrap-args.ts";
 import type { CgroupManager, SandboxCgroup } from "./cgroups.ts";
 import { SANDBOX_HOME, SANDBOX_UID } from "./host.ts";
-import { type Launched, type LocalSupervisorOptions, supervisorConfig, templateEnv } from "./launch.ts";
+import { type Launched, type LocalSupervisorOptions, sandboxEnv, supervisorConfig } from "./launch.ts";
 import { Zygote } from "./zygote.ts";
 
 /** Asks the template for a fresh sandbox; its connection becomes the supervisor channel. */
@@ -21,7 +20,7 @@ export async function launchFromZygote(
     diskBytes: options.limits.diskBytes,
     cgroupProcs: cgroup ? cgroup.procsFiles.map((file) => zygote.cgroupPathInside(file)) : [],
     codeCgroupProcs: cgroup ? zygote.cgroupPathInside(cgroup.codeProcsFile) : null,
-    env: { ...BASE_ENV, ...templateEnv(options.template, BASE_ENV.PATH as string), ...options.envs, PWD: SANDBOX_HOME },
+    env: { ...sandboxEnv(options), PWD: SANDBOX_HOME },
     config: supervisorConfig(options, cgroup),
   });
   let stderr = "";

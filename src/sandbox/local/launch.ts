@@ -1,5 +1,6 @@
 import type { Readable, Writable } from "node:stream";
 import type { Language, SandboxLimits } from "../types.ts";
+import { BASE_ENV } from "./bwrap-args.ts";
 import type { SandboxCgroup } from "./cgroups.ts";
 import { NODE_MOUNT, type RuntimeOverrides, SANDBOX_HOME } from "./host.ts";
 
@@ -70,16 +71,22 @@ export function supervisorConfig(
 }
 
 /** Where a sandbox sees its template (templates/): packages in `site-packages`, their commands in its `bin`. */
-export const TEMPLATE_MOUNT = "/opt/litmus/template";
+const TEMPLATE_MOUNT = "/opt/litmus/template";
 
 /**
- * The environment a template adds: its packages on the import path of every Python (the kernels read
- * PYTHONPATH themselves: they run with -I) and its commands on PATH. The caller's own variables win.
+ * The sandbox's environment: the base one, what a template adds (its packages on the import path of every
+ * Python: the kernels read PYTHONPATH themselves, as they run with -I; its commands on PATH), then the caller's
+ * own variables, which win.
  */
-export function templateEnv(template: string | null, basePath: string): Record<string, string> {
-  if (template === null) return {};
-  return {
-    PYTHONPATH: `${TEMPLATE_MOUNT}/site-packages`,
-    PATH: `${TEMPLATE_MOUNT}/site-packages/bin:${basePath}`,
-  };
+export function sandboxEnv(options: LocalSupervisorOptions): Record<string, string> {
+  const template =
+    options.template === null
+      ? {}
+      : { PYTHONPATH: `${TEMPLATE_MOUNT}/site-packages`, PATH: `${TEMPLATE_MOUNT}/site-packages/bin:${BASE_ENV.PATH}` };
+  return { ...BASE_ENV, ...template, ...options.envs };
+}
+
+/** The template's read-only mount, if the sandbox has one. */
+export function templateMounts(template: string | null): Array<{ source: string; target: string }> {
+  return template === null ? [] : [{ source: template, target: TEMPLATE_MOUNT }];
 }

@@ -91,8 +91,11 @@ export function seccompProgram(arch: NodeJS.Architecture = process.arch): Buffer
  * before it starts anything). Kept in memory, not in a file a temp cleaner could remove from under a
  * long-running server.
  */
+let hostProgram: Buffer | null | undefined;
+
 export function sendSeccompProgram(pipe: NodeJS.WritableStream | null | undefined): void {
-  const program = seccompProgram();
+  hostProgram ??= seccompProgram();
+  const program = hostProgram;
   if (!program || !pipe) return;
   // A bwrap that dies before it reads (a start aborted at once) resets the pipe: its start fails and is
   // reported on its own, so the write's error is not another one.

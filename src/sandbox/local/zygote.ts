@@ -7,7 +7,7 @@ import { LitmusError } from "../../errors.ts";
 import { bwrapArgs } from "./bwrap-args.ts";
 import { hostLayout, KERNELS_MOUNT, NOBODY, processTempDir, type RuntimeOverrides, SANDBOX_UID } from "./host.ts";
 import { SANDBOX_UID_RANGE } from "./host-uids.ts";
-import { TEMPLATE_MOUNT } from "./launch.ts";
+import { templateMounts } from "./launch.ts";
 import { filtersSyscalls, sendSeccompProgram } from "./seccomp.ts";
 import { USERNS_FDS, writeUserNamespaceMap } from "./user-namespace-map.ts";
 
@@ -100,7 +100,7 @@ export class Zygote {
         { source: runDir, target: RUN_MOUNT },
         ...options.cgroupBases.map((source, index) => ({ source, target: `${CGROUP_MOUNT}/${index}` })),
       ],
-      readOnlyBinds: options.template === null ? [] : [{ source: options.template, target: TEMPLATE_MOUNT }],
+      readOnlyBinds: templateMounts(options.template),
       ...(mapsUidRange && { externalUidMap: USERNS_FDS }),
       seccompFd: filtered ? seccompFd : null,
     });

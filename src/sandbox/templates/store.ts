@@ -36,8 +36,20 @@ export interface TemplateBuildProgress {
   current?: string;
 }
 
-/** The Python a template is built for: `3.11-x86_64`, from the interpreter itself. */
-async function pythonTarget(python: string): Promise<string> {
+const targets = new Map<string, Promise<string>>();
+
+/** The Python a template is built for: `3.11-x86_64`, asked of the interpreter once per process. */
+function pythonTarget(python: string): Promise<string> {
+  let target = targets.get(python);
+  if (!target) {
+    target = askTarget(python);
+    targets.set(python, target);
+    target.catch(() => targets.delete(python));
+  }
+  return target;
+}
+
+async function askTarget(python: string): Promise<string> {
   const { stdout } = await promisify(execFile)(python, [
     "-I",
     "-c",
