@@ -165,16 +165,21 @@ EMPTY = CONTROL + "/empty"
 STAGING = CONTROL + "/staging"
 # Copied into the template's memory once (prepare_template): small, and otherwise a bind per file.
 COPIED_INTO_TEMPLATE = ("/etc", "/opt/litmus/kernels")
-# The template's shared mounts, listed once by the zygote: every sandbox forked from it has the list already.
-SHARED = None
+# Where each sandbox puts an overlay, listed once by the zygote: every sandbox forked from it has the list.
+OVERLAID = []
+SHARED_FLAGS = MS_RDONLY | MS_NOSUID | MS_NODEV
 
 
 def prepare_template():
-    """In the zygote, once: /etc (a bind per file and per directory, some from litmus's temporary files) and the
-    kernels directory become copies in the template's memory, and the binds they came from are unmounted. Each
-    sandbox then needs one overlay for each of them, and no mount of the template names a host path but the
-    ones the sandbox sees at the same path (/usr) and node's directory (which a sandbox replaces)."""
-    global SHARED
+    """In the zygote, once, after its listener is bound: what every sandbox would otherwise undo for itself.
+
+    /etc (a bind per file and per directory, some from litmus's temporary files) and the kernels directory
+    become copies in the template's memory, and the binds they came from are unmounted. A bind whose source is
+    elsewhere on the host (node's directory, a template) is replaced by an overlay of it, and the control
+    socket's directory (a host temporary directory; the listener stays bound) is unmounted: /proc/self/mountinfo
+    lists covered mounts too, with their host paths. Each sandbox then needs only one overlay per shared
+    directory, and no unmount (each waits for an RCU grace period)."""
+    global OVERLAID
     for directory in COPIED_INTO_TEMPLATE:
         if not os.path.isdir(directory):
             continue
@@ -184,7 +189,17 @@ def prepare_template():
         _mount("tmpfs", directory, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=0755")
         _write_tree(directory, tree)
         _mount(None, directory, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    SHARED = _shared_mounts()
+    if CONTROL_RUN in _mount_points_below(CONTROL):
+        _unmount(CONTROL_RUN)
+    shared = _shared_mounts()
+    targets = [target for target, _ in shared]
+    for target, names_host_path in shared:
+        if names_host_path and _overlaid(target, targets):
+            # Built aside over the bind, which then goes (the overlay keeps its own reference to it).
+            _mount("overlay", STAGING, "overlay", SHARED_FLAGS, _layers(target))
+            _unmount(target)
+            _mount(STAGING, target, None, MS_MOVE)
+    OVERLAID = [target for target in targets if _overlaid(target, targets)]
 
 
 def _read_tree(top):
@@ -221,33 +236,25 @@ def _write_tree(top, entries):
 
 def isolate_shared_mounts():
     """In a mount namespace of its own, still in the template's user namespace (where the template's mounts are
-    not locked): the host's read-only directories become the sandbox's own, and no mount names a host path.
+    not locked): the host's read-only directories become the sandbox's own.
 
     inotify reports events per inode, and every sandbox of the template saw the same inodes through the
     template's mounts: a watch on /usr or /etc/ld.so.cache saw the other sandboxes' imports and program starts.
     Each shared directory gets an overlay of its own (new inodes over the same files; the page cache stays
-    shared). A bind whose source is elsewhere on the host (node's directory, a template) is replaced, not
-    covered, and the template's control socket directory is unmounted: /proc/self/mountinfo lists covered
-    mounts too, with their host paths. A few mounts each: every mount also costs at the sandbox's end.
-    A directory with other mounts below it is left as it is (an overlay would hide them); the template has none.
-    A file bound on its own (node's binary, where its directory holds other programs) stays shared."""
-    mounts = SHARED if SHARED is not None else _shared_mounts()
-    # The control socket's directory is a host temporary directory. The cgroup mounts name only cgroup paths,
-    # and one is in use (the code cgroup's descriptor): unmounting it would wait for the kernel.
-    if CONTROL_RUN in _mount_points_below(CONTROL):
-        _unmount(CONTROL_RUN)
-    flags = MS_RDONLY | MS_NOSUID | MS_NODEV
-    for target, names_host_path in mounts:
-        if not os.path.isdir(target) or any(other.startswith(target.rstrip("/") + "/") for other, _ in mounts):
-            continue
-        layers = "lowerdir=%s:%s" % (_overlay_path(target), EMPTY)
-        if names_host_path:
-            # Built aside over the bind, which then goes (the overlay keeps its own reference to it).
-            _mount("overlay", STAGING, "overlay", flags, layers)
-            _unmount(target)
-            _mount(STAGING, target, None, MS_MOVE)
-        else:
-            _mount("overlay", target, "overlay", flags, layers)
+    shared). A few mounts each: every mount also costs at the sandbox's end."""
+    for target in OVERLAID:
+        _mount("overlay", target, "overlay", SHARED_FLAGS, _layers(target))
+
+
+def _overlaid(target, shared_targets):
+    """Whether a shared mount gets an overlay. A directory with other shared mounts below it is left as it is
+    (an overlay would hide them; the template has none). A file bound on its own (node's binary, where its
+    directory holds other programs) stays shared."""
+    return os.path.isdir(target) and not any(other.startswith(target.rstrip("/") + "/") for other in shared_targets)
+
+
+def _layers(target):
+    return "lowerdir=%s:%s" % (_overlay_path(target), EMPTY)
 
 
 def _unmount(target):

@@ -260,5 +260,6 @@ class Zygote:
 if __name__ == "__main__":
     sandbox_init.uncover_proc()
     sandbox_init.limit_template_inotify()
+    zygote = Zygote()  # binds the listener first: preparing the template unmounts its directory
     sandbox_init.prepare_template()
-    Zygote().run()
+    zygote.run()
