@@ -172,7 +172,9 @@ class CgroupV1 implements CgroupManager {
       delegate: (uid) => delegate([...procsFiles, codeProcsFile], uid),
       oomKills: async () => (await killsIn(memory)) + (await killsIn(code)),
       destroy: async () => {
-        await Promise.all([code, ...directories].map((directory) => killAll(directory)));
+        // Every process of the sandbox is in its pids group (user code moves only within the memory
+        // hierarchy, into the code group): emptying that one empties them all.
+        await killAll(pids);
         await removeDirectory(code);
         await Promise.all(directories.map((directory) => removeDirectory(directory)));
       },
