@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { type BenchTask, type Dataset, loadDataset, selectTasks } from "../../src/bench/index.ts";
-import { Learner, readPlaybook, runLearning } from "../../src/learn/index.ts";
+import { Learner, measureLearning, readPlaybook, runLearning } from "../../src/learn/index.ts";
 import type { Task } from "../../src/loop/index.ts";
 import { RunStore } from "../../src/store/index.ts";
 import { DATASETS_DIR, datasetsUnavailableReason } from "../helpers/datasets.ts";
@@ -145,6 +145,33 @@ describe.skipIf(missing ?? datasetsUnavailableReason())(
           .map((name) => `def ${name}(*args):\n    # answer ${++answers}\n    return math.pi`)
           .join("\n"),
       );
+
+    test("learn eval shows its held-out progress sample by sample, not only when an arm's run ends", async () => {
+      using store = RunStore.open(":memory:");
+      const playbookPath = join(mkdtempSync(join(tmpdir(), "litmus-learn-")), "playbook.json");
+      const { model } = scripted(Array.from({ length: 40 }, forgetful));
+      const steps: number[] = [];
+      let total = 0;
+      await measureLearning({
+        train: { name: "mbpp", dataset: mbpp, tasks: tasks.slice(0, 1) },
+        heldOut: [{ name: "mbpp", dataset: mbpp, tasks: tasks.slice(1) }],
+        curve: { every: 1, tasks: 0 },
+        model,
+        seeds: [1],
+        maxAttempts: 1,
+        playbookPath,
+        store,
+        onProgress: (event) => {
+          if (event.phase !== "held-out") return;
+          if (event.type === "phase") total = event.total;
+          else steps.push(event.done);
+        },
+      });
+      // Two tasks in each of four arms: every sample moves the bar, never backwards.
+      expect(total).toBe(8);
+      expect(new Set(steps)).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7, 8]));
+      expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    });
 
     test("a run that dies after its playbook changed resumes without applying a step twice", async () => {
       using store = RunStore.open(":memory:");

@@ -3,6 +3,7 @@ import {
   type Dataset,
   type EvalSummary,
   loopTaskOf,
+  type ModelRunEvent,
   type PairedDifference,
   pairedDifference,
   percent,
@@ -133,7 +134,15 @@ export async function measureLearning(options: MeasureLearningOptions): Promise<
   const learnMs = performance.now() - started;
   const playbook = await readPlaybook(options.playbookPath);
 
-  const run = async (set: TaskSet, tasks: BenchTask[], arm: Arm, seed: number, snapshot: Playbook) => {
+  /** One arm's bench run; `onSamples` hears how many of its samples are done (resumed ones included). */
+  const run = async (
+    set: TaskSet,
+    tasks: BenchTask[],
+    arm: Arm,
+    seed: number,
+    snapshot: Playbook,
+    onSamples: (done: number, detail: string) => void,
+  ) => {
     const base = {
       ...scoringOf(options),
       dataset: set.dataset,
@@ -144,6 +153,10 @@ export async function measureLearning(options: MeasureLearningOptions): Promise<
       seed,
       ...(options.cache ? { cache: options.cache } : {}),
       ...(options.modelTimeoutMs === undefined ? {} : { modelTimeoutMs: options.modelTimeoutMs }),
+      onProgress: (event: ModelRunEvent) => {
+        if (event.type === "start") onSamples(event.finished, `${set.name} seed ${seed} ${arm}`);
+        else onSamples(event.done, `${set.name} seed ${seed} ${arm}: ${event.taskId} ${event.verdict}`);
+      },
     };
     const bulletsOf = (task: BenchTask) => playbookBullets(snapshot, loopTaskOf(task), { budgetTokens });
     const armOptions =
@@ -171,7 +184,9 @@ export async function measureLearning(options: MeasureLearningOptions): Promise<
   for (const set of options.heldOut) {
     for (const seed of options.seeds) {
       for (const arm of ARMS) {
-        const { run: record, summary } = await run(set, set.tasks, arm, seed, playbook);
+        const { run: record, summary } = await run(set, set.tasks, arm, seed, playbook, (samples, detail) =>
+          progress({ type: "step", phase: "held-out", done: done + samples, detail }),
+        );
         done += set.tasks.length;
         outcomes.push({ set: set.name, arm, seed, runId: record.id, summary });
         progress({
@@ -195,7 +210,9 @@ export async function measureLearning(options: MeasureLearningOptions): Promise<
     let curveDone = 0;
     for (const point of points) {
       const snapshot = playbookAt(playbook, point.version);
-      const { summary } = await run(curveSet, tasks, "learned", options.seeds[0] ?? 1, snapshot);
+      const { summary } = await run(curveSet, tasks, "learned", options.seeds[0] ?? 1, snapshot, (samples, detail) =>
+        progress({ type: "step", phase: "curve", done: curveDone + samples, detail }),
+      );
       curve.push({ ...point, activeBullets: bulletsWith(snapshot, "active").length, passAt1: passAt1(summary) });
       curveDone += tasks.length;
       progress({
