@@ -39,8 +39,18 @@ export interface Result {
   png?: string;
   /** Base64-encoded JPEG. */
   jpeg?: string;
+  /** Base64-encoded PDF. */
+  pdf?: string;
   latex?: string;
   json?: unknown;
+  javascript?: string;
+  /** A table's columns as lists (a pandas DataFrame), as E2B's code interpreter gives them. */
+  data?: Record<string, unknown[]>;
+  /** What e2b-charts reads from a matplotlib figure: its type, titles, axes and data (E2B's chart). */
+  chart?: Record<string, unknown>;
+  /** Formats beyond these, by MIME type. */
+  extra?: Record<string, unknown>;
+  /** The value of the cell (true), or something displayed while it ran: display(), a figure, an image. */
   isMainResult: boolean;
 }
 

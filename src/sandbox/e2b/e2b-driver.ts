@@ -21,7 +21,21 @@ const REMOTE_LIFETIME_MS = 3_600_000;
 const RENEW_EVERY_MS = 20 * 60_000;
 /** The id the Sandbox gives the default context of its language; here it names a context made on first use. */
 const DEFAULT_CONTEXT = "default";
-const RESULT_FORMATS = ["text", "html", "markdown", "svg", "png", "jpeg", "latex", "json"] as const;
+const RESULT_FORMATS = [
+  "text",
+  "html",
+  "markdown",
+  "svg",
+  "png",
+  "jpeg",
+  "pdf",
+  "latex",
+  "json",
+  "javascript",
+  "data",
+  "chart",
+  "extra",
+] as const;
 
 interface ContextEntry {
   /** Being made, or made; null for the default context before its first use. */

@@ -13,6 +13,7 @@ import _signal as signal  # the C module: `signal` itself imports enum, 4 ms of 
 import sys
 import types
 
+import notebook as notebook_cells
 import wire
 
 # Cell sources by filename, handed to linecache only when a traceback needs them: importing linecache and
@@ -156,17 +157,23 @@ def serve(request_fd, event_fd):
     # SIGINT means "stop this cell": it raises KeyboardInterrupt while a cell runs and is ignored between
     # cells, so an interrupt that races with the end of a cell cannot kill the kernel.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    n = None  # the cell running: echoed in every event, the supervisor drops events of any other cell
+    notebook = None
+    if notebook_cells.available():
+        notebook = notebook_cells.Notebook(lambda result: channel.send({"ev": "result", "n": n, "result": result}))
     for request in channel.requests():
         error = None
         exit_code = 0
-        n = request.get("n")  # echoed in every event: the supervisor drops events of any other cell
+        n = request.get("n")
         try:
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            cell = Cell(request["code"], request["n"])
-            value = cell.run(namespace)
-            if value is not None:
-                namespace["_"] = value
-                channel.send({"ev": "result", "n": n, "result": format_result(value)})
+            if notebook is not None:
+                error, exit_code = notebook.run(request["code"])
+            else:
+                value = Cell(request["code"], request["n"]).run(namespace)
+                if value is not None:
+                    namespace["_"] = value
+                    channel.send({"ev": "result", "n": n, "result": format_result(value)})
         except SystemExit as system_exit:
             exit_code = exit_code_of(system_exit)
             if exit_code != 0:

@@ -40,6 +40,8 @@ export const CODE_INTERPRETER: TemplateSpec = {
     "openpyxl==3.1.5",
     "pytest==9.0.3",
     "e2b-charts==1.0.0",
+    // Plain dicts and lists get a `json` format through it, as in E2B's template (NaN becomes null).
+    "orjson==3.11.9",
   ],
 };
 

@@ -285,17 +285,17 @@ function contextJson(context: Context): { id: string; language: string; cwd: str
 }
 
 /**
- * A result as E2B's server sends it: its formats, `extra` (formats beyond E2B's list: none here), and
+ * A result as E2B's server sends it: its formats, `extra` (formats beyond E2B's list, always there), and
  * `is_main_result` in snake case. Like E2B's, the server strips the quotes around a text that has them: a
  * string's repr `'hello'` is sent as `hello`.
  */
 function resultEvent(result: Result): Record<string, unknown> {
-  const { isMainResult, text, ...formats } = result;
+  const { isMainResult, text, extra, ...formats } = result;
   return {
     type: "result",
     ...(text === undefined ? {} : { text: withoutQuotes(text) }),
     ...formats,
-    extra: {},
+    extra: extra ?? {},
     is_main_result: isMainResult,
   };
 }
