@@ -19,6 +19,7 @@ KERNEL_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, KERNEL_DIR)
 
 import children  # noqa: E402
+import notebook  # noqa: E402
 import prctl  # noqa: E402
 import sandbox_init  # noqa: E402
 import supervisor  # noqa: E402  (imports the Python kernel too: every sandbox starts warm)
@@ -262,4 +263,5 @@ if __name__ == "__main__":
     sandbox_init.limit_template_inotify()
     zygote = Zygote()  # binds the listener first: preparing the template unmounts its directory
     sandbox_init.prepare_template()
+    notebook.preload()
     zygote.run()

@@ -82,8 +82,13 @@ export function sandboxEnv(options: LocalSupervisorOptions): Record<string, stri
   const template =
     options.template === null
       ? {}
-      : { PYTHONPATH: `${TEMPLATE_MOUNT}/site-packages`, PATH: `${TEMPLATE_MOUNT}/site-packages/bin:${BASE_ENV.PATH}` };
+      : { ...templateEnv(options.template), PATH: `${TEMPLATE_MOUNT}/site-packages/bin:${BASE_ENV.PATH}` };
   return { ...BASE_ENV, ...template, ...options.envs };
+}
+
+/** Where a template's packages are imported from (the zygote of a template imports IPython from there once). */
+export function templateEnv(template: string | null): Record<string, string> {
+  return template === null ? {} : { PYTHONPATH: `${TEMPLATE_MOUNT}/site-packages` };
 }
 
 /** The template's read-only mount, if the sandbox has one. */

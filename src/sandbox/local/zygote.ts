@@ -7,7 +7,7 @@ import { LitmusError } from "../../errors.ts";
 import { bwrapArgs } from "./bwrap-args.ts";
 import { hostLayout, KERNELS_MOUNT, NOBODY, processTempDir, type RuntimeOverrides, SANDBOX_UID } from "./host.ts";
 import { SANDBOX_UID_RANGE } from "./host-uids.ts";
-import { templateMounts } from "./launch.ts";
+import { templateEnv, templateMounts } from "./launch.ts";
 import { filtersSyscalls, sendSeccompProgram } from "./seccomp.ts";
 import { USERNS_FDS, writeUserNamespaceMap } from "./user-namespace-map.ts";
 
@@ -93,7 +93,7 @@ export class Zygote {
     const args = bwrapArgs({
       layout,
       network: options.network,
-      envs: {},
+      envs: templateEnv(options.template),
       diskBytes: 1024 * 1024,
       mode: "zygote",
       writableBinds: [
