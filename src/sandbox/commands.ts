@@ -1,4 +1,5 @@
 import { inSpan, recordsContent } from "../telemetry/index.ts";
+import { checkEnvs } from "./envs.ts";
 import { OutputBudget } from "./output-budget.ts";
 import type { SandboxRequest } from "./request.ts";
 import type { CommandOptions, CommandResult } from "./types.ts";
@@ -32,7 +33,7 @@ export class SandboxCommands {
     const budget = new OutputBudget(this.outputBytes);
     const done = await this.request(
       "command",
-      { cmd, cwd: options.cwd, envs: options.envs },
+      { cmd, cwd: options.cwd, envs: checkEnvs(options.envs, "commands.run envs") },
       {
         signal: options.signal,
         timeoutMs: options.timeoutMs,

@@ -1,4 +1,5 @@
 export type { SandboxCommands } from "./commands.ts";
+export { checkEnvs } from "./envs.ts";
 export { type ExecutionJson, executionToJson, executionToText } from "./execution-json.ts";
 export type { SandboxFiles } from "./files.ts";
 export { DEFAULT_LIMITS, parseBytes, parseDuration, resolveLimits } from "./limits.ts";

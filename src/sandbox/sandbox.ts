@@ -4,6 +4,7 @@ import { isAbsolute, normalize } from "node:path";
 import { LitmusError } from "../errors.ts";
 import { inSpan, recordsContent } from "../telemetry/index.ts";
 import { SandboxCommands } from "./commands.ts";
+import { checkEnvs } from "./envs.ts";
 import { ExecutionCollector } from "./execution.ts";
 import { SandboxFiles } from "./files.ts";
 import { resolveLimits } from "./limits.ts";
@@ -169,7 +170,7 @@ export class Sandbox implements AsyncDisposable {
     const supervisor = await startLocalSupervisor(sandboxId, {
       limits,
       network: options.network ?? false,
-      envs: options.envs ?? {},
+      envs: checkEnvs(options.envs, "Sandbox.create envs"),
       runtimes: options.runtimes ?? {},
       defaultLanguage: language,
       launch: options.launch ?? "auto",
@@ -244,7 +245,7 @@ export class Sandbox implements AsyncDisposable {
     const collector = new ExecutionCollector(options, this.limits);
     const done = await this.request(
       "exec",
-      { context: context.id, code },
+      { context: context.id, code, ...(options.envs ? { envs: checkEnvs(options.envs, "runCode envs") } : {}) },
       { onEvent: collector.onEvent, signal: options.signal, timeoutMs: options.timeoutMs },
     );
     return collector.finish(done, done.signal === 9 ? await this.newOomKills() : 0, this.limits.memoryBytes);

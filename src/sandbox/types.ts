@@ -146,6 +146,11 @@ export interface RunCodeOptions {
   context?: Context;
   /** Wall-clock limit of this run (default: the sandbox's execTimeoutMs). */
   timeoutMs?: number;
+  /**
+   * Environment variables for this run only (E2B's `envs`): set while it runs, then back to what they were.
+   * What the code itself does to them is undone too.
+   */
+  envs?: Record<string, string>;
   signal?: AbortSignal;
   onStdout?: (output: OutputMessage) => void;
   onStderr?: (output: OutputMessage) => void;

@@ -52,6 +52,20 @@ describe.skipIf(unavailable)(
       expect(js.text).toBe("42");
     });
 
+    test("envs of one runCode hold for that run only; names a process cannot hold are a 400", async () => {
+      const sandbox = await E2bSandbox.create();
+      const read = "import os; os.getenv('FOO', 'unset')";
+      expect((await sandbox.runCode(read, { envs: { FOO: "bar" } })).text).toBe("bar");
+      expect((await sandbox.runCode(read)).text).toBe("unset");
+      const response = await fetch(new URL("execute", server.e2bUrl as string), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ code: "1", env_vars: { "A=B": "x" } }),
+      });
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain("cannot name an environment variable");
+    });
+
     test("contexts: create, run in, list, restart, remove", async () => {
       const sandbox = await E2bSandbox.create();
       const context = await sandbox.createCodeContext({ language: "python" });

@@ -179,6 +179,36 @@ describe.skipIf(unavailable).each(LAUNCH_MODES)(
       expect(stdoutOf(await sandbox.runCode("echo again", { language: "bash" }))).toBe("again\n");
     });
 
+    test("a run's own environment variables hold for that run only, in every language", async () => {
+      await using sandbox = await useSandbox({ launch, envs: { KEPT: "sandbox" } });
+      const envs = { ONLY: "this run", KEPT: "overridden" };
+      const reads = {
+        python: [
+          "import os; print(os.environ.get('ONLY'), os.environ['KEPT']); os.environ['ONLY'] = 'changed'",
+          "import os; print(os.environ.get('ONLY'), os.environ['KEPT'])",
+        ],
+        javascript: [
+          "console.log(process.env.ONLY, process.env.KEPT); process.env.ONLY = 'changed'",
+          "console.log(process.env.ONLY, process.env.KEPT)",
+        ],
+        bash: [
+          'echo "$ONLY" "$KEPT" $(printenv ONLY); ONLY=changed',
+          'echo "${ONLY-None}" "$KEPT" $(printenv ONLY || echo unset)',
+        ],
+      } as const;
+      for (const [language, [during, after]] of Object.entries(reads)) {
+        const first = await sandbox.runCode(during, { language: language as "python", envs });
+        expect(first.error, language).toBeNull();
+        expect(stdoutOf(first), language).toMatch(/^this run overridden( this run)?\n$/);
+        const next = await sandbox.runCode(after, { language: language as "python" });
+        expect(stdoutOf(next), language).toMatch(/^(None|undefined) sandbox( unset)?\n$/);
+      }
+      await expect(sandbox.runCode("1", { envs: { "A=B": "x" } })).rejects.toThrow(
+        /cannot name an environment variable/,
+      );
+      await expect(sandbox.runCode("1", { envs: { A: "x\0y" } })).rejects.toThrow(/without NUL bytes/);
+    });
+
     test("files: write, read, list, remove inside the workspace", async () => {
       await using sandbox = await useSandbox({ launch });
       expect(await sandbox.files.write("data/input.txt", "line one\n")).toBe("/home/user/data/input.txt");

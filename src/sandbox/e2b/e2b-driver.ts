@@ -169,7 +169,7 @@ class E2BDriver implements SandboxDriver, RequestChannel {
     const files = this.remote.files;
     switch (op) {
       case "exec":
-        return this.exec(String(payload.context), String(payload.code), Number(payload.timeoutMs), handlers);
+        return this.exec(payload, handlers);
       case "command":
         return this.command(payload, handlers);
       case "context.create": {
@@ -225,15 +225,17 @@ class E2BDriver implements SandboxDriver, RequestChannel {
     }
   }
 
-  private async exec(contextId: string, code: string, timeoutMs: number, handlers: Handlers): Promise<DoneEvent> {
-    const entry = this.contextEntry(contextId);
+  private async exec(payload: Record<string, unknown>, handlers: Handlers): Promise<DoneEvent> {
+    const timeoutMs = Number(payload.timeoutMs);
+    const entry = this.contextEntry(String(payload.context));
     const context = await this.contextOf(entry);
     await this.preloadInto(entry, context);
     const started = performance.now();
     try {
-      const execution = await this.remote.runCode(code, {
+      const execution = await this.remote.runCode(String(payload.code), {
         context,
         timeoutMs,
+        ...(payload.envs ? { envs: payload.envs as Record<string, string> } : {}),
         // The execution's own limit decides; the request must not give up before it.
         requestTimeoutMs: timeoutMs + 10_000,
         onStdout: (output) => handlers.onEvent?.({ id: 0, ev: "stdout", text: output.line }),

@@ -111,6 +111,18 @@ process.on("SIGINT", () => interruptPending?.(new Error("Script execution was in
 process.on("uncaughtException", (error) => process.stderr.write(`Uncaught ${inspect(error)}\n`));
 process.on("unhandledRejection", (reason) => process.stderr.write(`Unhandled rejection: ${inspect(reason)}\n`));
 
+/** A run's own environment variables; returns what restores the environment as it was before. */
+function setEnvironment(envs) {
+  const saved = Object.entries(envs).map(([name]) => [name, process.env[name]]);
+  Object.assign(process.env, envs);
+  return () => {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
 async function runCell(request) {
   let value = compile(request.code, request.n).runInThisContext({ breakOnSigint: true, displayErrors: false });
   if (value !== null && typeof value === "object" && typeof value.then === "function") {
@@ -129,6 +141,7 @@ for await (const line of lines) {
   if (!line.trim()) continue;
   const request = JSON.parse(line);
   let error = null;
+  const restoreEnvironment = setEnvironment(request.envs ?? {});
   try {
     const value = await runCell(request);
     if (value !== undefined) {
@@ -137,6 +150,8 @@ for await (const line of lines) {
     }
   } catch (thrown) {
     error = errorOf(thrown);
+  } finally {
+    restoreEnvironment();
   }
   // `n` is echoed in every event: the supervisor drops events of any other cell.
   send({ ev: "done", n: request.n, error, exitCode: error ? 1 : 0 });

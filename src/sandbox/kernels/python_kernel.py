@@ -125,6 +125,21 @@ def run_code(code, namespace):
     return value
 
 
+def set_environment(envs):
+    """A run's own environment variables; returns what restores the environment as it was before."""
+    saved = {name: os.environ.get(name) for name in envs}
+    os.environ.update(envs)
+
+    def restore():
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    return restore
+
+
 def user_sys_path():
     """The import path user code expects: its working directory first, then the standard library and the
     interpreter's site/dist-packages. The interpreter runs with -I -S (fast, and nothing from the host's
@@ -165,6 +180,7 @@ def serve(request_fd, event_fd):
         error = None
         exit_code = 0
         n = request.get("n")
+        restore_environment = set_environment(request.get("envs") or {})
         try:
             signal.signal(signal.SIGINT, signal.default_int_handler)
             if notebook is not None:
@@ -186,6 +202,7 @@ def serve(request_fd, event_fd):
             exit_code = 1
         finally:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+            restore_environment()
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()

@@ -293,8 +293,8 @@ class Kernel(Process):
     def alive(self):
         return self.status is None
 
-    def submit(self, request_id, code, timeout_ms):
-        self.queue.append((request_id, code, timeout_ms))
+    def submit(self, request_id, code, timeout_ms, envs=None):
+        self.queue.append((request_id, code, timeout_ms, envs or {}))
         self.pump()
 
     def pump(self):
@@ -302,14 +302,16 @@ class Kernel(Process):
             return
         if not self.alive:
             self.restart()
-        request_id, code, timeout_ms = self.queue.pop(0)
+        request_id, code, timeout_ms, envs = self.queue.pop(0)
         self.execution_count += 1
         self.task = Task(request_id, timeout_ms)
         if self.language == "bash":
             source = code.encode()
-            payload = b"%d %d\n" % (self.execution_count, len(source)) + source
+            # The cell's variables follow its code, each "NAME=value" ended by a NUL byte.
+            variables = b"".join(("%s=%s" % item).encode() + b"\0" for item in envs.items())
+            payload = b"%d %d %d\n" % (self.execution_count, len(source), len(envs)) + source + variables
         else:
-            payload = (wire.dumps({"code": code, "n": self.execution_count}) + "\n").encode()
+            payload = (wire.dumps({"code": code, "n": self.execution_count, "envs": envs}) + "\n").encode()
         try:
             wire.write_all(self.request_fd, payload)
         except OSError:
@@ -528,7 +530,7 @@ class Supervisor:
                 kernel = self.kernels.get(request.get("context") or "default")
                 if kernel is None:
                     raise LookupError("no context named %r" % request.get("context"))
-                kernel.submit(request_id, request["code"], request.get("timeoutMs"))
+                kernel.submit(request_id, request["code"], request.get("timeoutMs"), request.get("envs"))
             elif op == "context.create":
                 name = self.create_context(request["language"], request.get("cwd") or HOME, request.get("name"))
                 send({"id": request_id, "ev": "done", "context": name})

@@ -5,6 +5,7 @@ import { isLitmusError } from "../../errors.ts";
 import {
   type BuiltTemplate,
   type Context,
+  checkEnvs,
   type Execution,
   LANGUAGES,
   type Language,
@@ -89,6 +90,12 @@ export function createE2bApp(options: {
         { error: `unsupported language "${body.data.language}"; use one of: ${LANGUAGES.join(", ")}` },
         400,
       );
+    const envs = body.data.env_vars ?? undefined;
+    try {
+      checkEnvs(envs, "env_vars");
+    } catch (error) {
+      return c.json({ error: (error as Error).message }, 400);
+    }
     const admitted = limiter.start(options.access.clientOf(c));
     if ("refused" in admitted) return c.json({ error: admitted.refused }, 429);
     const running = await mine(c)
@@ -110,6 +117,7 @@ export function createE2bApp(options: {
       try {
         const execution = await running.runCode(code, {
           ...(context ? { context } : { language }),
+          ...(envs ? { envs } : {}),
           signal: abort.signal,
           onStdout: ({ line, timestamp }) => void send({ type: "stdout", text: line, timestamp }),
           onStderr: ({ line, timestamp }) => void send({ type: "stderr", text: line, timestamp }),
