@@ -113,6 +113,18 @@ describe.skipIf(unavailable).each(LAUNCH_MODES)(
       expect(ts.results[0]?.text).toBe("42");
     });
 
+    test("javascript: a cell with top-level await gives its last value and keeps what it declares", async () => {
+      await using sandbox = await useSandbox({ launch });
+      const js = async (code: string) => await sandbox.runCode(code, { language: "javascript" });
+      expect((await js("const x = await Promise.resolve(40)\nx\n  + 2")).text).toBe("42");
+      expect((await js("await new Promise((r) => setTimeout(r, 5)); 'after ' + x")).text).toBe("'after 40'");
+      expect((await js("const kept = await 7")).results).toEqual([]);
+      expect((await js("kept * 6")).text).toBe("42");
+      const failed = await js("\nawait Promise.reject(new Error('boom'))");
+      expect(failed.error?.value).toBe("boom");
+      expect(failed.error?.traceback).toContain(":2:");
+    });
+
     test("javascript: process.exit ends the cell at once with its status; the context then starts afresh", async () => {
       await using sandbox = await useSandbox({ launch });
       const js = await sandbox.createContext({ language: "javascript" });
@@ -193,7 +205,7 @@ describe.skipIf(unavailable).each(LAUNCH_MODES)(
         ],
         bash: [
           'echo "$ONLY" "$KEPT" $(printenv ONLY); ONLY=changed',
-          'echo "${ONLY-None}" "$KEPT" $(printenv ONLY || echo unset)',
+          '[ -z "$ONLY" ] && echo None "$KEPT" $(printenv ONLY || echo unset)',
         ],
       } as const;
       for (const [language, [during, after]] of Object.entries(reads)) {

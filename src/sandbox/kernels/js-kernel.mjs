@@ -98,11 +98,57 @@ function compile(code, number) {
     return new vm.Script(source, { filename, importModuleDynamically });
   } catch (error) {
     // Top-level await is not valid in a script: run such a cell as an async function body instead.
-    if (error instanceof SyntaxError && /await/.test(source)) {
-      return new vm.Script(`(async () => {\n${source}\n})()`, { filename, lineOffset: -1, importModuleDynamically });
-    }
+    if (error instanceof SyntaxError && /await/.test(source))
+      return asyncCell(source, filename, importModuleDynamically);
     throw error;
   }
+}
+
+// A declaration at the start of a line, at the top level of a cell.
+const TOP_LEVEL_DECLARATION = /^(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=/gm;
+// How a statement that is no expression begins.
+const STATEMENT_START =
+  /^(?:const|let|var|if|for|while|do|switch|try|return|throw|function|class|import|export|break|continue)\b|^[{}]/;
+// How many of a cell's last lines are searched for the start of its last expression.
+const TAIL_LINES = 50;
+
+/**
+ * A cell with top-level await, as the body of an async function, made to behave like a script's: what it
+ * declares at the top level stays for the next cells (a global, as Node's REPL hoists it), and the value of its
+ * last expression is returned. Without a parser in the sandbox, that expression is the longest tail of the cell
+ * that compiles as one (JavaScript's own parse decides, so `a\n+ b` stays one expression); line numbers are kept.
+ */
+function asyncCell(source, filename, importModuleDynamically) {
+  const declarationStarts = new Set();
+  const hoisted = source.replace(TOP_LEVEL_DECLARATION, (_, name, offset) => {
+    declarationStarts.add(offset);
+    return `${name} =`;
+  });
+  const script = (body) =>
+    new vm.Script(`(async () => {\n${body}\n})()`, { filename, lineOffset: -1, importModuleDynamically });
+  for (const start of expressionStarts(hoisted)) {
+    if (declarationStarts.has(start)) continue;
+    const tail = hoisted.slice(start).replace(/[\s;]+$/, "");
+    if (!tail.trim() || STATEMENT_START.test(tail.trim())) continue;
+    try {
+      return script(`${hoisted.slice(0, start)}return (${tail}\n);`);
+    } catch {
+      // Not the start of the last expression: try a shorter tail.
+    }
+  }
+  return script(hoisted);
+}
+
+/** Where the last expression may begin, longest tail first: line starts and the ends of `;` in the last lines. */
+function expressionStarts(source) {
+  const lineStarts = [0];
+  for (let index = source.indexOf("\n"); index !== -1; index = source.indexOf("\n", index + 1))
+    lineStarts.push(index + 1);
+  const from = lineStarts[Math.max(0, lineStarts.length - TAIL_LINES)];
+  const starts = new Set(lineStarts.filter((start) => start >= from));
+  for (let index = source.indexOf(";", from); index !== -1; index = source.indexOf(";", index + 1))
+    starts.add(index + 1);
+  return [...starts].sort((a, b) => a - b);
 }
 
 // Rejects the pending cell when the supervisor interrupts it while it awaits a promise.
