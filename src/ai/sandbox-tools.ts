@@ -59,7 +59,7 @@ export interface SandboxTools extends AsyncDisposable {
 export interface FileEntry {
   name: string;
   path: string;
-  type: "file" | "dir";
+  type: "file" | "dir" | "symlink";
   size: number;
 }
 

@@ -20,6 +20,7 @@ interface ServeCommandOptions extends ModelCommandOptions {
   host: string;
   port: number;
   e2bPort: number;
+  envdPort: number;
   e2b: boolean;
   token?: string;
   tokens?: string;
@@ -36,7 +37,13 @@ export function registerServeCommand(program: Command): void {
     .option("--host <host>", "address to listen on (beyond loopback a token is required)", "127.0.0.1")
     .option("--port <port>", "port (0: any free one)", nonNegativeInteger, DEFAULT_PORT)
     .option("--e2b-port <port>", "port of the E2B-compatible code interpreter API", nonNegativeInteger, 49999)
-    .option("--no-e2b", "do not serve the E2B-compatible API")
+    .option(
+      "--envd-port <port>",
+      "port of envd's API (the SDKs' files and commands), beside it",
+      nonNegativeInteger,
+      49983,
+    )
+    .option("--no-e2b", "do not serve the E2B-compatible API (nor envd's)")
     .option(
       "--token <token>",
       "token every request must carry (default: generated when not on loopback; or $LITMUS_TOKEN)",
@@ -67,6 +74,7 @@ export function registerServeCommand(program: Command): void {
         host: options.host,
         port: options.port,
         e2bPort: options.e2b ? options.e2bPort : null,
+        envdPort: options.e2b ? options.envdPort : null,
         e2bTemplate,
         ...(token ? { token } : {}),
         ...(clients.length > 0 ? { clients } : {}),
@@ -74,7 +82,10 @@ export function registerServeCommand(program: Command): void {
       process.stderr.write(
         `litmus serve: ${server.url}${server.token ? `?token=${server.token}` : ""} (reviews in ${store.path}; Ctrl-C stops)\n`,
       );
-      if (server.e2bUrl) process.stderr.write(`litmus serve: E2B code interpreter API on ${server.e2bUrl}\n`);
+      if (server.e2bUrl) {
+        const envd = server.envdUrl ? `, envd (files, commands) on ${server.envdUrl}` : "";
+        process.stderr.write(`litmus serve: E2B code interpreter API on ${server.e2bUrl}${envd}\n`);
+      }
       await untilStopSignal();
       await server.close();
       store.close();

@@ -39,6 +39,8 @@ export class ExecutionCollector {
         this.handlers.onResult?.(result);
         return;
       }
+      case "started": // a command's, not code's
+        return;
       default:
         event satisfies never;
     }

@@ -1,3 +1,4 @@
+import { LitmusError } from "../errors.ts";
 import type { SandboxRequest } from "./request.ts";
 import type { EntryInfo } from "./types.ts";
 
@@ -31,10 +32,27 @@ export class SandboxFiles {
     return options.format === "bytes" ? new Uint8Array(bytes) : bytes.toString("utf8");
   }
 
-  /** Lists a directory (default: the workspace), sorted by name. */
-  async list(path = ".", options: FileOptions = {}): Promise<EntryInfo[]> {
-    const done = await this.request("files.list", { path }, options);
-    return done.entries ?? [];
+  /**
+   * Lists a directory (default: the workspace) and, with `depth` above 1, its subdirectories that many levels
+   * down, sorted by path. Symbolic links are listed, not followed.
+   */
+  async list(path = ".", options: FileOptions & { depth?: number } = {}): Promise<EntryInfo[]> {
+    const depth = options.depth ?? 1;
+    if (!Number.isInteger(depth) || depth < 1) {
+      throw new LitmusError("BAD_INPUT", `list depth ${depth}: use a whole number of levels, 1 or more`);
+    }
+    const done = await this.request("files.list", { path, depth }, options);
+    return (done.entries ?? []).map(entryOf);
+  }
+
+  /** What is at `path` (a symbolic link itself, not its target); NOT_FOUND where nothing is. */
+  async getInfo(path: string, options: FileOptions = {}): Promise<EntryInfo> {
+    return entryOf((await this.request("files.stat", { path }, options)).entry);
+  }
+
+  /** Renames (moves) a file or directory; returns what is at its new path. */
+  async rename(path: string, destination: string, options: FileOptions = {}): Promise<EntryInfo> {
+    return entryOf((await this.request("files.rename", { path, destination }, options)).entry);
   }
 
   /** Removes a file or a whole directory tree. */
@@ -52,4 +70,10 @@ export class SandboxFiles {
     const done = await this.request("files.exists", { path }, options);
     return done.exists === true;
   }
+}
+
+/** An entry as the supervisor sends it (its time in milliseconds), as the API gives it. */
+function entryOf(entry: unknown): EntryInfo {
+  const sent = entry as Omit<EntryInfo, "modifiedTime"> & { modifiedTime: number };
+  return { ...sent, modifiedTime: new Date(sent.modifiedTime) };
 }

@@ -79,6 +79,25 @@ export interface Execution {
 }
 
 /** The result of `commands.run`. */
+/** A command started with `commands.start`: it runs on while the caller does other things. */
+export interface CommandHandle {
+  /** Its process id in the sandbox. */
+  pid: number;
+  /** Its result, once it has ended. */
+  wait(): Promise<CommandResult>;
+  sendStdin(data: string | Uint8Array, signal?: AbortSignal): Promise<void>;
+  closeStdin(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+/** A command running in a sandbox, as `commands.list` shows it. */
+export interface RunningCommand {
+  pid: number;
+  cmd: string;
+  cwd: string;
+  envs: Record<string, string>;
+}
+
 export interface CommandResult {
   stdout: string;
   stderr: string;
@@ -99,8 +118,18 @@ export interface Context {
 export interface EntryInfo {
   name: string;
   path: string;
-  type: "file" | "dir";
+  /** A symbolic link is not followed: it is a "symlink", its target in `symlinkTarget`. */
+  type: "file" | "dir" | "symlink";
   size: number;
+  /** The permission bits (0o644). */
+  mode: number;
+  /** As `ls -l` shows them (-rw-r--r--). */
+  permissions: string;
+  owner: string;
+  group: string;
+  modifiedTime: Date;
+  /** Where a symbolic link points, as an absolute path. */
+  symlinkTarget?: string;
 }
 
 /** Resource limits of a sandbox. Every field has a default (see DEFAULT_LIMITS). */

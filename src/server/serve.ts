@@ -16,6 +16,11 @@ export interface ServeOptions extends Omit<AppOptions, "access"> {
   port?: number;
   /** Port of the E2B-compatible code interpreter API (49999 by default, where E2B's SDK looks); null: none. */
   e2bPort?: number | null;
+  /**
+   * Port of envd's API (files and commands), served by the E2B API's app too: 49983, where the SDKs look in
+   * debug mode, when the E2B API has its default port; null: none (the E2B port serves it anyway).
+   */
+  envdPort?: number | null;
   /** A token every request may carry (the client "default"); generated unless tokens are given. */
   token?: string;
   /** More clients, each with a token of its own and limits of its own (`litmus serve --tokens FILE`). */
@@ -31,6 +36,7 @@ export interface RunningServer {
   url: string;
   /** The E2B-compatible API, when it is served. */
   e2bUrl: string | null;
+  envdUrl: string | null;
   token: string | null;
   close(): Promise<void>;
 }
@@ -54,7 +60,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // The apps are loaded here, not with this module: Hono, highlight.js and the MCP SDK are the server's alone.
   const [
     { createApp },
-    { createE2bApp, E2B_PORT },
+    { createE2bApp, E2B_PORT, ENVD_PORT },
     { ServerAccess, tokenClient },
     { ClientLimiter, DEFAULT_CLIENT_LIMITS },
   ] = await Promise.all([import("./app.ts"), import("./e2b/e2b-app.ts"), import("./auth.ts"), import("./limits.ts")]);
@@ -74,20 +80,28 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     e2bPort === null
       ? null
       : createE2bApp({ access: e2bAccess, limits, limiter, hosts, template: options.e2bTemplate ?? null });
-  const e2bServer =
-    e2b && e2bPort !== null
-      ? await listen(e2b.app, host, e2bPort, options.connectionLimits).catch(async (error: unknown) => {
-          await web.close();
-          await webApp.close();
-          throw error;
-        })
-      : null;
+  const envdPort = options.envdPort === undefined ? (e2bPort === E2B_PORT ? ENVD_PORT : null) : options.envdPort;
+  const servers = [web];
+  const listenToo = async (port: number | null) => {
+    if (!e2b || port === null) return null;
+    const server = await listen(e2b.app, host, port, options.connectionLimits).catch(async (error: unknown) => {
+      await Promise.all(servers.map((started) => started.close()));
+      await Promise.all([webApp.close(), e2b.close()]);
+      throw error;
+    });
+    servers.push(server);
+    return server;
+  };
+  const e2bServer = await listenToo(e2bPort);
+  // envd's own port, so the SDKs' files and commands need no E2B_SANDBOX_URL: the same app, the same sandboxes.
+  const envdServer = e2bPort === null ? null : await listenToo(envdPort);
   return {
     url: web.url,
     e2bUrl: e2bServer?.url ?? null,
+    envdUrl: envdServer?.url ?? null,
     token,
     async close() {
-      await Promise.all([web.close(), e2bServer?.close()]);
+      await Promise.all(servers.map((server) => server.close()));
       await Promise.all([webApp.close(), e2b?.close()]);
     },
   };

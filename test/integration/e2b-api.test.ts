@@ -66,6 +66,27 @@ describe.skipIf(unavailable)(
       expect(await response.text()).toContain("cannot name an environment variable");
     });
 
+    test("E2B_DEBUG alone: files and commands reach envd's port; gzip and multi-file uploads; removing nothing", async () => {
+      const sandbox = await E2bSandbox.create();
+      const written = await sandbox.files.write("zipped.txt", "sent compressed", { gzip: true });
+      expect(written).toMatchObject({ name: "zipped.txt", path: "/home/user/zipped.txt" });
+      expect(await sandbox.files.read("zipped.txt")).toBe("sent compressed");
+      const many = await sandbox.files.writeFiles([
+        { path: "many/one.txt", data: "1" },
+        { path: "many/two.txt", data: "2" },
+      ]);
+      expect(many.map((info) => info.path)).toEqual(["/home/user/many/one.txt", "/home/user/many/two.txt"]);
+      expect((await sandbox.commands.run("cat many/one.txt many/two.txt")).stdout).toBe("12");
+      await sandbox.files.remove("never-there.txt");
+      const info = await sandbox.files.getInfo("many/one.txt");
+      expect([info.mode, info.permissions, info.owner, info.modifiedTime instanceof Date]).toEqual([
+        0o644,
+        "-rw-r--r--",
+        "user",
+        true,
+      ]);
+    });
+
     test("contexts: create, run in, list, restart, remove", async () => {
       const sandbox = await E2bSandbox.create();
       const context = await sandbox.createCodeContext({ language: "python" });

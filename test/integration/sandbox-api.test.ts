@@ -227,7 +227,7 @@ describe.skipIf(unavailable).each(LAUNCH_MODES)(
       await sandbox.files.write("data/raw.bin", new Uint8Array([0, 255, 1]));
       expect(await sandbox.files.read("data/input.txt")).toBe("line one\n");
       expect([...(await sandbox.files.read("data/raw.bin", { format: "bytes" }))]).toEqual([0, 255, 1]);
-      expect(await sandbox.files.list("data")).toEqual([
+      expect(await sandbox.files.list("data")).toMatchObject([
         { name: "input.txt", path: "/home/user/data/input.txt", type: "file", size: 9 },
         { name: "raw.bin", path: "/home/user/data/raw.bin", type: "file", size: 3 },
       ]);

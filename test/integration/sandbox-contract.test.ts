@@ -79,9 +79,12 @@ function contract(name: string, options: () => SandboxOptions) {
     expect(await sandbox.files.read("/home/user/notes/a.txt", { format: "bytes" })).toEqual(
       new Uint8Array(Buffer.from("hello")),
     );
-    expect(await sandbox.files.list("notes")).toEqual([
-      { name: "a.txt", path: "/home/user/notes/a.txt", type: "file", size: 5 },
+    const listed = await sandbox.files.list("notes");
+    expect(listed).toMatchObject([
+      { name: "a.txt", path: "/home/user/notes/a.txt", type: "file", size: 5, mode: 0o644, permissions: "-rw-r--r--" },
     ]);
+    expect([listed[0]?.owner, listed[0]?.group]).toEqual(["user", "user"]);
+    expect(Math.abs((listed[0]?.modifiedTime.getTime() ?? 0) - Date.now())).toBeLessThan(60_000);
     expect((await sandbox.runCode("print(open('notes/a.txt').read())")).logs.stdout.join("")).toBe("hello\n");
     expect([await sandbox.files.exists("notes/a.txt"), await sandbox.files.exists("nothing")]).toEqual([true, false]);
     await sandbox.files.makeDir("made/deep");
@@ -90,6 +93,32 @@ function contract(name: string, options: () => SandboxOptions) {
     expect(await sandbox.files.exists("notes/a.txt")).toBe(false);
     const missing = await sandbox.files.read("nothing").catch((error: unknown) => error);
     expect(isLitmusError(missing, "NOT_FOUND")).toBe(true);
+  });
+
+  test(`${name}: files: information, listing levels down, renames, links`, async () => {
+    await using sandbox = await open();
+    await sandbox.files.write("tree/a/one.txt", "1");
+    await sandbox.files.makeDir("tree/b/deeper");
+    const info = await sandbox.files.getInfo("tree/a");
+    expect(info).toMatchObject({ name: "a", path: "/home/user/tree/a", type: "dir", mode: 0o755 });
+    expect(info.permissions).toBe("drwxr-xr-x");
+    const paths = async (depth: number) =>
+      (await sandbox.files.list("tree", { depth })).map((entry) => entry.path.replace("/home/user/tree/", ""));
+    expect(await paths(1)).toEqual(["a", "b"]);
+    expect(await paths(2)).toEqual(["a", "a/one.txt", "b", "b/deeper"]);
+    const renamed = await sandbox.files.rename("tree/a/one.txt", "tree/b/two.txt");
+    expect(renamed).toMatchObject({ name: "two.txt", path: "/home/user/tree/b/two.txt", type: "file", size: 1 });
+    expect(await sandbox.files.exists("tree/a/one.txt")).toBe(false);
+    expect(await sandbox.files.read("tree/b/two.txt")).toBe("1");
+    await sandbox.commands.run("ln -s two.txt tree/b/link");
+    expect(await sandbox.files.getInfo("tree/b/link")).toMatchObject({
+      type: "symlink",
+      symlinkTarget: "/home/user/tree/b/two.txt",
+    });
+    const missing = await sandbox.files.getInfo("tree/nothing").catch((error: unknown) => error);
+    expect(isLitmusError(missing, "NOT_FOUND")).toBe(true);
+    const notMoved = await sandbox.files.rename("tree/nothing", "tree/else").catch((error: unknown) => error);
+    expect(isLitmusError(notMoved, "NOT_FOUND")).toBe(true);
   });
 
   test(`${name}: commands give their output and status; a slow one is stopped`, async () => {
@@ -104,6 +133,33 @@ function contract(name: string, options: () => SandboxOptions) {
     );
     const slow = await sandbox.commands.run("sleep 30", { timeoutMs: 1000 });
     expect(slow.timedOut).toBe(true);
+  });
+
+  test(`${name}: commands in the background: a real pid, stdin, listing, kill`, async () => {
+    await using sandbox = await open();
+    const seen: string[] = [];
+    const echo = await sandbox.commands.start("while read line; do echo \"got $line\"; done", {
+      stdin: true,
+      onStdout: (text) => void seen.push(text),
+    });
+    expect(echo.pid).toBeGreaterThan(1);
+    const sleeper = await sandbox.commands.start("sleep 60");
+    expect((await sandbox.commands.list()).map((command) => command.pid).sort()).toEqual(
+      [echo.pid, sleeper.pid].sort(),
+    );
+    await echo.sendStdin("one\n");
+    await sandbox.commands.sendStdin(echo.pid, "two\n");
+    await echo.closeStdin();
+    const echoed = await echo.wait();
+    expect([echoed.exitCode, echoed.stdout, seen.join("")]).toEqual([0, "got one\ngot two\n", "got one\ngot two\n"]);
+    await sleeper.kill();
+    expect((await sleeper.wait()).exitCode).not.toBe(0);
+    expect(await sandbox.commands.list()).toEqual([]);
+    const gone = await sandbox.commands.kill(sleeper.pid).catch((error: unknown) => error);
+    expect(isLitmusError(gone, "NOT_FOUND")).toBe(true);
+    const noStdin = await sandbox.commands.start("sleep 5");
+    await expect(noStdin.sendStdin("x")).rejects.toThrow();
+    await noStdin.kill();
   });
 
   test(`${name}: a killed sandbox refuses work`, async () => {

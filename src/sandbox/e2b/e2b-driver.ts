@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import {
   CommandExitError,
   type Context as E2BContext,
+  type EntryInfo as E2BEntryInfo,
   type Result as E2BResult,
   Sandbox as E2BSandbox,
   TimeoutError,
@@ -10,7 +11,7 @@ import { LitmusError, messageOf } from "../../errors.ts";
 import type { DoneEvent, StreamEvent } from "../local/supervisor-channel.ts";
 import type { RequestChannel, SandboxDriver } from "../request.ts";
 import type { PreloadedModule, SandboxOptions } from "../sandbox.ts";
-import type { EntryInfo, Language, SandboxLimits } from "../types.ts";
+import type { Language, SandboxLimits } from "../types.ts";
 
 /**
  * E2B wants a lifetime, at most an hour on every plan. The Sandbox's own timer decides when a sandbox ends
@@ -172,6 +173,28 @@ class E2BDriver implements SandboxDriver, RequestChannel {
         return this.exec(payload, handlers);
       case "command":
         return this.command(payload, handlers);
+      case "command.list": {
+        const processes = await this.remote.commands.list();
+        return done({
+          processes: processes.map((info) => ({
+            pid: info.pid,
+            cmd: [info.cmd, ...info.args].join(" "),
+            cwd: info.cwd ?? "",
+            envs: info.envs,
+          })),
+        });
+      }
+      case "command.input":
+        await this.remote.commands.sendStdin(Number(payload.pid), Buffer.from(String(payload.data), "base64"));
+        return done({});
+      case "command.close-stdin":
+        await this.remote.commands.closeStdin(Number(payload.pid));
+        return done({});
+      case "command.signal":
+        if (!(await this.remote.commands.kill(Number(payload.pid)))) {
+          throw new LitmusError("NOT_FOUND", `no running command with pid ${payload.pid}`);
+        }
+        return done({});
       case "context.create": {
         const language = payload.language as Language;
         const context = await this.remote.createCodeContext({ language, cwd: String(payload.cwd) });
@@ -200,16 +223,13 @@ class E2BDriver implements SandboxDriver, RequestChannel {
         return done({ data: Buffer.from(bytes).toString("base64") });
       }
       case "files.list": {
-        const entries = (await files.list(path)).map(
-          (entry): EntryInfo => ({
-            name: entry.name,
-            path: entry.path,
-            type: entry.type === "dir" ? "dir" : "file",
-            size: entry.size,
-          }),
-        );
-        return done({ entries: entries.sort((a, b) => a.name.localeCompare(b.name)) });
+        const entries = (await files.list(path, { depth: Number(payload.depth ?? 1) })).map(entryEvent);
+        return done({ entries: entries.sort((a, b) => a.path.localeCompare(b.path)) });
       }
+      case "files.stat":
+        return done({ entry: entryEvent(await files.getInfo(path)) });
+      case "files.rename":
+        return done({ entry: entryEvent(await files.rename(path, String(payload.destination))) });
       case "files.remove":
         await files.remove(path);
         return done({});
@@ -270,7 +290,9 @@ class E2BDriver implements SandboxDriver, RequestChannel {
     const started = performance.now();
     const timeoutMs = Number(payload.timeoutMs);
     try {
-      const result = await this.remote.commands.run(String(payload.cmd), {
+      const handle = await this.remote.commands.run(String(payload.cmd), {
+        background: true,
+        stdin: payload.stdin === true,
         ...(typeof payload.cwd === "string" ? { cwd: payload.cwd } : {}),
         ...(payload.envs ? { envs: payload.envs as Record<string, string> } : {}),
         timeoutMs,
@@ -278,6 +300,8 @@ class E2BDriver implements SandboxDriver, RequestChannel {
         onStdout: (text) => handlers.onEvent?.({ id: 0, ev: "stdout", text }),
         onStderr: (text) => handlers.onEvent?.({ id: 0, ev: "stderr", text }),
       });
+      handlers.onEvent?.({ id: 0, ev: "started", pid: handle.pid });
+      const result = await handle.wait();
       return done({ exitCode: result.exitCode, error: null, durationMs: performance.now() - started });
     } catch (error) {
       const durationMs = performance.now() - started;
@@ -382,4 +406,20 @@ function translate(error: unknown): Error {
 
 function aborted(signal: AbortSignal): LitmusError {
   return new LitmusError("ABORTED", "the request was aborted", { cause: signal.reason });
+}
+
+/** An E2B entry as the supervisor would send it (its time in milliseconds). */
+function entryEvent(entry: E2BEntryInfo): NonNullable<DoneEvent["entry"]> {
+  return {
+    name: entry.name,
+    path: entry.path,
+    type: entry.type === "dir" ? "dir" : entry.type === "symlink" ? "symlink" : "file",
+    size: entry.size,
+    mode: entry.mode,
+    permissions: entry.permissions,
+    owner: entry.owner,
+    group: entry.group,
+    modifiedTime: entry.modifiedTime?.getTime() ?? 0,
+    ...(entry.symlinkTarget ? { symlinkTarget: entry.symlinkTarget } : {}),
+  };
 }

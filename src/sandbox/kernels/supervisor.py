@@ -101,12 +101,11 @@ def join_code_cgroup():
         os.close(CODE_CGROUP_FD)
 
 
-def child_setup(stdout_fd, stderr_fd, keep_fds, cwd):
+def child_setup(stdout_fd, stderr_fd, keep_fds, cwd, stdin_fd=None):
     """Common set-up of a forked child: own session, stdio, no inherited supervisor fds, limits."""
     join_code_cgroup()
     os.setsid()
-    devnull = os.open("/dev/null", os.O_RDONLY)
-    os.dup2(devnull, 0)
+    os.dup2(os.open("/dev/null", os.O_RDONLY) if stdin_fd is None else stdin_fd, 0)
     os.dup2(stdout_fd, 1)
     os.dup2(stderr_fd, 2)
     for target, fd in enumerate(keep_fds, start=3):
@@ -421,33 +420,58 @@ class Kernel(Process):
 
 
 class Command(Process):
-    """`commands.run`: a bash -c process with streamed output and an exit code."""
+    """`commands.run`: a bash -c process with streamed output and an exit code, and, if asked, a stdin of its
+    own that the host writes to. Its pid (in the sandbox) is sent as soon as it runs."""
 
-    def __init__(self, supervisor, request_id, cmd, cwd, envs, timeout_ms):
+    def __init__(self, supervisor, request_id, cmd, cwd, envs, timeout_ms, stdin=False):
         super().__init__(supervisor)
         self.task = Task(request_id, timeout_ms)
+        self.config = {"cmd": cmd, "cwd": cwd or HOME, "envs": envs or {}}
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
+        in_r, self.stdin = os.pipe() if stdin else (None, None)
         env = dict(os.environ)
         env.update(envs or {})
         pid = os.fork()
         if pid == 0:
             try:
-                child_setup(out_w, err_w, [], cwd or HOME)
+                child_setup(out_w, err_w, [], cwd or HOME, stdin_fd=in_r)
                 os.execve("/bin/bash", ["bash", "-c", cmd], env)
             except BaseException as error:  # noqa: BLE001
                 os.write(2, ("litmus: command failed to start: %r\n" % (error,)).encode())
                 os._exit(127)
-        os.close(out_w)
-        os.close(err_w)
+        for fd in (out_w, err_w, in_r):
+            if fd is not None:
+                os.close(fd)
+        if self.stdin is not None:
+            # Never block the supervisor on a process that does not read its input.
+            os.set_blocking(self.stdin, False)
+            os.set_inheritable(self.stdin, False)
         self.pid = pid
         self.watch_output(out_r, err_r)
         supervisor.processes[pid] = self
+        send({"id": request_id, "ev": "started", "pid": pid})
+
+    def write_stdin(self, data):
+        if self.stdin is None:
+            raise ValueError("process %d has no stdin of its own: start it with stdin" % self.pid)
+        try:
+            written = os.write(self.stdin, data)
+        except BlockingIOError:
+            written = 0
+        if written < len(data):
+            raise ValueError("process %d is not reading its input fast enough; %d bytes were not sent" % (self.pid, len(data) - written))
+
+    def close_stdin(self):
+        if self.stdin is not None:
+            os.close(self.stdin)
+            self.stdin = None
 
     def exited(self, status):
         self.status = status
         self.drain()
         self.close_streams()
+        self.close_stdin()
         code, sig = exit_description(status)
         task = self.task
         self.task = None
@@ -496,6 +520,57 @@ def resolve_path(path):
     return os.path.normpath(os.path.join(HOME, path or "."))
 
 
+def entry_info(path):
+    """What envd tells of a file: its type (a link is not followed), size, permission bits and their `ls -l`
+    form, owner and group by name, modification time, and a link's target as an absolute path."""
+    info = os.lstat(path)
+    mode = info.st_mode
+    kind = "dir" if stat.S_ISDIR(mode) else "symlink" if stat.S_ISLNK(mode) else "file"
+    entry = {
+        "name": os.path.basename(path) or path,
+        "path": path,
+        "type": kind,
+        "size": info.st_size,
+        "mode": stat.S_IMODE(mode),
+        "permissions": stat.filemode(mode),
+        "owner": _user_name(info.st_uid),
+        "group": _group_name(info.st_gid),
+        "modifiedTime": info.st_mtime_ns // 1000000,
+    }
+    if kind == "symlink":
+        entry["symlinkTarget"] = os.path.normpath(os.path.join(os.path.dirname(path), os.readlink(path)))
+    return entry
+
+
+def list_tree(directory, depth):
+    """The entries of a directory and, `depth` levels down, of its subdirectories (links are not followed)."""
+    entries = []
+    with os.scandir(directory) as it:
+        for found in it:
+            entries.append(entry_info(found.path))
+            if depth > 1 and found.is_dir(follow_symlinks=False):
+                entries += list_tree(found.path, depth - 1)
+    return entries
+
+
+def _user_name(uid):
+    import pwd
+
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def _group_name(gid):
+    import grp
+
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
+
+
 class Supervisor:
     def __init__(self):
         self.poller = select.poll()
@@ -539,7 +614,7 @@ class Supervisor:
                 send({"id": request_id, "ev": "done"})
             elif op == "context.remove":
                 kernel = self.kernels.pop(request["context"])
-                for queued_id, _, _ in kernel.queue:
+                for queued_id, *_ in kernel.queue:
                     send({"id": queued_id, "ev": "failed", "name": "LookupError", "message": "the context was removed"})
                 kernel.queue = []
                 kernel.close()
@@ -551,7 +626,23 @@ class Supervisor:
                         self.interrupt(process)
                 send({"id": request_id, "ev": "done"})
             elif op == "command":
-                Command(self, request_id, request["cmd"], request.get("cwd"), request.get("envs"), request.get("timeoutMs"))
+                Command(self, request_id, request["cmd"], request.get("cwd"), request.get("envs"), request.get("timeoutMs"),
+                        stdin=bool(request.get("stdin")))
+            elif op == "command.list":
+                commands = [process for process in self.processes.values() if isinstance(process, Command) and process.task]
+                send({"id": request_id, "ev": "done",
+                      "processes": [dict(process.config, pid=process.pid) for process in commands]})
+            elif op in ("command.input", "command.close-stdin", "command.signal"):
+                command = self.processes.get(request.get("pid"))
+                if not isinstance(command, Command) or command.task is None:
+                    raise LookupError("no running command with pid %r" % request.get("pid"))
+                if op == "command.input":
+                    command.write_stdin(binascii.a2b_base64(request["data"]))
+                elif op == "command.close-stdin":
+                    command.close_stdin()
+                else:
+                    command.signal_group(signal.SIGKILL if request.get("signal") == "kill" else signal.SIGTERM)
+                send({"id": request_id, "ev": "done"})
             elif op.startswith("files."):
                 send(dict(self.files(op, request), id=request_id, ev="done"))
             elif op == "ping":
@@ -613,14 +704,15 @@ class Supervisor:
                 raise ValueError("%s is larger than %d MiB; read it in parts with commands.run" % (path, MAX_FILE_BYTES >> 20))
             return {"data": binascii.b2a_base64(data, newline=False).decode()}
         if op == "files.list":
-            entries = []
-            with os.scandir(path) as it:
-                for entry in it:
-                    info = entry.stat(follow_symlinks=False)
-                    kind = "dir" if stat.S_ISDIR(info.st_mode) else "file"
-                    entries.append({"name": entry.name, "path": entry.path, "type": kind, "size": info.st_size})
-            entries.sort(key=lambda e: e["name"])
+            entries = list_tree(path, max(1, int(request.get("depth") or 1)))
+            entries.sort(key=lambda e: e["path"])
             return {"entries": entries}
+        if op == "files.stat":
+            return {"entry": entry_info(path)}
+        if op == "files.rename":
+            destination = resolve_path(request.get("destination"))
+            os.rename(path, destination)
+            return {"entry": entry_info(destination)}
         if op == "files.remove":
             remove_tree(path)
             return {}

@@ -6,6 +6,18 @@ import { LitmusError } from "../../errors.ts";
 // code, so a hostile program could try to write to the channel. Bad lines are dropped, never trusted.
 // Valibot rather than zod here: it loads in 4 ms instead of about 45, and every `litmus run` pays for this file.
 const errorSchema = v.object({ name: v.string(), value: v.string(), traceback: v.string() });
+const entrySchema = v.object({
+  name: v.string(),
+  path: v.string(),
+  type: v.picklist(["file", "dir", "symlink"]),
+  size: v.number(),
+  mode: v.number(),
+  permissions: v.string(),
+  owner: v.string(),
+  group: v.string(),
+  modifiedTime: v.number(),
+  symlinkTarget: v.optional(v.string()),
+});
 
 const eventSchema = v.variant("ev", [
   v.object({ ev: v.literal("ready"), pid: v.number() }),
@@ -13,6 +25,7 @@ const eventSchema = v.variant("ev", [
   v.object({ id: v.number(), ev: v.literal("stdout"), text: v.string() }),
   v.object({ id: v.number(), ev: v.literal("stderr"), text: v.string() }),
   v.object({ id: v.number(), ev: v.literal("result"), result: v.record(v.string(), v.unknown()) }),
+  v.object({ id: v.number(), ev: v.literal("started"), pid: v.number() }),
   v.object({
     id: v.number(),
     ev: v.literal("done"),
@@ -27,8 +40,10 @@ const eventSchema = v.variant("ev", [
     data: v.optional(v.string()),
     path: v.optional(v.string()),
     exists: v.optional(v.boolean()),
-    entries: v.optional(
-      v.array(v.object({ name: v.string(), path: v.string(), type: v.picklist(["file", "dir"]), size: v.number() })),
+    entries: v.optional(v.array(entrySchema)),
+    entry: v.optional(entrySchema),
+    processes: v.optional(
+      v.array(v.object({ pid: v.number(), cmd: v.string(), cwd: v.string(), envs: v.record(v.string(), v.string()) })),
     ),
   }),
   v.object({ id: v.number(), ev: v.literal("failed"), name: v.string(), message: v.string() }),
@@ -36,7 +51,7 @@ const eventSchema = v.variant("ev", [
 
 type SupervisorEvent = v.InferOutput<typeof eventSchema>;
 export type DoneEvent = Extract<SupervisorEvent, { ev: "done" }>;
-export type StreamEvent = Extract<SupervisorEvent, { ev: "stdout" | "stderr" | "result" }>;
+export type StreamEvent = Extract<SupervisorEvent, { ev: "stdout" | "stderr" | "result" | "started" }>;
 type ReadyEvent = Extract<SupervisorEvent, { ev: "ready" }>;
 
 /** No honest message comes near this: output comes in 64 KiB chunks, files.read answers up to 64 MiB. */
@@ -192,6 +207,7 @@ export class SupervisorChannel {
       case "stdout":
       case "stderr":
       case "result":
+      case "started":
         pending.onEvent?.(event);
         return;
       default:

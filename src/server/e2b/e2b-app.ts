@@ -23,6 +23,8 @@ const RUN_LIMIT_MS = 3_600_000;
 
 /** E2B's port for the code interpreter: where its SDK looks in debug (local) mode. */
 export const E2B_PORT = 49999;
+/** Where E2B's SDKs look for envd (files, commands) in debug mode. */
+export const ENVD_PORT = 49983;
 /** A line every so often while code runs, so proxies and clients do not drop a quiet stream. */
 const KEEPALIVE_MS = 5_000;
 

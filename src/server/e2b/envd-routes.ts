@@ -1,8 +1,9 @@
+import { gunzipSync } from "node:zlib";
 import type { Hono, Context as HonoContext } from "hono";
 import { stream } from "hono/streaming";
 import type { StreamingApi } from "hono/utils/stream";
 import { z } from "zod";
-import { isLitmusError, messageOf } from "../../errors.ts";
+import { isLitmusError, LitmusError, messageOf } from "../../errors.ts";
 import type { EntryInfo, Sandbox } from "../../sandbox/index.ts";
 import { releaseWhenDelivered } from "../until-delivered.ts";
 
@@ -14,15 +15,29 @@ import { releaseWhenDelivered } from "../until-delivered.ts";
  */
 
 const PathBody = z.object({ path: z.string().min(1) });
-const ListBody = z.object({ path: z.string().min(1), depth: z.number().int().min(1).optional() });
-const StartBody = z.object({
-  process: z.object({
-    cmd: z.string(),
-    args: z.array(z.string()).default([]),
-    envs: z.record(z.string(), z.string()).optional(),
-    cwd: z.string().optional(),
-  }),
+const ListBody = z.object({ path: z.string().min(1), depth: z.number().int().min(0).optional() });
+const MoveBody = z.object({ source: z.string().min(1), destination: z.string().min(1) });
+const ProcessConfig = z.object({
+  cmd: z.string(),
+  args: z.array(z.string()).default([]),
+  envs: z.record(z.string(), z.string()).optional(),
+  cwd: z.string().optional(),
 });
+const StartBody = z.object({ process: ProcessConfig, tag: z.string().optional(), stdin: z.boolean().optional() });
+/** envd's ProcessSelector: a pid or a tag given at Start. */
+const Selector = z.union([z.object({ pid: z.number().int() }), z.object({ tag: z.string() })]);
+const ConnectBody = z.object({ process: Selector });
+const InputBody = z.object({
+  process: Selector,
+  input: z.object({ stdin: z.string().optional(), pty: z.string().optional() }),
+});
+const SignalBody = z.object({
+  process: Selector,
+  signal: z.enum(["SIGNAL_SIGTERM", "SIGNAL_SIGKILL", "SIGNAL_UNSPECIFIED"]),
+});
+
+/** What a gzip upload may expand to: the most a sandbox file holds (files.read's limit). */
+const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 
 /** A Connect error: its code names the HTTP status it travels with. */
 const CONNECT_STATUS = {
@@ -67,57 +82,79 @@ export function addEnvdRoutes(
     }
   });
 
+  // One file as the body (`path` in the query; gzip if its Content-Encoding says so), or a form with a "file"
+  // part per file, each at `path` or else at its own file name (the SDK's writeFiles).
   app.post("/files", async (c) => {
     const path = c.req.query("path");
-    if (!path) return c.json({ code: 400, message: "path is required" }, 400);
     try {
-      const type = c.req.header("content-type") ?? "";
-      let data: Uint8Array;
-      if (type.startsWith("multipart/form-data")) {
-        const file = (await c.req.formData()).get("file");
-        if (!(file instanceof Blob)) return c.json({ code: 400, message: 'the form has no "file"' }, 400);
-        data = new Uint8Array(await file.arrayBuffer());
+      const uploads: Array<{ path: string; data: Uint8Array }> = [];
+      if ((c.req.header("content-type") ?? "").startsWith("multipart/form-data")) {
+        for (const file of (await c.req.formData()).getAll("file")) {
+          if (!(file instanceof File)) continue;
+          const target = path ?? file.name;
+          if (!target) return c.json({ code: 400, message: "a file of the form has no path" }, 400);
+          uploads.push({ path: target, data: new Uint8Array(await file.arrayBuffer()) });
+        }
+        if (uploads.length === 0) return c.json({ code: 400, message: 'the form has no "file"' }, 400);
       } else {
-        data = new Uint8Array(await c.req.arrayBuffer());
+        if (!path) return c.json({ code: 400, message: "path is required" }, 400);
+        uploads.push({ path, data: await uploadedBytes(c) });
       }
-      const written = await (await client.sandboxOf(c)).files.write(path, data);
-      return c.json([{ name: written.split("/").at(-1), type: "file", path: written }]);
+      const sandbox = await client.sandboxOf(c);
+      const written = [];
+      for (const upload of uploads) {
+        const at = await sandbox.files.write(upload.path, upload.data);
+        written.push({ name: at.split("/").at(-1), type: "file", path: at });
+      }
+      return c.json(written);
     } catch (error) {
       return fileError(c, error);
     }
   });
 
   app.post("/filesystem.Filesystem/ListDir", (c) =>
-    unary(c, ListBody, async ({ path }) => {
+    unary(c, ListBody, async ({ path, depth }) => {
       const sandbox = await client.sandboxOf(c);
-      return { entries: (await sandbox.files.list(path)).map(entryJson) };
+      const info = await sandbox.files.getInfo(path);
+      if (info.type !== "dir") throw connectError("invalid_argument", `${path} is not a directory`);
+      // envd's default depth (0 in the request) is 1: the directory's own entries.
+      return { entries: (await sandbox.files.list(path, { depth: depth || 1 })).map(entryJson) };
     }),
   );
   app.post("/filesystem.Filesystem/Stat", (c) =>
-    unary(c, PathBody, async ({ path }) => ({ entry: await statOf(await client.sandboxOf(c), path) })),
+    unary(c, PathBody, async ({ path }) => ({
+      entry: entryJson(await (await client.sandboxOf(c)).files.getInfo(path)),
+    })),
+  );
+  app.post("/filesystem.Filesystem/Move", (c) =>
+    unary(c, MoveBody, async ({ source, destination }) => {
+      const sandbox = await client.sandboxOf(c);
+      return { entry: entryJson(await sandbox.files.rename(source, destination)) };
+    }),
   );
   app.post("/filesystem.Filesystem/MakeDir", (c) =>
     unary(c, PathBody, async ({ path }) => {
       const sandbox = await client.sandboxOf(c);
       if (await sandbox.files.exists(path)) throw connectError("already_exists", `${path} already exists`);
       await sandbox.files.makeDir(path);
-      return { entry: await statOf(sandbox, path) };
+      return { entry: entryJson(await sandbox.files.getInfo(path)) };
     }),
   );
   app.post("/filesystem.Filesystem/Remove", (c) =>
     unary(c, PathBody, async ({ path }) => {
+      // As envd: removing what is not there succeeds.
       const sandbox = await client.sandboxOf(c);
-      if (!(await sandbox.files.exists(path))) throw connectError("not_found", `${path} does not exist`);
-      await sandbox.files.remove(path);
+      if (await sandbox.files.exists(path)) await sandbox.files.remove(path);
       return {};
     }),
   );
 
+  // Processes live on their own, as envd's do: a client that hangs up leaves its process running (bounded by its
+  // timeout), and Connect attaches to it again by pid or tag.
   app.post("/process.Process/Start", async (c) => {
     const parsed = StartBody.safeParse(firstEnvelope(new Uint8Array(await c.req.arrayBuffer())));
     c.header("content-type", "application/connect+json");
     const admitted = parsed.success ? client.admit(c) : null;
-    const handlerDone = admitted && !("refused" in admitted) ? releaseWhenDelivered(c, admitted.release) : () => {};
     return stream(c, async (out) => {
       if (!parsed.success || admitted === null) {
         const message = parsed.success ? "" : parsed.error.message;
@@ -128,40 +165,193 @@ export function addEnvdRoutes(
         await out.write(envelope(END_STREAM, { error: { code: "resource_exhausted", message: admitted.refused } }));
         return;
       }
+      let running: EnvdProcess;
       try {
-        await runCommand(out, parsed.data.process, await client.sandboxOf(c));
-      } finally {
-        handlerDone();
+        running = await startProcess(await client.sandboxOf(c), parsed.data, connectTimeoutMs(c));
+      } catch (error) {
+        admitted.release();
+        await out.write(envelope(END_STREAM, { error: { code: "internal", message: messageOf(error) } }));
+        return;
       }
+      void running.ended.finally(admitted.release);
+      await follow(out, running);
     });
   });
+
+  app.post("/process.Process/Connect", async (c) => {
+    const parsed = ConnectBody.safeParse(firstEnvelope(new Uint8Array(await c.req.arrayBuffer())));
+    c.header("content-type", "application/connect+json");
+    const sandbox = await client.sandboxOf(c);
+    return stream(c, async (out) => {
+      const running = parsed.success ? processesOf(sandbox).find(parsed.data.process) : undefined;
+      if (!running) {
+        const message = parsed.success ? "no such process" : parsed.error.message;
+        const code = parsed.success ? "not_found" : "invalid_argument";
+        await out.write(envelope(END_STREAM, { error: { code, message } }));
+        return;
+      }
+      await follow(out, running);
+    });
+  });
+
+  app.post("/process.Process/List", (c) =>
+    unary(c, z.object({}).passthrough(), async () => {
+      const sandbox = await client.sandboxOf(c);
+      return {
+        processes: processesOf(sandbox).all.map((running) => ({
+          config: running.config,
+          pid: running.pid,
+          ...(running.tag === undefined ? {} : { tag: running.tag }),
+        })),
+      };
+    }),
+  );
+  app.post("/process.Process/SendInput", (c) =>
+    unary(c, InputBody, async ({ process, input }) => {
+      const sandbox = await client.sandboxOf(c);
+      const running = processesOf(sandbox).get(process);
+      await sandbox.commands.sendStdin(running.pid, Buffer.from(input.stdin ?? input.pty ?? "", "base64"));
+      return {};
+    }),
+  );
+  app.post("/process.Process/CloseStdin", (c) =>
+    unary(c, ConnectBody, async ({ process }) => {
+      const sandbox = await client.sandboxOf(c);
+      await sandbox.commands.closeStdin(processesOf(sandbox).get(process).pid);
+      return {};
+    }),
+  );
+  app.post("/process.Process/SendSignal", (c) =>
+    unary(c, SignalBody, async ({ process, signal }) => {
+      const sandbox = await client.sandboxOf(c);
+      const running = processesOf(sandbox).get(process);
+      await sandbox.commands.kill(running.pid, { with: signal === "SIGNAL_SIGTERM" ? "term" : "kill" });
+      return {};
+    }),
+  );
 }
 
-/** Runs a Process/Start request's command, streaming envd's events: start, data, then end. */
-async function runCommand(out: StreamingApi, process: z.infer<typeof StartBody>["process"], sandbox: Sandbox) {
-  const { cmd, args, envs, cwd } = process;
+/** A process started through envd's API: what List shows, and its events for every stream that follows it. */
+interface EnvdProcess {
+  pid: number;
+  tag: string | undefined;
+  config: z.infer<typeof ProcessConfig>;
+  /** The streams following it: each gets what comes after it attached. */
+  listeners: Set<(event: Record<string, unknown>) => void>;
+  /** What came while no stream followed it (output before the first, or after a client hung up), for the next. */
+  backlog: Record<string, unknown>[];
+  /** Its end event, once it has ended. */
+  ended: Promise<Record<string, unknown>>;
+}
+
+/** The processes of each sandbox started through envd's API, while they run. */
+class EnvdProcesses {
+  private readonly running = new Map<number, EnvdProcess>();
+
+  get all(): EnvdProcess[] {
+    return [...this.running.values()];
+  }
+
+  add(process: EnvdProcess): void {
+    this.running.set(process.pid, process);
+    void process.ended.finally(() => this.running.delete(process.pid));
+  }
+
+  find(selector: z.infer<typeof Selector>): EnvdProcess | undefined {
+    return "pid" in selector
+      ? this.running.get(selector.pid)
+      : this.all.find((running) => running.tag === selector.tag);
+  }
+
+  get(selector: z.infer<typeof Selector>): EnvdProcess {
+    const found = this.find(selector);
+    if (!found)
+      throw connectError(
+        "not_found",
+        `no running process with ${"pid" in selector ? `pid ${selector.pid}` : `tag ${selector.tag}`}`,
+      );
+    return found;
+  }
+}
+
+const processTables = new WeakMap<Sandbox, EnvdProcesses>();
+/** Output events kept for a process no stream follows (each a chunk of at most 64 KiB). */
+const MAX_BACKLOG = 256;
+
+function processesOf(sandbox: Sandbox): EnvdProcesses {
+  let table = processTables.get(sandbox);
+  if (!table) {
+    table = new EnvdProcesses();
+    processTables.set(sandbox, table);
+  }
+  return table;
+}
+
+/** Starts a Process/Start request's command in the sandbox and registers it. */
+async function startProcess(
+  sandbox: Sandbox,
+  request: z.infer<typeof StartBody>,
+  timeoutMs: number | undefined,
+): Promise<EnvdProcess> {
+  const { cmd, args, envs, cwd } = request.process;
   // The SDK runs every command as `/bin/bash -l -c CMD`: the command is the last argument.
   const command =
     cmd === "/bin/bash" && args.at(-2) === "-c" ? (args.at(-1) as string) : [cmd, ...args].map(shellQuoted).join(" ");
-  const abort = new AbortController();
-  out.onAbort(() => abort.abort());
-  await out.write(envelope(MESSAGE, { event: { start: { pid: 1 } } }));
+  const listeners = new Set<(event: Record<string, unknown>) => void>();
+  const backlog: Record<string, unknown>[] = [];
+  const emit = (event: Record<string, unknown>) => {
+    if (listeners.size === 0 && backlog.length < MAX_BACKLOG) backlog.push(event);
+    for (const listener of listeners) listener(event);
+  };
   const data = (kind: "stdout" | "stderr") => (text: string) =>
-    void out.write(envelope(MESSAGE, { event: { data: { [kind]: Buffer.from(text).toString("base64") } } }));
-  try {
-    const result = await sandbox.commands.run(command, {
-      ...(cwd ? { cwd } : {}),
-      ...(envs ? { envs } : {}),
-      signal: abort.signal,
-      onStdout: data("stdout"),
-      onStderr: data("stderr"),
-    });
-    const end = { exitCode: result.exitCode, exited: true, status: `exit status ${result.exitCode}` };
-    await out.write(envelope(MESSAGE, { event: { end: result.timedOut ? { ...end, error: "timed out" } : end } }));
-    await out.write(envelope(END_STREAM, {}));
-  } catch (error) {
-    await out.write(envelope(END_STREAM, { error: { code: "internal", message: messageOf(error) } }));
-  }
+    emit({ data: { [kind]: Buffer.from(text).toString("base64") } });
+  const handle = await sandbox.commands.start(command, {
+    ...(cwd ? { cwd } : {}),
+    ...(envs ? { envs } : {}),
+    ...(timeoutMs ? { timeoutMs } : {}),
+    stdin: request.stdin === true,
+    onStdout: data("stdout"),
+    onStderr: data("stderr"),
+  });
+  const ended = handle.wait().then(
+    (result) => {
+      const end = { exitCode: result.exitCode, exited: true, status: `exit status ${result.exitCode}` };
+      return { end: result.timedOut ? { ...end, error: "timed out" } : end };
+    },
+    (error: unknown) => ({ end: { exitCode: -1, exited: false, status: "error", error: messageOf(error) } }),
+  );
+  const running: EnvdProcess = {
+    pid: handle.pid,
+    tag: request.tag,
+    config: request.process,
+    listeners,
+    backlog,
+    ended,
+  };
+  processesOf(sandbox).add(running);
+  return running;
+}
+
+/** Streams a process's events to one client: start (its pid), data as it comes, then its end. */
+async function follow(out: StreamingApi, running: EnvdProcess): Promise<void> {
+  const send = (event: Record<string, unknown>) => void out.write(envelope(MESSAGE, { event }));
+  running.listeners.add(send);
+  out.onAbort(() => {
+    running.listeners.delete(send);
+  });
+  send({ start: { pid: running.pid } });
+  for (const event of running.backlog.splice(0)) send(event);
+  const end = await running.ended;
+  running.listeners.delete(send);
+  if (out.aborted) return;
+  await out.write(envelope(MESSAGE, { event: end }));
+  await out.write(envelope(END_STREAM, {}));
+}
+
+/** The deadline the Connect client asked for (its timeout of the call): the process's time limit. */
+function connectTimeoutMs(c: HonoContext): number | undefined {
+  const value = Number(c.req.header("connect-timeout-ms"));
+  return Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 async function unary<T>(
@@ -198,25 +388,23 @@ function connectError(code: ConnectCode, message: string): ConnectFailure {
   return new ConnectFailure(code, message);
 }
 
-/** An entry as envd's EntryInfo: `type` is the FileType enum, `size` an int64 (a string in JSON). */
+/** envd's FileType enum, by litmus's entry type. */
+const FILE_TYPES = { file: "FILE_TYPE_FILE", dir: "FILE_TYPE_DIRECTORY", symlink: "FILE_TYPE_SYMLINK" } as const;
+
+/** An entry as envd's EntryInfo in JSON: `size` an int64 (a string), `modifiedTime` a Timestamp (RFC 3339). */
 function entryJson(entry: EntryInfo): Record<string, unknown> {
   return {
     name: entry.name,
-    type: entry.type === "dir" ? "FILE_TYPE_DIRECTORY" : "FILE_TYPE_FILE",
+    type: FILE_TYPES[entry.type],
     path: entry.path,
     size: String(entry.size),
+    mode: entry.mode,
+    permissions: entry.permissions,
+    owner: entry.owner,
+    group: entry.group,
+    modifiedTime: entry.modifiedTime.toISOString(),
+    ...(entry.symlinkTarget === undefined ? {} : { symlinkTarget: entry.symlinkTarget }),
   };
-}
-
-/** The entry at `path`, from its parent's listing (the Sandbox API has no stat of its own). */
-async function statOf(sandbox: Sandbox, path: string): Promise<Record<string, unknown>> {
-  if (!(await sandbox.files.exists(path))) throw connectError("not_found", `${path} does not exist`);
-  const slash = path.replace(/\/+$/, "").lastIndexOf("/");
-  const parent = slash > 0 ? path.slice(0, slash) : slash === 0 ? "/" : ".";
-  const name = path.replace(/\/+$/, "").slice(slash + 1);
-  const entry = (await sandbox.files.list(parent)).find((listed) => listed.name === name);
-  if (!entry) throw connectError("not_found", `${path} does not exist`);
-  return entryJson(entry);
 }
 
 function fileError(c: HonoContext, error: unknown): Response {
@@ -224,6 +412,19 @@ function fileError(c: HonoContext, error: unknown): Response {
   if (isLitmusError(error, "NOT_FOUND")) return c.json({ code: 404, message }, 404);
   if (isLitmusError(error, "BAD_INPUT")) return c.json({ code: 400, message }, 400);
   return c.json({ code: 500, message }, 500);
+}
+
+/** The bytes of an upload, gunzipped if its Content-Encoding is gzip (at most MAX_UPLOAD_BYTES of them). */
+async function uploadedBytes(c: HonoContext): Promise<Uint8Array> {
+  const body = new Uint8Array(await c.req.arrayBuffer());
+  const encoding = (c.req.header("content-encoding") ?? "identity").trim().toLowerCase();
+  if (encoding === "identity") return body;
+  if (encoding !== "gzip") throw new LitmusError("BAD_INPUT", `Content-Encoding ${encoding}: send gzip or none`);
+  try {
+    return gunzipSync(body, { maxOutputLength: MAX_UPLOAD_BYTES });
+  } catch (error) {
+    throw new LitmusError("BAD_INPUT", `the gzip upload could not be read: ${messageOf(error)}`);
+  }
 }
 
 /** A Connect streaming envelope: a flags byte, the length (4 bytes, big-endian), then the JSON. */
