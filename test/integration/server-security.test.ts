@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -16,6 +17,8 @@ const BOB = "bob-token-0123456789abcdefgh";
 const ALICE_REFUSED = /^3 runs started in the last minute \(at most 3\): try again in \d+ s$/;
 /** A client with a limit of its own, lower than the server's. */
 const CARL = "carl-token-0123456789abcdefg";
+// Dora's runs are the envd test's alone.
+const DORA = "dora-token-0123456789abcdefg";
 
 /** An MCP client of the SDK's own, over HTTP, presenting `token`. */
 async function mcpClient(server: RunningServer, token: string): Promise<Client> {
@@ -42,6 +45,7 @@ describe.skipIf(unavailable)(
           { name: "alice", token: ALICE },
           { name: "bob", token: BOB },
           { name: "carl", token: CARL, limits: { perMinute: 1 } },
+          { name: "dora", token: DORA },
         ],
         limits: {
           concurrent: 1,
@@ -182,6 +186,61 @@ describe.skipIf(unavailable)(
           message: expect.stringMatching(ALICE_REFUSED),
         },
       });
+    });
+
+    test("envd: one client's processes are not another's to list, follow, feed or kill; a gzip bomb is refused", async () => {
+      const rpc = (token: string, method: string, body: unknown) =>
+        fetch(new URL(`process.Process/${method}`, server.e2bUrl as string), {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+      const framed = (message: unknown) => {
+        const json = Buffer.from(JSON.stringify(message));
+        const frame = Buffer.concat([Buffer.alloc(5), json]);
+        frame.writeUInt32BE(json.length, 1);
+        return frame;
+      };
+      // Dora starts a process in the background and hangs up once it runs: it goes on running.
+      const hangUp = new AbortController();
+      const started = await fetch(new URL("process.Process/Start", server.e2bUrl as string), {
+        method: "POST",
+        headers: { authorization: `Bearer ${DORA}`, "content-type": "application/connect+json" },
+        body: framed({ process: { cmd: "/bin/bash", args: ["-l", "-c", "sleep 30"] }, tag: "doras" }),
+        signal: hangUp.signal,
+      });
+      const reader = (started.body as ReadableStream<Uint8Array>).getReader();
+      const first = Buffer.from((await reader.read()).value ?? []);
+      const pid = (JSON.parse(first.subarray(5).toString()) as { event: { start: { pid: number } } }).event.start.pid;
+      hangUp.abort();
+      const listed = async (token: string) =>
+        ((await (await rpc(token, "List", {})).json()) as { processes: Array<{ pid: number; tag?: string }> })
+          .processes;
+      expect(await listed(ALICE)).toEqual([]);
+      expect((await rpc(ALICE, "SendSignal", { process: { pid }, signal: "SIGNAL_SIGKILL" })).status).toBe(404);
+      expect((await rpc(ALICE, "SendInput", { process: { tag: "doras" }, input: { stdin: "eA==" } })).status).toBe(404);
+      const followed = await fetch(new URL("process.Process/Connect", server.e2bUrl as string), {
+        method: "POST",
+        headers: { authorization: `Bearer ${ALICE}`, "content-type": "application/connect+json" },
+        body: framed({ process: { pid } }),
+      });
+      expect(
+        Buffer.from(await followed.arrayBuffer())
+          .subarray(5)
+          .toString(),
+      ).toContain("not_found");
+      expect(await listed(DORA)).toMatchObject([{ pid, tag: "doras" }]);
+      expect((await rpc(DORA, "SendSignal", { process: { pid }, signal: "SIGNAL_SIGKILL" })).status).toBe(200);
+      await expect.poll(() => listed(DORA)).toEqual([]);
+      // 64 MiB and more of zeros, compressed to a few hundred KiB: refused, not written or held in memory.
+      const bomb = gzipSync(Buffer.alloc(80 * 1024 * 1024));
+      const upload = await fetch(new URL("files?path=bomb.txt", server.e2bUrl as string), {
+        method: "POST",
+        headers: { authorization: `Bearer ${ALICE}`, "content-encoding": "gzip" },
+        body: bomb,
+      });
+      expect(upload.status).toBe(400);
+      expect(await upload.text()).toContain("gzip upload could not be read");
     });
 
     test("MCP sessions asked for at once cannot pass the limit; one still starting when the server stops is killed", async () => {
