@@ -72,7 +72,7 @@ export class SandboxCommands {
         timeoutMs: options.timeoutMs,
         onEvent: (event) => {
           if (event.ev === "started") return started.resolve(event.pid);
-          if (event.ev === "result") return;
+          if (event.ev !== "stdout" && event.ev !== "stderr") return;
           const text = budget.take(event.text);
           if (!text) return;
           (event.ev === "stdout" ? stdout : stderr).push(text);

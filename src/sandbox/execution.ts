@@ -39,7 +39,9 @@ export class ExecutionCollector {
         this.handlers.onResult?.(result);
         return;
       }
-      case "started": // a command's, not code's
+      case "started": // a command's or a watch's, not code's
+      case "watching":
+      case "watch":
         return;
       default:
         event satisfies never;

@@ -1,6 +1,6 @@
 import { LitmusError } from "../errors.ts";
 import type { SandboxRequest } from "./request.ts";
-import type { EntryInfo } from "./types.ts";
+import type { EntryInfo, FilesystemEvent, WatchHandle } from "./types.ts";
 
 /** Options every file operation takes. */
 interface FileOptions {
@@ -48,6 +48,41 @@ export class SandboxFiles {
   /** What is at `path` (a symbolic link itself, not its target); NOT_FOUND where nothing is. */
   async getInfo(path: string, options: FileOptions = {}): Promise<EntryInfo> {
     return entryOf((await this.request("files.stat", { path }, options)).entry);
+  }
+
+  /**
+   * Watches a directory (and with `recursive` every directory below it, new ones too): `onEvent` hears each
+   * change from the moment this resolves until `stop()`. NOT_FOUND for a directory that is not there.
+   */
+  async watchDir(
+    path: string,
+    onEvent: (event: FilesystemEvent) => void,
+    options: FileOptions & { recursive?: boolean } = {},
+  ): Promise<WatchHandle> {
+    const stopped = new AbortController();
+    const watching = Promise.withResolvers<void>();
+    const done = this.request(
+      "files.watch",
+      { path, recursive: options.recursive === true },
+      {
+        signal: options.signal ? AbortSignal.any([stopped.signal, options.signal]) : stopped.signal,
+        onEvent: (event) => {
+          if (event.ev === "watching") watching.resolve();
+          else if (event.ev === "watch") onEvent({ name: event.name, type: event.type });
+        },
+      },
+    );
+    done.then(
+      () => watching.resolve(),
+      (error: unknown) => watching.reject(error),
+    );
+    await watching.promise;
+    return {
+      stop: async () => {
+        stopped.abort();
+        await done.catch(() => {});
+      },
+    };
   }
 
   /** Renames (moves) a file or directory; returns what is at its new path. */

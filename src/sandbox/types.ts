@@ -79,6 +79,18 @@ export interface Execution {
 }
 
 /** The result of `commands.run`. */
+/** A change in a watched directory: what changed (relative to the directory) and how. */
+export interface FilesystemEvent {
+  name: string;
+  type: "create" | "write" | "remove" | "rename" | "chmod";
+}
+
+/** A directory being watched (`files.watchDir`). */
+export interface WatchHandle {
+  /** Stops the watch; no event comes after it resolves. */
+  stop(): Promise<void>;
+}
+
 /** A command started with `commands.start`: it runs on while the caller does other things. */
 export interface CommandHandle {
   /** Its process id in the sandbox. */

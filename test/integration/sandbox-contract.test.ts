@@ -135,10 +135,42 @@ function contract(name: string, options: () => SandboxOptions) {
     expect(slow.timedOut).toBe(true);
   });
 
+  test(`${name}: a watched directory reports its changes, below it too with recursive, until stopped`, async () => {
+    await using sandbox = await open();
+    await sandbox.files.makeDir("watched/inner");
+    const seen: string[] = [];
+    const watch = await sandbox.files.watchDir("watched", (event) => void seen.push(`${event.type} ${event.name}`), {
+      recursive: true,
+    });
+    await sandbox.files.write("watched/new.txt", "1");
+    await sandbox.commands.run(
+      "echo more >> watched/new.txt; mkdir watched/inner/fresh; echo x > watched/inner/fresh/deep.txt",
+    );
+    await sandbox.files.remove("watched/new.txt");
+    await expect
+      .poll(() => seen)
+      .toEqual(
+        expect.arrayContaining([
+          "create new.txt",
+          "write new.txt",
+          "create inner/fresh",
+          "create inner/fresh/deep.txt",
+          "remove new.txt",
+        ]),
+      );
+    await watch.stop();
+    const count = seen.length;
+    await sandbox.files.write("watched/after.txt", "unseen");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seen).toHaveLength(count);
+    const missing = await sandbox.files.watchDir("nowhere", () => {}).catch((error: unknown) => error);
+    expect(isLitmusError(missing, "NOT_FOUND")).toBe(true);
+  });
+
   test(`${name}: commands in the background: a real pid, stdin, listing, kill`, async () => {
     await using sandbox = await open();
     const seen: string[] = [];
-    const echo = await sandbox.commands.start("while read line; do echo \"got $line\"; done", {
+    const echo = await sandbox.commands.start('while read line; do echo "got $line"; done', {
       stdin: true,
       onStdout: (text) => void seen.push(text),
     });

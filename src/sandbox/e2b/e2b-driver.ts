@@ -226,6 +226,20 @@ class E2BDriver implements SandboxDriver, RequestChannel {
         const entries = (await files.list(path, { depth: Number(payload.depth ?? 1) })).map(entryEvent);
         return done({ entries: entries.sort((a, b) => a.path.localeCompare(b.path)) });
       }
+      case "files.watch": {
+        const handle = await files.watchDir(
+          path,
+          (event) => handlers.onEvent?.({ id: 0, ev: "watch", name: event.name, type: event.type }),
+          { recursive: payload.recursive === true, timeoutMs: 0 },
+        );
+        handlers.onEvent?.({ id: 0, ev: "watching" });
+        await new Promise<void>((resolve) => {
+          if (!handlers.signal || handlers.signal.aborted) return resolve();
+          handlers.signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+        await handle.stop();
+        return done({});
+      }
       case "files.stat":
         return done({ entry: entryEvent(await files.getInfo(path)) });
       case "files.rename":

@@ -25,6 +25,7 @@ sys.path.insert(0, KERNEL_DIR)
 import children  # noqa: E402
 import prctl  # noqa: E402
 import python_kernel  # noqa: E402  (imported before any fork so kernels start warm)
+import watcher  # noqa: E402
 import wire  # noqa: E402
 
 # Set by configure(): from the command line when bubblewrap starts this file, from the spawn request when
@@ -571,8 +572,32 @@ def _group_name(gid):
         return str(gid)
 
 
+class DirectoryWatch:
+    """A `files.watch` request: events stream while it lasts; cancelling it ends it."""
+
+    def __init__(self, supervisor, request_id, path, recursive):
+        self.supervisor = supervisor
+        self.request_id = request_id
+        self.watcher = watcher.Watcher(path, recursive)
+        supervisor.watch(self.watcher.fd, self)
+        supervisor.watches[request_id] = self
+        send({"id": request_id, "ev": "watching"})
+
+    def read_available(self):
+        for name, kind in self.watcher.events():
+            send({"id": self.request_id, "ev": "watch", "name": name, "type": kind})
+        return True
+
+    def stop(self):
+        self.supervisor.unwatch(self.watcher.fd)
+        self.supervisor.watches.pop(self.request_id, None)
+        self.watcher.close()
+        send({"id": self.request_id, "ev": "done"})
+
+
 class Supervisor:
     def __init__(self):
+        self.watches = {}
         self.poller = select.poll()
         self.watched = {}
         self.processes = {}
@@ -624,7 +649,12 @@ class Supervisor:
                     if process.task is not None and process.task.id == request["target"]:
                         process.task.cancelled = True
                         self.interrupt(process)
+                directory_watch = self.watches.get(request["target"])
+                if directory_watch is not None:
+                    directory_watch.stop()
                 send({"id": request_id, "ev": "done"})
+            elif op == "files.watch":
+                DirectoryWatch(self, request_id, resolve_path(request.get("path")), bool(request.get("recursive")))
             elif op == "command":
                 Command(self, request_id, request["cmd"], request.get("cwd"), request.get("envs"), request.get("timeoutMs"),
                         stdin=bool(request.get("stdin")))
@@ -659,8 +689,10 @@ class Supervisor:
         """Back to a fresh sandbox: every process but this one killed (background ones that left their
         kernel's process group included), every context gone but a new default one, and the workspace, /tmp
         and /dev/shm emptied. Nothing one user of the sandbox left can then reach the next (benchmark lanes)."""
+        for directory_watch in list(self.watches.values()):
+            directory_watch.stop()
         for kernel in self.kernels.values():
-            for queued_id, _, _ in kernel.queue:
+            for queued_id, *_ in kernel.queue:
                 send({"id": queued_id, "ev": "failed", "name": "LookupError", "message": "the sandbox was reset"})
             kernel.queue = []
             kernel.close()

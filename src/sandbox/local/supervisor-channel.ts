@@ -26,6 +26,13 @@ const eventSchema = v.variant("ev", [
   v.object({ id: v.number(), ev: v.literal("stderr"), text: v.string() }),
   v.object({ id: v.number(), ev: v.literal("result"), result: v.record(v.string(), v.unknown()) }),
   v.object({ id: v.number(), ev: v.literal("started"), pid: v.number() }),
+  v.object({ id: v.number(), ev: v.literal("watching") }),
+  v.object({
+    id: v.number(),
+    ev: v.literal("watch"),
+    name: v.string(),
+    type: v.picklist(["create", "write", "remove", "rename", "chmod"]),
+  }),
   v.object({
     id: v.number(),
     ev: v.literal("done"),
@@ -51,7 +58,10 @@ const eventSchema = v.variant("ev", [
 
 type SupervisorEvent = v.InferOutput<typeof eventSchema>;
 export type DoneEvent = Extract<SupervisorEvent, { ev: "done" }>;
-export type StreamEvent = Extract<SupervisorEvent, { ev: "stdout" | "stderr" | "result" | "started" }>;
+export type StreamEvent = Extract<
+  SupervisorEvent,
+  { ev: "stdout" | "stderr" | "result" | "started" | "watching" | "watch" }
+>;
 type ReadyEvent = Extract<SupervisorEvent, { ev: "ready" }>;
 
 /** No honest message comes near this: output comes in 64 KiB chunks, files.read answers up to 64 MiB. */
@@ -208,6 +218,8 @@ export class SupervisorChannel {
       case "stderr":
       case "result":
       case "started":
+      case "watching":
+      case "watch":
         pending.onEvent?.(event);
         return;
       default:

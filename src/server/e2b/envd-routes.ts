@@ -17,6 +17,17 @@ import { releaseWhenDelivered } from "../until-delivered.ts";
 const PathBody = z.object({ path: z.string().min(1) });
 const ListBody = z.object({ path: z.string().min(1), depth: z.number().int().min(0).optional() });
 const MoveBody = z.object({ source: z.string().min(1), destination: z.string().min(1) });
+const WatchBody = z.object({ path: z.string().min(1), recursive: z.boolean().optional() });
+/** envd's EventType, by litmus's event type. */
+const EVENT_TYPES = {
+  create: "EVENT_TYPE_CREATE",
+  write: "EVENT_TYPE_WRITE",
+  remove: "EVENT_TYPE_REMOVE",
+  rename: "EVENT_TYPE_RENAME",
+  chmod: "EVENT_TYPE_CHMOD",
+} as const;
+/** How often a watch's stream says it is alive while nothing changes. */
+const WATCH_KEEPALIVE_MS = 30_000;
 const ProcessConfig = z.object({
   cmd: z.string(),
   args: z.array(z.string()).default([]),
@@ -148,6 +159,44 @@ export function addEnvdRoutes(
       return {};
     }),
   );
+
+  // A stream of a directory's changes until the client hangs up: start, then each change, keepalives meanwhile.
+  app.post("/filesystem.Filesystem/WatchDir", async (c) => {
+    const parsed = WatchBody.safeParse(firstEnvelope(new Uint8Array(await c.req.arrayBuffer())));
+    c.header("content-type", "application/connect+json");
+    const sandbox = await client.sandboxOf(c);
+    return stream(c, async (out) => {
+      if (!parsed.success) {
+        await out.write(envelope(END_STREAM, { error: { code: "invalid_argument", message: parsed.error.message } }));
+        return;
+      }
+      const hungUp = new AbortController();
+      out.onAbort(() => hungUp.abort());
+      // Changes seen before the start event is out wait for it.
+      let early: Record<string, unknown>[] | null = [];
+      const send = (message: Record<string, unknown>) =>
+        early ? early.push(message) : void out.write(envelope(MESSAGE, message));
+      let watch: Awaited<ReturnType<Sandbox["files"]["watchDir"]>>;
+      try {
+        watch = await sandbox.files.watchDir(
+          parsed.data.path,
+          (event) => send({ filesystem: { name: event.name, type: EVENT_TYPES[event.type] } }),
+          { recursive: parsed.data.recursive === true, signal: hungUp.signal },
+        );
+      } catch (error) {
+        const code = connectCodeOf(error);
+        await out.write(envelope(END_STREAM, { error: { code, message: messageOf(error) } }));
+        return;
+      }
+      await out.write(envelope(MESSAGE, { start: {} }));
+      for (const message of early) await out.write(envelope(MESSAGE, message));
+      early = null;
+      const keepalive = setInterval(() => send({ keepalive: {} }), WATCH_KEEPALIVE_MS);
+      await new Promise((resolve) => hungUp.signal.addEventListener("abort", resolve, { once: true }));
+      clearInterval(keepalive);
+      await watch.stop();
+    });
+  });
 
   // Processes live on their own, as envd's do: a client that hangs up leaves its process running (bounded by its
   // timeout), and Connect attaches to it again by pid or tag.
@@ -364,16 +413,15 @@ async function unary<T>(
   try {
     return c.json(await work(body.data));
   } catch (error) {
-    const code: ConnectCode =
-      error instanceof ConnectFailure
-        ? error.code
-        : isLitmusError(error, "NOT_FOUND")
-          ? "not_found"
-          : isLitmusError(error, "BAD_INPUT")
-            ? "invalid_argument"
-            : "internal";
+    const code = connectCodeOf(error);
     return c.json({ code, message: messageOf(error) }, CONNECT_STATUS[code]);
   }
+}
+
+function connectCodeOf(error: unknown): ConnectCode {
+  if (error instanceof ConnectFailure) return error.code;
+  if (isLitmusError(error, "NOT_FOUND")) return "not_found";
+  return isLitmusError(error, "BAD_INPUT") ? "invalid_argument" : "internal";
 }
 
 class ConnectFailure extends Error {
