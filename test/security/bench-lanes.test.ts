@@ -100,4 +100,21 @@ describe.skipIf(Boolean(sandboxUnavailableReason()))("Sandbox.reset", () => {
     expect(after.logs.stdout.join("")).toBe("[] [] [] [] False\n");
     await expect(sandbox.runCode("secret", { context })).rejects.toThrow(/context/);
   });
+
+  test("runs still queued when it comes fail with the reason, and watches end", async () => {
+    await using sandbox = await Sandbox.create();
+    const running = sandbox.runCode("import time; time.sleep(5)").catch((error: unknown) => error);
+    const queued = sandbox.runCode("1", { envs: { QUEUED: "yes" } }).catch((error: unknown) => error);
+    await sandbox.files.makeDir("watched");
+    const events: string[] = [];
+    await sandbox.files.watchDir("watched", (event) => void events.push(event.name));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sandbox.reset();
+    expect(String(await queued)).toMatch(/reset/);
+    await running;
+    await sandbox.files.makeDir("watched");
+    await sandbox.files.write("watched/after-reset.txt", "x");
+    expect((await sandbox.runCode("2 + 2")).text).toBe("4");
+    expect(events).toEqual([]);
+  });
 });
