@@ -15,11 +15,19 @@ export class SandboxFiles {
     this.request = request;
   }
 
-  /** Writes a file (replacing it), creating parent directories. Returns the absolute path in the sandbox. */
-  async write(path: string, data: string | Uint8Array, options: FileOptions = {}): Promise<string> {
+  /**
+   * Writes a file (replacing it), creating parent directories. Returns the absolute path in the sandbox.
+   * `metadata` is kept with the file, as E2B keeps it (extended attributes), and shown by getInfo and list.
+   */
+  async write(
+    path: string,
+    data: string | Uint8Array,
+    options: FileOptions & { metadata?: Record<string, string> } = {},
+  ): Promise<string> {
     const bytes =
       typeof data === "string" ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    const done = await this.request("files.write", { path, data: bytes.toString("base64") }, options);
+    const metadata = options.metadata ? { metadata: checkMetadata(options.metadata) } : {};
+    const done = await this.request("files.write", { path, data: bytes.toString("base64"), ...metadata }, options);
     return done.path ?? path;
   }
 
@@ -111,4 +119,23 @@ export class SandboxFiles {
 function entryOf(entry: unknown): EntryInfo {
   const sent = entry as Omit<EntryInfo, "modifiedTime"> & { modifiedTime: number };
   return { ...sent, modifiedTime: new Date(sent.modifiedTime) };
+}
+
+/** As E2B's: keys HTTP header tokens (they travel as header names), values printable ASCII. */
+const METADATA_KEY = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]{1,200}$/;
+const METADATA_VALUE = /^[\x20-\x7e]*$/;
+
+function checkMetadata(metadata: Record<string, string>): Record<string, string> {
+  for (const [key, value] of Object.entries(metadata)) {
+    if (!METADATA_KEY.test(key)) {
+      throw new LitmusError(
+        "BAD_INPUT",
+        `metadata key ${JSON.stringify(key)}: use letters, digits and !#$%&'*+-.^_\`|~`,
+      );
+    }
+    if (typeof value !== "string" || !METADATA_VALUE.test(value)) {
+      throw new LitmusError("BAD_INPUT", `metadata value of ${key}: printable ASCII only`);
+    }
+  }
+  return metadata;
 }

@@ -22,12 +22,14 @@ export {
 export {
   BACKENDS,
   type Backend,
+  type CommandHandle,
   type CommandOptions,
   type CommandResult,
   type Context,
   type EntryInfo,
   type Execution,
   type ExecutionError,
+  type FilesystemEvent,
   type IsolationReport,
   LANGUAGES,
   type Language,
@@ -36,6 +38,8 @@ export {
   parseLanguage,
   type Result,
   type RunCodeOptions,
+  type RunningCommand,
   type SandboxInfo,
   type SandboxLimits,
+  type WatchHandle,
 } from "./types.ts";

@@ -130,7 +130,7 @@ export interface Context {
 export interface EntryInfo {
   name: string;
   path: string;
-  /** A symbolic link is not followed: it is a "symlink", its target in `symlinkTarget`. */
+  /** A symbolic link has its target's type and `symlinkTarget`; one to nothing is a "symlink". */
   type: "file" | "dir" | "symlink";
   size: number;
   /** The permission bits (0o644). */
@@ -142,6 +142,8 @@ export interface EntryInfo {
   modifiedTime: Date;
   /** Where a symbolic link points, as an absolute path. */
   symlinkTarget?: string;
+  /** What was written with the file (`files.write`'s metadata), if anything. */
+  metadata?: Record<string, string>;
 }
 
 /** Resource limits of a sandbox. Every field has a default (see DEFAULT_LIMITS). */

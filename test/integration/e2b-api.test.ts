@@ -87,6 +87,26 @@ describe.skipIf(unavailable)(
       ]);
     });
 
+    test("envd's polling watcher: changes kept until asked for, then gone; an unknown watcher is 404", async () => {
+      const sandbox = await E2bSandbox.create();
+      await sandbox.files.makeDir("polled");
+      const rpc = async (method: string, body: unknown) => {
+        const response = await fetch(new URL(`filesystem.Filesystem/${method}`, server.e2bUrl as string), {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+      };
+      const { watcherId } = (await rpc("CreateWatcher", { path: "/home/user/polled" })).body;
+      await sandbox.files.write("polled/one.txt", "1");
+      const events = async () => (await rpc("GetWatcherEvents", { watcherId })).body.events as unknown[];
+      await expect.poll(events).toEqual(expect.arrayContaining([{ name: "one.txt", type: "EVENT_TYPE_CREATE" }]));
+      expect(await events()).toEqual([]);
+      expect((await rpc("RemoveWatcher", { watcherId })).status).toBe(200);
+      expect((await rpc("GetWatcherEvents", { watcherId })).status).toBe(404);
+    });
+
     test("contexts: create, run in, list, restart, remove", async () => {
       const sandbox = await E2bSandbox.create();
       const context = await sandbox.createCodeContext({ language: "python" });

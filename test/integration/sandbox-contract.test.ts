@@ -112,9 +112,20 @@ function contract(name: string, options: () => SandboxOptions) {
     expect(await sandbox.files.read("tree/b/two.txt")).toBe("1");
     await sandbox.commands.run("ln -s two.txt tree/b/link");
     expect(await sandbox.files.getInfo("tree/b/link")).toMatchObject({
-      type: "symlink",
+      type: "file",
       symlinkTarget: "/home/user/tree/b/two.txt",
     });
+    await sandbox.files.write("tree/tagged.txt", "t", { metadata: { author: "mish", purpose: "upload" } });
+    expect((await sandbox.files.getInfo("tree/tagged.txt")).metadata).toEqual({ author: "mish", purpose: "upload" });
+    await sandbox.files.rename("tree/tagged.txt", "tree/still-tagged.txt");
+    const listedTagged = (await sandbox.files.list("tree")).find((entry) => entry.name === "still-tagged.txt");
+    expect(listedTagged?.metadata).toEqual({ author: "mish", purpose: "upload" });
+    expect((await sandbox.files.getInfo("tree/a")).metadata).toBeUndefined();
+    await expect(sandbox.files.write("tree/bad.txt", "x", { metadata: { "no spaces": "x" } })).rejects.toThrow(
+      /metadata key/,
+    );
+    await sandbox.commands.run("ln -s nothing tree/b/dangling");
+    expect(await sandbox.files.getInfo("tree/b/dangling")).toMatchObject({ type: "symlink" });
     const missing = await sandbox.files.getInfo("tree/nothing").catch((error: unknown) => error);
     expect(isLitmusError(missing, "NOT_FOUND")).toBe(true);
     const notMoved = await sandbox.files.rename("tree/nothing", "tree/else").catch((error: unknown) => error);

@@ -215,7 +215,8 @@ class E2BDriver implements SandboxDriver, RequestChannel {
       }
       case "files.write": {
         const data = Buffer.from(String(payload.data), "base64");
-        const written = await files.write(path, new Blob([data]));
+        const metadata = payload.metadata as Record<string, string> | undefined;
+        const written = await files.write(path, new Blob([data]), metadata ? { metadata } : {});
         return done({ path: written.path });
       }
       case "files.read": {
@@ -435,5 +436,6 @@ function entryEvent(entry: E2BEntryInfo): NonNullable<DoneEvent["entry"]> {
     group: entry.group,
     modifiedTime: entry.modifiedTime?.getTime() ?? 0,
     ...(entry.symlinkTarget ? { symlinkTarget: entry.symlinkTarget } : {}),
+    ...(entry.metadata && Object.keys(entry.metadata).length > 0 ? { metadata: entry.metadata } : {}),
   };
 }

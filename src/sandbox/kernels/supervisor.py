@@ -522,11 +522,17 @@ def resolve_path(path):
 
 
 def entry_info(path):
-    """What envd tells of a file: its type (a link is not followed), size, permission bits and their `ls -l`
-    form, owner and group by name, modification time, and a link's target as an absolute path."""
+    """What envd tells of a file: its type (a link's is its target's; "symlink" for a link to nothing), size,
+    permission bits and their `ls -l` form, owner and group by name, modification time (of the entry itself),
+    and a link's target as an absolute path."""
     info = os.lstat(path)
     mode = info.st_mode
-    kind = "dir" if stat.S_ISDIR(mode) else "symlink" if stat.S_ISLNK(mode) else "file"
+    kind = "dir" if stat.S_ISDIR(mode) else "file"
+    if stat.S_ISLNK(mode):
+        try:
+            kind = "dir" if stat.S_ISDIR(os.stat(path).st_mode) else "file"
+        except OSError:
+            kind = "symlink"
     entry = {
         "name": os.path.basename(path) or path,
         "path": path,
@@ -538,9 +544,32 @@ def entry_info(path):
         "group": _group_name(info.st_gid),
         "modifiedTime": info.st_mtime_ns // 1000000,
     }
-    if kind == "symlink":
+    metadata = _metadata(path)
+    if metadata:
+        entry["metadata"] = metadata
+    if stat.S_ISLNK(mode):
         entry["symlinkTarget"] = os.path.normpath(os.path.join(os.path.dirname(path), os.readlink(path)))
     return entry
+
+
+# Where a file's metadata is kept, as envd keeps it: one extended attribute per key.
+METADATA_XATTR = "user.e2b."
+
+
+def _metadata(path):
+    try:
+        names = os.listxattr(path, follow_symlinks=False)
+    except OSError:
+        return {}
+    metadata = {}
+    for name in names:
+        if name.startswith(METADATA_XATTR):
+            try:
+                value = os.getxattr(path, name, follow_symlinks=False)
+            except OSError:
+                continue
+            metadata[name[len(METADATA_XATTR):]] = value.decode(errors="replace")
+    return metadata
 
 
 def list_tree(directory, depth):
@@ -728,6 +757,8 @@ class Supervisor:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open_regular(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC) as f:
                 f.write(binascii.a2b_base64(request["data"]))
+                for key, value in (request.get("metadata") or {}).items():
+                    os.setxattr(f.fileno(), METADATA_XATTR + key, value.encode())
             return {"path": path}
         if op == "files.read":
             with open_regular(path, os.O_RDONLY) as f:

@@ -17,6 +17,7 @@ const entrySchema = v.object({
   group: v.string(),
   modifiedTime: v.number(),
   symlinkTarget: v.optional(v.string()),
+  metadata: v.optional(v.record(v.string(), v.string())),
 });
 
 const eventSchema = v.variant("ev", [

@@ -1,10 +1,11 @@
+import { randomUUID } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import type { Hono, Context as HonoContext } from "hono";
 import { stream } from "hono/streaming";
 import type { StreamingApi } from "hono/utils/stream";
 import { z } from "zod";
 import { isLitmusError, LitmusError, messageOf } from "../../errors.ts";
-import type { EntryInfo, Sandbox } from "../../sandbox/index.ts";
+import type { EntryInfo, Sandbox, WatchHandle } from "../../sandbox/index.ts";
 import { releaseWhenDelivered } from "../until-delivered.ts";
 
 /*
@@ -18,6 +19,7 @@ const PathBody = z.object({ path: z.string().min(1) });
 const ListBody = z.object({ path: z.string().min(1), depth: z.number().int().min(0).optional() });
 const MoveBody = z.object({ source: z.string().min(1), destination: z.string().min(1) });
 const WatchBody = z.object({ path: z.string().min(1), recursive: z.boolean().optional() });
+const WatcherBody = z.object({ watcherId: z.string() });
 /** envd's EventType, by litmus's event type. */
 const EVENT_TYPES = {
   create: "EVENT_TYPE_CREATE",
@@ -111,11 +113,18 @@ export function addEnvdRoutes(
         if (!path) return c.json({ code: 400, message: "path is required" }, 400);
         uploads.push({ path, data: await uploadedBytes(c) });
       }
+      // Metadata comes as X-Metadata-KEY headers, the same for every file of the upload.
+      const metadata = Object.fromEntries(
+        Object.entries(c.req.header())
+          .filter(([name]) => name.toLowerCase().startsWith("x-metadata-"))
+          .map(([name, value]) => [name.slice("x-metadata-".length).toLowerCase(), value]),
+      );
+      const withMetadata = Object.keys(metadata).length > 0 ? { metadata } : {};
       const sandbox = await client.sandboxOf(c);
       const written = [];
       for (const upload of uploads) {
-        const at = await sandbox.files.write(upload.path, upload.data);
-        written.push({ name: at.split("/").at(-1), type: "file", path: at });
+        const at = await sandbox.files.write(upload.path, upload.data, withMetadata);
+        written.push({ name: at.split("/").at(-1), type: "file", path: at, ...withMetadata });
       }
       return c.json(written);
     } catch (error) {
@@ -197,6 +206,41 @@ export function addEnvdRoutes(
       await watch.stop();
     });
   });
+
+  // The polling form of a watch (the Python SDK's): changes are kept until asked for.
+  app.post("/filesystem.Filesystem/CreateWatcher", (c) =>
+    unary(c, WatchBody, async ({ path, recursive }) => {
+      const sandbox = await client.sandboxOf(c);
+      const events: Record<string, unknown>[] = [];
+      const watch = await sandbox.files.watchDir(
+        path,
+        (event) => {
+          if (events.length < MAX_KEPT_EVENTS) events.push({ name: event.name, type: EVENT_TYPES[event.type] });
+        },
+        { recursive: recursive === true },
+      );
+      const watcherId = randomUUID();
+      watchersOf(sandbox).set(watcherId, { watch, events });
+      return { watcherId };
+    }),
+  );
+  app.post("/filesystem.Filesystem/GetWatcherEvents", (c) =>
+    unary(c, WatcherBody, async ({ watcherId }) => {
+      const watcher = watchersOf(await client.sandboxOf(c)).get(watcherId);
+      if (!watcher) throw connectError("not_found", `no watcher ${watcherId}`);
+      return { events: watcher.events.splice(0) };
+    }),
+  );
+  app.post("/filesystem.Filesystem/RemoveWatcher", (c) =>
+    unary(c, WatcherBody, async ({ watcherId }) => {
+      const watchers = watchersOf(await client.sandboxOf(c));
+      const watcher = watchers.get(watcherId);
+      if (!watcher) throw connectError("not_found", `no watcher ${watcherId}`);
+      watchers.delete(watcherId);
+      await watcher.watch.stop();
+      return {};
+    }),
+  );
 
   // Processes live on their own, as envd's do: a client that hangs up leaves its process running (bounded by its
   // timeout), and Connect attaches to it again by pid or tag.
@@ -324,6 +368,19 @@ class EnvdProcesses {
 }
 
 const processTables = new WeakMap<Sandbox, EnvdProcesses>();
+/** Each sandbox's polling watchers, by id: what each has seen since it was last asked. */
+const watcherTables = new WeakMap<Sandbox, Map<string, { watch: WatchHandle; events: Record<string, unknown>[] }>>();
+/** Changes a polling watcher keeps for its client; beyond, they are dropped until it asks. */
+const MAX_KEPT_EVENTS = 10_000;
+
+function watchersOf(sandbox: Sandbox) {
+  let table = watcherTables.get(sandbox);
+  if (!table) {
+    table = new Map();
+    watcherTables.set(sandbox, table);
+  }
+  return table;
+}
 /** Output events kept for a process no stream follows (each a chunk of at most 64 KiB). */
 const MAX_BACKLOG = 256;
 
@@ -452,6 +509,7 @@ function entryJson(entry: EntryInfo): Record<string, unknown> {
     group: entry.group,
     modifiedTime: entry.modifiedTime.toISOString(),
     ...(entry.symlinkTarget === undefined ? {} : { symlinkTarget: entry.symlinkTarget }),
+    ...(entry.metadata === undefined ? {} : { metadata: entry.metadata }),
   };
 }
 
