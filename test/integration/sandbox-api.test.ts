@@ -248,6 +248,8 @@ describe.skipIf(unavailable).each(LAUNCH_MODES)(
       });
       expect(result).toMatchObject({ stdout: "given-on-purpose x\n", stderr: "oops\n", exitCode: 5, timedOut: false });
       expect(streamed).toEqual(["given-on-purpose x\n"]);
+      // An unfinished UTF-8 sequence at the end of the output is U+FFFD, as everywhere else.
+      expect((await sandbox.commands.run(String.raw`printf 'aaa\xe2'`)).stdout).toBe("aaa\ufffd");
     });
 
     test("contexts are independent, and restart empties one", async () => {

@@ -142,8 +142,12 @@ class Stream:
             except BlockingIOError:
                 return True
             except OSError:
-                return False
+                chunk = b""
             if not chunk:
+                # An unfinished UTF-8 sequence at the very end becomes U+FFFD, not nothing.
+                rest = self.decoder.decode(b"", final=True)
+                if rest:
+                    self.owner.output(self.name, rest, 0)
                 return False
             self.owner.output(self.name, self.decoder.decode(chunk), len(chunk))
 
