@@ -132,11 +132,14 @@ describe.skipIf(Boolean(sandboxUnavailableReason()))("the E2B API with the code-
           code: "import matplotlib.pyplot as plt, pandas as pd\nplt.pie([90, 10])\nplt.show()\npd.DataFrame({'a': [1]})",
         }),
       });
-      const results = (await response.text())
+      const body = await response.text();
+      const results = body
         .trim()
         .split("\n")
         .map((line) => JSON.parse(line))
         .filter((line) => line.type === "result");
+      // A chart's numbers are floats, written as such for Python clients (a whole pie has radius 1.0).
+      expect(body).toContain('"radius":1.0');
       expect(results).toHaveLength(2);
       expect(results[0]).toMatchObject({ is_main_result: false, extra: {}, chart: { type: "pie" } });
       expect(results[0].png).toMatch(/^iVBOR/);

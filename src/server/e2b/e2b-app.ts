@@ -123,7 +123,7 @@ export function createE2bApp(options: {
           signal: abort.signal,
           onStdout: ({ line, timestamp }) => void send({ type: "stdout", text: line, timestamp }),
           onStderr: ({ line, timestamp }) => void send({ type: "stderr", text: line, timestamp }),
-          onResult: (result) => void send(resultEvent(result)),
+          onResult: (result) => void out.write(`${resultLine(result)}\n`),
         });
         const error = errorOf(execution);
         if (error) await send({ type: "error", ...error });
@@ -295,19 +295,35 @@ function contextJson(context: Context): { id: string; language: string; cwd: str
 }
 
 /**
- * A result as E2B's server sends it: its formats, `extra` (formats beyond E2B's list, always there), and
+ * A result line as E2B's server sends it: its formats, `extra` (formats beyond E2B's list, always there), and
  * `is_main_result` in snake case. Like E2B's, the server strips the quotes around a text that has them: a
- * string's repr `'hello'` is sent as `hello`.
+ * string's repr `'hello'` is sent as `hello`. Every number of a `chart` is a float in e2b-charts, and Python
+ * clients check it (`isinstance(tick, float)`): JSON that went through JavaScript would write 1.0 as 1, so the
+ * chart is written with its whole numbers as 1.0.
  */
-function resultEvent(result: Result): Record<string, unknown> {
-  const { isMainResult, text, extra, ...formats } = result;
-  return {
+function resultLine(result: Result): string {
+  const { isMainResult, text, extra, chart, ...formats } = result;
+  const line = JSON.stringify({
     type: "result",
     ...(text === undefined ? {} : { text: withoutQuotes(text) }),
     ...formats,
     extra: extra ?? {},
     is_main_result: isMainResult,
-  };
+  });
+  return chart === undefined ? line : `${line.slice(0, -1)},"chart":${floatJson(chart)}}`;
+}
+
+/** JSON with every finite whole number written as a float (1.0). */
+function floatJson(value: unknown): string {
+  if (typeof value === "number") {
+    return Number.isInteger(value) && Math.abs(value) < 1e15 ? `${value}.0` : JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(floatJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const fields = Object.entries(value).map(([key, field]) => `${JSON.stringify(key)}:${floatJson(field)}`);
+    return `{${fields.join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
 }
 
 function withoutQuotes(text: string): string {
