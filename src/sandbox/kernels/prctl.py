@@ -1,30 +1,10 @@
-"""prctl(2) through the C module `_ctypes`: `ctypes` itself costs 5 ms of start-up, `_ctypes` under 1 ms."""
+"""prctl(2), through libc.py."""
 
-import _ctypes
-import os
+import libc
 
 PR_SET_DUMPABLE = 4
 
-
-class _Int(_ctypes._SimpleCData):
-    _type_ = "i"
-
-
-class _ULong(_ctypes._SimpleCData):
-    _type_ = "L"
-
-
-class _Libc:
-    _handle = _ctypes.dlopen(None, os.RTLD_NOW)
-
-
-class _Function(_ctypes.CFuncPtr):
-    _flags_ = _ctypes.FUNCFLAG_CDECL | _ctypes.FUNCFLAG_USE_ERRNO
-    _restype_ = _Int
-
-
-_prctl = _Function(("prctl", _Libc()))
-_prctl.argtypes = (_Int, _ULong, _ULong, _ULong, _ULong)
+_prctl = libc.function("prctl", libc.Int, libc.ULong, libc.ULong, libc.ULong, libc.ULong)
 
 
 def set_dumpable(dumpable):
@@ -32,4 +12,4 @@ def set_dumpable(dumpable):
     of the same uid without capabilities: the supervisor is one, so user code cannot write to the host's
     channel or stop the supervisor. Its children become dumpable again for the user's own tools."""
     if _prctl(PR_SET_DUMPABLE, 1 if dumpable else 0, 0, 0, 0) != 0:
-        raise OSError(_ctypes.get_errno(), "prctl(PR_SET_DUMPABLE)")
+        raise OSError(libc.errno(), "prctl(PR_SET_DUMPABLE)")

@@ -1,9 +1,10 @@
 """`files.watchDir`: inotify on a directory (and, if asked, every directory below it, new ones included),
-its events named as envd names them. Through the C module `_ctypes`, as prctl.py, not `ctypes` (5 ms)."""
+its events named as envd names them."""
 
-import _ctypes
 import os
 import struct
+
+import libc
 
 IN_MODIFY = 0x2
 IN_ATTRIB = 0x4
@@ -22,31 +23,8 @@ WATCHED = IN_MODIFY | IN_ATTRIB | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_D
 EVENT = struct.Struct("iIII")  # wd, mask, cookie, len; then the name, NUL-padded
 
 
-class _Int(_ctypes._SimpleCData):
-    _type_ = "i"
-
-
-class _UInt(_ctypes._SimpleCData):
-    _type_ = "I"
-
-
-class _CharP(_ctypes._SimpleCData):
-    _type_ = "z"
-
-
-class _Libc:
-    _handle = _ctypes.dlopen(None, os.RTLD_NOW)
-
-
-class _Function(_ctypes.CFuncPtr):
-    _flags_ = _ctypes.FUNCFLAG_CDECL | _ctypes.FUNCFLAG_USE_ERRNO
-    _restype_ = _Int
-
-
-_init = _Function(("inotify_init1", _Libc()))
-_init.argtypes = (_Int,)
-_add_watch = _Function(("inotify_add_watch", _Libc()))
-_add_watch.argtypes = (_Int, _CharP, _UInt)
+_init = libc.function("inotify_init1", libc.Int)
+_add_watch = libc.function("inotify_add_watch", libc.Int, libc.CharP, libc.UInt)
 
 
 def _kind(mask):
@@ -76,7 +54,7 @@ class Watcher:
         self.recursive = recursive
         self.fd = _init(IN_NONBLOCK | IN_CLOEXEC)
         if self.fd < 0:
-            raise OSError(_ctypes.get_errno(), "inotify_init1 (a sandbox may hold 8 inotify instances)")
+            raise OSError(libc.errno(), "inotify_init1 (a sandbox may hold 8 inotify instances)")
         self.directories = {}  # watch descriptor -> directory
         self._add(top)
         if recursive:
@@ -87,7 +65,7 @@ class Watcher:
     def _add(self, directory):
         wd = _add_watch(self.fd, directory.encode(), WATCHED)
         if wd < 0:
-            raise OSError(_ctypes.get_errno(), "inotify_add_watch %s" % directory)
+            raise OSError(libc.errno(), "inotify_add_watch %s" % directory)
         self.directories[wd] = directory
 
     def events(self):
