@@ -65,18 +65,20 @@ export class SandboxFiles {
   async watchDir(
     path: string,
     onEvent: (event: FilesystemEvent) => void,
-    options: FileOptions & { recursive?: boolean } = {},
+    options: FileOptions & { recursive?: boolean; includeEntry?: boolean } = {},
   ): Promise<WatchHandle> {
     const stopped = new AbortController();
     const watching = Promise.withResolvers<void>();
     const done = this.request(
       "files.watch",
-      { path, recursive: options.recursive === true },
+      { path, recursive: options.recursive === true, includeEntry: options.includeEntry === true },
       {
         signal: options.signal ? AbortSignal.any([stopped.signal, options.signal]) : stopped.signal,
         onEvent: (event) => {
           if (event.ev === "watching") watching.resolve();
-          else if (event.ev === "watch") onEvent({ name: event.name, type: event.type });
+          else if (event.ev === "watch") {
+            onEvent({ name: event.name, type: event.type, ...(event.entry ? { entry: entryOf(event.entry) } : {}) });
+          }
         },
       },
     );

@@ -83,6 +83,8 @@ export interface Execution {
 export interface FilesystemEvent {
   name: string;
   type: "create" | "write" | "remove" | "rename" | "chmod";
+  /** What is at the path now, when the watch asked for it (`includeEntry`) and something is. */
+  entry?: EntryInfo;
 }
 
 /** A directory being watched (`files.watchDir`). */

@@ -121,6 +121,8 @@ function contract(name: string, options: () => SandboxOptions) {
     const listedTagged = (await sandbox.files.list("tree")).find((entry) => entry.name === "still-tagged.txt");
     expect(listedTagged?.metadata).toEqual({ author: "mish", purpose: "upload" });
     expect((await sandbox.files.getInfo("tree/a")).metadata).toBeUndefined();
+    await sandbox.files.write("tree/still-tagged.txt", "rewritten");
+    expect((await sandbox.files.getInfo("tree/still-tagged.txt")).metadata).toBeUndefined();
     await expect(sandbox.files.write("tree/bad.txt", "x", { metadata: { "no spaces": "x" } })).rejects.toThrow(
       /metadata key/,
     );
@@ -150,9 +152,15 @@ function contract(name: string, options: () => SandboxOptions) {
     await using sandbox = await open();
     await sandbox.files.makeDir("watched/inner");
     const seen: string[] = [];
-    const watch = await sandbox.files.watchDir("watched", (event) => void seen.push(`${event.type} ${event.name}`), {
-      recursive: true,
-    });
+    const entries: Array<string | undefined> = [];
+    const watch = await sandbox.files.watchDir(
+      "watched",
+      (event) => {
+        seen.push(`${event.type} ${event.name}`);
+        if (event.name === "new.txt" && event.type === "create") entries.push(event.entry?.path);
+      },
+      { recursive: true, includeEntry: true },
+    );
     await sandbox.files.write("watched/new.txt", "1");
     await sandbox.commands.run(
       "echo more >> watched/new.txt; mkdir watched/inner/fresh; echo x > watched/inner/fresh/deep.txt",
@@ -170,6 +178,7 @@ function contract(name: string, options: () => SandboxOptions) {
         ]),
       );
     await watch.stop();
+    expect(entries[0]).toBe("/home/user/watched/new.txt");
     const count = seen.length;
     await sandbox.files.write("watched/after.txt", "unseen");
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -196,6 +205,8 @@ function contract(name: string, options: () => SandboxOptions) {
     const echoed = await echo.wait();
     expect([echoed.exitCode, echoed.stdout, seen.join("")]).toEqual([0, "got one\ngot two\n", "got one\ngot two\n"]);
     await sleeper.kill();
+    // Gone by the time kill returns: not even a zombie for `kill -0` to find.
+    expect((await sandbox.commands.run(`kill -0 ${sleeper.pid}`)).exitCode).not.toBe(0);
     expect((await sleeper.wait()).exitCode).not.toBe(0);
     expect(await sandbox.commands.list()).toEqual([]);
     const gone = await sandbox.commands.kill(sleeper.pid).catch((error: unknown) => error);

@@ -230,8 +230,15 @@ class E2BDriver implements SandboxDriver, RequestChannel {
       case "files.watch": {
         const handle = await files.watchDir(
           path,
-          (event) => handlers.onEvent?.({ id: 0, ev: "watch", name: event.name, type: event.type }),
-          { recursive: payload.recursive === true, timeoutMs: 0 },
+          (event) =>
+            handlers.onEvent?.({
+              id: 0,
+              ev: "watch",
+              name: event.name,
+              type: event.type,
+              ...(event.entry ? { entry: entryEvent(event.entry) } : {}),
+            }),
+          { recursive: payload.recursive === true, includeEntry: payload.includeEntry === true, timeoutMs: 0 },
         );
         handlers.onEvent?.({ id: 0, ev: "watching" });
         await new Promise<void>((resolve) => {

@@ -608,9 +608,10 @@ def _group_name(gid):
 class DirectoryWatch:
     """A `files.watch` request: events stream while it lasts; cancelling it ends it."""
 
-    def __init__(self, supervisor, request_id, path, recursive):
+    def __init__(self, supervisor, request_id, path, recursive, include_entry):
         self.supervisor = supervisor
         self.request_id = request_id
+        self.include_entry = include_entry
         self.watcher = watcher.Watcher(path, recursive)
         supervisor.watch(self.watcher.fd, self)
         supervisor.watches[request_id] = self
@@ -618,7 +619,13 @@ class DirectoryWatch:
 
     def read_available(self):
         for name, kind in self.watcher.events():
-            send({"id": self.request_id, "ev": "watch", "name": name, "type": kind})
+            event = {"id": self.request_id, "ev": "watch", "name": name, "type": kind}
+            if self.include_entry:
+                try:
+                    event["entry"] = entry_info(os.path.join(self.watcher.top, name))
+                except OSError:
+                    pass  # gone already (removed, renamed away)
+            send(event)
         return True
 
     def stop(self):
@@ -687,7 +694,8 @@ class Supervisor:
                     directory_watch.stop()
                 send({"id": request_id, "ev": "done"})
             elif op == "files.watch":
-                DirectoryWatch(self, request_id, resolve_path(request.get("path")), bool(request.get("recursive")))
+                DirectoryWatch(self, request_id, resolve_path(request.get("path")), bool(request.get("recursive")),
+                               bool(request.get("includeEntry")))
             elif op == "command":
                 Command(self, request_id, request["cmd"], request.get("cwd"), request.get("envs"), request.get("timeoutMs"),
                         stdin=bool(request.get("stdin")))
@@ -703,8 +711,16 @@ class Supervisor:
                     command.write_stdin(binascii.a2b_base64(request["data"]))
                 elif op == "command.close-stdin":
                     command.close_stdin()
+                elif request.get("signal") == "kill":
+                    # Gone when the answer comes (not a zombie `kill -0` still finds): SIGKILL ends it at once.
+                    command.signal_group(signal.SIGKILL)
+                    try:
+                        _, status = os.waitpid(command.pid, 0)
+                        self.child_exited(command.pid, status)
+                    except ChildProcessError:
+                        pass  # reaped already
                 else:
-                    command.signal_group(signal.SIGKILL if request.get("signal") == "kill" else signal.SIGTERM)
+                    command.signal_group(signal.SIGTERM)
                 send({"id": request_id, "ev": "done"})
             elif op.startswith("files."):
                 send(dict(self.files(op, request), id=request_id, ev="done"))
@@ -761,8 +777,14 @@ class Supervisor:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open_regular(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC) as f:
                 f.write(binascii.a2b_base64(request["data"]))
+                # A file written anew has the metadata of this write only, and envd's permissions (a watch
+                # sees the change, as envd's does: created, written, its mode set).
+                for name in os.listxattr(f.fileno()):
+                    if name.startswith(METADATA_XATTR):
+                        os.removexattr(f.fileno(), name)
                 for key, value in (request.get("metadata") or {}).items():
                     os.setxattr(f.fileno(), METADATA_XATTR + key, value.encode())
+                os.fchmod(f.fileno(), 0o644)
             return {"path": path}
         if op == "files.read":
             with open_regular(path, os.O_RDONLY) as f:

@@ -84,14 +84,30 @@ class Watcher:
                 if directory is None or mask & IN_IGNORED or not name:
                     continue  # the watched directory itself: its own removal is seen by its parent's watch
                 path = os.path.join(directory, name)
-                if self.recursive and mask & IN_ISDIR and mask & (IN_CREATE | IN_MOVED_TO):
-                    try:
-                        self._add(path)
-                    except OSError:
-                        pass  # gone already, or out of watches: events below it are not seen
                 kind = _kind(mask)
                 if kind is not None:
                     found.append((os.path.relpath(path, self.top), kind))
+                if self.recursive and mask & IN_ISDIR and mask & (IN_CREATE | IN_MOVED_TO):
+                    found += self._watch_new(path)
+
+    def _watch_new(self, directory):
+        """A directory that appeared below a recursive watch: watched from now on, and what was made in it before
+        its watch existed (`mkdir -p a/b && touch a/b/c` is quicker than this process) reported as created."""
+        try:
+            self._add(directory)
+        except OSError:
+            return []  # gone already, or out of watches: events below it are not seen
+        created = []
+        try:
+            names = sorted(os.listdir(directory))
+        except OSError:
+            return created
+        for name in names:
+            path = os.path.join(directory, name)
+            created.append((os.path.relpath(path, self.top), "create"))
+            if os.path.isdir(path) and not os.path.islink(path):
+                created += self._watch_new(path)
+        return created
 
     def close(self):
         if self.fd >= 0:

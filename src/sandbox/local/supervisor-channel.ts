@@ -33,6 +33,7 @@ const eventSchema = v.variant("ev", [
     ev: v.literal("watch"),
     name: v.string(),
     type: v.picklist(["create", "write", "remove", "rename", "chmod"]),
+    entry: v.optional(entrySchema),
   }),
   v.object({
     id: v.number(),

@@ -316,7 +316,8 @@ function resultLine(result: Result): string {
 /** JSON with every finite whole number written as a float (1.0). */
 function floatJson(value: unknown): string {
   if (typeof value === "number") {
-    return Number.isInteger(value) && Math.abs(value) < 1e15 ? `${value}.0` : JSON.stringify(value);
+    // 1e+21 and beyond are written with an exponent, which is a float already.
+    return Number.isInteger(value) && !String(value).includes("e") ? `${value}.0` : JSON.stringify(value);
   }
   if (Array.isArray(value)) return `[${value.map(floatJson).join(",")}]`;
   if (value !== null && typeof value === "object") {

@@ -5,7 +5,7 @@ import { stream } from "hono/streaming";
 import type { StreamingApi } from "hono/utils/stream";
 import { z } from "zod";
 import { isLitmusError, LitmusError, messageOf } from "../../errors.ts";
-import type { EntryInfo, Sandbox, WatchHandle } from "../../sandbox/index.ts";
+import type { EntryInfo, FilesystemEvent, Sandbox, WatchHandle } from "../../sandbox/index.ts";
 import { releaseWhenDelivered } from "../until-delivered.ts";
 
 /*
@@ -18,7 +18,11 @@ import { releaseWhenDelivered } from "../until-delivered.ts";
 const PathBody = z.object({ path: z.string().min(1) });
 const ListBody = z.object({ path: z.string().min(1), depth: z.number().int().min(0).optional() });
 const MoveBody = z.object({ source: z.string().min(1), destination: z.string().min(1) });
-const WatchBody = z.object({ path: z.string().min(1), recursive: z.boolean().optional() });
+const WatchBody = z.object({
+  path: z.string().min(1),
+  recursive: z.boolean().optional(),
+  includeEntry: z.boolean().optional(),
+});
 const WatcherBody = z.object({ watcherId: z.string() });
 /** envd's EventType, by litmus's event type. */
 const EVENT_TYPES = {
@@ -187,11 +191,11 @@ export function addEnvdRoutes(
         early ? early.push(message) : void out.write(envelope(MESSAGE, message));
       let watch: Awaited<ReturnType<Sandbox["files"]["watchDir"]>>;
       try {
-        watch = await sandbox.files.watchDir(
-          parsed.data.path,
-          (event) => send({ filesystem: { name: event.name, type: EVENT_TYPES[event.type] } }),
-          { recursive: parsed.data.recursive === true, signal: hungUp.signal },
-        );
+        watch = await sandbox.files.watchDir(parsed.data.path, (event) => send({ filesystem: eventJson(event) }), {
+          recursive: parsed.data.recursive === true,
+          includeEntry: parsed.data.includeEntry === true,
+          signal: hungUp.signal,
+        });
       } catch (error) {
         const code = connectCodeOf(error);
         await out.write(envelope(END_STREAM, { error: { code, message: messageOf(error) } }));
@@ -209,15 +213,15 @@ export function addEnvdRoutes(
 
   // The polling form of a watch (the Python SDK's): changes are kept until asked for.
   app.post("/filesystem.Filesystem/CreateWatcher", (c) =>
-    unary(c, WatchBody, async ({ path, recursive }) => {
+    unary(c, WatchBody, async ({ path, recursive, includeEntry }) => {
       const sandbox = await client.sandboxOf(c);
       const events: Record<string, unknown>[] = [];
       const watch = await sandbox.files.watchDir(
         path,
         (event) => {
-          if (events.length < MAX_KEPT_EVENTS) events.push({ name: event.name, type: EVENT_TYPES[event.type] });
+          if (events.length < MAX_KEPT_EVENTS) events.push(eventJson(event));
         },
-        { recursive: recursive === true },
+        { recursive: recursive === true, includeEntry: includeEntry === true },
       );
       const watcherId = randomUUID();
       watchersOf(sandbox).set(watcherId, { watch, events });
@@ -491,6 +495,11 @@ class ConnectFailure extends Error {
 
 function connectError(code: ConnectCode, message: string): ConnectFailure {
   return new ConnectFailure(code, message);
+}
+
+/** A change as envd's FilesystemEvent. */
+function eventJson(event: FilesystemEvent): Record<string, unknown> {
+  return { name: event.name, type: EVENT_TYPES[event.type], ...(event.entry ? { entry: entryJson(event.entry) } : {}) };
 }
 
 /** envd's FileType enum, by litmus's entry type. */
