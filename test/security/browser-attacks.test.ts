@@ -94,6 +94,21 @@ describe.skipIf(skipped)(`litmus serve against a hostile web page (${skipped ?? 
     expect(await withHost(`${e2b}execute`, "rebound.example:49999", "POST")).toBe(403);
     expect(await withHost(`${e2b}execute`, `localhost:${new URL(e2b).port}`, "POST")).toBe(200);
     expect(await post(`${e2b}execute`, { "content-type": "text/plain" })).toBe(415);
+    // envd's routes too: a form upload is a "simple" request a page may send without asking first.
+    const form = new FormData();
+    form.append("file", new Blob(["planted"]), "planted.txt");
+    const upload = await fetch(`${e2b}files?path=planted.txt`, {
+      method: "POST",
+      headers: { origin: attackerUrl.slice(0, -1) },
+      body: form,
+    });
+    expect(upload.status).toBe(403);
+    const signal = await fetch(`${e2b}process.Process/SendSignal`, {
+      method: "POST",
+      headers: { origin: attackerUrl.slice(0, -1), "content-type": "application/json" },
+      body: JSON.stringify({ process: { pid: 1 }, signal: "SIGNAL_SIGKILL" }),
+    });
+    expect(signal.status).toBe(403);
     expect(await withHost(`${suite.server.url}?token=${suite.server.token}`, "rebound.example")).toBe(403);
     // Without its token the web app serves nothing, on loopback too.
     expect((await fetch(suite.server.url)).status).toBe(401);
