@@ -155,7 +155,7 @@ export async function measureLearning(options: MeasureLearningOptions): Promise<
       ...(options.modelTimeoutMs === undefined ? {} : { modelTimeoutMs: options.modelTimeoutMs }),
       onProgress: (event: ModelRunEvent) => {
         if (event.type === "start") onSamples(event.finished, `${set.name} seed ${seed} ${arm}`);
-        else onSamples(event.done, `${set.name} seed ${seed} ${arm}: ${event.taskId} ${event.verdict}`);
+        else onSamples(event.done, `${set.name} seed ${seed} ${arm}: ${event.taskId} ${event.verdict.kind}`);
       },
     };
     const bulletsOf = (task: BenchTask) => playbookBullets(snapshot, loopTaskOf(task), { budgetTokens });
