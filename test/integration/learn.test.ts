@@ -151,6 +151,7 @@ describe.skipIf(missing ?? datasetsUnavailableReason())(
       const playbookPath = join(mkdtempSync(join(tmpdir(), "litmus-learn-")), "playbook.json");
       const { model } = scripted(Array.from({ length: 40 }, forgetful));
       const steps: number[] = [];
+      const details: string[] = [];
       let total = 0;
       await measureLearning({
         train: { name: "mbpp", dataset: mbpp, tasks: tasks.slice(0, 1) },
@@ -164,13 +165,20 @@ describe.skipIf(missing ?? datasetsUnavailableReason())(
         onProgress: (event) => {
           if (event.phase !== "held-out") return;
           if (event.type === "phase") total = event.total;
-          else steps.push(event.done);
+          else {
+            steps.push(event.done);
+            details.push(event.detail);
+          }
         },
       });
       // Two tasks in each of four arms: every sample moves the bar, never backwards.
       expect(total).toBe(8);
       expect(new Set(steps)).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7, 8]));
       expect(steps).toEqual([...steps].sort((a, b) => a - b));
+      // Each sample's line names its task and verdict.
+      for (const detail of details) {
+        expect(detail).toMatch(/^mbpp seed 1 (none|learned|placebo|retries)(: Mbpp\/\d+ [a-z_]+|: pass@1 [\d.]+%)?$/);
+      }
     });
 
     test("a run that dies after its playbook changed resumes without applying a step twice", async () => {
