@@ -1,3 +1,4 @@
+import { LitmusError } from "../errors.ts";
 import { inSpan, recordsContent } from "../telemetry/index.ts";
 import { checkEnvs } from "./envs.ts";
 import { OutputBudget } from "./output-budget.ts";
@@ -80,8 +81,12 @@ export class SandboxCommands {
         },
       },
     );
-    // A command that cannot start fails its request before any "started".
-    done.catch((error: unknown) => started.reject(error));
+    // A command that cannot start fails its request before any "started"; one that ends without saying it
+    // started (a backend that could not start it) must not leave the caller waiting.
+    done.then(
+      () => started.reject(new LitmusError("INTERNAL", "the command ended before it was reported started")),
+      (error: unknown) => started.reject(error),
+    );
     const result = done.then(
       (finished): CommandResult => ({
         stdout: stdout.join(""),
