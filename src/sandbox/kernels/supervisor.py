@@ -777,6 +777,7 @@ class Supervisor:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open_regular(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC) as f:
                 f.write(binascii.a2b_base64(request["data"]))
+                f.flush()
                 # A file written anew has the metadata of this write only, and envd's permissions (a watch
                 # sees the change, as envd's does: created, written, its mode set).
                 for name in os.listxattr(f.fileno()):
