@@ -9,6 +9,8 @@ export type ErrorCode =
   | "SANDBOX_UNAVAILABLE"
   /** A sandbox that was killed or crashed was asked to do more work. */
   | "SANDBOX_CLOSED"
+  /** A prompt longer than the model's context: the task (with its visible tests) is too long for this model. */
+  | "PROMPT_TOO_LONG"
   /** A model cannot be found, downloaded or loaded. */
   | "MODEL_UNAVAILABLE"
   /** The job queue (Redis) cannot be reached, or a queued job failed on every attempt. */

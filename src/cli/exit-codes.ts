@@ -29,6 +29,7 @@ export function exitCodeFor(error: unknown): number {
   if (isLitmusError(error)) {
     switch (error.code) {
       case "BAD_INPUT":
+      case "PROMPT_TOO_LONG":
       case "NOT_FOUND":
         return EXIT.usage;
       case "SANDBOX_UNAVAILABLE":

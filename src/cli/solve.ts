@@ -184,6 +184,8 @@ function lineOf(event: SolveEvent): string {
       return "  running the code and tests in the sandbox…";
     case "attempt-end":
       return `  ${event.attempt.diagnosis.kind}: ${indent(event.attempt.diagnosis.message)}`;
+    case "repairs-stopped":
+      return `no attempt ${event.n}: ${event.reason}`;
     case "hidden-tests-end":
       return `hidden tests: ${event.diagnosis.kind}: ${indent(event.diagnosis.message)}`;
     default:

@@ -46,6 +46,12 @@ export interface BulletSource {
 }
 
 const PREVIOUS_CODE_LINES = 40;
+/**
+ * Longest failure shown to the model (about 300 tokens). The Python harness already cuts each value and test it
+ * reports; this bounds the rest (a JavaScript assertion's diff, an exception's text), so that a repair prompt
+ * always fits in the context the first prompt fitted in.
+ */
+const PREVIOUS_FAILURE_CHARS = 1200;
 /** Docstrings wrapped like the code base models learned from: long lines invite them to echo the prose. */
 const DOCSTRING_COLUMNS = 76;
 
@@ -218,14 +224,21 @@ function chatPrompt(
 function describePrevious(previous: PreviousAttempt): string {
   if (previous.code === null) return `The previous answer had no code in it.`;
   if (previous.showCode === false && "diagnosis" in previous) {
-    return `An earlier attempt failed (${previous.diagnosis.kind}): ${previous.diagnosis.message}`;
+    return `An earlier attempt failed (${previous.diagnosis.kind}): ${brief(previous.diagnosis.message)}`;
   }
   const lines = previous.code.trimEnd().split("\n");
   const shown = lines.length > PREVIOUS_CODE_LINES ? [...lines.slice(0, PREVIOUS_CODE_LINES), "..."] : lines;
   if ("reviewerFeedback" in previous) {
     return `A reviewer rejected this previous attempt:\n${shown.join("\n")}\nReviewer's feedback: ${previous.reviewerFeedback}`;
   }
-  return `This previous attempt failed:\n${shown.join("\n")}\nFailure (${previous.diagnosis.kind}): ${previous.diagnosis.message}`;
+  return `This previous attempt failed:\n${shown.join("\n")}\nFailure (${previous.diagnosis.kind}): ${brief(previous.diagnosis.message)}`;
+}
+
+/** `text`, its middle cut out when longer than PREVIOUS_FAILURE_CHARS (the start and the end say the most). */
+function brief(text: string): string {
+  if (text.length <= PREVIOUS_FAILURE_CHARS) return text;
+  const head = Math.floor((PREVIOUS_FAILURE_CHARS * 2) / 3);
+  return `${text.slice(0, head)} ... ${text.slice(head - PREVIOUS_FAILURE_CHARS)} (${text.length} characters)`;
 }
 
 function commentOf(language: TaskLanguage): string {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { allOrAbort } from "../concurrency.ts";
-import { LitmusError, messageOf } from "../errors.ts";
+import { isLitmusError, LitmusError, messageOf } from "../errors.ts";
 import type { Generation, ResponseCache, RetryPolicy, TextModel } from "../models/index.ts";
 import type { ExecutionJson, SandboxOptions } from "../sandbox/index.ts";
 import type { RunStore } from "../store/index.ts";
@@ -87,6 +87,8 @@ export type SolveEvent =
   | { type: "generation-end"; n: number; sample: number; samples: number; generation: Generation }
   | { type: "execution-start"; n: number; sample: number }
   | { type: "attempt-end"; attempt: Attempt }
+  /** A repair whose prompt (the task, the failure, the code) is longer than the model's context: no more attempts. */
+  | { type: "repairs-stopped"; n: number; reason: string }
   | { type: "hidden-tests-end"; diagnosis: Diagnosis };
 
 export interface SolveOptions {
@@ -203,11 +205,19 @@ async function attemptUntilSolved(task: Task, options: SolveOptions, attempts: A
         cause: options.signal.reason,
       });
     }
-    const attempt = await inSpan("litmus.attempt", { "litmus.attempt.n": n }, async (span) => {
-      const made = await makeAttempt(task, options, { n, maxAttempts, samples, visibleTests, previous, tried });
-      span.setAttribute("litmus.diagnosis.kind", made.diagnosis.kind);
-      return made;
-    });
+    let attempt: Attempt;
+    try {
+      attempt = await inSpan("litmus.attempt", { "litmus.attempt.n": n }, async (span) => {
+        const made = await makeAttempt(task, options, { n, maxAttempts, samples, visibleTests, previous, tried });
+        span.setAttribute("litmus.diagnosis.kind", made.diagnosis.kind);
+        return made;
+      });
+    } catch (error) {
+      // The first prompt not fitting is the task's problem (the caller hears it); a repair's, the loop's limit.
+      if (n === 1 || !isLitmusError(error, "PROMPT_TOO_LONG")) throw error;
+      options.onEvent?.({ type: "repairs-stopped", n, reason: error.message });
+      return;
+    }
     attempts.push(attempt);
     options.onEvent?.({ type: "attempt-end", attempt });
     if (attempt.diagnosis.kind === "ok") return;

@@ -8,8 +8,10 @@ import {
   loadDataset,
   measureRepairLift,
   runModelBenchmark,
+  type SampleDocument,
   selectTasks,
 } from "../../src/bench/index.ts";
+import { openModel } from "../../src/models/index.ts";
 import { RunStore } from "../../src/store/index.ts";
 import { litmus, spawnLitmus, waitFor } from "../helpers/cli.ts";
 import { DATASETS_DIR, datasetsUnavailableReason } from "../helpers/datasets.ts";
@@ -146,6 +148,41 @@ describe.skipIf(missing)(`litmus bench run (${missing ?? "real sandboxes"})`, { 
     const repeated = await measureRepairLift({ ...settings, model: again.model });
     expect(repeated.arms.map((arm) => arm.runId)).toEqual(report.arms.map((arm) => arm.runId));
     expect(again.fake.calls).toEqual([]);
+  });
+
+  test("a task too long for the embedded model's context is a sample it failed, and the run goes on", async () => {
+    using store = RunStore.open(":memory:");
+    const [shared, notPrime] = tasks as [BenchTask, BenchTask];
+    const tooLong = { ...shared, prompt: `${shared.prompt} ${"Take care of every case. ".repeat(400)}` };
+    const model = await openModel("local");
+    const { summary, run } = await runModelBenchmark({
+      dataset: mbpp,
+      tasks: [tooLong, notPrime],
+      store,
+      model,
+      maxOutputTokens: 48,
+      workers: 1,
+      groundTruthDir,
+    });
+    expect(summary.samples).toBe(2);
+    const documents = [...store.bench.samples(run.id)].map((sample) => sample.document as SampleDocument);
+    const unasked = documents.find((document) => document.taskId === "Mbpp/2");
+    expect(unasked).toMatchObject({
+      code: null,
+      solveRunId: null,
+      verdict: { passed: false },
+      attempts: [
+        {
+          n: 1,
+          kind: "prompt_too_long",
+          message: expect.stringMatching(
+            /^the prompt \(\d+ tokens\) does not fit the local model's context of 2048 tokens/,
+          ),
+        },
+      ],
+    });
+    // The other task was asked and answered.
+    expect(documents.find((document) => document.taskId === "Mbpp/3")?.generation.outputTokens).toBeGreaterThan(0);
   });
 
   test("the embedded model end to end through the CLI, killed mid-run and resumed", async () => {

@@ -118,7 +118,7 @@ describe.skipIf(!pulled)(`the embedded model through the AI SDK${skipped}`, () =
   test("a prompt too long for the context is refused, not silently cut", async () => {
     const model = await openModel("local");
     await expect(generate(model, { prompt: "word ".repeat(2500), maxOutputTokens: 16 })).rejects.toMatchObject({
-      code: "BAD_INPUT",
+      code: "PROMPT_TOO_LONG",
       message: expect.stringMatching(
         /^the prompt \(\d+ tokens\) does not fit the local model's context of 2048 tokens/,
       ),

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { checkCode, parseTask, solve, type Task } from "../../src/loop/index.ts";
+import { LitmusError } from "../../src/errors.ts";
+import { checkCode, parseTask, type SolveEvent, solve, type Task } from "../../src/loop/index.ts";
 import { RunStore } from "../../src/store/index.ts";
 import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
 import { scripted, userText } from "../helpers/scripted-model.ts";
@@ -87,6 +88,22 @@ describe.skipIf(unavailable)(
       const checked = await checkCode(solution, task, { kind: "code", code });
       expect(checked.diagnosis).toEqual({ kind: "test_failure", ...failure, tests: { passed: 1, failed: 1 } });
       expect(checked.execution.stdout).toBe(stdout);
+    });
+
+    test("a test with a huge literal is reported with its middle cut out, so a repair prompt stays small", async () => {
+      const big = `[${Array.from({ length: 5000 }, (_, index) => index).join(", ")}]`;
+      const checked = await checkCode("def add(a, b):\n    return []\n", task, {
+        kind: "code",
+        code: `assert add(${big}, []) == ${big}\n`,
+      });
+      const { diagnosis } = checked;
+      expect(diagnosis.kind).toBe("test_failure");
+      expect(diagnosis.message.length).toBeLessThan(1000);
+      expect(diagnosis.message).toMatch(
+        /^assert add\(\[0, 1, 2, .+ \.\.\. .+, 4999\] \(57800 characters\): expected \[0, 1, 2, .+ \.\.\. .+, 4999\] \(28890 characters\), got \[\] \(1 of 1 tests failed\)$/,
+      );
+      expect(diagnosis.expected).toMatch(/^\[0, 1, 2, .* \.\.\. .*4998, 4999\] \(28890 characters\)$/);
+      expect(diagnosis.actual).toBe("[]");
     });
 
     test("without tests, success is only that the code ran, and says so", async () => {
@@ -225,6 +242,30 @@ describe.skipIf(unavailable)(`the repair loop${unavailable ? ` (skipped: ${unava
     expect(outcome.attempts).toHaveLength(2);
     expect(outcome.code).toBe("def add(a, b):\n    return 0\n");
     expect(outcome.hidden?.kind).toBe("test_failure");
+  });
+
+  test("a repair whose prompt is too long for the model ends the loop with the attempts made; a first one is an error", async () => {
+    const tooLong = () =>
+      new LitmusError(
+        "PROMPT_TOO_LONG",
+        "the prompt (3742 tokens) does not fit the local model's context of 2048 tokens",
+      );
+    const { model } = scripted(["```python\ndef add(a, b):\n    return 0\n```", tooLong()]);
+    const events: SolveEvent[] = [];
+    const outcome = await solve(task, { model, maxAttempts: 3, onEvent: (event) => events.push(event) });
+    expect(outcome.success).toBe(false);
+    expect(outcome.attempts.map((attempt) => attempt.diagnosis.kind)).toEqual(["test_failure"]);
+    expect(outcome.code).toBe("def add(a, b):\n    return 0\n");
+    expect(events).toContainEqual({
+      type: "repairs-stopped",
+      n: 2,
+      reason: expect.stringMatching(/^the prompt \(3742 tokens\)/),
+    });
+
+    const first = scripted([tooLong()]);
+    await expect(solve(task, { model: first.model, maxAttempts: 3 })).rejects.toMatchObject({
+      code: "PROMPT_TOO_LONG",
+    });
   });
 
   test("a repair that repeats earlier code is drawn again, hotter, until it is new (or 3 redraws are spent)", async () => {

@@ -64,6 +64,17 @@ describe("prompts", () => {
     expect(prompt.completion?.prefix).not.toContain("previous");
   });
 
+  test("a long failure is shown with its middle cut out, its start and end kept", () => {
+    const message = `TypeError: ${"x".repeat(5000)} the end`;
+    const prompt = buildPrompt(task, {
+      style: "chat",
+      visibleTests: null,
+      previous: { code: "def is_palindrome(s):\n    return s\n", diagnosis: { kind: "runtime", message } },
+    });
+    const failure = prompt.prompt.split("Failure (runtime): ")[1]?.split("\nFix it")[0] ?? "";
+    expect(failure).toMatch(/^TypeError: x{789} \.\.\. x{392} the end \(5019 characters\)$/);
+  });
+
   test("a chat model gets instructions, the tests, playbook bullets and the failure", () => {
     const prompt = buildPrompt(task, {
       style: "chat",

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { forEachConcurrently } from "../../concurrency.ts";
-import { LitmusError } from "../../errors.ts";
+import { isLitmusError, LitmusError } from "../../errors.ts";
 import { type BulletSource, type Outcome, solve } from "../../loop/index.ts";
 import type { ResponseCache, TextModel } from "../../models/index.ts";
 import type { BenchRunRecord, RunStore } from "../../store/index.ts";
@@ -88,8 +88,11 @@ export interface SampleDocument {
   code: string | null;
   verdict: SampleVerdict;
   generation: SampleGeneration;
-  /** The solve run (in the run store's runs) with every attempt's prompt answer, code and diagnosis. */
-  solveRunId: string;
+  /**
+   * The solve run (in the run store's runs) with every attempt's prompt answer, code and diagnosis; `null` when
+   * the task was too long for the model to be asked at all.
+   */
+  solveRunId: string | null;
   attempts: Array<{ n: number; kind: string; message: string }>;
   /** Playbook bullets shown in any attempt. */
   bullets: string[];
@@ -164,7 +167,8 @@ export async function runModelBenchmark(
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.bullets ? { bullets: options.bullets.sourceFor(task) } : {}),
     });
-    await options.afterSample?.(task, made.outcome, { runId: run.id, key: `${task.id}#${sample}` });
+    // Nothing to learn from a task the model could not be asked.
+    if (made.outcome) await options.afterSample?.(task, made.outcome, { runId: run.id, key: `${task.id}#${sample}` });
     return made.document;
   };
   // A local model decodes as many answers at once as it has sequences, and a call waiting for a sequence would
@@ -241,24 +245,18 @@ export async function makeSample(
   sample: number,
   settings: SampleSettings,
   environment: SampleEnvironment,
-): Promise<{ document: SampleDocument; outcome: Outcome }> {
+): Promise<{ document: SampleDocument; outcome: Outcome | null }> {
   const started = performance.now();
   const { evaluator } = environment;
-  // The loop sees the visible tests only: the loop task carries no hidden tests, and the scoring is ours.
-  const outcome: Outcome = await solve(loopTaskOf(task), {
-    model: environment.model,
-    maxAttempts: settings.maxAttempts,
-    ...(settings.candidates ? { samples: settings.candidates } : {}),
-    temperature: settings.temperature,
-    seed: settings.seed + 100_000 * sample,
-    store: environment.store,
-    ...(settings.maxOutputTokens === null ? {} : { maxOutputTokens: settings.maxOutputTokens }),
-    ...(environment.cache ? { cache: environment.cache } : {}),
-    ...(environment.modelTimeoutMs === undefined ? {} : { modelTimeoutMs: environment.modelTimeoutMs }),
-    ...(environment.signal ? { signal: environment.signal } : {}),
-    ...(environment.bullets ? { bullets: environment.bullets } : {}),
-    ...(settings.feedback ? {} : { feedback: false }),
-  });
+  let outcome: Outcome;
+  try {
+    outcome = await solveSample(task, sample, settings, environment);
+  } catch (error) {
+    // A task too long for the model's context is a sample it failed, not the end of a run of hours.
+    if (!isLitmusError(error, "PROMPT_TOO_LONG")) throw error;
+    const verdict = await evaluator.evaluate(task, null);
+    return { document: unaskedSample(task, sample, verdict, error.message, started), outcome: null };
+  }
   const verdict = await evaluator.evaluate(task, outcome.code);
   const document: SampleDocument = {
     taskId: task.id,
@@ -283,4 +281,55 @@ export async function makeSample(
     bullets: outcome.playbook.used,
   };
   return { document, outcome };
+}
+
+/** The repair loop on the visible tests only: the loop task carries no hidden tests, and the scoring is ours. */
+function solveSample(
+  task: BenchTask,
+  sample: number,
+  settings: SampleSettings,
+  environment: SampleEnvironment,
+): Promise<Outcome> {
+  return solve(loopTaskOf(task), {
+    model: environment.model,
+    maxAttempts: settings.maxAttempts,
+    ...(settings.candidates ? { samples: settings.candidates } : {}),
+    temperature: settings.temperature,
+    seed: settings.seed + 100_000 * sample,
+    store: environment.store,
+    ...(settings.maxOutputTokens === null ? {} : { maxOutputTokens: settings.maxOutputTokens }),
+    ...(environment.cache ? { cache: environment.cache } : {}),
+    ...(environment.modelTimeoutMs === undefined ? {} : { modelTimeoutMs: environment.modelTimeoutMs }),
+    ...(environment.signal ? { signal: environment.signal } : {}),
+    ...(environment.bullets ? { bullets: environment.bullets } : {}),
+    ...(settings.feedback ? {} : { feedback: false }),
+  });
+}
+
+/** A sample whose first prompt the model could not take: no code, so it fails its tests. */
+function unaskedSample(
+  task: BenchTask,
+  sample: number,
+  verdict: SampleVerdict,
+  reason: string,
+  started: number,
+): SampleDocument {
+  return {
+    taskId: task.id,
+    sample,
+    code: null,
+    verdict,
+    generation: {
+      attempts: 0,
+      generations: 0,
+      visiblePassed: false,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: 0,
+      durationMs: performance.now() - started,
+    },
+    solveRunId: null,
+    attempts: [{ n: 1, kind: "prompt_too_long", message: reason }],
+    bullets: [],
+  };
 }

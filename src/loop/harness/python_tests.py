@@ -12,6 +12,18 @@ import traceback as _traceback
 
 _LINE = _re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
+# Longest test name, value or message a report carries: a test with a 100 KB literal (MBPP+) must not make a
+# repair prompt too long for the model's context, nor bloat the run store.
+_BRIEF = 300
+
+
+def _litmus_brief(text, limit=_BRIEF):
+    """`text`, its middle cut out when longer than `limit`, saying how long it was."""
+    if len(text) <= limit:
+        return text
+    head = limit * 2 // 3
+    return "%s ... %s (%d characters)" % (text[:head], text[head - limit:], len(text))
+
 
 def _litmus_source_lines(source):
     """The lines as the parser counts them (ast.get_source_segment splits in a Python loop: 50 ms for 40 KB)."""
@@ -70,7 +82,8 @@ class _LitmusAssertionError(AssertionError):
 def _litmus_check_equal(actual, expected, source):
     if actual == expected:
         return
-    raise _LitmusAssertionError("%s: expected %r, got %r" % (source, expected, actual), repr(expected), repr(actual))
+    expected, actual = _litmus_brief(repr(expected)), _litmus_brief(repr(actual))
+    raise _LitmusAssertionError("%s: expected %s, got %s" % (_litmus_brief(source), expected, actual), expected, actual)
 
 
 class _RewriteEqualityAsserts(_ast.NodeTransformer):
@@ -107,7 +120,7 @@ class _LitmusTestReport:
 
 
 def _litmus_failure(name, line, error, solution_file):
-    failure = {"test": name, "line": line, "message": str(error) or type(error).__name__}
+    failure = {"test": name, "line": line, "message": _litmus_brief(str(error), 4 * _BRIEF) or type(error).__name__}
     if isinstance(error, AssertionError):
         failure["kind"] = "assertion"
         if isinstance(error, _LitmusAssertionError):
@@ -126,7 +139,7 @@ def _litmus_failure(name, line, error, solution_file):
         failure["details"] = details
     # Only the frames in the generated code: the harness and the tests are not the model's to fix.
     frames = [frame for frame in _traceback.extract_tb(error.__traceback__) if frame.filename == solution_file]
-    failure["frames"] = [{"line": frame.lineno, "code": (frame.line or "").strip()} for frame in frames]
+    failure["frames"] = [{"line": frame.lineno, "code": _litmus_brief((frame.line or "").strip())} for frame in frames]
     return failure
 
 
@@ -184,7 +197,7 @@ def _litmus_run_tests(source, namespace, solution_file):
     for node in tree.body:
         module = _ast.Module(body=[node], type_ignores=[])
         code = compile(module, "<tests>", "exec")
-        text = (_litmus_segment(lines, node) or "").split("\n")[0]
+        text = _litmus_brief((_litmus_segment(lines, node) or "").split("\n")[0])
         original_is_assert = isinstance(node, _ast.Assert) or (
             isinstance(node, _ast.Expr)
             and isinstance(node.value, _ast.Call)

@@ -100,7 +100,7 @@ export class LocalLanguageModel implements LanguageModelV4 {
       if (room < MIN_OUTPUT_TOKENS) {
         // node-llama-cpp would silently drop the start of the prompt: say so instead.
         throw new LitmusError(
-          "BAD_INPUT",
+          "PROMPT_TOO_LONG",
           `the prompt (${inputTokens} tokens) does not fit the local model's context of ${this.loaded.context.contextSize} tokens: shorten the task or its visible tests`,
         );
       }
