@@ -99,9 +99,12 @@ export class ServerAccess {
   }
 }
 
-/** The token a request carries: its Authorization header, else the cookie a page open set. */
+/**
+ * The token a request carries: its Authorization header, else X-API-KEY (where E2B's SDKs put their API key),
+ * else the cookie a page open set.
+ */
 function presentedToken(c: Context): string | undefined {
-  return c.req.header("authorization")?.replace(/^Bearer\s+/i, "") ?? getCookie(c, COOKIE);
+  return c.req.header("authorization")?.replace(/^Bearer\s+/i, "") ?? c.req.header("x-api-key") ?? getCookie(c, COOKIE);
 }
 
 function digest(text: string): Buffer {

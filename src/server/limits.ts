@@ -13,6 +13,8 @@ export interface ClientLimits {
   sessions: number;
   /** Stateful contexts (each an interpreter) a client of the E2B API holds at once. */
   contexts: number;
+  /** Sandboxes a client of the E2B API's control plane (`Sandbox.create()`) holds at once. */
+  sandboxes: number;
   /**
    * How long a client's sandbox of the E2B API lives after its last request (E2B's default sandbox timeout,
    * 5 minutes; a running execution keeps it alive). Then it is killed with everything in it, background
@@ -27,6 +29,7 @@ export const DEFAULT_CLIENT_LIMITS: ClientLimits = {
   bodyBytes: 4 * 1024 * 1024,
   sessions: 4,
   contexts: 16,
+  sandboxes: 8,
   sandboxIdleMs: 300_000,
 };
 

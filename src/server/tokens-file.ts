@@ -12,11 +12,12 @@ const LIMIT_KEYS = {
   "per-minute": "perMinute",
   sessions: "sessions",
   contexts: "contexts",
+  sandboxes: "sandboxes",
 } as const satisfies Record<string, keyof ClientLimitOverrides>;
 
 /**
  * The clients of a tokens file (`litmus serve --tokens FILE`): a line per client, `NAME TOKEN`, then any of
- * `concurrent=N per-minute=N sessions=N contexts=N` to give that client limits of its own; blank lines and
+ * `concurrent=N per-minute=N sessions=N contexts=N sandboxes=N` to give that client limits of its own; blank lines and
  * lines starting with # are skipped. Names and tokens must be unique.
  */
 export function parseTokensFile(text: string, path: string): ClientToken[] {

@@ -154,6 +154,7 @@ describe.skipIf(unavailable)(
           bodyBytes: 64 * 1024,
           sessions: 1,
           contexts: 1,
+          sandboxes: 8,
           sandboxIdleMs: 60_000,
         },
       });

@@ -53,6 +53,7 @@ describe.skipIf(unavailable)(
           bodyBytes: 1024 * 1024,
           sessions: 1,
           contexts: 2,
+          sandboxes: 8,
           sandboxIdleMs: 60_000,
         },
       });

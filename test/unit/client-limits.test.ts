@@ -8,6 +8,7 @@ test("a client gets at most its concurrent runs and its runs per minute; others 
     bodyBytes: 1024,
     sessions: 1,
     contexts: 1,
+    sandboxes: 8,
     sandboxIdleMs: 60_000,
   });
   const at = Date.UTC(2026, 11, 2, 12, 0, 5);
@@ -36,6 +37,7 @@ test("the minute slides: a client cannot start twice its limit around the turn o
     bodyBytes: 1024,
     sessions: 1,
     contexts: 1,
+    sandboxes: 8,
     sandboxIdleMs: 60_000,
   });
   const endOfMinute = Date.UTC(2026, 11, 2, 12, 0, 59);

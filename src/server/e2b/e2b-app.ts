@@ -10,13 +10,15 @@ import {
   LANGUAGES,
   type Language,
   type Result,
-  Sandbox,
 } from "../../sandbox/index.ts";
 import type { ServerAccess } from "../auth.ts";
 import { ClientLimiter, type ClientLimits, DEFAULT_CLIENT_LIMITS, limitBody } from "../limits.ts";
 import { allowedHosts, programsOnly } from "../request-guards.ts";
 import { releaseWhenDelivered } from "../until-delivered.ts";
+import { addControlPlaneRoutes } from "./control-plane.ts";
+import { type E2bSandbox, E2bSandboxes } from "./e2b-sandboxes.ts";
 import { addEnvdRoutes } from "./envd-routes.ts";
+import { SandboxAccess } from "./sandbox-access.ts";
 
 /** The longest an execution of the E2B API may run: an hour (E2B's server sets no limit of its own). */
 const RUN_LIMIT_MS = 3_600_000;
@@ -63,21 +65,31 @@ export function createE2bApp(options: {
   const limits = options.limits ?? DEFAULT_CLIENT_LIMITS;
   // Shared with the web app when both are served: a client's limits are the server's, not each app's.
   const limiter = options.limiter ?? new ClientLimiter(limits);
-  const sandboxes = new ClientSandboxes((client) => limiter.limitsOf(client).sandboxIdleMs, {
-    template: options.template ?? null,
-    runLimitMs: options.runLimitMs ?? RUN_LIMIT_MS,
-  });
+  const sandboxes = new E2bSandboxes(
+    { template: options.template ?? null, runLimitMs: options.runLimitMs ?? RUN_LIMIT_MS },
+    (client) => limiter.limitsOf(client).sandboxIdleMs,
+  );
+  const access = new SandboxAccess(sandboxes, options.access);
   const app = new Hono();
   app.onError((error, c) => {
     if (isLitmusError(error, "NOT_FOUND")) return c.json({ error: error.message }, 404);
     if (isLitmusError(error, "BAD_INPUT")) return c.json({ error: error.message }, 400);
+    // E2B's proxy answers 502 for a sandbox that is gone; the SDKs report it as killed or timed out.
+    if (isLitmusError(error, "SANDBOX_CLOSED")) return c.json({ code: 502, message: error.message }, 502);
     return c.json({ error: error.message }, 500);
   });
-  const mine = (c: HonoContext) => sandboxes.of(options.access.clientOf(c));
+  const mine = (c: HonoContext) => access.sandboxOf(c);
+  /** Work in a sandbox counts against its owner's limits, whoever holds its token. */
+  const admit = (c: HonoContext) => limiter.start(mine(c).owner);
   app.use("*", allowedHosts(options.hosts ?? null));
-  app.use("*", programsOnly(["/execute", "/contexts"]));
-  app.use("*", options.access.middleware());
+  app.use("*", programsOnly(["/execute", "/contexts", "/sandboxes"]));
+  app.use("*", access.middleware());
   app.use("*", limitBody(limits.bodyBytes));
+  addControlPlaneRoutes(app, {
+    sandboxes,
+    clientOf: (c) => options.access.clientOf(c),
+    maxSandboxesOf: (client) => limiter.limitsOf(client).sandboxes,
+  });
   app.get("/health", (c) => c.json({ status: "ok" }));
 
   app.post("/execute", async (c) => {
@@ -98,7 +110,7 @@ export function createE2bApp(options: {
     } catch (error) {
       return c.json({ error: (error as Error).message }, 400);
     }
-    const admitted = limiter.start(options.access.clientOf(c));
+    const admitted = admit(c);
     if ("refused" in admitted) return c.json({ error: admitted.refused }, 429);
     const running = await mine(c)
       .sandbox()
@@ -151,136 +163,52 @@ export function createE2bApp(options: {
     const language = languageOf(body.success ? body.data.language : undefined);
     if (!language) return c.json({ error: `unsupported language; use one of: ${LANGUAGES.join(", ")}` }, 400);
     const cwd = body.success && body.data.cwd ? body.data.cwd : undefined;
-    const { sandbox, contexts } = mine(c);
-    if (contexts.size >= limiter.limitsOf(options.access.clientOf(c)).contexts) {
+    const target = mine(c);
+    const { contexts } = target;
+    if (contexts.size >= limiter.limitsOf(target.owner).contexts) {
       return c.json({ error: `${contexts.size} contexts of yours exist: remove one (DELETE /contexts/ID) first` }, 429);
     }
-    const context = await (await sandbox()).createContext({ language, ...(cwd ? { cwd } : {}) });
+    const context = await (await target.sandbox()).createContext({ language, ...(cwd ? { cwd } : {}) });
     contexts.set(context.id, context);
     return c.json(contextJson(context));
   });
   // E2B lists the default contexts of python and javascript first, as its server starts them with the sandbox.
   // They are the sandbox's, not the client's: they do not count against its contexts.
   app.get("/contexts", async (c) => {
-    const { sandbox, contexts, defaults } = mine(c);
-    const running = await sandbox();
+    const target = mine(c);
+    const { contexts, defaults } = target;
+    const running = await target.sandbox();
     const started = await Promise.all(DEFAULT_CONTEXT_LANGUAGES.map((language) => running.defaultContext(language)));
     for (const context of started) defaults.set(context.id, context);
     return c.json([...started, ...contexts.values()].map(contextJson));
   });
   app.post("/contexts/:id/restart", async (c) => {
-    const { sandbox } = mine(c);
-    const context = contextOf(mine(c), c.req.param("id"));
+    const target = mine(c);
+    const context = contextOf(target, c.req.param("id"));
     if (!context) return c.json({ error: `context ${c.req.param("id")} not found` }, 404);
-    await (await sandbox()).restartContext(context);
+    await (await target.sandbox()).restartContext(context);
     return c.body(null, 204);
   });
   app.delete("/contexts/:id", async (c) => {
-    const { sandbox, contexts } = mine(c);
-    const context = contextOf(mine(c), c.req.param("id"));
+    const target = mine(c);
+    const context = contextOf(target, c.req.param("id"));
     if (!context) return c.json({ error: `context ${c.req.param("id")} not found` }, 404);
-    contexts.delete(context.id);
-    mine(c).defaults.delete(context.id);
-    await (await sandbox()).removeContext(context);
+    target.contexts.delete(context.id);
+    target.defaults.delete(context.id);
+    await (await target.sandbox()).removeContext(context);
     return c.body(null, 204);
   });
   addEnvdRoutes(app, {
     sandboxOf: (c) => mine(c).sandbox(),
-    admit: (c) => limiter.start(options.access.clientOf(c)),
-    hold: (c) => limiter.hold(options.access.clientOf(c)),
+    admit,
+    hold: (c) => limiter.hold(mine(c).owner),
   });
   return { app, close: () => sandboxes.closeAll() };
 }
 
-interface ClientSandbox {
-  running: Promise<Sandbox> | null;
-  contexts: Map<string, Context>;
-  /** The sandbox's default contexts the client has seen listed (it may name them in requests). */
-  defaults: Map<string, Context>;
-}
-
 /** A context of the client's, or one of its sandbox's defaults. */
-function contextOf(client: { contexts: Map<string, Context>; defaults: Map<string, Context> }, id: string) {
-  return client.contexts.get(id) ?? client.defaults.get(id);
-}
-
-/**
- * Each client's sandbox and contexts (a client: its token, or its address without tokens): clients of the
- * API never see each other's state, contexts or files. A sandbox starts on the client's first request, and
- * a new one replaces it if it was killed (out of memory, say).
- */
-class ClientSandboxes {
-  private readonly byClient = new Map<string, ClientSandbox>();
-  private readonly idleMsOf: (client: string) => number;
-  private readonly sandboxOptions: { template: BuiltTemplate | null; runLimitMs: number };
-
-  constructor(
-    idleMsOf: (client: string) => number,
-    sandboxOptions: { template: BuiltTemplate | null; runLimitMs: number },
-  ) {
-    this.idleMsOf = idleMsOf;
-    this.sandboxOptions = sandboxOptions;
-  }
-
-  of(client: string): {
-    sandbox: () => Promise<Sandbox>;
-    contexts: Map<string, Context>;
-    defaults: Map<string, Context>;
-    busy: () => Disposable;
-  } {
-    let entry = this.byClient.get(client);
-    if (!entry) {
-      entry = { running: null, contexts: new Map(), defaults: new Map() };
-      this.byClient.set(client, entry);
-    }
-    const state = entry;
-    const idleMs = this.idleMsOf(client);
-    // The sandbox's own lifetime (E2B's setTimeout semantics) is what reaps it: every request starts it again.
-    const { template, runLimitMs } = this.sandboxOptions;
-    const start = () =>
-      Sandbox.create({
-        timeoutMs: idleMs,
-        metadata: { purpose: "e2b api", client },
-        // Runs end when the client stops waiting: the limits are backstops, CPU time per process included.
-        limits: { execTimeoutMs: runLimitMs, cpuSeconds: Math.ceil(runLimitMs / 1000) },
-        ...(template ? { template } : {}),
-      });
-    const extend = (sandbox: Sandbox) => {
-      if (sandbox.isRunning()) sandbox.setTimeout(idleMs);
-    };
-    return {
-      contexts: state.contexts,
-      defaults: state.defaults,
-      sandbox: async () => {
-        state.running ??= start();
-        const running = await state.running;
-        if (running.isRunning()) {
-          extend(running);
-          return running;
-        }
-        state.contexts.clear();
-        state.defaults.clear();
-        state.running = start();
-        return state.running;
-      },
-      // While an execution streams, its sandbox lives on, however long it runs; the idle time counts after.
-      busy: () => {
-        const timer = setInterval(() => void state.running?.then(extend, () => {}), Math.max(50, idleMs / 2));
-        return {
-          [Symbol.dispose]: () => {
-            clearInterval(timer);
-            void state.running?.then(extend, () => {});
-          },
-        };
-      },
-    };
-  }
-
-  async closeAll(): Promise<void> {
-    const entries = [...this.byClient.values()];
-    this.byClient.clear();
-    await Promise.all(entries.map(async (entry) => (await entry.running?.catch(() => undefined))?.kill()));
-  }
+function contextOf(target: E2bSandbox, id: string): Context | undefined {
+  return target.contexts.get(id) ?? target.defaults.get(id);
 }
 
 /** The language E2B names (its default is python; "js" and "ts" are its short names too). */
