@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs ONE test file of E2B's SDK suites against a FRESH `litmus serve` (E2B debug mode).
-#   run-file.sh SUITE FILE
+# Runs ONE test file of E2B's SDK suites against a FRESH `litmus serve`, in the SDKs' debug mode (default) or,
+# with E2B_MODE=normal, their normal mode against litmus's control plane.
+#   [E2B_MODE=normal] run-file.sh SUITE FILE
 # SUITE: ci-js | ci-py | core-js | core-py.  FILE: path relative to the suite's test root (see run-all.sh).
 # Starts litmus serve, waits for GET /health on 49999 and 49983, runs the one file with a per-test timeout of 60 s and a
 # per-file bound of 300 s, then stops litmus serve by its pid. Logs and reports go to $OUT/logs/SUITE/.
@@ -8,7 +9,8 @@ set -u
 SUITE=$1
 FILE=$2
 W=${E2B_SUITES_WORK:-/tmp/e2b-suites}
-OUT=${E2B_SUITES_OUT:-$W/results}
+MODE=${E2B_MODE:-debug}
+OUT=${E2B_SUITES_OUT:-$W/results$([ "$MODE" = normal ] && echo -normal)}
 PER_FILE=${PER_FILE_SECONDS:-300}
 PER_TEST=${PER_TEST_SECONDS:-60}
 # litmus to serve: a checkout (default this one; run-all.sh passes a snapshot of one commit, see setup.sh).
@@ -32,6 +34,7 @@ for port in 49999 49983; do
     exit 2
   fi
 done
+echo "mode: $MODE" >>"$log"
 echo "litmus: $LITMUS_DIR commit $(cat "$LITMUS_DIR/COMMIT" 2>/dev/null || git -C "$LITMUS_DIR" rev-parse HEAD)" >>"$log"
 ( cd "$W" && LITMUS_DATA_DIR=$W/litmus-data exec setsid node "$LITMUS_DIR/bin/litmus.js" serve --port 0 \
   --model openai-compatible:unused --base-url http://127.0.0.1:9 ) >"$srvlog" 2>&1 &
@@ -49,10 +52,17 @@ if [ $ok != 1 ]; then
 fi
 
 export NO_COLOR=1 FORCE_COLOR=0
-# As docs/e2b.md says (from commit 0ffd72d on): E2B_DEBUG=true and nothing else; the SDKs then use
-# localhost:49999 for code and localhost:49983 for envd (files, commands).
-export E2B_DEBUG=true
-unset E2B_SANDBOX_URL E2B_API_KEY E2B_ACCESS_TOKEN E2B_DOMAIN E2B_API_URL
+unset E2B_DEBUG E2B_SANDBOX_URL E2B_API_KEY E2B_ACCESS_TOKEN E2B_DOMAIN E2B_API_URL
+if [ "$MODE" = normal ]; then
+  # As docs/e2b.md says: the API and every sandbox at litmus's E2B port; any key of E2B's form (litmus on
+  # loopback without --token tells clients apart by local user, not by key). The suites read any E2B_DEBUG,
+  # even empty, as debug mode: it stays unset.
+  export E2B_API_URL=http://127.0.0.1:49999 E2B_SANDBOX_URL=http://127.0.0.1:49999
+  export E2B_API_KEY=e2b_0000000000000000000000000000000000000000
+else
+  # E2B_DEBUG=true and nothing else; the SDKs then use localhost:49999 for code and localhost:49983 for envd.
+  export E2B_DEBUG=true
+fi
 
 start=$(date +%s)
 case $SUITE in
