@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 
 /** The names a loopback server answers to. */
 export const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1"] as const;
@@ -43,10 +43,17 @@ export function sameOriginOnly(): MiddlewareHandler {
  * page's behalf (an `Origin` or `Sec-Fetch-Site` header), and JSON calls whose body is not declared JSON (a
  * page can post `text/plain` across origins without asking first).
  */
-export function programsOnly(jsonPaths: readonly string[]): MiddlewareHandler {
+export function programsOnly(
+  jsonPaths: readonly string[],
+  options: {
+    /** Requests a browser may send all the same: they carry their own proof, checked later (a signed URL). */
+    browsersToo?: (c: Context) => boolean;
+  } = {},
+): MiddlewareHandler {
   return async (c, next) => {
     // Sec-Fetch-Site, not Sec-Fetch-Mode: Node's fetch sends `sec-fetch-mode: cors` itself.
-    if (c.req.header("origin") !== undefined || c.req.header("sec-fetch-site") !== undefined) {
+    const fromBrowser = c.req.header("origin") !== undefined || c.req.header("sec-fetch-site") !== undefined;
+    if (fromBrowser && !options.browsersToo?.(c)) {
       return c.json({ error: "this API serves programs, not web pages (the request came from a browser)" }, 403);
     }
     const json = (c.req.header("content-type") ?? "").split(";")[0]?.trim().toLowerCase();

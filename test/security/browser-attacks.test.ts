@@ -1,6 +1,7 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Sandbox as E2bSandbox } from "@e2b/code-interpreter";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
@@ -70,6 +71,31 @@ describe.skipIf(skipped)(`litmus serve against a hostile web page (${skipped ?? 
       body: JSON.stringify({ code: "'pwned' in globals()" }),
     });
     expect(await probe.text()).toContain('"text":"False"');
+  });
+
+  test("a signed file URL (E2B's way to hand a file to a browser) opens in the browser; a tampered one does not", async () => {
+    const url = (suite.server.e2bUrl as string).replace(/\/$/, "");
+    const sandbox = await E2bSandbox.create({
+      apiUrl: url,
+      sandboxUrl: url,
+      apiKey: `e2b_${"0".repeat(40)}`,
+      debug: false,
+    });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    try {
+      await sandbox.files.write("/home/user/report.txt", "for the browser");
+      const signed = await sandbox.downloadUrl("/home/user/report.txt");
+      const page = await browser.newPage({ acceptDownloads: true });
+      // A file is served as bytes (application/octet-stream): the browser saves it.
+      const [download] = await Promise.all([page.waitForEvent("download"), page.goto(signed).catch(() => null)]);
+      expect(readFileSync((await download.path()) as string, "utf8")).toBe("for the browser");
+      const tampered = new URL(signed);
+      tampered.searchParams.set("path", "/home/user/.bashrc");
+      expect((await page.goto(tampered.toString()))?.status()).toBe(401);
+    } finally {
+      await browser.close();
+      await sandbox.kill();
+    }
   });
 
   /** A request with the Host header chosen (fetch does not let one set it), answering its status. */

@@ -18,7 +18,7 @@ import { releaseWhenDelivered } from "../until-delivered.ts";
 import { addControlPlaneRoutes } from "./control-plane.ts";
 import { type E2bSandbox, E2bSandboxes } from "./e2b-sandboxes.ts";
 import { addEnvdRoutes } from "./envd-routes.ts";
-import { SandboxAccess } from "./sandbox-access.ts";
+import { isSignedFileUrl, SandboxAccess } from "./sandbox-access.ts";
 
 /** The longest an execution of the E2B API may run: an hour (E2B's server sets no limit of its own). */
 const RUN_LIMIT_MS = 3_600_000;
@@ -82,7 +82,8 @@ export function createE2bApp(options: {
   /** Work in a sandbox counts against its owner's limits, whoever holds its token. */
   const admit = (c: HonoContext) => limiter.start(mine(c).owner);
   app.use("*", allowedHosts(options.hosts ?? null));
-  app.use("*", programsOnly(["/execute", "/contexts", "/sandboxes"]));
+  // A signed file URL is E2B's way to let a browser download or upload a file: its signature is the check.
+  app.use("*", programsOnly(["/execute", "/contexts", "/sandboxes"], { browsersToo: isSignedFileUrl }));
   app.use("*", access.middleware());
   app.use("*", limitBody(limits.bodyBytes));
   addControlPlaneRoutes(app, {

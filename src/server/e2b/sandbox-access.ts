@@ -28,7 +28,7 @@ export class SandboxAccess {
     const clientAccess = this.access.middleware();
     return async (c, next) => {
       const id = c.req.header("e2b-sandbox-id");
-      const signature = c.req.path === "/files" ? c.req.query("signature") : undefined;
+      const signature = isSignedFileUrl(c) ? c.req.query("signature") : undefined;
       if ((id === undefined || id === DEBUG_SANDBOX_ID) && signature === undefined) return clientAccess(c, next);
       const target = id && id !== DEBUG_SANDBOX_ID ? this.byId(c, id) : this.bySignature(c, signature ?? "");
       if ("refused" in target) return apiError(c, target.status, target.refused);
@@ -75,6 +75,13 @@ export class SandboxAccess {
   private isOwner(c: HonoContext, sandbox: HostedSandbox): boolean {
     return this.access.clientOf(c) === sandbox.owner;
   }
+}
+
+/** A file URL the SDK signed (`downloadUrl`, `uploadUrl`), which names no sandbox and carries no headers. */
+export function isSignedFileUrl(c: HonoContext): boolean {
+  return (
+    c.req.path === "/files" && c.req.query("signature") !== undefined && c.req.header("e2b-sandbox-id") === undefined
+  );
 }
 
 /** E2B's v1 signature of a file URL: SHA-256 of `path:operation:user:token[:expiration]`, base64 unpadded. */

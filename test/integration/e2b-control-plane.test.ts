@@ -1,0 +1,99 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { Sandbox } from "@e2b/code-interpreter";
+import { describe, expect, test } from "vitest";
+import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
+import { serverForSuite } from "../helpers/server.ts";
+
+const unavailable = sandboxUnavailableReason();
+
+/**
+ * E2B's SDK in its normal mode, pointed at litmus as at E2B's cloud: `apiUrl` (E2B_API_URL) for the control
+ * plane and `sandboxUrl` (E2B_SANDBOX_URL) for every sandbox, both litmus's E2B port. No debug mode: each
+ * `Sandbox.create()` is a sandbox of its own, with the id, envs, metadata, lifetime and tokens E2B would give.
+ */
+describe.skipIf(unavailable)(
+  `E2B's control plane, driven by E2B's own SDK (${unavailable ?? "normal mode, offline"})`,
+  { timeout: 60_000 },
+  () => {
+    const suite = serverForSuite();
+    const connection = () => {
+      const url = (suite.server.e2bUrl as string).replace(/\/$/, "");
+      return { apiUrl: url, sandboxUrl: url, apiKey: `e2b_${"0".repeat(40)}`, debug: false };
+    };
+
+    test("each create is a sandbox of its own, with its envs and metadata; kill ends it", async () => {
+      const first = await Sandbox.create({ ...connection(), envs: { GREETING: "hello" }, metadata: { run: "one" } });
+      const second = await Sandbox.create({ ...connection(), metadata: { run: "two" } });
+      try {
+        expect(first.sandboxId).not.toBe(second.sandboxId);
+        // Create-time envs reach the kernel and commands; the other sandbox has none of them.
+        expect((await first.runCode("import os; os.environ['GREETING']")).text).toBe("hello");
+        expect((await first.commands.run("echo $GREETING")).stdout).toBe("hello\n");
+        expect((await second.runCode("import os; os.getenv('GREETING', 'unset')")).text).toBe("unset");
+        // Files are each sandbox's own.
+        await first.files.write("/home/user/mine.txt", "first's");
+        expect(await second.files.exists("/home/user/mine.txt")).toBe(false);
+
+        const info = await first.getInfo();
+        expect(info).toMatchObject({ sandboxId: first.sandboxId, metadata: { run: "one" }, state: "running" });
+        expect(info.templateId).toBe("code-interpreter-v1");
+        // The SDK's default lifetime: 300 s.
+        expect(info.endAt.getTime() - info.startedAt.getTime()).toBeCloseTo(300_000, -3);
+
+        const listed = await Sandbox.list({ ...connection(), query: { metadata: { run: "two" } } }).nextItems();
+        expect(listed.map((sandbox) => sandbox.sandboxId)).toEqual([second.sandboxId]);
+      } finally {
+        await first.kill();
+        await second.kill();
+      }
+      expect(await first.isRunning()).toBe(false);
+      const left = await Sandbox.list(connection()).nextItems();
+      expect(left.map((sandbox) => sandbox.sandboxId)).not.toContain(first.sandboxId);
+      await expect(first.runCode("1")).rejects.toThrow();
+      await expect(Sandbox.connect(first.sandboxId, connection())).rejects.toThrow(/not found/);
+    });
+
+    test("connect finds a running sandbox again; setTimeout moves its end, and at the end it is killed", async () => {
+      const sandbox = await Sandbox.create({ ...connection(), timeoutMs: 60_000 });
+      await sandbox.files.write("/home/user/kept.txt", "still here");
+      const again = await Sandbox.connect(sandbox.sandboxId, connection());
+      expect(await again.files.read("/home/user/kept.txt")).toBe("still here");
+
+      await again.setTimeout(2_000);
+      const info = await sandbox.getInfo();
+      expect(info.endAt.getTime() - Date.now()).toBeLessThanOrEqual(2_000);
+      expect(await sandbox.isRunning()).toBe(true);
+      await sleep(3_000);
+      expect(await sandbox.isRunning()).toBe(false);
+      await expect(Sandbox.getInfo(sandbox.sandboxId, connection())).rejects.toThrow(/not found/);
+    });
+
+    test("signed file URLs work without headers; a changed path or an expired signature is refused", async () => {
+      const sandbox = await Sandbox.create(connection());
+      try {
+        const upload = await sandbox.uploadUrl("/home/user/up.txt");
+        const form = new FormData();
+        form.append("file", new Blob(["uploaded"]), "up.txt");
+        expect((await fetch(upload, { method: "POST", body: form })).status).toBe(200);
+        const download = await sandbox.downloadUrl("/home/user/up.txt");
+        expect(download).toMatch(/[?&]signature=v1_/);
+        expect(await (await fetch(download)).text()).toBe("uploaded");
+
+        // The signature covers the path: the same signature for another file opens nothing.
+        const other = new URL(download);
+        other.searchParams.set("path", "/home/user/.bashrc");
+        expect((await fetch(other)).status).toBe(401);
+        // A signature made for reading does not write.
+        expect((await fetch(download, { method: "POST", body: form })).status).toBe(401);
+        const expired = await sandbox.downloadUrl("/home/user/up.txt", { useSignatureExpiration: -10 });
+        const refused = await fetch(expired);
+        expect([refused.status, await refused.json()]).toEqual([
+          401,
+          { code: 401, message: "signature is already expired" },
+        ]);
+      } finally {
+        await sandbox.kill();
+      }
+    });
+  },
+);
