@@ -68,6 +68,18 @@ describe.skipIf(unavailable)(
       await expect(Sandbox.getInfo(sandbox.sandboxId, connection())).rejects.toThrow(/not found/);
     });
 
+    test("a run in progress when its sandbox is killed ends as E2B's does: killed while the request was in progress", async () => {
+      const sandbox = await Sandbox.create(connection());
+      const run = sandbox.runCode("import time; time.sleep(60)", { timeoutMs: 60_000 });
+      const outcome = run.then(
+        () => "finished",
+        (error: Error) => `${error.name}: ${error.message}`,
+      );
+      await sleep(1_000);
+      await sandbox.kill();
+      expect(await outcome).toMatch(/^TimeoutError: The sandbox was killed while the request was in progress/);
+    });
+
     test("signed file URLs work without headers; a changed path or an expired signature is refused", async () => {
       const sandbox = await Sandbox.create(connection());
       try {

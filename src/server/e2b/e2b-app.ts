@@ -16,7 +16,7 @@ import { ClientLimiter, type ClientLimits, DEFAULT_CLIENT_LIMITS, limitBody } fr
 import { allowedHosts, programsOnly } from "../request-guards.ts";
 import { releaseWhenDelivered } from "../until-delivered.ts";
 import { addControlPlaneRoutes } from "./control-plane.ts";
-import { type E2bSandbox, E2bSandboxes } from "./e2b-sandboxes.ts";
+import { type E2bSandbox, E2bSandboxes, HostedSandbox } from "./e2b-sandboxes.ts";
 import { addEnvdRoutes } from "./envd-routes.ts";
 import { isSignedFileUrl, SandboxAccess } from "./sandbox-access.ts";
 
@@ -113,12 +113,11 @@ export function createE2bApp(options: {
     }
     const admitted = admit(c);
     if ("refused" in admitted) return c.json({ error: admitted.refused }, 429);
-    const running = await mine(c)
-      .sandbox()
-      .catch((error: unknown) => {
-        admitted.release();
-        throw error;
-      });
+    const target = mine(c);
+    const running = await target.sandbox().catch((error: unknown) => {
+      admitted.release();
+      throw error;
+    });
     c.header("content-type", "application/x-ndjson");
     // The run's place in the client's limits is held until its output has been read, not just produced.
     const handlerDone = releaseWhenDelivered(c, admitted.release);
@@ -128,7 +127,7 @@ export function createE2bApp(options: {
       out.onAbort(() => abort.abort());
       const send = (event: Record<string, unknown>) => out.write(`${JSON.stringify(event)}\n`);
       const keepalive = setInterval(() => void send({ type: "keepalive" }), KEEPALIVE_MS);
-      using _busy = mine(c).busy();
+      using _busy = target.busy();
       try {
         const execution = await running.runCode(code, {
           ...(context ? { context } : { language }),
@@ -143,7 +142,11 @@ export function createE2bApp(options: {
         await send({ type: "number_of_executions", execution_count: execution.executionCount });
         await send({ type: "end_of_execution" });
       } catch (error) {
-        if (!abort.signal.aborted) {
+        if (isLitmusError(error, "SANDBOX_CLOSED") && target instanceof HostedSandbox) {
+          // As E2B's: a sandbox killed (or timed out) under a run cuts its connection, which the SDKs report
+          // as the sandbox killed while the request was in progress.
+          cutConnection(c);
+        } else if (!abort.signal.aborted) {
           await send({
             type: "error",
             name: "LitmusError",
@@ -205,6 +208,11 @@ export function createE2bApp(options: {
     hold: (c) => limiter.hold(mine(c).owner),
   });
   return { app, close: () => sandboxes.closeAll() };
+}
+
+/** Ends a response mid-stream the way a dead peer does: a reset connection, not a finished answer. */
+function cutConnection(c: HonoContext): void {
+  (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming?.socket?.destroy();
 }
 
 /** A context of the client's, or one of its sandbox's defaults. */
