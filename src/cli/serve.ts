@@ -85,6 +85,11 @@ export function registerServeCommand(program: Command): void {
       if (server.e2bUrl) {
         const envd = server.envdUrl ? `, envd (files, commands) on ${server.envdUrl}` : "";
         process.stderr.write(`litmus serve: E2B code interpreter API on ${server.e2bUrl}${envd}\n`);
+        const api = server.e2bUrl.replace(/\/$/, "");
+        const key = token || clients.length > 0 ? "YOUR_TOKEN E2B_VALIDATE_API_KEY=false" : `e2b_${"0".repeat(40)}`;
+        process.stderr.write(
+          `litmus serve: E2B's SDKs: E2B_DEBUG=true (one sandbox per client), or E2B_API_URL=${api} E2B_SANDBOX_URL=${api} E2B_API_KEY=${key} (a sandbox per Sandbox.create)\n`,
+        );
       }
       await untilStopSignal();
       await server.close();
