@@ -8,6 +8,7 @@ import type { EntryInfo, FilesystemEvent, Sandbox, WatchHandle } from "../../san
 import { releaseWhenDelivered } from "../until-delivered.ts";
 import { connectCodeOf, connectError, END_STREAM, envelope, firstEnvelope, MESSAGE, unary } from "./envd-connect.ts";
 import type { EnvdClient } from "./envd-routes.ts";
+import { perSandbox } from "./per-sandbox.ts";
 
 /** envd's filesystem: file contents over plain HTTP (`GET`/`POST /files`), the rest as Connect RPCs. */
 
@@ -201,18 +202,9 @@ export function addEnvdFileRoutes(app: Hono, client: EnvdClient): void {
 }
 
 /** Each sandbox's polling watchers, by id: what each has seen since it was last asked. */
-const watcherTables = new WeakMap<Sandbox, Map<string, { watch: WatchHandle; events: Record<string, unknown>[] }>>();
+const watchersOf = perSandbox(() => new Map<string, { watch: WatchHandle; events: Record<string, unknown>[] }>());
 /** Changes a polling watcher keeps for its client; beyond, they are dropped until it asks. */
 const MAX_KEPT_EVENTS = 10_000;
-
-function watchersOf(sandbox: Sandbox) {
-  let table = watcherTables.get(sandbox);
-  if (!table) {
-    table = new Map();
-    watcherTables.set(sandbox, table);
-  }
-  return table;
-}
 
 /** A change as envd's FilesystemEvent. */
 function eventJson(event: FilesystemEvent): Record<string, unknown> {

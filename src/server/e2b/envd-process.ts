@@ -6,6 +6,7 @@ import { messageOf } from "../../errors.ts";
 import type { Sandbox } from "../../sandbox/index.ts";
 import { connectError, END_STREAM, envelope, firstEnvelope, MESSAGE, unary } from "./envd-connect.ts";
 import type { EnvdClient } from "./envd-routes.ts";
+import { perSandbox } from "./per-sandbox.ts";
 
 /** envd's processes: started, followed, fed, listed and signalled as Connect RPCs. */
 
@@ -154,18 +155,9 @@ class EnvdProcesses {
   }
 }
 
-const processTables = new WeakMap<Sandbox, EnvdProcesses>();
+const processesOf = perSandbox(() => new EnvdProcesses());
 /** Output events kept for a process no stream follows (each a chunk of at most 64 KiB). */
 const MAX_BACKLOG = 256;
-
-function processesOf(sandbox: Sandbox): EnvdProcesses {
-  let table = processTables.get(sandbox);
-  if (!table) {
-    table = new EnvdProcesses();
-    processTables.set(sandbox, table);
-  }
-  return table;
-}
 
 /** Starts a Process/Start request's command in the sandbox and registers it. */
 async function startProcess(
