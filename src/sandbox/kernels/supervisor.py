@@ -712,11 +712,18 @@ class Supervisor:
                 elif op == "command.close-stdin":
                     command.close_stdin()
                 elif request.get("signal") == "kill":
-                    # Gone when the answer comes (not a zombie `kill -0` still finds): SIGKILL ends it at once.
+                    # Gone when the answer comes (not a zombie `kill -0` still finds): SIGKILL ends it at once,
+                    # unless it is stuck in the kernel (uninterruptible I/O); then it is reaped when it ends, and
+                    # this loop, which serves every request of the sandbox, waits no more than a second for it.
                     command.signal_group(signal.SIGKILL)
+                    deadline = time.monotonic() + 1.0
                     try:
-                        _, status = os.waitpid(command.pid, 0)
-                        self.child_exited(command.pid, status)
+                        while time.monotonic() < deadline:
+                            pid, status = os.waitpid(command.pid, os.WNOHANG)
+                            if pid:
+                                self.child_exited(pid, status)
+                                break
+                            time.sleep(0.002)
                     except ChildProcessError:
                         pass  # reaped already
                 else:
