@@ -68,16 +68,21 @@ describe.skipIf(unavailable)(
       await expect(Sandbox.getInfo(sandbox.sandboxId, connection())).rejects.toThrow(/not found/);
     });
 
-    test("a run in progress when its sandbox is killed ends as E2B's does: killed while the request was in progress", async () => {
+    test("runs and commands in progress when their sandbox is killed end as E2B's do: killed while in progress", async () => {
       const sandbox = await Sandbox.create(connection());
       const run = sandbox.runCode("import time; time.sleep(60)", { timeoutMs: 60_000 });
       const outcome = run.then(
         () => "finished",
         (error: Error) => `${error.name}: ${error.message}`,
       );
+      const command = sandbox.commands.run("sleep 60", { timeoutMs: 60_000 }).then(
+        () => "finished",
+        (error: Error) => error.constructor.name,
+      );
       await sleep(1_000);
       await sandbox.kill();
       expect(await outcome).toMatch(/^TimeoutError: The sandbox was killed while the request was in progress/);
+      expect(await command).toBe("TimeoutError");
     });
 
     test("signed file URLs work without headers; a changed path or an expired signature is refused", async () => {
@@ -87,6 +92,12 @@ describe.skipIf(unavailable)(
         const form = new FormData();
         form.append("file", new Blob(["uploaded"]), "up.txt");
         expect((await fetch(upload, { method: "POST", body: form })).status).toBe(200);
+        // A form filled by hand: the file's content as a plain text field.
+        const typed = new FormData();
+        typed.append("file", "typed in");
+        const textUpload = await sandbox.uploadUrl("typed.txt", { useSignatureExpiration: 60 });
+        expect((await fetch(textUpload, { method: "POST", body: typed })).status).toBe(200);
+        expect(await sandbox.files.read("typed.txt")).toBe("typed in");
         const download = await sandbox.downloadUrl("/home/user/up.txt");
         expect(download).toMatch(/[?&]signature=v1_/);
         expect(await (await fetch(download)).text()).toBe("uploaded");

@@ -79,6 +79,16 @@ export function createE2bApp(options: {
     return c.json({ error: error.message }, 500);
   });
   const mine = (c: HonoContext) => access.sandboxOf(c);
+  /**
+   * A sandbox killed (or timed out) under a stream: E2B's proxy then drops the connection, and the SDKs say the
+   * sandbox was killed while the request was in progress. A debug-mode sandbox comes back on the next request,
+   * so its streams report the end in words instead.
+   */
+  const sandboxGone = (c: HonoContext) => {
+    if (!(mine(c) instanceof HostedSandbox)) return false;
+    cutConnection(c);
+    return true;
+  };
   /** Work in a sandbox counts against its owner's limits, whoever holds its token. */
   const admit = (c: HonoContext) => limiter.start(mine(c).owner);
   app.use("*", allowedHosts(options.hosts ?? null));
@@ -142,10 +152,8 @@ export function createE2bApp(options: {
         await send({ type: "number_of_executions", execution_count: execution.executionCount });
         await send({ type: "end_of_execution" });
       } catch (error) {
-        if (isLitmusError(error, "SANDBOX_CLOSED") && target instanceof HostedSandbox) {
-          // As E2B's: a sandbox killed (or timed out) under a run cuts its connection, which the SDKs report
-          // as the sandbox killed while the request was in progress.
-          cutConnection(c);
+        if (isLitmusError(error, "SANDBOX_CLOSED") && sandboxGone(c)) {
+          // Cut: the SDKs report the sandbox killed while the request was in progress.
         } else if (!abort.signal.aborted) {
           await send({
             type: "error",
@@ -206,6 +214,7 @@ export function createE2bApp(options: {
     sandboxOf: (c) => mine(c).sandbox(),
     admit,
     hold: (c) => limiter.hold(mine(c).owner),
+    sandboxGone,
   });
   return { app, close: () => sandboxes.closeAll() };
 }

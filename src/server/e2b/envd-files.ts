@@ -60,11 +60,12 @@ export function addEnvdFileRoutes(app: Hono, client: EnvdClient): void {
     try {
       const uploads: Array<{ path: string; data: Uint8Array }> = [];
       if ((c.req.header("content-type") ?? "").startsWith("multipart/form-data")) {
+        // A part is a file, or a plain text field (a form filled by hand, `form.append("file", "text")`).
         for (const file of (await c.req.formData()).getAll("file")) {
-          if (!(file instanceof File)) continue;
-          const target = path ?? file.name;
+          const target = path ?? (file instanceof File ? file.name : "");
           if (!target) return c.json({ code: 400, message: "a file of the form has no path" }, 400);
-          uploads.push({ path: target, data: new Uint8Array(await file.arrayBuffer()) });
+          const data = file instanceof File ? new Uint8Array(await file.arrayBuffer()) : new TextEncoder().encode(file);
+          uploads.push({ path: target, data });
         }
         if (uploads.length === 0) return c.json({ code: 400, message: 'the form has no "file"' }, 400);
       } else {

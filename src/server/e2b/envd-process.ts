@@ -2,7 +2,7 @@ import type { Hono, Context as HonoContext } from "hono";
 import { stream } from "hono/streaming";
 import type { StreamingApi } from "hono/utils/stream";
 import { z } from "zod";
-import { messageOf } from "../../errors.ts";
+import { isLitmusError, messageOf } from "../../errors.ts";
 import type { Sandbox } from "../../sandbox/index.ts";
 import { connectError, END_STREAM, envelope, firstEnvelope, MESSAGE, unary } from "./envd-connect.ts";
 import type { EnvdClient } from "./envd-routes.ts";
@@ -55,7 +55,7 @@ export function addEnvdProcessRoutes(app: Hono, client: EnvdClient): void {
         return;
       }
       void running.ended.finally(admitted.release);
-      await follow(out, running);
+      await follow(out, running, () => client.sandboxGone(c));
     });
   });
 
@@ -71,7 +71,7 @@ export function addEnvdProcessRoutes(app: Hono, client: EnvdClient): void {
         await out.write(envelope(END_STREAM, { error: { code, message } }));
         return;
       }
-      await follow(out, running);
+      await follow(out, running, () => client.sandboxGone(c));
     });
   });
 
@@ -123,6 +123,8 @@ interface EnvdProcess {
   backlog: Record<string, unknown>[];
   /** Its end event, once it has ended. */
   ended: Promise<Record<string, unknown>>;
+  /** Whether it ended because its sandbox did (killed, timed out). */
+  sandboxClosed: boolean;
 }
 
 /** The processes of each sandbox started through envd's API, while they run. */
@@ -190,7 +192,10 @@ async function startProcess(
       const end = { exitCode: result.exitCode, exited: true, status: `exit status ${result.exitCode}` };
       return { end: result.timedOut ? { ...end, error: "timed out" } : end };
     },
-    (error: unknown) => ({ end: { exitCode: -1, exited: false, status: "error", error: messageOf(error) } }),
+    (error: unknown) => {
+      running.sandboxClosed = isLitmusError(error, "SANDBOX_CLOSED");
+      return { end: { exitCode: -1, exited: false, status: "error", error: messageOf(error) } };
+    },
   );
   const running: EnvdProcess = {
     pid: handle.pid,
@@ -199,13 +204,17 @@ async function startProcess(
     listeners,
     backlog,
     ended,
+    sandboxClosed: false,
   };
   processesOf(sandbox).add(running);
   return running;
 }
 
-/** Streams a process's events to one client: start (its pid), data as it comes, then its end. */
-async function follow(out: StreamingApi, running: EnvdProcess): Promise<void> {
+/**
+ * Streams a process's events to one client: start (its pid), data as it comes, then its end; or, when its
+ * sandbox died under it, whatever the E2B app does then (`sandboxGone`: a control-plane sandbox's stream is cut).
+ */
+async function follow(out: StreamingApi, running: EnvdProcess, sandboxGone: () => boolean): Promise<void> {
   const send = (event: Record<string, unknown>) => void out.write(envelope(MESSAGE, { event }));
   running.listeners.add(send);
   out.onAbort(() => {
@@ -215,7 +224,7 @@ async function follow(out: StreamingApi, running: EnvdProcess): Promise<void> {
   for (const event of running.backlog.splice(0)) send(event);
   const end = await running.ended;
   running.listeners.delete(send);
-  if (out.aborted) return;
+  if (out.aborted || (running.sandboxClosed && sandboxGone())) return;
   await out.write(envelope(MESSAGE, { event: end }));
   await out.write(envelope(END_STREAM, {}));
 }

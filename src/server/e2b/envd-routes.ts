@@ -18,6 +18,11 @@ export interface EnvdClient {
   admit: (c: HonoContext) => { release: () => void } | { refused: string };
   /** Holds one of the client's places while a download is delivered, or says why not. */
   hold: (c: HonoContext) => { release: () => void } | { refused: string };
+  /**
+   * The request's sandbox died under its stream: cuts the connection when E2B's proxy would (a sandbox of the
+   * control plane), answering whether it did; otherwise the stream reports the end itself.
+   */
+  sandboxGone: (c: HonoContext) => boolean;
 }
 
 export function addEnvdRoutes(app: Hono, client: EnvdClient): void {
