@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Sandbox } from "@e2b/code-interpreter";
 import { describe, expect, test } from "vitest";
@@ -79,10 +80,28 @@ describe.skipIf(unavailable)(
         () => "finished",
         (error: Error) => error.constructor.name,
       );
+      // Underneath, a reset connection (TCP RST), seen on the socket itself: a plain close (FIN) reads as a body
+      // cut short in E2B's Python SDK, not as a sandbox gone.
+      const raw = new Promise<string>((resolve) => {
+        const url = new URL(suite.server.e2bUrl as string);
+        const body = JSON.stringify({ code: "import time; time.sleep(60)" });
+        const token = (sandbox as unknown as { envdAccessToken: string }).envdAccessToken;
+        const socket = connect(Number(url.port), url.hostname, () =>
+          socket.write(
+            `POST /execute HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
+              `E2b-Sandbox-Id: ${sandbox.sandboxId}\r\nX-Access-Token: ${token}\r\n` +
+              `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+          ),
+        );
+        socket.on("data", () => {});
+        socket.on("end", () => resolve("closed"));
+        socket.on("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+      });
       await sleep(1_000);
       await sandbox.kill();
       expect(await outcome).toMatch(/^TimeoutError: The sandbox was killed while the request was in progress/);
       expect(await command).toBe("TimeoutError");
+      expect(await raw).toBe("ECONNRESET");
     });
 
     test("signed file URLs work without headers; a changed path or an expired signature is refused", async () => {

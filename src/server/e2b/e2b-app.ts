@@ -219,9 +219,13 @@ export function createE2bApp(options: {
   return { app, close: () => sandboxes.closeAll() };
 }
 
-/** Ends a response mid-stream the way a dead peer does: a reset connection, not a finished answer. */
+/**
+ * Ends a response mid-stream the way a dead peer does: a reset connection (TCP RST), not a finished answer nor a
+ * plain close, which the Python SDK reads as a body cut short rather than a lost connection.
+ */
 function cutConnection(c: HonoContext): void {
-  (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming?.socket?.destroy();
+  const socket = (c.env as { incoming?: { socket?: { resetAndDestroy(): void } } } | undefined)?.incoming?.socket;
+  socket?.resetAndDestroy();
 }
 
 /** A context of the client's, or one of its sandbox's defaults. */
