@@ -104,6 +104,19 @@ describe.skipIf(unavailable)(
       expect(await raw).toBe("ECONNRESET");
     });
 
+    test("an interpreter killed from inside the sandbox comes back for the next run, its state gone", async () => {
+      const sandbox = await Sandbox.create(connection());
+      try {
+        const pid = (await sandbox.runCode("import os; kept = 1; os.getpid()")).text;
+        await sandbox.commands.run(`kill -9 ${pid}`);
+        const after = await sandbox.runCode("'kept' in globals(), os.getpid() if 'os' in globals() else None");
+        expect(after.text).toBe("(False, None)");
+        expect((await sandbox.runCode("1 + 1")).text).toBe("2");
+      } finally {
+        await sandbox.kill();
+      }
+    });
+
     test("signed file URLs work without headers; a changed path or an expired signature is refused", async () => {
       const sandbox = await Sandbox.create(connection());
       try {
