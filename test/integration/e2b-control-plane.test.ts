@@ -52,6 +52,10 @@ describe.skipIf(unavailable)(
       expect(left.map((sandbox) => sandbox.sandboxId)).not.toContain(first.sandboxId);
       await expect(first.runCode("1")).rejects.toThrow();
       await expect(Sandbox.connect(first.sandboxId, connection())).rejects.toThrow(/not found/);
+      // A template that is not built here is said as such, with what to do.
+      await expect(Sandbox.create("no-such-template", connection())).rejects.toThrow(
+        /404: template no-such-template is not built here: run `litmus template build no-such-template --from REQUIREMENTS` first/,
+      );
     });
 
     test("connect finds a running sandbox again; setTimeout moves its end, and at the end it is killed", async () => {

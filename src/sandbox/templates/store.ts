@@ -265,7 +265,7 @@ export async function resolveTemplate(
   if (!found) {
     throw new LitmusError(
       "NOT_FOUND",
-      `template ${name} is not built here: run \`litmus template build ${name}\`${builtin ? "" : " --from REQUIREMENTS"} first`,
+      `template ${name} is not built here: run \`litmus template build ${name}${builtin ? "" : " --from REQUIREMENTS"}\` first`,
     );
   }
   return found;

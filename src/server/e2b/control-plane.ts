@@ -1,5 +1,6 @@
 import type { Hono, Context as HonoContext } from "hono";
 import { z } from "zod";
+import { isLitmusError } from "../../errors.ts";
 import { checkEnvs } from "../../sandbox/index.ts";
 import type { E2bSandboxes, HostedSandbox } from "./e2b-sandboxes.ts";
 
@@ -62,12 +63,20 @@ export function addControlPlaneRoutes(app: Hono, options: ControlPlaneOptions): 
     if (held >= most) {
       return apiError(c, 429, `${held} sandboxes of yours are running (at most ${most} at once): kill one first`);
     }
-    const entry = await sandboxes.create(owner, {
-      templateId: templateID,
-      metadata: body.data.metadata ?? {},
-      envs,
-      timeoutMs: timeout * 1000,
-    });
+    let entry: HostedSandbox;
+    try {
+      entry = await sandboxes.create(owner, {
+        templateId: templateID,
+        metadata: body.data.metadata ?? {},
+        envs,
+        timeoutMs: timeout * 1000,
+      });
+    } catch (error) {
+      // A template that is not built here, or a name no template can have: said as E2B's API says it.
+      if (isLitmusError(error, "NOT_FOUND")) return apiError(c, 404, error.message);
+      if (isLitmusError(error, "BAD_INPUT")) return apiError(c, 400, error.message);
+      throw error;
+    }
     return c.json(
       {
         ...identityOf(entry),
