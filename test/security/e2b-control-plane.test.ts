@@ -98,6 +98,17 @@ describe.skipIf(unavailable)(
         bobsUrl.searchParams.set("signature", `v1_${"A".repeat(43)}`);
         expect((await fetch(bobsUrl)).status).toBe(401);
 
+        // A sandbox's token is for that sandbox, not for the control plane: without a key, nothing is served there.
+        for (const path of ["v2/sandboxes", `sandboxes/${alices.sandboxId}`]) {
+          expect((await call(path, { headers: { ...at, "x-access-token": token } })).status).toBe(401);
+        }
+        const created = await call("sandboxes", {
+          method: "POST",
+          headers: { ...at, "x-access-token": token },
+          body: JSON.stringify({ templateID: "base" }),
+        });
+        expect(created.status).toBe(401);
+
         // Once killed, its token opens nothing: the sandbox is gone (502, as E2B's proxy says).
         await alices.kill();
         const after = await call("files?path=/home/user/secret.txt", { headers: { ...at, "x-access-token": token } });

@@ -27,6 +27,8 @@ export class SandboxAccess {
   middleware(): MiddlewareHandler {
     const clientAccess = this.access.middleware();
     return async (c, next) => {
+      // The control plane is the client's, always behind its key: a sandbox's token opens that sandbox only.
+      if (isControlPlane(c.req.path)) return clientAccess(c, next);
       const id = c.req.header("e2b-sandbox-id");
       const signature = isSignedFileUrl(c) ? c.req.query("signature") : undefined;
       if ((id === undefined || id === DEBUG_SANDBOX_ID) && signature === undefined) return clientAccess(c, next);
@@ -75,6 +77,10 @@ export class SandboxAccess {
   private isOwner(c: HonoContext, sandbox: HostedSandbox): boolean {
     return this.access.clientOf(c) === sandbox.owner;
   }
+}
+
+function isControlPlane(path: string): boolean {
+  return /^\/(v2\/)?sandboxes(\/|$)/.test(path);
 }
 
 /** A file URL the SDK signed (`downloadUrl`, `uploadUrl`), which names no sandbox and carries no headers. */
