@@ -103,6 +103,17 @@ export function diagnose(
   };
 }
 
+/**
+ * Code that exits (`sys.exit(0)` at its top level) stops before the tests: it is not a solution to test, even
+ * though its functions are defined by then (EvalPlus and human-eval fail it too).
+ */
+export function exitedDiagnosis(): Diagnosis {
+  return {
+    kind: "runtime",
+    message: "the code exited (SystemExit: sys.exit or exit at its top level) before it could be tested",
+  };
+}
+
 /** The diagnosis of an execution that failed on its own (not a test failure); `null` when it succeeded. */
 function executionDiagnosis(
   execution: Execution,

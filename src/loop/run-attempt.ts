@@ -8,7 +8,7 @@ import {
   Sandbox,
   type SandboxOptions,
 } from "../sandbox/index.ts";
-import { type Diagnosis, diagnose } from "./diagnose.ts";
+import { type Diagnosis, diagnose, exitedDiagnosis } from "./diagnose.ts";
 import type { Task, TaskTests } from "./task.ts";
 import { type TestReport, testCellOf, testReportOf } from "./test-harness.ts";
 
@@ -92,10 +92,12 @@ export async function checkCodeIn(
   });
   const solution = await sandbox.runCode(code, runOptions(options.timeouts?.codeMs));
   const solutionFailed = solution.error !== null || solution.timedOut || solution.oomKilled;
-  if (tests === null || solutionFailed) {
+  // An exit fails only where tests were to run after the code: without them, the code ran as asked.
+  const exitedBeforeTests = tests !== null && !solutionFailed && solution.exited === true;
+  if (tests === null || solutionFailed || exitedBeforeTests) {
     return {
       execution: executionToJson(solution),
-      diagnosis: diagnose(solution, null, code),
+      diagnosis: exitedBeforeTests ? exitedDiagnosis() : diagnose(solution, null, code),
       durations: { codeMs: solution.durationMs, testsMs: null },
     };
   }

@@ -72,6 +72,7 @@ export class ExecutionCollector {
       error,
       executionCount: done.executionCount ?? 0,
       exitCode: done.exitCode ?? (error ? 1 : 0),
+      ...(done.exited ? { exited: true } : {}),
       durationMs: done.durationMs ?? 0,
       timedOut: done.timedOut ?? false,
       oomKilled,

@@ -71,6 +71,11 @@ export interface Execution {
   executionCount: number;
   /** 0 when the code finished without error; the status of `exit`/`sys.exit` otherwise. */
   exitCode: number;
+  /**
+   * The code stopped itself (Python's `exit()`, `sys.exit()`, `raise SystemExit`), even with status 0, which is
+   * no error: what came after the exit did not run. Absent otherwise.
+   */
+  exited?: true;
   durationMs: number;
   timedOut: boolean;
   oomKilled: boolean;

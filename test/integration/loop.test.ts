@@ -60,6 +60,23 @@ describe.skipIf(unavailable)(
         { kind: "timeout", message: expect.stringMatching(/^the tests did not finish within the time limit/) },
       ],
       ["x = bytearray(2 * 1024 ** 3)\n", { kind: "memory", message: "the code ran out of memory" }],
+      // An exit with status 0 is no error, but the tests never run: the code fails (as in EvalPlus).
+      [
+        "def add(a, b):\n    return a + b\n\nimport sys\nsys.exit(0)\n",
+        {
+          kind: "runtime",
+          message: "the code exited (SystemExit: sys.exit or exit at its top level) before it could be tested",
+        },
+      ],
+      [
+        "def add(a, b):\n    raise SystemExit(0)\n",
+        {
+          kind: "runtime",
+          message: "assert add(1, 2) == 3 raised SystemExit: 0\n  at line 2: raise SystemExit(0) (2 of 2 tests failed)",
+          line: 2,
+          tests: { passed: 0, failed: 2 },
+        },
+      ],
     ])("%j", async (code, diagnosis) => {
       const checked = await checkCode(
         code,

@@ -107,6 +107,8 @@ image.show()
       const fine = await sandbox.runCode("import sys; sys.exit(0)");
       expect(fine.error).toBeNull();
       expect(fine.exitCode).toBe(0);
+      expect([exited.exited, fine.exited]).toEqual([true, true]);
+      expect((await sandbox.runCode("1")).exited).toBeUndefined();
     });
 
     test("a cell cut at its timeout leaves the notebook's state as it was", async () => {

@@ -66,6 +66,11 @@ describe.skipIf(unavailable).each(LAUNCH_MODES)(
       const exited = await sandbox.runCode("import sys\nsys.exit(3)");
       expect(exited.error).toEqual({ name: "SystemExit", value: "3", traceback: "" });
       expect(exited.exitCode).toBe(3);
+      // An exit with status 0 is no error, but says the code stopped there.
+      const quiet = await sandbox.runCode("print('before')\nraise SystemExit\nprint('after')");
+      expect([quiet.error, quiet.exitCode, quiet.exited, quiet.logs.stdout]).toEqual([null, 0, true, ["before\n"]]);
+      expect(exited.exited).toBe(true);
+      expect(execution.exited).toBeUndefined();
       expect((await sandbox.runCode("'still alive'")).results[0]?.text).toBe("'still alive'");
     });
 

@@ -184,7 +184,8 @@ def _litmus_run_tests(source, namespace, solution_file):
     def record(name, line, run):
         try:
             run()
-        except (Exception, _LitmusTimeLimit) as error:  # noqa: BLE001 (a failing test is a result)
+        # A test whose code exits (sys.exit) fails like one that raises; only the cell's interrupt goes through.
+        except (Exception, SystemExit, _LitmusTimeLimit) as error:  # noqa: BLE001 (a failing test is a result)
             failure = _litmus_failure(name, line, error, solution_file)
             results.append(failure)
             tests.append({"test": name, "line": line, "passed": False})
@@ -208,7 +209,7 @@ def _litmus_run_tests(source, namespace, solution_file):
             continue
         try:
             exec(code, namespace)
-        except Exception as error:  # noqa: BLE001 (setup code calling the solution can fail too)
+        except (Exception, SystemExit) as error:  # noqa: BLE001 (setup code calling the solution can fail too)
             results.append(_litmus_failure(text, node.lineno, error, solution_file))
             tests.append({"test": text, "line": node.lineno, "passed": False})
             print("FAIL %s: %s: %s" % (text, type(error).__name__, error))

@@ -126,7 +126,7 @@ class Notebook:
             self.error = {"name": etype.__name__, "value": str(evalue), "traceback": text}
 
     def run(self, code):
-        """Runs one cell; returns (error or None, exit code)."""
+        """Runs one cell; returns (error or None, exit code, whether it raised SystemExit)."""
         self.error = None
         outcome = self.shell.run_cell(code, store_history=True)
         flush_output()
@@ -135,10 +135,10 @@ class Notebook:
             code = failure.code
             status = 0 if code is None else code if isinstance(code, int) else 1
             error = None if status == 0 else {"name": "SystemExit", "value": str(code), "traceback": ""}
-            return error, status
+            return error, status, True
         if self.error is not None or outcome.error_before_exec is not None or failure is not None:
-            return self.error or _error_of(outcome.error_before_exec or failure), 1
-        return None, 0
+            return self.error or _error_of(outcome.error_before_exec or failure), 1, False
+        return None, 0, False
 
 
 def flush_output():

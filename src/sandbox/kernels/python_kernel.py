@@ -179,18 +179,20 @@ def serve(request_fd, event_fd):
     for request in channel.requests():
         error = None
         exit_code = 0
+        exited = False  # the cell raised SystemExit (exit(), sys.exit()), whatever its status
         n = request.get("n")
         restore_environment = set_environment(request.get("envs") or {})
         try:
             signal.signal(signal.SIGINT, signal.default_int_handler)
             if notebook is not None:
-                error, exit_code = notebook.run(request["code"])
+                error, exit_code, exited = notebook.run(request["code"])
             else:
                 value = Cell(request["code"], request["n"]).run(namespace)
                 if value is not None:
                     namespace["_"] = value
                     channel.send({"ev": "result", "n": n, "result": format_result(value)})
         except SystemExit as system_exit:
+            exited = True
             exit_code = exit_code_of(system_exit)
             if exit_code != 0:
                 error = {"name": "SystemExit", "value": str(system_exit.code), "traceback": ""}
@@ -208,4 +210,4 @@ def serve(request_fd, event_fd):
                 stream.flush()
             except Exception:  # noqa: BLE001
                 pass
-        channel.send({"ev": "done", "n": n, "error": error, "exitCode": exit_code})
+        channel.send({"ev": "done", "n": n, "error": error, "exitCode": exit_code, "exited": exited})

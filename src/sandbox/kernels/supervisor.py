@@ -365,9 +365,9 @@ class Kernel(Process):
                 error = {"name": "KernelProtocolError", "value": "the kernel sent a malformed result", "traceback": ""}
             if self.language == "bash" and exit_code != 0:
                 error = exit_status_error(exit_code)
-            self.finish(error, exit_code)
+            self.finish(error, exit_code, exited=event.get("exited") is True)
 
-    def finish(self, error, exit_code, signal_number=None):
+    def finish(self, error, exit_code, signal_number=None, exited=False):
         task = self.task
         self.task = None
         if task.timed_out or task.cancelled:
@@ -379,6 +379,7 @@ class Kernel(Process):
             "ev": "done",
             "error": error,
             "exitCode": exit_code,
+            "exited": exited,
             "signal": signal_number,
             "executionCount": self.execution_count,
             "timedOut": task.timed_out,

@@ -40,6 +40,7 @@ const eventSchema = v.variant("ev", [
     ev: v.literal("done"),
     error: v.nullish(errorSchema),
     exitCode: v.optional(v.number()),
+    exited: v.optional(v.boolean()),
     signal: v.nullish(v.number()),
     executionCount: v.optional(v.number()),
     timedOut: v.optional(v.boolean()),
