@@ -76,16 +76,22 @@ export interface ScoringCommandOptions {
   k: number[];
   timeLimitFactor: number;
   minTimeLimit: string;
+  phaseTimeLimit: string;
   memory: string;
 }
 
-/** Adds --workers, --k, --time-limit-factor, --min-time-limit and --memory to a command. */
+/** Adds --workers, --k, --time-limit-factor, --min-time-limit, --phase-time-limit and --memory to a command. */
 export function addScoringOptions(command: Command): Command {
   return command
     .option("--workers <n>", "samples scored at the same time (default: the number of CPUs)", positiveInteger)
     .option("--k <list>", "pass@k for these k, where every task has enough samples", integerList, [1, 10, 100])
     .option("--time-limit-factor <x>", "a sample may take this many times the reference's time", positiveNumber, 4)
     .option("--min-time-limit <duration>", "but never less than this, per input or test run", "4s")
+    .option(
+      "--phase-time-limit <duration>",
+      "at most this (plus 1 s) for all the inputs of a phase, base or plus (EvalPlus's per-task timeout)",
+      "60s",
+    )
     .option("--memory <size>", "memory of each worker's sandbox", "4G");
 }
 
@@ -97,7 +103,11 @@ export function scoringOf(options: ScoringCommandOptions): {
   workers?: number;
 } {
   return {
-    timeLimits: { factor: options.timeLimitFactor, minMs: parseDuration(options.minTimeLimit) },
+    timeLimits: {
+      factor: options.timeLimitFactor,
+      minMs: parseDuration(options.minTimeLimit),
+      phaseCapMs: parseDuration(options.phaseTimeLimit),
+    },
     memoryBytes: parseBytes(options.memory),
     ks: options.k,
     ...(options.workers ? { workers: options.workers } : {}),

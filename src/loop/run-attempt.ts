@@ -29,7 +29,12 @@ const DEFAULT_RUN_TIMEOUT_MS = 10_000;
 export interface CheckTimeouts {
   codeMs?: number;
   testsMs?: number;
+  /** Both runs together, as one budget: the tests get what the code left of it (EvalPlus's phase limit). */
+  totalMs?: number;
 }
+
+/** The least the tests are given when the code spent nearly all of a shared budget: they still report. */
+const MIN_TESTS_MS = 100;
 
 /** What a check may be given besides the code and tests. */
 export interface CheckOptions {
@@ -103,7 +108,7 @@ export async function checkCodeIn(
   }
   const testRun = await sandbox.runCode(
     testCellOf(tests, task.language, task.entryPoint, options.harness ? { harness: options.harness } : {}),
-    runOptions(options.timeouts?.testsMs),
+    runOptions(testsTimeoutMs(options.timeouts, solution.durationMs)),
   );
   const report = testReportOf(testRun, task.language);
   if (report?.invalid) throw new LitmusError("BAD_INPUT", `the task's tests are invalid: ${report.invalid}`);
@@ -113,6 +118,13 @@ export async function checkCodeIn(
     report,
     durations: { codeMs: solution.durationMs, testsMs: testRun.durationMs },
   };
+}
+
+/** The tests' time limit: their own, or what the code left of a shared budget, whichever is less. */
+function testsTimeoutMs(timeouts: CheckTimeouts | undefined, codeMs: number): number | undefined {
+  if (timeouts?.totalMs === undefined) return timeouts?.testsMs;
+  const left = Math.max(MIN_TESTS_MS, timeouts.totalMs - codeMs);
+  return timeouts.testsMs === undefined ? left : Math.min(timeouts.testsMs, left);
 }
 
 /** The code's run and the tests' run as one execution document: output in order, the first error. */

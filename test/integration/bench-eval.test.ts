@@ -82,26 +82,33 @@ describe.skipIf(missing)(
           completion(closeElements, "    x = bytearray(8 * 1024 ** 3)\n    return x\n", 5),
           completion(closeElements, "    import sys\n    sys.exit(0)\n", 6),
           completion(closeElements, "", 7),
+          // The right function, then an exit at the top level: the tests never run (EvalPlus fails it too).
+          completion(closeElements, `${reference}\nimport sys\nsys.exit(0)\n`, 8),
         ],
-        { timeLimits: { minMs: 500, factor: 1 }, memoryBytes: 256 * 1024 * 1024, ks: [1, 5, 10] },
+        // Time enough to fill the memory on a busy machine: the allocation must end by memory, not by time.
+        { timeLimits: { minMs: 2000, factor: 1 }, memoryBytes: 256 * 1024 * 1024, ks: [1, 5, 10] },
       );
-      expect(results.map(({ sample }) => sample.line)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(results.map(({ sample }) => sample.line)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
       expect(verdicts(results)).toEqual([
         ["ok", true, true],
         ["test_failure", false, false],
         ["syntax", false, false],
         ["timeout", false, false],
         ["memory", false, false],
+        ["runtime", false, false],
         ["test_failure", false, false],
-        ["test_failure", false, false],
+        ["runtime", false, false],
       ]);
+      expect(results[7]?.verdict.message).toBe(
+        "the code exited (SystemExit: sys.exit or exit at its top level) before it could be tested",
+      );
       expect(results[1]?.verdict.message).toBe(
         "assert candidate([1.0, 2.0, 3.9, 4.0, 5.0, 2.2], 0.3) == True: expected True, got False (1 of 1 tests failed)",
       );
-      expect(summary.passAtK).toEqual({ "pass@1": 0.1429, "pass@5": 0.7143 });
-      expect(summary.kinds).toEqual({ syntax: 1, test_failure: 3, timeout: 1, memory: 1, ok: 1 });
+      expect(summary.passAtK).toEqual({ "pass@1": 0.125, "pass@5": 0.625 });
+      expect(summary.kinds).toEqual({ syntax: 1, test_failure: 2, runtime: 2, timeout: 1, memory: 1, ok: 1 });
       expect(summary.perTask).toEqual([
-        { taskId: "HumanEval/0", n: 7, c: 1, cBase: 1, difficulty: closeElements.difficulty, split: null },
+        { taskId: "HumanEval/0", n: 8, c: 1, cBase: 1, difficulty: closeElements.difficulty, split: null },
       ]);
       expect(summary.basePassAtK).toBeNull();
     });
@@ -126,6 +133,53 @@ describe.skipIf(missing)(
       expect(results[2]?.verdict.message).toMatch(/^base input #0: has_close_elements\(/);
       expect(summary.passAtK).toEqual({ "pass@1": 0.3333 });
       expect(summary.basePassAtK).toEqual({ "pass@1": 0.6667 });
+    });
+
+    test("phases as EvalPlus runs them: what goes wrong on plus inputs keeps the base verdict; one budget a phase", async () => {
+      const closeElements = task(humanevalPlus, "HumanEval/0");
+      const body = closeElements.canonicalSolution?.slice(closeElements.starter?.length) ?? "";
+      // Only on plus inputs (the base ones have at most 6 numbers): an exit, and a hang a bare except keeps going.
+      const onPlus = (code: string) => `    if len(numbers) > 6:\n${code}${body}`;
+      const hang =
+        "        while True:\n            try:\n                while True:\n                    pass\n            except:\n                pass\n";
+      const { results } = await evaluate(
+        humanevalPlus,
+        [
+          completion(closeElements, onPlus("        raise SystemExit\n")),
+          completion(closeElements, onPlus(hang)),
+          // Module-level work counts in each phase's budget, as in EvalPlus, not under a limit of its own.
+          completion(closeElements, `${body}\nimport time\ntime.sleep(1.5)\n`),
+          completion(closeElements, `${body}\nimport time\nwhile True:\n    time.sleep(1)\n`),
+        ],
+        { timeLimits: { minMs: 300, factor: 1, phaseCapMs: 3000 } },
+      );
+      expect(verdicts(results)).toEqual([
+        ["runtime", false, true],
+        ["timeout", false, true],
+        ["ok", true, true],
+        ["timeout", false, false],
+      ]);
+      expect(results[0]?.verdict.message).toMatch(
+        /^test_inputs raised SystemExit: the code called exit \(status None\)/,
+      );
+    });
+
+    test("a large output of the right value in a subclass passes, as under EvalPlus's ==", async () => {
+      const sequence = task(humanevalPlus, "HumanEval/15");
+      const { results } = await evaluate(humanevalPlus, [
+        completion(
+          sequence,
+          "    class Text(str):\n        pass\n    return Text(' '.join(str(i) for i in range(n + 1)))\n",
+        ),
+        completion(
+          sequence,
+          "    class Text(str):\n        pass\n    return Text(' '.join(str(i) for i in range(n)))\n",
+        ),
+      ]);
+      expect(verdicts(results)).toEqual([
+        ["ok", true, true],
+        ["test_failure", false, false],
+      ]);
     });
 
     test("HumanEval+ oracles: float tolerance, find_zero by its polynomial, per-input time limits", async () => {

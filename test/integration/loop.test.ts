@@ -72,7 +72,8 @@ describe.skipIf(unavailable)(
         "def add(a, b):\n    raise SystemExit(0)\n",
         {
           kind: "runtime",
-          message: "assert add(1, 2) == 3 raised SystemExit: 0\n  at line 2: raise SystemExit(0) (2 of 2 tests failed)",
+          message:
+            "assert add(1, 2) == 3 raised SystemExit: the code called exit (status 0)\n  at line 2: raise SystemExit(0) (2 of 2 tests failed)",
           line: 2,
           tests: { passed: 0, failed: 2 },
         },

@@ -20,12 +20,14 @@ import { type LaneJobResult, LanePool } from "./lane-pool.ts";
 export interface TimeLimits {
   factor: number;
   minMs: number;
+  /**
+   * The most the inputs of one phase (base, plus) may take together, however many there are, before the 1 s
+   * EvalPlus adds: its per-task timeout (60 s, EVALPLUS_TIMEOUT_PER_TASK).
+   */
+  phaseCapMs: number;
 }
 
-export const DEFAULT_TIME_LIMITS: Readonly<TimeLimits> = Object.freeze({ factor: 4, minMs: 4000 });
-
-/** EvalPlus caps each phase (base, plus) of a sample at 60 s plus 1 s, however many inputs it has. */
-const PHASE_CAP_SECONDS = 60;
+export const DEFAULT_TIME_LIMITS: Readonly<TimeLimits> = Object.freeze({ factor: 4, minMs: 4000, phaseCapMs: 60_000 });
 /** The reference solutions are trusted, and some are slow (MBPP+'s Mbpp/599 takes 43 s over its inputs). */
 const REFERENCE_TIMEOUT_MS = 300_000;
 /** Without a reference to time, a test run gets this long (or the task's own limit). */
@@ -107,14 +109,20 @@ export class Evaluator implements AsyncDisposable {
       return { passed: false, basePassed: false, kind: "no_code", message: "the sample has no code", durationMs: 0 };
     }
     const truth = task.canonicalSolution === null ? null : await this.groundTruth(task);
-    const { tests, timeouts } = this.scoringOf(task, truth);
     // Before any waiting reference: a sample whose reference is done is scored next (the work pipelines).
+    if (task.scoring.kind === "io") {
+      const phases = this.phasesOf(task, truth);
+      return this.lanes.run("python", (sandbox, context) => this.checkPhases(sandbox, context, task, program, phases), {
+        priority: 1,
+      });
+    }
+    const { tests, timeouts } = this.testsOf(task, truth);
     const checked = await this.lanes.run(
       task.language,
       (sandbox, context) => this.check(sandbox, context, task, program, tests, timeouts),
       { priority: 1 },
     );
-    return verdictOf(checked);
+    return verdictOf(checked, null);
   }
 
   /** The reference solution's ground truth for `task`, computed once (and cached on disk when configured). */
@@ -196,31 +204,72 @@ export class Evaluator implements AsyncDisposable {
     });
   }
 
-  /** The tests a sample of `task` runs, and their time limits. */
-  private scoringOf(task: BenchTask, truth: GroundTruth | null): { tests: TaskTests; timeouts: CheckTimeouts } {
-    const limitOf = (referenceMs: number) => Math.max(this.limits.minMs, this.limits.factor * referenceMs);
-    const codeMs = truth ? limitOf(truth.codeMs) : UNTIMED_TESTS_MS;
-    if (task.scoring.kind === "tests") {
-      const testsMs = truth?.testsMs != null ? limitOf(truth.testsMs) : UNTIMED_TESTS_MS;
-      return { tests: task.scoring.tests, timeouts: { codeMs, testsMs } };
-    }
-    if (!truth?.io) {
+  /** The tests a sample of a task scored by tests runs, and their time limits (each from the reference's). */
+  private testsOf(task: BenchTask, truth: GroundTruth | null): { tests: TaskTests; timeouts: CheckTimeouts } {
+    if (task.scoring.kind !== "tests") throw new LitmusError("INTERNAL", `task ${task.id} is not scored by tests`);
+    const codeMs = truth ? this.limitMs(truth.codeMs) : UNTIMED_TESTS_MS;
+    const testsMs = truth?.testsMs != null ? this.limitMs(truth.testsMs) : UNTIMED_TESTS_MS;
+    return { tests: task.scoring.tests, timeouts: { codeMs, testsMs } };
+  }
+
+  /**
+   * The phases of an input/output task (base, then plus when it has plus inputs), as EvalPlus runs them: each
+   * in a fresh interpreter that runs the sample's program and then calls it on the phase's inputs, each call
+   * under its own limit, the whole phase under one budget (the per-input limits summed, at most 60 s, plus 1 s).
+   */
+  private phasesOf(task: BenchTask, truth: GroundTruth | null): IoPhase[] {
+    if (task.scoring.kind !== "io" || !truth?.io) {
       throw new LitmusError(
         "BAD_INPUT",
         `task ${task.id} cannot be scored: its reference solution failed (${truth?.failure ?? "no reference"})`,
       );
     }
-    const perInput = (seconds: number[]) => seconds.map((time) => limitOf(time * 1000) / 1000);
-    const limits = { base: perInput(truth.io.baseSeconds), plus: perInput(truth.io.plusSeconds) };
-    const phaseSeconds = (phase: number[]) => Math.min(PHASE_CAP_SECONDS, sum(phase)) + 1;
-    // Recomputing the reference's large outputs is the checker's work, not the sample's: it gets its own time.
-    const recompute = truth.io.recomputeSeconds;
-    const recomputeSeconds = recompute === null ? 0 : this.limits.factor * recompute + 1;
-    const solution = recompute === null ? null : task.canonicalSolution;
-    return {
-      tests: ioTests(requireEntryPoint(task), task.scoring, { blob: truth.io.blob, solution }, limits),
-      timeouts: { codeMs, testsMs: (phaseSeconds(limits.base) + phaseSeconds(limits.plus) + recomputeSeconds) * 1000 },
-    };
+    const { scoring } = task;
+    const entryPoint = requireEntryPoint(task);
+    const reference = task.canonicalSolution ?? "";
+    const phases: IoPhase[] = [];
+    for (const name of ["base", "plus"] as const) {
+      const phase = truth.io[name];
+      if (name === "plus" && phase.seconds.length === 0) continue;
+      const limitsSeconds = phase.seconds.map((seconds) => this.limitMs(seconds * 1000) / 1000);
+      // Recomputing the reference's large outputs is the checker's work, not the sample's: it gets its own time.
+      const recomputeSeconds = phase.recomputeSeconds === null ? 0 : this.limits.factor * phase.recomputeSeconds + 1;
+      const budgetMs = Math.min(this.limits.phaseCapMs, sum(limitsSeconds) * 1000) + (1 + recomputeSeconds) * 1000;
+      phases.push({
+        tests: ioTests(entryPoint, scoring, { name, blob: phase.blob, limitsSeconds }, reference),
+        timeouts: { codeMs: budgetMs, totalMs: budgetMs },
+      });
+    }
+    return phases;
+  }
+
+  /** A sample's time limit for what the reference did in `referenceMs`. */
+  private limitMs(referenceMs: number): number {
+    return Math.max(this.limits.minMs, this.limits.factor * referenceMs);
+  }
+
+  /**
+   * Checks a sample phase by phase, each in a context of its own: a phase that fails, hangs or exits leaves
+   * the verdict of the ones before it (EvalPlus's base), and plus is not run once base has failed.
+   */
+  private async checkPhases(
+    sandbox: Sandbox,
+    context: Context,
+    task: BenchTask,
+    program: string,
+    phases: IoPhase[],
+  ): Promise<LaneJobResult<SampleVerdict>> {
+    const [base, plus] = phases as [IoPhase, IoPhase | undefined];
+    const first = await this.check(sandbox, context, task, program, base.tests, base.timeouts);
+    if (first.value.diagnosis.kind !== "ok" || plus === undefined) {
+      return { value: verdictOf(first.value, null), dirty: first.dirty };
+    }
+    const plusContext = await sandbox.createContext({
+      language: "python",
+      ...(this.signal ? { signal: this.signal } : {}),
+    });
+    const second = await this.check(sandbox, plusContext, task, program, plus.tests, plus.timeouts);
+    return { value: verdictOf(first.value, second.value), dirty: second.dirty };
   }
 
   private async check(
@@ -266,17 +315,24 @@ export function loopTaskOf(task: BenchTask): Task {
   };
 }
 
-function verdictOf(checked: CheckedCode): SampleVerdict {
-  const { diagnosis } = checked;
-  const passed = diagnosis.kind === "ok";
-  const failure = checked.report?.failures[0];
+/** The verdict of a sample checked once (tests), or on base then plus (`plus` null when it did not run). */
+function verdictOf(base: CheckedCode, plus: CheckedCode | null): SampleVerdict {
+  const last = plus ?? base;
+  const basePassed = base.diagnosis.kind === "ok";
+  const durationOf = (checked: CheckedCode) => checked.durations.codeMs + (checked.durations.testsMs ?? 0);
   return {
-    passed,
-    basePassed: passed || failure?.details?.phase === "plus",
-    kind: diagnosis.kind,
-    message: diagnosis.message,
-    durationMs: checked.durations.codeMs + (checked.durations.testsMs ?? 0),
+    passed: last.diagnosis.kind === "ok",
+    basePassed,
+    kind: last.diagnosis.kind,
+    message: last.diagnosis.message,
+    durationMs: durationOf(base) + (plus ? durationOf(plus) : 0),
   };
+}
+
+/** One phase of an input/output task: its check, and its time limits. */
+interface IoPhase {
+  tests: TaskTests;
+  timeouts: CheckTimeouts;
 }
 
 function sum(values: number[]): number {

@@ -3,21 +3,25 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 
+/** The reference on the inputs of one phase (base or plus): what a sample of that phase is checked against. */
+const PhaseTruthSchema = z.object({
+  /** The inputs and outputs (digests of the largest), pickled: only the checker in the sandbox reads them. */
+  blob: z.string(),
+  /** Time of each input. */
+  seconds: z.array(z.number()),
+  /** Time of the reference on the inputs whose outputs are too large to keep: a check recomputes them. */
+  recomputeSeconds: z.number().nullable(),
+});
+
 export const GroundTruthSchema = z.object({
   taskId: z.string(),
   codeMs: z.number(),
   testsMs: z.number().nullable(),
-  io: z
-    .object({
-      blob: z.string(),
-      baseSeconds: z.array(z.number()),
-      plusSeconds: z.array(z.number()),
-      /** Time of the reference on the inputs whose outputs are too large to keep: a check recomputes them. */
-      recomputeSeconds: z.number().nullable(),
-    })
-    .nullable(),
+  io: z.object({ base: PhaseTruthSchema, plus: PhaseTruthSchema }).nullable(),
   failure: z.string().nullable(),
 });
+
+export type PhaseTruth = z.infer<typeof PhaseTruthSchema>;
 
 /**
  * What the reference solution of a task did in the sandbox: how long its code and tests ran (the time limits

@@ -20,7 +20,7 @@ function ioCheck(name: string): string {
 
 /**
  * The cell that computes a task's reference outputs, run after the reference solution in the same context;
- * its result is `{blob, baseSeconds, plusSeconds}` (see io_checks.py).
+ * its result is `{base, plus}`, each `{blob, seconds, recomputeSeconds}` (see io_checks.py).
  */
 export function groundTruthCell(taskId: string, entryPoint: string, scoring: IoScoring): string {
   // JSON strings are valid Python string literals.
@@ -28,26 +28,26 @@ export function groundTruthCell(taskId: string, entryPoint: string, scoring: IoS
 }
 
 /**
- * Tests for litmus's harness that check a sample's outputs against the reference: one test, `test_inputs`,
- * base inputs first, then plus inputs, each call under its own time limit (seconds). `reference.solution` is
- * the reference program when some outputs are too large to have been kept (the check recomputes those).
+ * Tests for litmus's harness that check a sample's outputs on the inputs of one phase (base or plus) against
+ * the reference's: one test, `test_inputs`, each call under its own time limit (seconds). `reference` is the
+ * reference program, run only when an output kept as a digest needs its real value, or is too large to keep.
  */
 export function ioTests(
   entryPoint: string,
   scoring: IoScoring,
-  reference: { blob: string; solution: string | null },
-  limitsSeconds: { base: number[]; plus: number[] },
+  phase: { name: "base" | "plus"; blob: string; limitsSeconds: number[] },
+  reference: string,
 ): TaskTests {
   const args = [
     entryPoint,
     JSON.stringify(scoring.family),
     JSON.stringify(entryPoint),
-    JSON.stringify(reference.blob),
+    JSON.stringify(phase.name),
+    JSON.stringify(phase.blob),
     // As JSON text in a string: a list literal of 1000 numbers would cost the harness's AST pass 10 ms a sample.
-    JSON.stringify(JSON.stringify(limitsSeconds.base)),
-    JSON.stringify(JSON.stringify(limitsSeconds.plus)),
+    JSON.stringify(JSON.stringify(phase.limitsSeconds)),
     String(scoring.atol),
-    reference.solution === null ? "None" : JSON.stringify(reference.solution),
+    JSON.stringify(reference),
   ];
   const code = `_litmus_check_io = ${ioCheck("_litmus_check_io")}
 

@@ -121,6 +121,8 @@ class _LitmusTestReport:
 
 def _litmus_failure(name, line, error, solution_file):
     failure = {"test": name, "line": line, "message": _litmus_brief(str(error), 4 * _BRIEF) or type(error).__name__}
+    if isinstance(error, SystemExit):
+        failure["message"] = "the code called exit (status %s)" % _litmus_brief(repr(error.code))
     if isinstance(error, AssertionError):
         failure["kind"] = "assertion"
         if isinstance(error, _LitmusAssertionError):
