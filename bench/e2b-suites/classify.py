@@ -22,7 +22,8 @@ SUITES = {
 
 # Not applicable: (predicate on row, reason)
 NA_FAILED = [
-    (lambda r: "unsupported language" in r["reason"] or (re.search(r"\((java|R)\)", r["test"]) and "400" in r["reason"]),
+    (lambda r: "unsupported language" in r["reason"] or ("400" in r["reason"] and (
+        re.search(r"\((java|R)\)|\b(r|java)$", r["test"]) or re.search(r"(java|/r)\.test\.ts$", r["file"]))),
      "language litmus lacks (R, Java kernels): 400 unsupported language"),
     (lambda r: r["test"] == "test_write_with_secured_envd" and r.get("mode") == "debug",
      "needs E2B's cloud: a secure sandbox's envd access token comes from the create API (None in debug mode)"),

@@ -17,6 +17,7 @@ export {
   type SampleResult,
 } from "./eval/evaluate-samples.ts";
 export {
+  BENCH_TEMPLATE,
   DEFAULT_TIME_LIMITS,
   Evaluator,
   loopTaskOf,

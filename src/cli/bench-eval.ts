@@ -49,7 +49,7 @@ async function evalCommand(samplesPath: string | undefined, options: EvalCommand
   if ((samplesPath === undefined) === !options.selfCheck) {
     throw new LitmusError("BAD_INPUT", "give a samples file, or --self-check to score the reference solutions");
   }
-  const scoring = scoringOf(options);
+  const scoring = await scoringOf(options, "bench eval");
   const { dataset, tasks } = await openCommandDataset(options);
   if (options.selfCheck && tasks.every((task) => task.canonicalSolution === null)) {
     throw new LitmusError(

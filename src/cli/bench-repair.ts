@@ -39,7 +39,7 @@ export function registerBenchRepairCommand(bench: Command): void {
     .option("--out <dir>", "also write repair.json there")
     .option("--json", "print the report as one JSON document on stdout")
     .action(async (options: RepairCommandOptions) => {
-      const scoring = scoringOf(options);
+      const scoring = await scoringOf(options, "bench repair");
       const { dataset, tasks } = await openCommandDataset(options);
       const { model, modelTimeoutMs } = await openCommandModel(options);
       using store = RunStore.open();

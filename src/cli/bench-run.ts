@@ -74,7 +74,7 @@ async function runCommand(options: RunCommandOptions): Promise<void> {
       "--learn learns after each sample here, so it cannot be used with --queue; to learn with workers use litmus learn --queue",
     );
   }
-  const scoring = scoringOf(options);
+  const scoring = await scoringOf(options, "bench run");
   const { dataset, tasks } = await openCommandDataset(options);
   const { model, modelTimeoutMs } = await openCommandModel(options);
   using store = RunStore.open();

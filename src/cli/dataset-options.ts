@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from "commander";
 import {
+  BENCH_TEMPLATE,
   type BenchTask,
   type Dataset,
   KNOWN_DATASETS,
@@ -8,6 +9,7 @@ import {
   type TimeLimits,
 } from "../bench/index.ts";
 import { parseBytes, parseDuration } from "../sandbox/index.ts";
+import { templateOnDemand } from "./builtin-template.ts";
 import { integerList, list, positiveInteger } from "./options.ts";
 
 /** The options of every command that reads a benchmark dataset and runs a subset of it. */
@@ -95,14 +97,20 @@ export function addScoringOptions(command: Command): Command {
     .option("--memory <size>", "memory of each worker's sandbox", "4G");
 }
 
-/** The scoring options, checked. */
-export function scoringOf(options: ScoringCommandOptions): {
+/** The scoring options, checked; the template samples are scored in is built first if it is not yet. */
+export async function scoringOf(
+  options: ScoringCommandOptions,
+  command: string,
+): Promise<{
   timeLimits: TimeLimits;
   memoryBytes: number;
   ks: number[];
   workers?: number;
-} {
+  template: string;
+}> {
+  const template = await templateOnDemand(BENCH_TEMPLATE, command, "that samples are scored in");
   return {
+    template: template.name,
     timeLimits: {
       factor: options.timeLimitFactor,
       minMs: parseDuration(options.minTimeLimit),

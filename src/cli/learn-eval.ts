@@ -104,7 +104,7 @@ export function registerLearnEvalCommand(learn: Command): void {
 }
 
 async function learnEvalCommand(options: LearnEvalOptions): Promise<void> {
-  const scoring = scoringOf(options);
+  const scoring = await scoringOf(options, "learn eval");
   const limit = (value: number) => (options.full ? Number.POSITIVE_INFINITY : value);
   const subset = (tasks: BenchTask[], count: number) =>
     count === Number.POSITIVE_INFINITY ? tasks : shuffled(tasks, seededRandom(options.subsetSeed)).slice(0, count);

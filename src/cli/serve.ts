@@ -1,19 +1,12 @@
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
-import { isLitmusError } from "../errors.ts";
 import { disposeLocalModels } from "../models/index.ts";
-import {
-  BUILTIN_TEMPLATES,
-  type BuiltTemplate,
-  buildTemplate,
-  resolveTemplate,
-  sandboxPython,
-} from "../sandbox/index.ts";
+import type { BuiltTemplate } from "../sandbox/index.ts";
 import { DEFAULT_PORT, readTokensFile, startServer } from "../server/index.ts";
 import { RunStore } from "../store/index.ts";
+import { templateOnDemand } from "./builtin-template.ts";
 import { addModelOptions, type ModelCommandOptions, openCommandModel } from "./model-options.ts";
 import { nonNegativeInteger } from "./options.ts";
-import { templateBuildBars } from "./progress-bar.ts";
 import { untilStopSignal } from "./signals.ts";
 
 interface ServeCommandOptions extends ModelCommandOptions {
@@ -99,16 +92,6 @@ export function registerServeCommand(program: Command): void {
 }
 
 /** The E2B API's template: resolved, or built first (with progress) when it is a built-in not built yet. */
-async function e2bTemplateOf(name: string): Promise<BuiltTemplate | null> {
-  if (name === "none") return null;
-  const python = sandboxPython();
-  try {
-    return await resolveTemplate(name, python, BUILTIN_TEMPLATES);
-  } catch (error) {
-    const builtin = BUILTIN_TEMPLATES.find((spec) => spec.name === name);
-    if (!builtin || !isLitmusError(error, "NOT_FOUND")) throw error;
-    process.stderr.write(`litmus serve: building the ${name} template for the E2B API (once)\n`);
-    using bars = templateBuildBars(builtin);
-    return await buildTemplate(builtin, { python, onProgress: bars.onTemplateProgress });
-  }
+function e2bTemplateOf(name: string): Promise<BuiltTemplate | null> {
+  return name === "none" ? Promise.resolve(null) : templateOnDemand(name, "serve", "for the E2B API");
 }

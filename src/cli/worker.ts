@@ -1,6 +1,8 @@
 import type { Command } from "commander";
+import { BENCH_TEMPLATE } from "../bench/index.ts";
 import { disposeLocalModels } from "../models/index.ts";
 import { parseDuration } from "../sandbox/index.ts";
+import { templateOnDemand } from "./builtin-template.ts";
 import { positiveInteger, writeJson } from "./options.ts";
 import { loadQueueModule } from "./queue-options.ts";
 import { untilStopSignal } from "./signals.ts";
@@ -27,6 +29,8 @@ export function registerWorkerCommand(program: Command): void {
       const url = parseQueueUrl(options.queue);
       const lockMs = parseDuration(options.lock);
       const log = (line: string) => process.stderr.write(`litmus worker: ${line}\n`);
+      // Benchmark samples are scored in it: built before the first job, not in the middle of one.
+      await templateOnDemand(BENCH_TEMPLATE, "worker", "that samples are scored in");
       const worker = await QueueWorker.start({
         url,
         concurrency: options.concurrency,

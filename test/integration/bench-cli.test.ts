@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { templateCacheDir } from "../../src/cache-dirs.ts";
 import { litmus } from "../helpers/cli.ts";
 import { DATASETS_DIR, datasetsUnavailableReason } from "../helpers/datasets.ts";
 import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
@@ -11,6 +12,8 @@ const env = {
   ...process.env,
   LITMUS_DATASETS_DIR: DATASETS_DIR,
   LITMUS_CACHE_DIR: mkdtempSync(join(tmpdir(), "litmus-cache-")),
+  // The templates setup.sh built (a fresh cache would build them here, in a directory sandboxes cannot read).
+  LITMUS_TEMPLATES_DIR: templateCacheDir(),
   LITMUS_DATA_DIR: mkdtempSync(join(tmpdir(), "litmus-data-")),
 };
 

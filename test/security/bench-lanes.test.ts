@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import { templateCacheDir } from "../../src/cache-dirs.ts";
 import { Sandbox } from "../../src/sandbox/index.ts";
 import { litmus } from "../helpers/cli.ts";
 import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
@@ -57,7 +58,7 @@ describe.skipIf(Boolean(sandboxUnavailableReason()))("benchmark lanes between sa
     );
     // One lane: every sample (and reference) runs in the same sandbox, one after the other.
     const run = await litmus(["bench", "eval", samples, "--dataset", dataset, "--workers", "1", "--k", "1", "--json"], {
-      env: { ...process.env, LITMUS_CACHE_DIR: join(work, "cache") },
+      env: { ...process.env, LITMUS_CACHE_DIR: join(work, "cache"), LITMUS_TEMPLATES_DIR: templateCacheDir() },
     });
     expect(run.code, run.stderr).toBe(0);
     const perTask = (JSON.parse(run.stdout) as { perTask: Array<{ taskId: string; c: number }> }).perTask;

@@ -92,7 +92,11 @@ function startReferences(
   const truths = new Map(
     bySize.map((task) => {
       const truth = evaluator.groundTruth(task);
-      void truth.then(() => options.onProgress?.({ phase: "reference", done: ++done, total: tasks.length }));
+      // A failure is reported by whoever awaits the truth; this progress line must not be a second, unheard one.
+      void truth.then(
+        () => options.onProgress?.({ phase: "reference", done: ++done, total: tasks.length }),
+        () => {},
+      );
       return [task.id, truth] as const;
     }),
   );
@@ -103,6 +107,8 @@ function startReferences(
       .filter((entry): entry is { taskId: string; message: string } => entry.message !== null)
       .sort((a, b) => a.taskId.localeCompare(b.taskId, "en", { numeric: true })),
   );
+  // Awaited at the end; when the run stops early on the same error, nobody will, and it must not crash the process.
+  failures.catch(() => {});
   return { truths, failures };
 }
 

@@ -42,6 +42,11 @@ export interface ScoringOptions {
   memoryBytes?: number;
   /** Where reference outputs are cached (default: litmus's cache); null keeps them in memory. */
   groundTruthDir?: string | null;
+  /**
+   * The template samples are scored in (default `bench`: numpy, which EvalPlus's and human-eval's samples can
+   * import; built by `litmus template build bench`); null: the plain sandbox.
+   */
+  template?: string | null;
   signal?: AbortSignal;
 }
 
@@ -61,6 +66,8 @@ export interface SampleVerdict {
 }
 
 const MiB = 1024 * 1024;
+/** The template samples are scored in unless told otherwise. */
+export const BENCH_TEMPLATE = "bench";
 
 /**
  * Imported once per lane sandbox, before the samples' interpreters fork from it: the harness's own modules and
@@ -87,9 +94,11 @@ export class Evaluator implements AsyncDisposable {
   constructor(options: EvaluatorOptions) {
     this.limits = { ...DEFAULT_TIME_LIMITS, ...options.timeLimits };
     this.workers = options.workers ?? availableParallelism();
+    const template = options.template === undefined ? BENCH_TEMPLATE : options.template;
     this.lanes = new LanePool(this.workers, {
       limits: { memoryBytes: options.memoryBytes ?? 4096 * MiB },
       preload: [...PRELOADED_MODULES, pythonHarnessModule(), ioChecksModule()],
+      ...(template === null ? {} : { template }),
     });
     const groundTruthDir = options.groundTruthDir === undefined ? groundTruthCacheDir() : options.groundTruthDir;
     this.cache =

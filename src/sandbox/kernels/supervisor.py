@@ -69,6 +69,11 @@ def apply_child_limits():
     cap(resource.RLIMIT_CORE, 0)
     if LIMITS.get("rlimitMemoryBytes"):
         cap(resource.RLIMIT_DATA, LIMITS["rlimitMemoryBytes"])
+    elif LIMITS.get("memoryBytes"):
+        # Deep recursion (sys.setrecursionlimit, then 50,000 calls deep) may use the sandbox's memory as stack,
+        # as EvalPlus allows its samples, not just the 8 MiB a process starts with; the cgroup still bounds it.
+        # Not where an rlimit is the memory limit: each thread's stack would count against it whole.
+        cap(resource.RLIMIT_STACK, LIMITS["memoryBytes"])
     if LIMITS.get("rlimitProcesses"):
         cap(resource.RLIMIT_NPROC, LIMITS["rlimitProcesses"])
     try:

