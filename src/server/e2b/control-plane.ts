@@ -19,7 +19,8 @@ const DEFAULT_TIMEOUT_SECONDS = 300;
 const MAX_TIMEOUT_SECONDS = 86_400;
 const PAGE_LIMIT = 100;
 
-const Timeout = z.number().int().min(0).max(MAX_TIMEOUT_SECONDS);
+/** At least a second: a sandbox without an end would outlive every client that forgot it. */
+const Timeout = z.number().int().min(1).max(MAX_TIMEOUT_SECONDS);
 const NewSandbox = z.object({
   templateID: z.string().min(1),
   metadata: z.record(z.string(), z.string()).nullish(),
