@@ -126,6 +126,13 @@ describe.skipIf(unavailable)(
         await expect(Sandbox.create(connection(ALICE))).rejects.toThrow(
           /2 sandboxes of yours are running \(at most 2 at once\): kill one first/,
         );
+        // Nor one that never ends (timeout 0), which would outlive every client that forgot it.
+        const immortal = await call("sandboxes", {
+          method: "POST",
+          headers: { "x-api-key": BOB },
+          body: JSON.stringify({ templateID: "base", timeout: 0 }),
+        });
+        expect([immortal.status, JSON.parse(immortal.body).code]).toEqual([400, 400]);
         // Bob's place is his own.
         const bobs = await Sandbox.create(connection(BOB));
         await bobs.kill();
