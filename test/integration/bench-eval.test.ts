@@ -167,6 +167,19 @@ describe.skipIf(missing)(
       );
     });
 
+    test("floats for ints pass until numpy, which EvalPlus compares with, cannot hold the ints", async () => {
+      const unique = task(humanevalPlus, "HumanEval/34");
+      const { results } = await evaluate(humanevalPlus, [
+        // Equal under == for small ints; then (a float output made the tolerance sticky) numpy.allclose on a
+        // list of ints beyond int64 raises, which fails the input in EvalPlus.
+        completion(
+          unique,
+          "    result = sorted(set(l))\n    if all(type(x) is int for x in result):\n        return [float(x) for x in result]\n    return result\n",
+        ),
+      ]);
+      expect(verdicts(results)).toEqual([["test_failure", false, true]]);
+    });
+
     test("a large output of the right value in a subclass passes, as under EvalPlus's ==", async () => {
       const sequence = task(humanevalPlus, "HumanEval/15");
       const { results } = await evaluate(humanevalPlus, [
