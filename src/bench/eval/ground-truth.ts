@@ -21,8 +21,6 @@ export const GroundTruthSchema = z.object({
   failure: z.string().nullable(),
 });
 
-export type PhaseTruth = z.infer<typeof PhaseTruthSchema>;
-
 /**
  * What the reference solution of a task did in the sandbox: how long its code and tests ran (the time limits
  * of samples derive from these, as in EvalPlus) and, for input/output scoring, its outputs (a pickle that only

