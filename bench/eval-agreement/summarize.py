@@ -42,6 +42,9 @@ def table(doc):
         if "passed" in v:
             c[outcome(v)] += 1
         else:
+            limit = doc["meta"].get("rlimit_as_mb")
+            if limit and v.get("worker_vmsize_mb", 0) >= limit:
+                c["worker over RLIMIT_AS"] += 1
             for phase in ("base", "plus"):
                 c[f"{phase} {v[phase]}"] += 1
                 if v[f"{phase}_status"] == "timeout":
@@ -49,7 +52,9 @@ def table(doc):
     human = "passed" in doc["verdicts"][0]
     keys = ["passed", "failed", "timed out"] if human else \
         ["base pass", "base fail", "base timeout", "plus pass", "plus fail", "plus timeout"]
-    labels = [k.replace("fail", "fail (all)").replace("timeout", "fail: timeout") for k in keys]
+    if not human:
+        keys.append("worker over RLIMIT_AS")
+    labels = keys if human else [k.replace("fail", "fail (all)").replace("timeout", "fail: timeout") for k in keys]
     lines = ["| class | samples | " + " | ".join(labels) + " | seconds (sum) |",
              "|---" * (len(keys) + 3) + "|"]
     total = Counter()
