@@ -78,14 +78,7 @@ export function addControlPlaneRoutes(app: Hono, options: ControlPlaneOptions): 
       if (isLitmusError(error, "BAD_INPUT")) return apiError(c, 400, error.message);
       throw error;
     }
-    return c.json(
-      {
-        ...identityOf(entry),
-        envdAccessToken: entry.envdAccessToken,
-        trafficAccessToken: entry.trafficAccessToken,
-      },
-      201,
-    );
+    return c.json(grantOf(entry), 201);
   });
 
   app.get("/sandboxes/:id", (c) => {
@@ -101,10 +94,7 @@ export function addControlPlaneRoutes(app: Hono, options: ControlPlaneOptions): 
     const body = ConnectBody.safeParse(await c.req.json().catch(() => ({})));
     if (!body.success) return apiError(c, 400, `bad request: ${z.prettifyError(body.error)}`);
     if (body.data.timeout !== undefined) entry.setTimeout(body.data.timeout * 1000);
-    return c.json(
-      { ...identityOf(entry), envdAccessToken: entry.envdAccessToken, trafficAccessToken: entry.trafficAccessToken },
-      200,
-    );
+    return c.json(grantOf(entry), 200);
   });
 
   app.post("/sandboxes/:id/timeout", async (c) => {
@@ -153,6 +143,15 @@ function identityOf(entry: HostedSandbox) {
     clientID: "litmus",
     envdVersion: ENVD_VERSION,
     domain: null,
+  };
+}
+
+/** What creating or connecting to a sandbox answers: who it is, and the tokens its requests carry. */
+function grantOf(entry: HostedSandbox) {
+  return {
+    ...identityOf(entry),
+    envdAccessToken: entry.envdAccessToken,
+    trafficAccessToken: entry.trafficAccessToken,
   };
 }
 

@@ -152,9 +152,9 @@ export function createE2bApp(options: {
         await send({ type: "number_of_executions", execution_count: execution.executionCount });
         await send({ type: "end_of_execution" });
       } catch (error) {
-        if (isLitmusError(error, "SANDBOX_CLOSED") && sandboxGone(c)) {
-          // Cut: the SDKs report the sandbox killed while the request was in progress.
-        } else if (!abort.signal.aborted) {
+        // A control-plane sandbox that died has its connection cut (sandboxGone); otherwise the stream says why.
+        const cut = isLitmusError(error, "SANDBOX_CLOSED") && sandboxGone(c);
+        if (!cut && !abort.signal.aborted) {
           await send({
             type: "error",
             name: "LitmusError",
