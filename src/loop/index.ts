@@ -10,7 +10,7 @@ export {
   type PromptBullet,
   signatureOf,
 } from "./prompt.ts";
-export { type CheckedCode, type CheckTimeouts, checkCode, checkCodeIn } from "./run-attempt.ts";
+export { type CheckedCode, type CheckTimeouts, checkCode, checkCodeIn, checkTestsIn } from "./run-attempt.ts";
 export { sanitizeCode } from "./sanitize.ts";
 export {
   type Attempt,

@@ -69,10 +69,16 @@ export async function checkCode(
   });
 }
 
+/** How a check in a given sandbox runs: its time limits, and which harness the sandbox has. */
+export interface CheckInOptions extends CheckOptions {
+  timeouts?: CheckTimeouts;
+  /** `preloaded` when the sandbox preloaded the Python harness (pythonHarnessModule). */
+  harness?: "inline" | "preloaded";
+}
+
 /**
  * Like checkCode, in a context the caller provides (a fresh one: the code runs in it, then the tests, in the
- * same namespace); without one, in the sandbox's default context of the task's language. `harness:
- * "preloaded"` when the sandbox preloaded the Python harness (pythonHarnessModule).
+ * same namespace); without one, in the sandbox's default context of the task's language.
  */
 export async function checkCodeIn(
   sandbox: Sandbox,
@@ -80,22 +86,24 @@ export async function checkCodeIn(
   code: string,
   task: Task,
   tests: TaskTests | null,
-  options: CheckOptions & { timeouts?: CheckTimeouts; harness?: "inline" | "preloaded" } = {},
+  options: CheckInOptions = {},
 ): Promise<CheckedCode> {
-  const taskTimeoutMs = task.limits.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
-  const { onOutput } = options;
-  const runOptions = (timeoutMs: number | undefined) => ({
-    ...(context ? { context } : { language: task.language }),
-    timeoutMs: timeoutMs ?? taskTimeoutMs,
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(onOutput
-      ? {
-          onStdout: ({ line }: OutputMessage) => onOutput("stdout", line),
-          onStderr: ({ line }: OutputMessage) => onOutput("stderr", line),
-        }
-      : {}),
-  });
-  const solution = await sandbox.runCode(code, runOptions(options.timeouts?.codeMs));
+  const solution = await sandbox.runCode(code, runOptionsOf(context, task, options, options.timeouts?.codeMs));
+  return checkTestsIn(sandbox, context, { code, solution }, task, tests, options);
+}
+
+/**
+ * The second half of checkCodeIn: `tests` against code that already ran in `context` (`solution` is its run).
+ * Tests run one after the other this way share the code's run, each with what `timeouts.totalMs` leaves after it.
+ */
+export async function checkTestsIn(
+  sandbox: Sandbox,
+  context: Context | undefined,
+  { code, solution }: { code: string; solution: Execution },
+  task: Task,
+  tests: TaskTests | null,
+  options: CheckInOptions = {},
+): Promise<CheckedCode> {
   const solutionFailed = solution.error !== null || solution.timedOut || solution.oomKilled;
   // An exit fails only where tests were to run after the code: without them, the code ran as asked.
   const exitedBeforeTests = tests !== null && !solutionFailed && solution.exited === true;
@@ -108,7 +116,7 @@ export async function checkCodeIn(
   }
   const testRun = await sandbox.runCode(
     testCellOf(tests, task.language, task.entryPoint, options.harness ? { harness: options.harness } : {}),
-    runOptions(testsTimeoutMs(options.timeouts, solution.durationMs)),
+    runOptionsOf(context, task, options, testsTimeoutMs(options.timeouts, solution.durationMs)),
   );
   const report = testReportOf(testRun, task.language);
   if (report?.invalid) throw new LitmusError("BAD_INPUT", `the task's tests are invalid: ${report.invalid}`);
@@ -117,6 +125,27 @@ export async function checkCodeIn(
     diagnosis: diagnose(solution, { execution: testRun, report }, code),
     report,
     durations: { codeMs: solution.durationMs, testsMs: testRun.durationMs },
+  };
+}
+
+/** How one run of a check goes: in the context (else the task's language), under `timeoutMs` (else the task's). */
+function runOptionsOf(
+  context: Context | undefined,
+  task: Task,
+  options: CheckInOptions,
+  timeoutMs: number | undefined,
+) {
+  const { onOutput } = options;
+  return {
+    ...(context ? { context } : { language: task.language }),
+    timeoutMs: timeoutMs ?? task.limits.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(onOutput
+      ? {
+          onStdout: ({ line }: OutputMessage) => onOutput("stdout", line),
+          onStderr: ({ line }: OutputMessage) => onOutput("stderr", line),
+        }
+      : {}),
   };
 }
 

@@ -165,6 +165,55 @@ describe.skipIf(missing)(
       expect(results[0]?.verdict.message).toMatch(
         /^test_inputs raised SystemExit: the code called exit \(status None\)/,
       );
+      // The hang is stopped at its input's limit, not at the phase's budget: the bare except cannot keep it going.
+      expect(results[1]?.verdict.message).toMatch(
+        /^test_inputs: plus input #\d+: has_close_elements\(.*\) ran past its 0\.3 s limit/,
+      );
+    });
+
+    test("each phase's calls run in a process of their own, from the state the program left", async () => {
+      const closeElements = task(humanevalPlus, "HumanEval/0");
+      const body = closeElements.canonicalSolution?.slice(closeElements.starter?.length) ?? "";
+      if (closeElements.scoring.kind !== "io") throw new Error("HumanEval+ tasks are scored by inputs");
+      const plusInputs = (JSON.parse(closeElements.scoring.plusInputsJson) as unknown[]).length;
+      expect(plusInputs).toBeGreaterThan(10);
+      const counted = (limit: number) =>
+        `    _calls.append(1)\n    if len(_calls) > ${limit}:\n        return None\n${body}\n_calls = []\n`;
+      const onPlus = (code: string) => `    if len(numbers) > 6:\n${code}${body}`;
+      const { results } = await evaluate(
+        humanevalPlus,
+        [
+          // What base's calls change is gone when plus starts: as many calls as plus has inputs are fine ...
+          completion(closeElements, counted(plusInputs)),
+          // ... and one fewer is not (the count really is kept within a phase).
+          completion(closeElements, counted(plusInputs - 1)),
+          // A call that kills its process (a crash, an exit) fails that phase; base keeps its verdict.
+          completion(
+            closeElements,
+            onPlus("        import os, signal\n        os.kill(os.getpid(), signal.SIGSEGV)\n"),
+          ),
+          completion(closeElements, onPlus("        import os\n        os._exit(3)\n")),
+          // Catching the time limit and answering late does not pass: the limit is the call's, not a signal's.
+          completion(
+            closeElements,
+            `    import time\n    try:\n        time.sleep(5)\n    except BaseException:\n        pass\n${body}`,
+          ),
+          completion(closeElements, body),
+        ],
+        { workers: 1, timeLimits: { minMs: 300, factor: 1, phaseCapMs: 3000 } },
+      );
+      expect(verdicts(results)).toEqual([
+        ["ok", true, true],
+        ["test_failure", false, true],
+        ["runtime", false, true],
+        ["runtime", false, true],
+        ["timeout", false, false],
+        ["ok", true, true],
+      ]);
+      expect(results[2]?.verdict.message).toMatch(
+        /^test_inputs raised ProcessDied: plus input #\d+: has_close_elements\(.*\): killed by signal SIGSEGV/,
+      );
+      expect(results[3]?.verdict.message).toMatch(/^test_inputs raised SystemExit: the code called exit \(status 3\)/);
     });
 
     test("floats for ints pass until numpy, which EvalPlus compares with, cannot hold the ints", async () => {

@@ -5,6 +5,7 @@ import {
   type CheckedCode,
   type CheckTimeouts,
   checkCodeIn,
+  checkTestsIn,
   type DiagnosisKind,
   pythonHarnessModule,
   type Task,
@@ -229,9 +230,9 @@ export class Evaluator implements AsyncDisposable {
   }
 
   /**
-   * The phases of an input/output task (base, then plus when it has plus inputs), as EvalPlus runs them: each
-   * in a fresh interpreter that runs the sample's program and then calls it on the phase's inputs, each call
-   * under its own limit, the whole phase under one budget (the per-input limits summed, at most 60 s, plus 2 s).
+   * The phases of an input/output task (base, then plus when it has plus inputs), as EvalPlus runs them: the
+   * sample's program, then a call on each of the phase's inputs, each call under its own limit, the program and
+   * the calls under one budget (the per-input limits summed, at most 60 s, plus 2 s).
    */
   private phasesOf(task: BenchTask, truth: GroundTruth | null): IoPhase[] {
     if (task.scoring.kind !== "io" || !truth?.io) {
@@ -254,7 +255,7 @@ export class Evaluator implements AsyncDisposable {
         Math.min(this.limits.phaseCapMs, sum(limitsSeconds) * 1000) + (PHASE_SLACK_SECONDS + recomputeSeconds) * 1000;
       phases.push({
         tests: ioTests(entryPoint, scoring, { name, blob: phase.blob, limitsSeconds }, reference),
-        timeouts: { codeMs: budgetMs, totalMs: budgetMs },
+        budgetMs,
       });
     }
     return phases;
@@ -266,8 +267,10 @@ export class Evaluator implements AsyncDisposable {
   }
 
   /**
-   * Checks a sample phase by phase, each in a context of its own: a phase that fails, hangs or exits leaves
-   * the verdict of the ones before it (EvalPlus's base), and plus is not run once base has failed.
+   * Checks a sample phase by phase: its program runs once, and each phase's calls run in a process forked from
+   * the state it left (io_checks.py), the program's time counted in each phase's budget, as EvalPlus runs the
+   * program in each phase's process. A phase that fails, hangs or exits leaves the verdict of the ones before
+   * it (EvalPlus's base), and plus is not run once base has failed.
    */
   private async checkPhases(
     sandbox: Sandbox,
@@ -277,15 +280,22 @@ export class Evaluator implements AsyncDisposable {
     phases: IoPhase[],
   ): Promise<LaneJobResult<SampleVerdict>> {
     const [base, plus] = phases as [IoPhase, IoPhase | undefined];
-    const first = await this.check(sandbox, context, task, program, base.tests, base.timeouts);
+    const signal = this.signal ? { signal: this.signal } : {};
+    await sandbox.runCode(SAMPLE_MODULE_NAME, { context, ...signal });
+    const solution = await sandbox.runCode(program, { context, timeoutMs: base.budgetMs, ...signal });
+    const checkPhase = async (phase: IoPhase) => {
+      const checked = await checkTestsIn(sandbox, context, { code: program, solution }, loopTaskOf(task), phase.tests, {
+        timeouts: { totalMs: phase.budgetMs },
+        harness: "preloaded",
+        ...signal,
+      });
+      return { value: checked, dirty: leftDirty(checked) };
+    };
+    const first = await checkPhase(base);
     if (first.value.diagnosis.kind !== "ok" || plus === undefined) {
       return { value: verdictOf(first.value, null), dirty: first.dirty };
     }
-    const plusContext = await sandbox.createContext({
-      language: "python",
-      ...(this.signal ? { signal: this.signal } : {}),
-    });
-    const second = await this.check(sandbox, plusContext, task, program, plus.tests, plus.timeouts);
+    const second = await checkPhase(plus);
     return { value: verdictOf(first.value, second.value), dirty: second.dirty };
   }
 
@@ -305,10 +315,17 @@ export class Evaluator implements AsyncDisposable {
       harness: task.language === "python" ? "preloaded" : "inline",
       ...signal,
     });
-    const { kind } = checked.diagnosis;
-    const crashed = checked.execution.error?.name === "KernelExited";
-    return { value: checked, dirty: kind === "timeout" || kind === "memory" || crashed };
+    return { value: checked, dirty: leftDirty(checked) };
   }
+}
+
+/**
+ * Whether a check may have left its sandbox in a bad state: its interpreter was killed (a run past its time
+ * limit, out of memory) or crashed. A call killed in its forked process (io_checks.py) leaves it as it was.
+ */
+function leftDirty(checked: CheckedCode): boolean {
+  const { execution } = checked;
+  return execution.timedOut || execution.oomKilled || execution.error?.name === "KernelExited";
 }
 
 const SAMPLE_MODULE_NAME = '__name__ = "__litmus_sample__"';
@@ -342,14 +359,15 @@ function verdictOf(base: CheckedCode, plus: CheckedCode | null): SampleVerdict {
     basePassed,
     kind: last.diagnosis.kind,
     message: last.diagnosis.message,
-    durationMs: durationOf(base) + (plus ? durationOf(plus) : 0),
+    // The program ran once for both phases.
+    durationMs: durationOf(base) + (plus?.durations.testsMs ?? 0),
   };
 }
 
-/** One phase of an input/output task: its check, and its time limits. */
+/** One phase of an input/output task: its check, and the time its program and calls may take together. */
 interface IoPhase {
   tests: TaskTests;
-  timeouts: CheckTimeouts;
+  budgetMs: number;
 }
 
 function sum(values: number[]): number {

@@ -17,14 +17,18 @@ import copy as _litmus_copy
 import hashlib as _litmus_hashlib
 import json as _litmus_json
 import math as _litmus_math
+import mmap as _litmus_mmap
 import os as _litmus_os
 import pickle as _litmus_pickle
+import select as _litmus_select
 import signal as _litmus_signal
+import struct as _litmus_struct
 import sys as _litmus_sys
 import time as _litmus_time
+import traceback as _litmus_traceback
 import zlib as _litmus_zlib
 
-from _litmus_tests import _litmus_on_alarm, _LitmusAssertionError, _LitmusTimeLimit
+from _litmus_tests import _LitmusAssertionError, _LitmusTimeLimit
 
 # evalplus/eval/_special_oracle.py: MBPP tasks (by entry point) whose outputs only need to be (not) None, or
 # equal as sets.
@@ -356,23 +360,61 @@ def _litmus_matches(family, entry_point, inp, out, exp, atol, reference):
 
 
 def _litmus_check_phase(phase, fn, family, entry_point, inputs, expected, limits, atol, reference):
-    # One alarm handler for the whole phase and two setitimer calls per input: a phase can have 1000 inputs.
-    previous = _litmus_signal.signal(_litmus_signal.SIGALRM, _litmus_on_alarm)
-    # What the calls print is thrown away, as EvalPlus's swallow_io does: a sample printing on each of a
-    # thousand inputs must not cost the time of carrying it all out of the sandbox.
-    streams = _litmus_sys.stdout, _litmus_sys.stderr
-    sink = open(_litmus_os.devnull, "w")
-    _litmus_sys.stdout = _litmus_sys.stderr = sink
-    index = 0
+    """Calls the sample on the phase's inputs in a child forked from this interpreter, as EvalPlus runs each
+    phase in a process of its own, and watches it: a call that overruns its limit has the child killed then,
+    whatever the sample does with the exception a signal would raise in it (EvalPlus's signal can be caught,
+    and a bare `except:` around the call keeps it going until the phase's budget). This interpreter, and the
+    program's state in it, outlive the phase: the next phase forks from the same state without running the
+    program again. Raises what failed, as the child saw it."""
+    # Where the child says which call it is in and when that call's limit runs out: shared memory, so the
+    # parent sleeps until a limit can have run out instead of waking for each of a thousand calls.
+    watch = _litmus_mmap.mmap(-1, _LITMUS_WATCH.size)
+    _LITMUS_WATCH.pack_into(watch, 0, _LITMUS_NO_DEADLINE, -1)
+    read_fd, write_fd = _litmus_os.pipe()
+    pid = _litmus_os.fork()
+    if pid == 0:
+        try:
+            _litmus_os.close(read_fd)
+            word = _litmus_phase_child(watch, phase, fn, family, entry_point, inputs, expected, limits, atol, reference)
+            _litmus_os.write(write_fd, _litmus_json.dumps(word).encode("utf-8") + b"\n")
+        finally:
+            _litmus_os._exit(0)  # never back into the kernel's loop: the parent carries on from here
+    _litmus_os.close(write_fd)
+    try:
+        word = _litmus_watch_phase(pid, read_fd, watch, min(limits, default=1.0))
+    finally:
+        _litmus_os.close(read_fd)
+        watch.close()
+    if word.get("passed"):
+        return
+    index = word["input"]
+    error = _litmus_error_of(word, phase, entry_point, inputs[index] if 0 <= index < len(inputs) else (), limits)
+    error.litmus_details = {"phase": phase, "input": index, "inputs": len(inputs)}
+    raise error
+
+
+# The child's state in shared memory: the monotonic time its current call's limit runs out, and its index.
+_LITMUS_WATCH = _litmus_struct.Struct("dq")
+_LITMUS_NO_DEADLINE = float("inf")
+_LITMUS_FRAMES_KEPT = 20
+
+
+def _litmus_phase_child(watch, phase, fn, family, entry_point, inputs, expected, limits, atol, reference):
+    """In the forked child: the calls, each compared as it returns; what happened, as JSON for the parent."""
+    # What the calls print is thrown away, as EvalPlus's swallow_io does, down to the file descriptors: a
+    # sample printing on each of a thousand inputs must not cost the time of carrying it out of the sandbox.
+    sink = _litmus_os.open(_litmus_os.devnull, _litmus_os.O_WRONLY)
+    _litmus_os.dup2(sink, 1)
+    _litmus_os.dup2(sink, 2)
+    _litmus_sys.stdout = _litmus_sys.stderr = open(sink, "w", closefd=False)
+    index = -1
     try:
         for index, (inp, exp) in enumerate(zip(inputs, expected)):
             if type(exp) is _LitmusRecompute:
-                exp = reference()(*_litmus_copy.deepcopy(inp))
-            _litmus_signal.setitimer(_litmus_signal.ITIMER_REAL, limits[index])
-            try:
-                out = fn(*inp)
-            finally:
-                _litmus_signal.setitimer(_litmus_signal.ITIMER_REAL, 0)
+                exp = reference()(*_litmus_copy.deepcopy(inp))  # the checker's work: outside the call's limit
+            _LITMUS_WATCH.pack_into(watch, 0, _litmus_time.monotonic() + limits[index], index)
+            out = fn(*inp)
+            _LITMUS_WATCH.pack_into(watch, 0, _LITMUS_NO_DEADLINE, index)
             ok, atol = _litmus_matches(family, entry_point, inp, out, exp, atol, reference)
             if not ok:
                 call = _litmus_call_text(entry_point, inp)
@@ -381,16 +423,102 @@ def _litmus_check_phase(phase, fn, family, entry_point, inputs, expected, limits
                     _litmus_shown(exp),
                     _litmus_shown(out),
                 )
-    except BaseException as error:
-        error.litmus_details = {"phase": phase, "input": index, "inputs": len(inputs)}
-        if isinstance(error, _LitmusTimeLimit):
-            call = _litmus_call_text(entry_point, inputs[index])
-            error.args = ("%s input #%d: %s ran past its %.1f s limit" % (phase, index, call, limits[index]),)
-        raise
-    finally:
-        _litmus_signal.signal(_litmus_signal.SIGALRM, previous)
-        _litmus_sys.stdout, _litmus_sys.stderr = streams
-        sink.close()
+    except BaseException as error:  # noqa: BLE001 (whatever the sample raises, SystemExit too, fails the input)
+        _LITMUS_WATCH.pack_into(watch, 0, _LITMUS_NO_DEADLINE, index)
+        return _litmus_word_of(error, index)
+    return {"passed": True}
+
+
+def _litmus_word_of(error, index):
+    """A failure as JSON: the parent rebuilds an exception of the same name from it."""
+    word = {"passed": False, "input": index, "exception": type(error).__name__, "message": _litmus_brief_text(error)}
+    if isinstance(error, SystemExit):
+        code = error.code
+        word["exit"] = code if code is None or isinstance(code, (int, str)) else repr(code)
+    elif isinstance(error, _LitmusAssertionError):
+        word["expected"], word["actual"] = error.expected, error.actual
+    word["kind"] = "assertion" if isinstance(error, AssertionError) else "exception"
+    # The innermost frames: where the sample failed (a RecursionError's traceback has a thousand).
+    frames = _litmus_traceback.extract_tb(error.__traceback__, limit=-_LITMUS_FRAMES_KEPT)
+    word["frames"] = [[frame.filename, frame.lineno, frame.line or ""] for frame in frames]
+    return word
+
+
+def _litmus_brief_text(error):
+    try:
+        return str(error)[:4000]
+    except Exception:  # noqa: BLE001 (a sample's exception with a broken __str__)
+        return ""
+
+
+def _litmus_watch_phase(pid, read_fd, watch, shortest_limit):
+    """The child's last word, or what the parent saw instead: a call that ran past its limit (the child is
+    killed then), or a child gone without a word (it exited or crashed in a call)."""
+    received = b""
+    while True:
+        deadline, index = _LITMUS_WATCH.unpack_from(watch, 0)
+        now = _litmus_time.monotonic()
+        if deadline <= now:
+            _litmus_reap(pid, kill=True)
+            deadline, index = _LITMUS_WATCH.unpack_from(watch, 0)
+            return {"passed": False, "input": index, "exception": "_LitmusTimeLimit", "kind": "timeout"}
+        # Between calls the child sets no deadline; it will set one no sooner than now plus the shortest limit.
+        wait = shortest_limit if deadline == _LITMUS_NO_DEADLINE else deadline - now
+        ready, _, _ = _litmus_select.select([read_fd], [], [], wait)
+        if not ready:
+            continue
+        chunk = _litmus_os.read(read_fd, 65536)
+        if chunk:
+            received += chunk
+            if received.endswith(b"\n"):
+                _litmus_reap(pid, kill=False)
+                return _litmus_json.loads(received)
+            continue
+        status = _litmus_reap(pid, kill=False)
+        _, index = _LITMUS_WATCH.unpack_from(watch, 0)
+        return {"passed": False, "input": index, "exception": "_LitmusDied", "status": status, "kind": "exception"}
+
+
+def _litmus_reap(pid, kill):
+    """The child's wait status, once it is gone (killed first when asked)."""
+    if kill:
+        _litmus_os.kill(pid, _litmus_signal.SIGKILL)
+    return _litmus_os.waitpid(pid, 0)[1]
+
+
+def _litmus_error_of(word, phase, entry_point, inp, limits):
+    """The exception the child's last word describes, to raise here (the harness reports it as the test's)."""
+    index = word["input"]
+    where = "%s input #%d: %s" % (phase, index, _litmus_call_text(entry_point, inp))
+    name = word["exception"]
+    if name == "_LitmusTimeLimit":
+        return _LitmusTimeLimit("%s ran past its %.1f s limit" % (where, limits[index]))
+    if name == "_LitmusDied":
+        status = word["status"]
+        if _litmus_os.WIFSIGNALED(status):
+            number = _litmus_os.WTERMSIG(status)
+            if number == _litmus_signal.SIGKILL:  # what the sandbox's memory limit does
+                return MemoryError("%s: killed (out of memory)" % where)
+            return _litmus_named_exception("ProcessDied")(
+                "%s: killed by signal %s" % (where, _litmus_signal.Signals(number).name)
+            )
+        return SystemExit(_litmus_os.waitstatus_to_exitcode(status))
+    if "exit" in word:
+        error = SystemExit(word["exit"])
+    elif "expected" in word:
+        error = _LitmusAssertionError(word["message"], word["expected"], word["actual"])
+    elif word["kind"] == "assertion":
+        error = AssertionError(word["message"])
+    else:
+        error = _litmus_named_exception(name)(word["message"])
+    error.litmus_frames = word["frames"]
+    return error
+
+
+def _litmus_named_exception(name):
+    """An exception class of the sample's exception's name: only its name and message cross from the child
+    (a class of its own, as a builtin's str() would not give the message back: KeyError quotes it)."""
+    return type(name, (Exception,), {})
 
 
 def _litmus_check_io(fn, family, entry_point, phase, blob, limits, atol, reference_source):

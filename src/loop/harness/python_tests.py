@@ -140,8 +140,15 @@ def _litmus_failure(name, line, error, solution_file):
     if isinstance(details, dict):
         failure["details"] = details
     # Only the frames in the generated code: the harness and the tests are not the model's to fix.
-    frames = [frame for frame in _traceback.extract_tb(error.__traceback__) if frame.filename == solution_file]
-    failure["frames"] = [{"line": frame.lineno, "code": _litmus_brief((frame.line or "").strip())} for frame in frames]
+    # (filename, line, text) of each frame: the error's own traceback, or what a forked process sent of its.
+    frames = getattr(error, "litmus_frames", None)
+    if frames is None:
+        frames = [(frame.filename, frame.lineno, frame.line) for frame in _traceback.extract_tb(error.__traceback__)]
+    failure["frames"] = [
+        {"line": line, "code": _litmus_brief((text or "").strip())}
+        for filename, line, text in frames
+        if filename == solution_file
+    ]
     return failure
 
 
