@@ -36,13 +36,15 @@ if os.fork() == 0:
     os._exit(0)
 `;
 const CORRECT = "def add_one(x):\n    return x + 1\n";
+/** The same, and then it hangs: a sample killed at its time limit does not cost its lane's sandbox, only a reset. */
+const HOSTILE_THEN_HANG = `${HOSTILE}\nwhile True:\n    pass\n`;
 
 const work = mkdtempSync(join(tmpdir(), "litmus-lanes-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe.skipIf(Boolean(sandboxUnavailableReason()))("benchmark lanes between samples", () => {
-  test("a process one sample leaves behind is gone before the next sample runs", async () => {
-    const tasks = ["Lanes/0", "Lanes/1", "Lanes/2", "Lanes/3"].map((id) => ({
+  test("a process one sample leaves behind is gone before the next sample runs, after a timeout too", async () => {
+    const tasks = ["Lanes/0", "Lanes/1", "Lanes/2", "Lanes/3", "Lanes/4", "Lanes/5"].map((id) => ({
       task_id: id,
       prompt: 'def add_one(x):\n    """Return x + 1."""\n',
       entry_point: "add_one",
@@ -54,12 +56,28 @@ describe.skipIf(Boolean(sandboxUnavailableReason()))("benchmark lanes between sa
     const samples = join(work, "samples.jsonl");
     writeFileSync(
       samples,
-      `${tasks.map((task, index) => JSON.stringify({ task_id: task.task_id, solution: index === 0 ? HOSTILE : CORRECT })).join("\n")}\n`,
+      `${tasks.map((task, index) => JSON.stringify({ task_id: task.task_id, solution: [HOSTILE, CORRECT, CORRECT, HOSTILE_THEN_HANG][index] ?? CORRECT })).join("\n")}\n`,
     );
     // One lane: every sample (and reference) runs in the same sandbox, one after the other.
-    const run = await litmus(["bench", "eval", samples, "--dataset", dataset, "--workers", "1", "--k", "1", "--json"], {
-      env: { ...process.env, LITMUS_CACHE_DIR: join(work, "cache"), LITMUS_TEMPLATES_DIR: templateCacheDir() },
-    });
+    const run = await litmus(
+      [
+        "bench",
+        "eval",
+        samples,
+        "--dataset",
+        dataset,
+        "--workers",
+        "1",
+        "--k",
+        "1",
+        "--min-time-limit",
+        "1s",
+        "--json",
+      ],
+      {
+        env: { ...process.env, LITMUS_CACHE_DIR: join(work, "cache"), LITMUS_TEMPLATES_DIR: templateCacheDir() },
+      },
+    );
     expect(run.code, run.stderr).toBe(0);
     const perTask = (JSON.parse(run.stdout) as { perTask: Array<{ taskId: string; c: number }> }).perTask;
     expect(
@@ -69,7 +87,9 @@ describe.skipIf(Boolean(sandboxUnavailableReason()))("benchmark lanes between sa
       ["Lanes/0", 1],
       ["Lanes/1", 1],
       ["Lanes/2", 1],
-      ["Lanes/3", 1],
+      ["Lanes/3", 0],
+      ["Lanes/4", 1],
+      ["Lanes/5", 1],
     ]);
   });
 });

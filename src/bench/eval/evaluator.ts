@@ -320,12 +320,12 @@ export class Evaluator implements AsyncDisposable {
 }
 
 /**
- * Whether a check may have left its sandbox in a bad state: its interpreter was killed (a run past its time
- * limit, out of memory) or crashed. A call killed in its forked process (io_checks.py) leaves it as it was.
+ * Whether a check may have left its sandbox in a bad state: out of memory, or its interpreter crashed. One killed
+ * at its time limit does not (the lane's reset kills what it left), nor a call killed in its forked process.
  */
 function leftDirty(checked: CheckedCode): boolean {
   const { execution } = checked;
-  return execution.timedOut || execution.oomKilled || execution.error?.name === "KernelExited";
+  return execution.oomKilled || execution.error?.name === "KernelExited";
 }
 
 const SAMPLE_MODULE_NAME = '__name__ = "__litmus_sample__"';

@@ -4,15 +4,16 @@ import { type Context, type Language, Sandbox, type SandboxOptions } from "../..
 /**
  * Samples one lane runs before its sandbox is replaced. Samples of a lane run one at a time, each in a fresh
  * interpreter, and the sandbox is reset after each (every process killed, its files emptied), so nothing one
- * sample starts or writes can see or change the next one's run. A new sandbox now and then bounds anything
- * else, and one comes after any sample that timed out, ran out of memory or crashed.
+ * sample starts or writes can see or change the next one's run (a sample that timed out included: its
+ * interpreter is killed, and the reset kills what it left). A new sandbox now and then bounds anything else,
+ * and one comes after any sample that ran out of memory or crashed its interpreter.
  */
 const SAMPLES_PER_SANDBOX = 100;
 
 /** What a job reports besides its value: whether the sandbox may have been left in a bad state. */
 export interface LaneJobResult<T> {
   value: T;
-  /** The job timed out, ran out of memory or crashed its kernel: the next job gets a new sandbox. */
+  /** The job ran out of memory or crashed its kernel: the next job gets a new sandbox. */
   dirty: boolean;
 }
 
