@@ -35,6 +35,15 @@ def reference_verdict(row):
     return base, base and row["plus"] == "pass"
 
 
+def over_address_space(row, meta):
+    """A note when EvalPlus's worker already mapped more than the address space it gives each sample (RLIMIT_AS):
+    that sample's process then fails whatever needs memory (docs/benchmarks.md)."""
+    limit, mapped = meta.get("rlimit_as_mb"), row.get("worker_vmsize_mb")
+    if limit and mapped and mapped >= limit:
+        return f"; EvalPlus's worker mapped {mapped} MiB, over its {limit} MiB RLIMIT_AS"
+    return ""
+
+
 def compare(out, run, reference, plus):
     folder = os.path.join(out, "litmus-" + run)
     theirs = read_json(os.path.join(out, reference + ".json"))
@@ -57,7 +66,7 @@ def compare(out, run, reference, plus):
         if mine_base != base or verdict["passed"] != passed:
             differ.append(
                 f"- {row['id']} ({row['class']}, {row['variant']}): litmus {mine_base}/{verdict['passed']} "
-                f"({verdict['kind']}), {reference} {base}/{passed}"
+                f"({verdict['kind']}), {reference} {base}/{passed}{over_address_space(row, theirs['meta'])}"
             )
     lines = [f"## litmus `{run}` against {reference}\n"]
     lines.append("| class | samples | base equal | plus equal |" if plus else "| class | samples | equal |")

@@ -460,7 +460,7 @@ def _litmus_watch_phase(pid, read_fd, watch, shortest_limit):
         now = _litmus_time.monotonic()
         if deadline <= now:
             _litmus_reap(pid, kill=True)
-            deadline, index = _LITMUS_WATCH.unpack_from(watch, 0)
+            _, index = _LITMUS_WATCH.unpack_from(watch, 0)  # read again: the child can no longer move on
             return {"passed": False, "input": index, "exception": "_LitmusTimeLimit", "kind": "timeout"}
         # Between calls the child sets no deadline; it will set one no sooner than now plus the shortest limit.
         wait = shortest_limit if deadline == _LITMUS_NO_DEADLINE else deadline - now
