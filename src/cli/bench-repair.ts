@@ -58,7 +58,7 @@ export function registerBenchRepairCommand(bench: Command): void {
           ...(options.cache ? { cache: new ResponseCache(responseCacheDir()) } : {}),
           onProgress: (arm, event) => {
             if (event.type === "start") bars.show(arm, event.total).update(event.finished, "");
-            else
+            else if (event.type === "sample")
               bars.shown?.update(
                 event.done,
                 `${event.taskId}: ${event.verdict.passed ? "passed" : event.verdict.kind}`,

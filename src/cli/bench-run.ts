@@ -134,7 +134,11 @@ async function runCommand(options: RunCommandOptions): Promise<void> {
           }
         : {}),
       onProgress: (event) => {
-        if (event.type === "start") {
+        if (event.type === "rescore") {
+          process.stderr.write(
+            `litmus bench: scoring again the ${event.total} samples of run ${event.runId.slice(0, 8)} an older scorer judged\n`,
+          );
+        } else if (event.type === "start") {
           const how = event.finished === event.total ? "already finished" : event.resumed ? "resuming" : "starting";
           process.stderr.write(
             `litmus bench: ${how} run ${event.runId.slice(0, 8)}: ${event.finished}/${event.total} samples done (${model.spec} on ${dataset.name})\n`,

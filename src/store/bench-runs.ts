@@ -1,4 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
+import { LitmusError } from "../errors.ts";
 
 /** A benchmark run: its settings, its state, and its summary once finished. */
 export interface BenchRunRecord {
@@ -90,6 +91,16 @@ export class BenchRuns {
     } catch (error) {
       this.db.exec("ROLLBACK");
       throw error;
+    }
+  }
+
+  /** Replaces a recorded sample's verdict and document (its scorer changed: see runModelBenchmark). */
+  rescoreSample(runId: string, sample: BenchSampleRecord): void {
+    const updated = this.db
+      .prepare("UPDATE bench_samples SET passed = ?, document = ? WHERE run_id = ? AND task_id = ? AND sample = ?")
+      .run(Number(sample.passed), JSON.stringify(sample.document), runId, sample.taskId, sample.sample);
+    if (updated.changes !== 1) {
+      throw new LitmusError("INTERNAL", `no sample ${sample.taskId}#${sample.sample} in run ${runId} to re-score`);
     }
   }
 

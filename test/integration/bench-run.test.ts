@@ -57,7 +57,9 @@ describe.skipIf(missing)(`litmus bench run (${missing ?? "real sandboxes"})`, { 
         events.push(
           event.type === "start"
             ? `start ${event.finished}/${event.total} resumed=${event.resumed}`
-            : `${event.taskId}#${event.sample}`,
+            : event.type === "sample"
+              ? `${event.taskId}#${event.sample}`
+              : `rescore ${event.total}`,
         ),
     });
     // Only the three unfinished samples were generated: four calls, none for Mbpp/2 #0.
@@ -85,6 +87,40 @@ describe.skipIf(missing)(`litmus bench run (${missing ?? "real sandboxes"})`, { 
     const third = scripted([]);
     const again = await runModelBenchmark({ ...settings, model: third.model });
     expect([third.fake.calls.length, again.summary.passAtK]).toEqual([0, { "pass@1": 0.5 }]);
+
+    // A sample an older scorer judged (wrongly, here) is scored again when the run is next opened, finished or
+    // not, without asking the model; the others keep their verdicts.
+    const runId = again.run.id;
+    const passing = [...store.bench.samples(runId)].find((sample) => sample.passed);
+    if (!passing) throw new Error("no passing sample");
+    const { scorer, ...older } = passing.document as SampleDocument;
+    expect(scorer).toMatch(/^[0-9a-f]{16}$/);
+    const wrong = { ...older.verdict, passed: false, kind: "timeout" as const };
+    store.bench.rescoreSample(runId, { ...passing, passed: false, document: { ...older, verdict: wrong } });
+    const fourth = scripted([]);
+    const rescoreEvents: string[] = [];
+    const rescored = await runModelBenchmark({
+      ...settings,
+      model: fourth.model,
+      onProgress: (event) => rescoreEvents.push(event.type === "rescore" ? `rescore ${event.total}` : event.type),
+    });
+    expect(fourth.fake.calls.length).toBe(0);
+    expect(rescoreEvents).toEqual(["rescore 1", "start"]);
+    expect(rescored.summary.passAtK).toEqual({ "pass@1": 0.5 });
+    expect(rescored.summary.kinds).toEqual({ no_code: 1, test_failure: 1, ok: 2 });
+    const after = [...store.bench.samples(runId)].find(
+      (sample) => sample.taskId === passing.taskId && sample.sample === passing.sample,
+    );
+    expect(after?.document).toMatchObject({ scorer, verdict: { passed: true, kind: "ok" } });
+    // Another scorer (other limits) judges every sample again.
+    const strict = await runModelBenchmark({
+      ...settings,
+      model: scripted([]).model,
+      timeLimits: { factor: 5 },
+      onProgress: (event) => rescoreEvents.push(event.type === "rescore" ? `rescore ${event.total}` : event.type),
+    });
+    expect(rescoreEvents.slice(2)).toEqual(["rescore 4", "start"]);
+    expect(strict.summary.passAtK).toEqual({ "pass@1": 0.5 });
   });
 
   test("bullets are shown and recorded per sample; plain retries show no failure", async () => {

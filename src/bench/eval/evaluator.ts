@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { groundTruthCacheDir } from "../../cache-dirs.ts";
 import { LitmusError } from "../../errors.ts";
@@ -72,6 +73,8 @@ export interface SampleVerdict {
 }
 
 const MiB = 1024 * 1024;
+/** EvalPlus's address-space limit, as a cgroup limit: MBPP+'s Mbpp/255 needs more than 1 GiB. */
+const DEFAULT_MEMORY_BYTES = 4096 * MiB;
 /** The template samples are scored in unless told otherwise. */
 export const BENCH_TEMPLATE = "bench";
 
@@ -85,12 +88,36 @@ const PRELOADED_MODULES = [
 ];
 
 /**
+ * Bumped whenever a change to how samples are scored here (not in the checkers' own source, which counts by
+ * itself) can change a verdict: runs resumed after it re-score the samples judged before.
+ */
+const SCORING_REVISION = 2;
+
+/**
+ * Which scorer judges samples: its revision, the checkers' source, the limits and the template. Every sample a
+ * bench run records carries it; a run resumed under another scorer re-scores its older samples, so all the
+ * verdicts of a run are judged alike.
+ */
+export function scorerIdentity(options: ScoringOptions): string {
+  const scorer = {
+    revision: SCORING_REVISION,
+    checkers: [ioChecksModule().source, pythonHarnessModule().source],
+    timeLimits: { ...DEFAULT_TIME_LIMITS, ...options.timeLimits },
+    memoryBytes: options.memoryBytes ?? DEFAULT_MEMORY_BYTES,
+    template: options.template === undefined ? BENCH_TEMPLATE : options.template,
+  };
+  return createHash("sha256").update(JSON.stringify(scorer)).digest("hex").slice(0, 16);
+}
+
+/**
  * Scores programs against benchmark tasks in the sandbox: the reference solution first (once per task, cached),
  * whose time sets the samples' time limits, then each sample in a fresh interpreter under those limits.
  */
 export class Evaluator implements AsyncDisposable {
   /** Lanes (sandboxes) scoring at the same time. */
   readonly workers: number;
+  /** scorerIdentity of this evaluator's options. */
+  readonly scorer: string;
   private readonly lanes: LanePool;
   private readonly limits: TimeLimits;
   private readonly cache: GroundTruthCache | null;
@@ -100,9 +127,10 @@ export class Evaluator implements AsyncDisposable {
   constructor(options: EvaluatorOptions) {
     this.limits = { ...DEFAULT_TIME_LIMITS, ...options.timeLimits };
     this.workers = options.workers ?? availableParallelism();
+    this.scorer = scorerIdentity(options);
     const template = options.template === undefined ? BENCH_TEMPLATE : options.template;
     this.lanes = new LanePool(this.workers, {
-      limits: { memoryBytes: options.memoryBytes ?? 4096 * MiB },
+      limits: { memoryBytes: options.memoryBytes ?? DEFAULT_MEMORY_BYTES },
       preload: [...PRELOADED_MODULES, pythonHarnessModule(), ioChecksModule()],
       ...(template === null ? {} : { template }),
     });

@@ -6,7 +6,7 @@ import type { ResponseCache, TextModel } from "../../models/index.ts";
 import type { BenchRunRecord, RunStore } from "../../store/index.ts";
 import type { BenchTask } from "../datasets/bench-task.ts";
 import type { Dataset } from "../datasets/load-dataset.ts";
-import { Evaluator, loopTaskOf, type SampleVerdict, type ScoringOptions } from "../eval/evaluator.ts";
+import { Evaluator, loopTaskOf, type SampleVerdict, type ScoringOptions, scorerIdentity } from "../eval/evaluator.ts";
 import { type EvalSummary, type SampleGeneration, Tally } from "../eval/tally.ts";
 
 export interface ModelRunOptions extends ScoringOptions {
@@ -78,6 +78,8 @@ export interface SampleEnvironment {
 }
 
 export type ModelRunEvent =
+  /** Samples recorded under another scorer (an older litmus) are scored again before the run goes on. */
+  | { type: "rescore"; runId: string; total: number }
   | { type: "start"; runId: string; total: number; finished: number; resumed: boolean }
   | { type: "sample"; taskId: string; sample: number; verdict: SampleVerdict; done: number; total: number };
 
@@ -87,6 +89,8 @@ export interface SampleDocument {
   sample: number;
   code: string | null;
   verdict: SampleVerdict;
+  /** The scorer that gave the verdict (scorerIdentity; absent in samples recorded before it was kept). */
+  scorer?: string;
   generation: SampleGeneration;
   /**
    * The solve run (in the run store's runs) with every attempt's prompt answer, code and diagnosis; `null` when
@@ -118,7 +122,9 @@ export async function runModelBenchmark(
   const key = createHash("sha256").update(JSON.stringify(settings)).digest("hex");
   const existing = options.fresh ? null : options.store.bench.latest(key);
   const total = options.tasks.length * settings.samplesPerTask;
-  if (existing?.status === "finished") {
+  const scorer = scorerIdentity(options);
+  const stale = existing ? staleSamples(options.store, existing.id, scorer) : [];
+  if (existing?.status === "finished" && stale.length === 0) {
     options.onProgress?.({ type: "start", runId: existing.id, total, finished: total, resumed: true });
     return { run: existing, summary: existing.summary as EvalSummary };
   }
@@ -131,6 +137,13 @@ export async function runModelBenchmark(
       model: options.model.spec,
       config: settings,
     });
+  // Scoring happens where samples are made: a run whose samples are made by workers needs no sandboxes here
+  // (an evaluator starts none until it scores), unless older samples are to be scored again.
+  await using evaluator = new Evaluator(options);
+  if (stale.length > 0) {
+    options.onProgress?.({ type: "rescore", runId: run.id, total: stale.length });
+    await rescore(stale, options, evaluator, run.id);
+  }
   const tally = new Tally(options.tasks, options.ks);
   const finished = options.store.bench.finishedKeys(run.id);
   for (const record of options.store.bench.samples(run.id)) {
@@ -139,9 +152,7 @@ export async function runModelBenchmark(
   }
   options.onProgress?.({ type: "start", runId: run.id, total, finished: finished.size, resumed: existing !== null });
 
-  // Scoring happens where samples are made: a run whose samples are made by workers needs no sandboxes here.
-  await using evaluator = options.remote ? null : new Evaluator(options);
-  const workers = options.remote?.inFlight ?? (evaluator as Evaluator).workers;
+  const workers = options.remote?.inFlight ?? evaluator.workers;
   const jobs = options.tasks.flatMap((task) =>
     Array.from({ length: settings.samplesPerTask }, (_, sample) => ({ task, sample })).filter(
       ({ sample }) => !finished.has(`${task.id}#${sample}`),
@@ -160,7 +171,7 @@ export async function runModelBenchmark(
     if (options.remote) return options.remote.sample({ runId: run.id, task, sample, settings: sampleSettings });
     const made = await makeSample(task, sample, sampleSettings, {
       model: options.model,
-      evaluator: evaluator as Evaluator,
+      evaluator,
       store: options.store,
       ...(options.cache ? { cache: options.cache } : {}),
       ...(options.modelTimeoutMs === undefined ? {} : { modelTimeoutMs: options.modelTimeoutMs }),
@@ -206,6 +217,35 @@ export async function runModelBenchmark(
   });
   options.store.bench.finish(run.id, summary);
   return { run: options.store.bench.get(run.id) as BenchRunRecord, summary };
+}
+
+/** The recorded samples of a run that another scorer judged. */
+function staleSamples(store: RunStore, runId: string, scorer: string): SampleDocument[] {
+  return [...store.bench.samples(runId)]
+    .map((record) => record.document as SampleDocument)
+    .filter((document) => document.scorer !== scorer);
+}
+
+/** Scores recorded samples again, with this run's scorer, and records the new verdicts in place. */
+async function rescore(
+  documents: SampleDocument[],
+  options: ModelRunOptions,
+  evaluator: Evaluator,
+  runId: string,
+): Promise<void> {
+  const tasks = new Map(options.tasks.map((task) => [task.id, task]));
+  await forEachConcurrently(documents, evaluator.workers, async (document) => {
+    const task = tasks.get(document.taskId);
+    if (!task)
+      throw new LitmusError("INTERNAL", `run ${runId} has a sample of ${document.taskId}, not one of its tasks`);
+    const verdict = await evaluator.evaluate(task, document.code);
+    options.store.bench.rescoreSample(runId, {
+      taskId: document.taskId,
+      sample: document.sample,
+      passed: verdict.passed,
+      document: { ...document, verdict, scorer: evaluator.scorer },
+    });
+  });
 }
 
 /** What a run is of: the dataset (by content), the tasks and the model. Part of every resumable run's key. */
@@ -255,7 +295,8 @@ export async function makeSample(
     // A task too long for the model's context is a sample it failed, not the end of a run of hours.
     if (!isLitmusError(error, "PROMPT_TOO_LONG")) throw error;
     const verdict = await evaluator.evaluate(task, null);
-    return { document: unaskedSample(task, sample, verdict, error.message, started), outcome: null };
+    const document = { ...unaskedSample(task, sample, verdict, error.message, started), scorer: evaluator.scorer };
+    return { document, outcome: null };
   }
   const verdict = await evaluator.evaluate(task, outcome.code);
   const document: SampleDocument = {
@@ -263,6 +304,7 @@ export async function makeSample(
     sample,
     code: outcome.code,
     verdict,
+    scorer: evaluator.scorer,
     generation: {
       attempts: outcome.attempts.length,
       generations: outcome.attempts.reduce((sum, attempt) => sum + attempt.generations, 0),

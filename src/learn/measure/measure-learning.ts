@@ -154,7 +154,8 @@ export async function measureLearning(options: MeasureLearningOptions): Promise<
       ...(options.cache ? { cache: options.cache } : {}),
       ...(options.modelTimeoutMs === undefined ? {} : { modelTimeoutMs: options.modelTimeoutMs }),
       onProgress: (event: ModelRunEvent) => {
-        if (event.type === "start") onSamples(event.finished, `${set.name} seed ${seed} ${arm}`);
+        if (event.type === "rescore") onSamples(0, `${set.name} seed ${seed} ${arm}: scoring ${event.total} again`);
+        else if (event.type === "start") onSamples(event.finished, `${set.name} seed ${seed} ${arm}`);
         else onSamples(event.done, `${set.name} seed ${seed} ${arm}: ${event.taskId} ${event.verdict.kind}`);
       },
     };
