@@ -228,7 +228,7 @@ export class Evaluator implements AsyncDisposable {
     const entryPoint = requireEntryPoint(task);
     return this.lanes.run<GroundTruth>("python", async (sandbox, context) => {
       const run = { context, timeoutMs: REFERENCE_TIMEOUT_MS, ...(this.signal ? { signal: this.signal } : {}) };
-      await sandbox.runCode(SAMPLE_MODULE_NAME, run);
+      await this.nameModule(sandbox, context);
       const program = await sandbox.runCode(solution, run);
       const failed = (why: string) => ({
         value: { taskId: task.id, codeMs: program.durationMs, testsMs: null, io: null, failure: why },
@@ -309,7 +309,7 @@ export class Evaluator implements AsyncDisposable {
   ): Promise<LaneJobResult<SampleVerdict>> {
     const [base, plus] = phases as [IoPhase, IoPhase | undefined];
     const signal = this.signal ? { signal: this.signal } : {};
-    await sandbox.runCode(SAMPLE_MODULE_NAME, { context, ...signal });
+    await this.nameModule(sandbox, context);
     const solution = await sandbox.runCode(program, { context, timeoutMs: base.budgetMs, ...signal });
     const checkPhase = async (phase: IoPhase) => {
       const checked = await checkTestsIn(sandbox, context, { code: program, solution }, loopTaskOf(task), phase.tests, {
@@ -336,14 +336,18 @@ export class Evaluator implements AsyncDisposable {
     timeouts: CheckTimeouts,
   ): Promise<LaneJobResult<CheckedCode>> {
     const signal = this.signal ? { signal: this.signal } : {};
-    // As human-eval and EvalPlus exec the code: `if __name__ == "__main__":` blocks do not run.
-    if (task.language === "python") await sandbox.runCode(SAMPLE_MODULE_NAME, { context, ...signal });
+    if (task.language === "python") await this.nameModule(sandbox, context);
     const checked = await checkCodeIn(sandbox, context, program, loopTaskOf(task), tests, {
       timeouts,
       harness: task.language === "python" ? "preloaded" : "inline",
       ...signal,
     });
     return { value: checked, dirty: leftDirty(checked) };
+  }
+
+  /** As human-eval and EvalPlus exec the code: a Python program's `if __name__ == "__main__":` block does not run. */
+  private async nameModule(sandbox: Sandbox, context: Context): Promise<void> {
+    await sandbox.runCode(SAMPLE_MODULE_NAME, { context, ...(this.signal ? { signal: this.signal } : {}) });
   }
 }
 
