@@ -57,7 +57,7 @@ export function registerBenchRepairCommand(bench: Command): void {
           ...scoring,
           ...(options.cache ? { cache: new ResponseCache(responseCacheDir()) } : {}),
           onProgress: (arm, event) => {
-            if (event.type === "start") bars.show(arm, event.total).update(event.finished, "");
+            if (event.type === "start") bars.show(arm, event.total).resume(event.finished, "");
             else if (event.type === "sample")
               bars.shown?.update(
                 event.done,

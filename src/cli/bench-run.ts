@@ -143,7 +143,7 @@ async function runCommand(options: RunCommandOptions): Promise<void> {
           process.stderr.write(
             `litmus bench: ${how} run ${event.runId.slice(0, 8)}: ${event.finished}/${event.total} samples done (${model.spec} on ${dataset.name})\n`,
           );
-          if (event.finished < event.total) bars.show("run", event.total).update(event.finished, "");
+          if (event.finished < event.total) bars.show("run", event.total).resume(event.finished, "");
         } else {
           bars.shown?.update(
             event.done,

@@ -160,7 +160,11 @@ async function learnEvalCommand(options: LearnEvalOptions): Promise<void> {
         if (event.type === "phase") {
           totals.set(event.phase, event.total);
           bars.show(event.phase, event.total).update(0, "");
-        } else bars.show(event.phase, totals.get(event.phase) ?? 0).update(event.done, event.detail);
+        } else {
+          const bar = bars.show(event.phase, totals.get(event.phase) ?? 0);
+          if (event.resumed) bar.resume(event.done, event.detail);
+          else bar.update(event.done, event.detail);
+        }
       },
     });
     bars.stop();

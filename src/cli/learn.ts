@@ -96,7 +96,7 @@ async function learnCommand(options: LearnCommandOptions): Promise<void> {
           process.stderr.write(
             `litmus learn: ${how} run ${event.runId.slice(0, 8)}: ${event.finished}/${event.total} steps done (${model.spec} on ${dataset.name}, playbook ${options.playbook})\n`,
           );
-          if (event.finished < event.total) bars.show("learn", event.total).update(event.finished, "");
+          if (event.finished < event.total) bars.show("learn", event.total).resume(event.finished, "");
         } else if (event.type === "step") {
           const { step } = event;
           bars.shown?.update(

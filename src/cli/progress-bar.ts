@@ -5,19 +5,32 @@ import type { TemplateBuildProgress, TemplateSpec } from "../sandbox/index.ts";
 /** A progress bar on stderr: drawn in place on a terminal, a line every few seconds elsewhere (CI logs). */
 export interface ProgressBar {
   update(done: number, status?: string): void;
+  /**
+   * Moves the bar to `done` with work finished before this process (a resumed run): it fills the bar but does
+   * not count toward the rate, or a run resumed at half would promise to finish in the seconds it has run.
+   */
+  resume(done: number, status?: string): void;
   stop(): void;
 }
 
 /** Starts a bar for `total` units of work labelled `label`, with the rate, the ETA and a short status. */
 function progressBar(label: string, total: number): ProgressBar {
+  const template = `${label} [{bar}] {value}/{total} {percentage}% | {duration_formatted} elapsed, ETA {eta_formatted} | {status}`;
+  // Units the bar was moved by resume(): not work this process did.
+  let resumed = 0;
   const bar = new cliProgress.SingleBar(
     {
-      format: `${label} [{bar}] {value}/{total} {percentage}% | {duration_formatted} elapsed, ETA {eta_formatted} | {status}`,
+      // The ETA from the rate of this process's own work since the bar started (cli-progress's own estimate
+      // would count resumed work as done in the first second).
+      format: (options, params, payload) => {
+        const rate = (params.value - resumed) / ((Date.now() - params.startTime) / 1000);
+        const eta = rate > 0 ? Math.ceil((params.total - params.value) / rate) : Number.NaN;
+        return cliProgress.Format.Formatter({ ...options, format: template }, { ...params, eta }, payload);
+      },
       stream: process.stderr,
       noTTYOutput: true,
       notTTYSchedule: 5000,
       hideCursor: true,
-      etaBuffer: 50,
       barsize: 24,
       // Before the first unit of work is done the ETA is unknown: cli-progress would print "NFs".
       formatTime: (seconds, options, roundTo) =>
@@ -28,8 +41,17 @@ function progressBar(label: string, total: number): ProgressBar {
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0, { status: "" });
+  let value = 0;
+  const update = (done: number, status?: string) => {
+    value = done;
+    bar.update(done, status === undefined ? {} : { status });
+  };
   return {
-    update: (done, status) => bar.update(done, status === undefined ? {} : { status }),
+    update,
+    resume: (done, status) => {
+      resumed += Math.max(0, done - value);
+      update(done, status);
+    },
     stop: () => bar.stop(),
   };
 }

@@ -62,7 +62,14 @@ export interface MeasureLearningOptions extends ScoringOptions {
 
 export type MeasureProgress =
   | { type: "phase"; phase: "learn" | "held-out" | "curve"; total: number }
-  | { type: "step"; phase: "learn" | "held-out" | "curve"; done: number; detail: string };
+  | {
+      type: "step";
+      phase: "learn" | "held-out" | "curve";
+      done: number;
+      detail: string;
+      /** `done` takes in work an earlier, interrupted measurement finished (a resumed run). */
+      resumed?: boolean;
+    };
 
 /** Everything `learn eval` measured: the JSON beside the HTML report. */
 export interface LearningMeasurement {
@@ -141,7 +148,7 @@ export async function measureLearning(options: MeasureLearningOptions): Promise<
     arm: Arm,
     seed: number,
     snapshot: Playbook,
-    onSamples: (done: number, detail: string) => void,
+    onSamples: (done: number, detail: string, resumed: boolean) => void,
   ) => {
     const base = {
       ...scoringOf(options),
@@ -154,9 +161,10 @@ export async function measureLearning(options: MeasureLearningOptions): Promise<
       ...(options.cache ? { cache: options.cache } : {}),
       ...(options.modelTimeoutMs === undefined ? {} : { modelTimeoutMs: options.modelTimeoutMs }),
       onProgress: (event: ModelRunEvent) => {
-        if (event.type === "rescore") onSamples(0, `${set.name} seed ${seed} ${arm}: scoring ${event.total} again`);
-        else if (event.type === "start") onSamples(event.finished, `${set.name} seed ${seed} ${arm}`);
-        else onSamples(event.done, `${set.name} seed ${seed} ${arm}: ${event.taskId} ${event.verdict.kind}`);
+        if (event.type === "rescore")
+          onSamples(0, `${set.name} seed ${seed} ${arm}: scoring ${event.total} again`, false);
+        else if (event.type === "start") onSamples(event.finished, `${set.name} seed ${seed} ${arm}`, true);
+        else onSamples(event.done, `${set.name} seed ${seed} ${arm}: ${event.taskId} ${event.verdict.kind}`, false);
       },
     };
     const bulletsOf = (task: BenchTask) => playbookBullets(snapshot, loopTaskOf(task), { budgetTokens });
@@ -185,8 +193,8 @@ export async function measureLearning(options: MeasureLearningOptions): Promise<
   for (const set of options.heldOut) {
     for (const seed of options.seeds) {
       for (const arm of ARMS) {
-        const { run: record, summary } = await run(set, set.tasks, arm, seed, playbook, (samples, detail) =>
-          progress({ type: "step", phase: "held-out", done: done + samples, detail }),
+        const { run: record, summary } = await run(set, set.tasks, arm, seed, playbook, (samples, detail, resumed) =>
+          progress({ type: "step", phase: "held-out", done: done + samples, detail, resumed }),
         );
         done += set.tasks.length;
         outcomes.push({ set: set.name, arm, seed, runId: record.id, summary });
@@ -211,8 +219,14 @@ export async function measureLearning(options: MeasureLearningOptions): Promise<
     let curveDone = 0;
     for (const point of points) {
       const snapshot = playbookAt(playbook, point.version);
-      const { summary } = await run(curveSet, tasks, "learned", options.seeds[0] ?? 1, snapshot, (samples, detail) =>
-        progress({ type: "step", phase: "curve", done: curveDone + samples, detail }),
+      const { summary } = await run(
+        curveSet,
+        tasks,
+        "learned",
+        options.seeds[0] ?? 1,
+        snapshot,
+        (samples, detail, resumed) =>
+          progress({ type: "step", phase: "curve", done: curveDone + samples, detail, resumed }),
       );
       curve.push({ ...point, activeBullets: bulletsWith(snapshot, "active").length, passAt1: passAt1(summary) });
       curveDone += tasks.length;
