@@ -2,7 +2,14 @@ import type { BulletSource, Outcome, Task } from "../loop/index.ts";
 import { Learner, type LearnerOptions, type LearnStep } from "./learner.ts";
 import type { Playbook } from "./playbook.ts";
 import { readOrCreatePlaybook, readPlaybook } from "./playbook-file.ts";
-import { type BulletSelection, bulletSelection, defaultBudgetTokens, playbookBullets } from "./select.ts";
+import {
+  type BulletSelection,
+  bulletSelection,
+  bulletsIdentity,
+  defaultBudgetTokens,
+  playbookBullets,
+  SELECTION_REVISION,
+} from "./select.ts";
 
 export interface PlaybookSessionOptions extends Omit<LearnerOptions, "playbookPath"> {
   path: string;
@@ -15,7 +22,10 @@ export interface PlaybookSessionOptions extends Omit<LearnerOptions, "playbookPa
  * and, with `learn`, reflection and curation after each run, so the next run sees what this one taught.
  */
 export class PlaybookSession {
-  /** What identifies the bullets a run sees: the playbook and its version (just the playbook when learning). */
+  /**
+   * What identifies the bullets a run sees: the playbook at its version, the budget and the selection rule (the
+   * playbook and the rule when learning: its version moves as the run goes).
+   */
   readonly identity: string;
   private current: Playbook;
   private readonly options: PlaybookSessionOptions;
@@ -25,7 +35,9 @@ export class PlaybookSession {
     this.current = current;
     this.options = options;
     this.learner = options.learn ? new Learner({ ...options, playbookPath: options.path }) : null;
-    this.identity = options.learn ? `learn:${current.id}` : `playbook:${current.id}@${current.version}`;
+    this.identity = options.learn
+      ? `learn:${current.id}/select-${SELECTION_REVISION}`
+      : `playbook:${bulletsIdentity(current, this.budgetTokens)}`;
   }
 
   /** Opens the playbook at `path`: it must exist unless learning (learning starts an empty one). */
@@ -34,6 +46,10 @@ export class PlaybookSession {
       ? await readOrCreatePlaybook(options.path, options.environment)
       : await readPlaybook(options.path);
     return new PlaybookSession(playbook, options);
+  }
+
+  private get budgetTokens(): number {
+    return this.options.budgetTokens ?? defaultBudgetTokens(this.options.model.spec);
   }
 
   /** Whether runs are learned from (`afterRun` does something). */
@@ -53,7 +69,7 @@ export class PlaybookSession {
   /** What the bullets are chosen from now, as plain data: for a worker to choose them (`bench run --queue`). */
   selection(): BulletSelection {
     return bulletSelection(this.current, {
-      budgetTokens: this.options.budgetTokens ?? defaultBudgetTokens(this.options.model.spec),
+      budgetTokens: this.budgetTokens,
     });
   }
 

@@ -21,18 +21,34 @@ export interface SelectionOptions {
   include?: string[];
 }
 
+/**
+ * The rule `selectBullets` follows, bumped by hand whenever it would pick differently for the same playbook and
+ * task. It is part of what identifies a bench run's bullets (`bulletsIdentity`), so a run resumed under another
+ * rule starts anew instead of mixing samples chosen under two rules. 2: lessons wait for their failure.
+ */
+export const SELECTION_REVISION = 2;
+
+/** What identifies the bullets a run sees: the playbook at its version, the budget and the selection rule. */
+export function bulletsIdentity(playbook: Pick<Playbook, "id" | "version">, budgetTokens: number): string {
+  return `${playbook.id}@${playbook.version}/${budgetTokens}/select-${SELECTION_REVISION}`;
+}
+
 /** Prompt budgets by model: hundreds of tokens for the embedded sub-1B model, more for hosted ones. */
 export function defaultBudgetTokens(modelSpec: string): number {
   return modelSpec === "local" || modelSpec.startsWith("local:") ? 120 : 600;
 }
+
+/** The word overlap (see `relevance`) from which a task is taken to be about what a bullet was learned from. */
+const MIN_FIT = 0.1;
 
 /** A section already chosen weighs this much less for each bullet it already has: a mix beats one kind. */
 const SECTION_DECAY = 0.6;
 
 /**
  * Picks the bullets for a prompt under a hard token budget: candidates on trial first, then bullets whose
- * trigger matches the failure being repaired, then the rest by relevance x utility, diversified across
- * sections and away from near-duplicates. Only active bullets of the task's language (or of none) qualify.
+ * trigger matches the failure being repaired, then the others that fit the task (`relevant`) by relevance x
+ * utility, diversified across sections and away from near-duplicates. Only active bullets of the task's
+ * language (or of none) qualify.
  */
 export function selectBullets(playbook: Playbook, request: SelectionRequest, options: SelectionOptions): Bullet[] {
   const include = new Set(options.include ?? []);
@@ -92,9 +108,17 @@ function classOf(signature: string): string {
   return signature.split(":").slice(0, 2).join(":");
 }
 
-/** A bullet that is about one kind of failure waits for that failure; general ones are shown to every task. */
+/**
+ * Whether a bullet may be shown without its trigger matching the failure being repaired. A lesson drawn from a
+ * failure (it has error triggers) waits for that failure, whatever its section; others (snippets) wait for a
+ * task about the same things as the one they were learned from; rules with no triggers at all are for every
+ * task. Shown where it has nothing to say, a bullet only perturbs the prompt: on the embedded model a bullet
+ * shown to every first attempt cost as many tasks as a placebo of the same length (docs/learning.md).
+ */
 function relevant(bullet: Bullet, fit: number): boolean {
-  return bullet.triggers.errors.length === 0 || bullet.section === "strategies" || fit > 0.1;
+  const { errors, tags, keywords } = bullet.triggers;
+  if (errors.length > 0) return false;
+  return (tags.length === 0 && keywords.length === 0) || fit > MIN_FIT;
 }
 
 /** Relevance to the task: word overlap with what the bullet was learned from, and shared tags. */

@@ -256,6 +256,41 @@ describe("selection", () => {
         .sort(),
     ).toEqual(["pitfalls", "strategies"]);
   });
+
+  test("a lesson drawn from a failure waits for that failure; a snippet waits for a task like its own", () => {
+    const book = applyDeltas(
+      emptyPlaybook(),
+      [
+        add({
+          section: "strategies",
+          content: "Return exactly the type the examples show (a float, not an int).",
+          triggers: { errors: ["test_failure:int instead of float"], tags: [], keywords: ["perimeter", "square"] },
+        }),
+        add({
+          section: "snippets",
+          content: "A tested helper, side_sum(a), to reuse when it fits.",
+          snippet: "def side_sum(a):\n    return a + a",
+          triggers: { errors: [], tags: [], keywords: ["perimeter", "square", "side"] },
+        }),
+      ],
+      TEST_SOURCE,
+    );
+    const ids = (chosen: { id: string }[]) => chosen.map((bullet) => bullet.id);
+    const budget = { budgetTokens: 1000 };
+    // A first attempt at a task about the same things: the snippet, not the lesson about a failure it has not had.
+    expect(ids(selectBullets(book, request, budget))).toEqual(["snp-0001"]);
+    // Its repair after that failure: the lesson first.
+    expect(ids(selectBullets(book, { ...request, failure: "test_failure:int instead of float" }, budget))).toEqual([
+      "str-0001",
+      "snp-0001",
+    ]);
+    // A task about other things: nothing, first attempt or repair of another failure.
+    const other = { ...request, text: "Write a function to reverse the words of a sentence." };
+    expect(ids(selectBullets(book, other, budget))).toEqual([]);
+    expect(
+      ids(selectBullets(book, { ...other, failure: "runtime:IndexError:list index out of range" }, budget)),
+    ).toEqual([]);
+  });
 });
 
 describe("reflector (deterministic)", () => {

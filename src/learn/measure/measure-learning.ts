@@ -15,7 +15,7 @@ import type { RunStore } from "../../store/index.ts";
 import { type LearnSummary, runLearning } from "../learn-run.ts";
 import { bulletsWith, type Playbook, playbookAt } from "../playbook.ts";
 import { readPlaybook } from "../playbook-file.ts";
-import { defaultBudgetTokens, playbookBullets } from "../select.ts";
+import { bulletsIdentity, defaultBudgetTokens, playbookBullets } from "../select.ts";
 import type { Similarity } from "../similarity.ts";
 import { placeboSource } from "./placebo.ts";
 
@@ -170,11 +170,11 @@ export async function measureLearning(options: MeasureLearningOptions): Promise<
     const bulletsOf = (task: BenchTask) => playbookBullets(snapshot, loopTaskOf(task), { budgetTokens });
     const armOptions =
       arm === "learned"
-        ? { bullets: { identity: `playbook:${snapshot.id}@${snapshot.version}/${budgetTokens}`, sourceFor: bulletsOf } }
+        ? { bullets: { identity: `playbook:${bulletsIdentity(snapshot, budgetTokens)}`, sourceFor: bulletsOf } }
         : arm === "placebo"
           ? {
               bullets: {
-                identity: `placebo:${snapshot.id}@${snapshot.version}/${budgetTokens}`,
+                identity: `placebo:${bulletsIdentity(snapshot, budgetTokens)}`,
                 sourceFor: (task: BenchTask) => placeboSource(bulletsOf(task), task.id, seed),
               },
             }
