@@ -216,6 +216,16 @@ function contract(name: string, options: () => SandboxOptions) {
     await noStdin.kill();
   });
 
+  test(`${name}: a command killed the moment it has started is gone, every time`, async () => {
+    await using sandbox = await open();
+    // Killed before its process could lead a group of its own, it used to find no group to kill and run on.
+    for (let round = 0; round < 20; round++) {
+      const sleeper = await sandbox.commands.start("sleep 30");
+      await sleeper.kill();
+      expect(await sandbox.commands.list()).toEqual([]);
+    }
+  });
+
   test(`${name}: a killed sandbox refuses work`, async () => {
     const sandbox = await open();
     await sandbox.kill();

@@ -232,8 +232,7 @@ describe.skipIf(unavailable)(
       ).toContain("not_found");
       expect(await listed(DORA)).toMatchObject([{ pid, tag: "doras" }]);
       expect((await rpc(DORA, "SendSignal", { process: { pid }, signal: "SIGNAL_SIGKILL" })).status).toBe(200);
-      // Gone within milliseconds as a rule; a process caught in uninterruptible I/O (a cold exec under load) dies
-      // when it leaves it, which has taken more than expect.poll's default second.
+      // Gone within milliseconds as a rule (a process caught in uninterruptible I/O dies when it leaves it).
       await expect.poll(() => listed(DORA), { timeout: 10_000 }).toEqual([]);
       // 64 MiB and more of zeros, compressed to a few hundred KiB: refused, not written or held in memory.
       const bomb = gzipSync(Buffer.alloc(80 * 1024 * 1024));

@@ -443,17 +443,24 @@ class Command(Process):
         in_r, self.stdin = os.pipe() if stdin else (None, None)
         env = dict(os.environ)
         env.update(envs or {})
+        # Closed by the child's set-up once it leads its own process group (or by its exit): "started" waits for
+        # it, or a kill sent at once would find no group to kill and the command would run on.
+        grouped_r, grouped_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
+                os.close(grouped_r)
                 child_setup(out_w, err_w, [], cwd or HOME, stdin_fd=in_r)
                 os.execve("/bin/bash", ["bash", "-c", cmd], env)
             except BaseException as error:  # noqa: BLE001
                 os.write(2, ("litmus: command failed to start: %r\n" % (error,)).encode())
                 os._exit(127)
-        for fd in (out_w, err_w, in_r):
+        for fd in (out_w, err_w, in_r, grouped_w):
             if fd is not None:
                 os.close(fd)
+        while os.read(grouped_r, 1):
+            pass
+        os.close(grouped_r)
         if self.stdin is not None:
             # Never block the supervisor on a process that does not read its input.
             os.set_blocking(self.stdin, False)
