@@ -24,7 +24,7 @@ export interface PlaybookSessionOptions extends Omit<LearnerOptions, "playbookPa
 export class PlaybookSession {
   /**
    * What identifies the bullets a run sees: the playbook at its version, the budget and the selection rule (the
-   * playbook and the rule when learning: its version moves as the run goes).
+   * playbook without its version when learning: the version moves as the run goes).
    */
   readonly identity: string;
   private current: Playbook;
@@ -36,7 +36,7 @@ export class PlaybookSession {
     this.options = options;
     this.learner = options.learn ? new Learner({ ...options, playbookPath: options.path }) : null;
     this.identity = options.learn
-      ? `learn:${current.id}/select-${SELECTION_REVISION}`
+      ? `learn:${current.id}/${this.budgetTokens}/select-${SELECTION_REVISION}`
       : `playbook:${bulletsIdentity(current, this.budgetTokens)}`;
   }
 
