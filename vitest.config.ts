@@ -24,6 +24,7 @@ const shared = {
 export default defineConfig({
   test: {
     reporters: ["default", "./test/summary-reporter.ts"],
+    globalSetup: ["./test/temp-dir-setup.ts"],
     projects: [
       {
         test: {

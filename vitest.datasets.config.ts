@@ -8,5 +8,6 @@ export default defineConfig({
     maxWorkers: 1,
     pool: "forks",
     reporters: ["default", "./test/summary-reporter.ts"],
+    globalSetup: ["./test/temp-dir-setup.ts"],
   },
 });
