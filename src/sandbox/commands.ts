@@ -55,7 +55,10 @@ export class SandboxCommands {
     await this.request("command.close-stdin", { pid }, options);
   }
 
-  /** Kills a running command and what it started (SIGKILL; "term" sends SIGTERM); NOT_FOUND when none runs. */
+  /**
+   * Kills a running command and what it started (SIGKILL; "term" sends SIGTERM, which E2B sandboxes refuse with
+   * BAD_INPUT: their SDK only kills); NOT_FOUND when none runs.
+   */
   async kill(pid: number, options: { signal?: AbortSignal; with?: "kill" | "term" } = {}): Promise<void> {
     await this.request("command.signal", { pid, signal: options.with ?? "kill" }, options);
   }

@@ -305,6 +305,28 @@ except OSError as e:
       expect(sandbox.isRunning()).toBe(true);
     });
 
+    test("stopping every process it can reach, new ones too, does not freeze the sandbox", async () => {
+      await using sandbox = await useSandbox({ launch });
+      // A new command is stopped before its set-up; the supervisor once waited for that set-up, and froze.
+      let stopping: () => void = () => {};
+      const started = new Promise<void>((resolve) => {
+        stopping = resolve;
+      });
+      const stopper = await sandbox.commands.start(
+        `python3 -u -c 'import os, signal\nprint("stopping")\nwhile True:\n    try: os.kill(-1, signal.SIGSTOP)\n    except OSError: pass'`,
+        { onStdout: () => stopping() },
+      );
+      await started;
+      for (let round = 0; round < 5; round++) {
+        const stopped = await sandbox.commands.run("echo started", { timeoutMs: 500 });
+        // Stopped before or after it printed: either way its time limit ends it.
+        expect(stopped.exitCode === 0 || stopped.timedOut).toBe(true);
+      }
+      await sandbox.commands.kill(stopper.pid);
+      await sandbox.commands.run("kill -CONT -1 2>/dev/null; true");
+      expect((await sandbox.commands.run("echo recovered")).stdout).toBe("recovered\n");
+    });
+
     test("no process it started outlives the sandbox, and its cgroup is removed", async () => {
       const marker = `litmus-orphan-${process.pid}-${Date.now()}`;
       const sandbox = await useSandbox({ launch });

@@ -224,6 +224,20 @@ function contract(name: string, options: () => SandboxOptions) {
       await sleeper.kill();
       expect(await sandbox.commands.list()).toEqual([]);
     }
+    // SIGTERM too: before its set-up a new command still ignores what the supervisor ignores, so the signal is
+    // held until the command can act on it, never lost.
+    for (let round = 0; round < 10; round++) {
+      const sleeper = await sandbox.commands.start("sleep 30");
+      const term = sandbox.commands.kill(sleeper.pid, { with: "term" });
+      if (name === "local") {
+        await term;
+        expect((await sleeper.wait()).exitCode).toBe(128 + 15);
+      } else {
+        // The E2B SDK can only kill: SIGTERM is refused, never silently replaced by a kill.
+        expect(isLitmusError(await term.catch((error: unknown) => error), "BAD_INPUT")).toBe(true);
+        await sleeper.kill();
+      }
+    }
   });
 
   test(`${name}: a killed sandbox refuses work`, async () => {

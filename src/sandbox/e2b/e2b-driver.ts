@@ -191,6 +191,13 @@ class E2BDriver implements SandboxDriver, RequestChannel {
         await this.remote.commands.closeStdin(Number(payload.pid));
         return done({});
       case "command.signal":
+        if (payload.signal === "term") {
+          // Never a kill in its place: a process asked to terminate may be counting on its handler.
+          throw new LitmusError(
+            "BAD_INPUT",
+            "E2B sandboxes cannot send SIGTERM (the E2B SDK only kills): kill instead",
+          );
+        }
         if (!(await this.remote.commands.kill(Number(payload.pid)))) {
           throw new LitmusError("NOT_FOUND", `no running command with pid ${payload.pid}`);
         }

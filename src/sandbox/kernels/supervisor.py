@@ -107,8 +107,30 @@ def join_code_cgroup():
         os.close(CODE_CGROUP_FD)
 
 
+def fork_holding_signals(child_fds):
+    """os.fork, the child holding every signal until child_setup has made it a process of its own. Until its
+    setsid a new child leads no group, so signal_group sends to its pid, and until its dispositions are reset it
+    would ignore what the supervisor ignores: held, a signal sent then waits and acts once the child is set up.
+    (The supervisor does not wait for the child instead: user code can stop a new child before its set-up.)
+    When there can be no child (user code took every process the sandbox may have), the descriptors made for
+    it are closed, or each refused request would leak them."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+    try:
+        pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for fd in child_fds:
+            if fd is not None:
+                os.close(fd)
+        raise
+    if pid != 0:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    return pid
+
+
 def child_setup(stdout_fd, stderr_fd, keep_fds, cwd, stdin_fd=None):
-    """Common set-up of a forked child: own session, stdio, no inherited supervisor fds, limits."""
+    """Common set-up of a child from fork_holding_signals: own session, stdio, no inherited supervisor fds,
+    limits, default signal dispositions; then the signals it held are let through."""
     join_code_cgroup()
     os.setsid()
     os.dup2(os.open("/dev/null", os.O_RDONLY) if stdin_fd is None else stdin_fd, 0)
@@ -127,6 +149,7 @@ def child_setup(stdout_fd, stderr_fd, keep_fds, cwd, stdin_fd=None):
         os.chdir(cwd)
     except OSError:
         os.chdir(HOME)
+    signal.pthread_sigmask(signal.SIG_SETMASK, ())
 
 
 class Stream:
@@ -222,7 +245,14 @@ class Process:
     def signal_group(self, sig):
         try:
             os.killpg(self.pid, sig)
-        except (ProcessLookupError, PermissionError):
+        except ProcessLookupError:
+            # No such group yet: the child has not reached its setsid, nor forked. Its pid is all there is, and it
+            # holds the signal until its set-up is done (fork_holding_signals).
+            try:
+                os.kill(self.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+        except PermissionError:
             pass
 
     def close_streams(self):
@@ -262,7 +292,7 @@ class Kernel(Process):
         ev_r, ev_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        pid = os.fork()
+        pid = fork_holding_signals([req_r, req_w, ev_r, ev_w, out_r, out_w, err_r, err_w])
         if pid == 0:
             try:
                 child_setup(out_w, err_w, [req_r, ev_w], self.cwd)
@@ -443,24 +473,17 @@ class Command(Process):
         in_r, self.stdin = os.pipe() if stdin else (None, None)
         env = dict(os.environ)
         env.update(envs or {})
-        # Closed by the child's set-up once it leads its own process group (or by its exit): "started" waits for
-        # it, or a kill sent at once would find no group to kill and the command would run on.
-        grouped_r, grouped_w = os.pipe()
-        pid = os.fork()
+        pid = fork_holding_signals([out_r, out_w, err_r, err_w, in_r, self.stdin])
         if pid == 0:
             try:
-                os.close(grouped_r)
                 child_setup(out_w, err_w, [], cwd or HOME, stdin_fd=in_r)
                 os.execve("/bin/bash", ["bash", "-c", cmd], env)
             except BaseException as error:  # noqa: BLE001
                 os.write(2, ("litmus: command failed to start: %r\n" % (error,)).encode())
                 os._exit(127)
-        for fd in (out_w, err_w, in_r, grouped_w):
+        for fd in (out_w, err_w, in_r):
             if fd is not None:
                 os.close(fd)
-        while os.read(grouped_r, 1):
-            pass
-        os.close(grouped_r)
         if self.stdin is not None:
             # Never block the supervisor on a process that does not read its input.
             os.set_blocking(self.stdin, False)
