@@ -66,7 +66,8 @@ export async function curate(
       }
       matched.add(twin.id);
       const newErrors = insight.errors.filter((error) => !twin.triggers.errors.includes(error));
-      if (newErrors.length === 0) {
+      // A twin without error triggers is shown without waiting for a failure; triggers would make it wait.
+      if (newErrors.length === 0 || twin.triggers.errors.length === 0) {
         rejected.push({ content: insight.content, reason: `already in the playbook as ${twin.id}` });
         continue;
       }

@@ -53,6 +53,7 @@ export {
   bulletTokens,
   defaultBudgetTokens,
   playbookBullets,
+  SELECTION_REVISION,
   type SelectionRequest,
   selectBullets,
 } from "./select.ts";

@@ -9,6 +9,7 @@ import type { LearnRunRecord, LearnStepRecord, RunStore } from "../store/index.t
 import { type LearnEvent, Learner, type LearnStep, type Solver } from "./learner.ts";
 import { bulletsWith, type Playbook, playbookAt } from "./playbook.ts";
 import { updatePlaybook } from "./playbook-file.ts";
+import { SELECTION_REVISION } from "./select.ts";
 import type { Similarity } from "./similarity.ts";
 
 export interface LearnRunOptions {
@@ -34,6 +35,11 @@ export interface LearnRunOptions {
   admission?: { enabled?: boolean; replay?: number };
   /** Start a new run even when one with the same settings exists. */
   fresh?: boolean;
+  /**
+   * The playbook must be empty unless this run's own earlier steps wrote it (a measurement that learns from
+   * nothing): a playbook another run learned into is refused rather than learned on top of.
+   */
+  fromEmpty?: boolean;
   cache?: ResponseCache;
   modelTimeoutMs?: number;
   signal?: AbortSignal;
@@ -87,6 +93,12 @@ export async function runLearning(options: LearnRunOptions): Promise<{ run: Lear
     throw new LitmusError(
       "BAD_INPUT",
       `${playbookPath} is not the playbook run ${existing.id.slice(0, 8)} was learning into (it was replaced); pass --fresh to start a new run`,
+    );
+  }
+  if (options.fromEmpty && !existing && playbook.version > 0) {
+    throw new LitmusError(
+      "BAD_INPUT",
+      `${playbookPath} already holds what another learning run learned (version ${playbook.version}), and this run learns from an empty playbook: use another output directory or playbook path`,
     );
   }
   const run =
@@ -180,6 +192,8 @@ function settingsOf(options: LearnRunOptions, playbookPath: string) {
     similarity: options.similarity?.name ?? "lexical",
     // Only when runs start ahead: it changes which playbook each step sees (and keeps older runs' keys).
     ...((options.ahead ?? 1) > 1 ? { ahead: options.ahead } : {}),
+    // Which bullets each step's runs are shown: a run stopped under one rule is not resumed under another.
+    ...(SELECTION_REVISION > 1 ? { selection: SELECTION_REVISION } : {}),
   };
 }
 

@@ -24,9 +24,10 @@ export interface SelectionOptions {
 /**
  * The rule `selectBullets` follows, bumped by hand whenever it would pick differently for the same playbook and
  * task. It is part of what identifies a bench run's bullets (`bulletsIdentity`), so a run resumed under another
- * rule starts anew instead of mixing samples chosen under two rules. 2: lessons wait for their failure.
+ * rule starts anew instead of mixing samples chosen under two rules. 2: lessons wait for their failure. 3: a
+ * shared tag no longer admits a snippet whose words do not fit the task.
  */
-export const SELECTION_REVISION = 2;
+export const SELECTION_REVISION = 3;
 
 /** What identifies the bullets a run sees: the playbook at its version, the budget and the selection rule. */
 export function bulletsIdentity(playbook: Pick<Playbook, "id" | "version">, budgetTokens: number): string {
@@ -38,7 +39,7 @@ export function defaultBudgetTokens(modelSpec: string): number {
   return modelSpec === "local" || modelSpec.startsWith("local:") ? 120 : 600;
 }
 
-/** The word overlap (see `relevance`) from which a task is taken to be about what a bullet was learned from. */
+/** The word overlap (`wordFit`) from which a task is taken to be about what a bullet was learned from. */
 const MIN_FIT = 0.1;
 
 /** A section already chosen weighs this much less for each bullet it already has: a mix beats one kind. */
@@ -59,8 +60,9 @@ export function selectBullets(playbook: Playbook, request: SelectionRequest, opt
   );
   // Relevance to the task, and relevance x utility: the order the rest are taken in.
   const scored = pool.map((bullet) => {
-    const fit = relevance(bullet, request);
-    return { bullet, fit, base: (0.5 + fit) * utilityOf(bullet.stats) };
+    const words = wordFit(bullet, request);
+    const fit = words + (sharesTag(bullet, request) ? 0.2 : 0);
+    return { bullet, words, base: (0.5 + fit) * utilityOf(bullet.stats) };
   });
 
   const chosen: Bullet[] = [];
@@ -75,7 +77,7 @@ export function selectBullets(playbook: Playbook, request: SelectionRequest, opt
   const matching = request.failure ? scored.filter(({ bullet }) => triggered(bullet, request.failure ?? "")) : [];
   for (const { bullet } of matching.sort((a, b) => b.base - a.base)) take(bullet);
 
-  let rest = scored.filter(({ bullet, fit }) => !chosen.includes(bullet) && relevant(bullet, fit));
+  let rest = scored.filter(({ bullet, words }) => !chosen.includes(bullet) && relevant(bullet, words));
   while (rest.length > 0) {
     let best = rest[0];
     let bestScore = Number.NEGATIVE_INFINITY;
@@ -115,17 +117,21 @@ function classOf(signature: string): string {
  * task. Shown where it has nothing to say, a bullet only perturbs the prompt: on the embedded model a bullet
  * shown to every first attempt cost as many tasks as a placebo of the same length (docs/learning.md).
  */
-function relevant(bullet: Bullet, fit: number): boolean {
+function relevant(bullet: Bullet, wordFit: number): boolean {
   const { errors, tags, keywords } = bullet.triggers;
   if (errors.length > 0) return false;
-  return (tags.length === 0 && keywords.length === 0) || fit > MIN_FIT;
+  // Words, not tags: a tag many tasks share (a difficulty, a dataset) says nothing about this one.
+  return (tags.length === 0 && keywords.length === 0) || wordFit > MIN_FIT;
 }
 
-/** Relevance to the task: word overlap with what the bullet was learned from, and shared tags. */
-function relevance(bullet: Bullet, request: SelectionRequest): number {
-  const words = lexicalSimilarity(`${bullet.content} ${bullet.triggers.keywords.join(" ")}`, request.text);
-  const sharedTags = bullet.triggers.tags.filter((tag) => request.tags.includes(tag)).length;
-  return words + (sharedTags > 0 ? 0.2 : 0);
+/** Relevance to the task by its words: overlap with what the bullet says and was learned from. */
+function wordFit(bullet: Bullet, request: SelectionRequest): number {
+  return lexicalSimilarity(`${bullet.content} ${bullet.triggers.keywords.join(" ")}`, request.text);
+}
+
+/** Whether the bullet was learned from a task sharing a tag with this one: it orders bullets, never admits one. */
+function sharesTag(bullet: Bullet, request: SelectionRequest): boolean {
+  return bullet.triggers.tags.some((tag) => request.tags.includes(tag));
 }
 
 function diversity(bullet: Bullet, chosen: Bullet[]): number {

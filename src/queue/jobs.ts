@@ -1,15 +1,16 @@
 import type { BenchTask, SampleSettings, ScoringOptions } from "../bench/index.ts";
-import type { BulletSelection, RunSettings } from "../learn/index.ts";
+import { type BulletSelection, type RunSettings, SELECTION_REVISION } from "../learn/index.ts";
 import type { Task } from "../loop/index.ts";
 import type { ModelPrice } from "../models/index.ts";
 import { VERSION } from "../version.ts";
 
 /**
- * The BullMQ queue litmus's jobs go through: one per litmus version, so a worker of another version never takes
- * (and fails) a job it may not understand, during an upgrade say. Jobs that failed every attempt are kept in
- * the dead-letter queue.
+ * The BullMQ queue litmus's jobs go through: one per litmus version and bullet-selection rule, so a worker of
+ * another version never takes (and fails) a job it may not understand, during an upgrade say, and a worker
+ * never shows a run's tasks bullets chosen by another rule than the coordinator's run key says (workers choose
+ * them themselves). Jobs that failed every attempt are kept in the dead-letter queue.
  */
-export const JOB_QUEUE = `litmus-jobs-${VERSION}`;
+export const JOB_QUEUE = `litmus-jobs-${VERSION}-select-${SELECTION_REVISION}`;
 export const DEAD_LETTER_QUEUE = "litmus-dead";
 
 /** The model a job runs, as the coordinator opened it; the worker opens it with its own keys. */

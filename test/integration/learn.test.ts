@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { type BenchTask, type Dataset, loadDataset, selectTasks } from "../../src/bench/index.ts";
-import { Learner, measureLearning, readPlaybook, runLearning } from "../../src/learn/index.ts";
+import { isLitmusError } from "../../src/errors.ts";
+import { Learner, type MeasureProgress, measureLearning, readPlaybook, runLearning } from "../../src/learn/index.ts";
 import type { Task } from "../../src/loop/index.ts";
 import { RunStore } from "../../src/store/index.ts";
 import { DATASETS_DIR, datasetsUnavailableReason } from "../helpers/datasets.ts";
@@ -179,6 +180,44 @@ describe.skipIf(missing ?? datasetsUnavailableReason())(
       for (const detail of details) {
         expect(detail).toMatch(/^mbpp seed 1 (none|learned|placebo|retries)(: Mbpp\/\d+ [a-z_]+|: pass@1 [\d.]+%)?$/);
       }
+    });
+
+    test("learn eval learns from an empty playbook, resumed or refused, never on top of another run's", async () => {
+      using store = RunStore.open(":memory:");
+      const playbookPath = join(mkdtempSync(join(tmpdir(), "litmus-learn-")), "playbook.json");
+      const measure = (model: ReturnType<typeof scripted>["model"], onProgress = (_: MeasureProgress) => {}) =>
+        measureLearning({
+          train: { name: "mbpp", dataset: mbpp, tasks: tasks.slice(0, 1) },
+          heldOut: [{ name: "mbpp", dataset: mbpp, tasks: tasks.slice(1, 2) }],
+          curve: { every: 1, tasks: 0 },
+          model,
+          seeds: [1],
+          maxAttempts: 1,
+          playbookPath,
+          store,
+          onProgress,
+        });
+      await measure(scripted(Array.from({ length: 10 }, forgetful)).model);
+      // Resumed: the step learned before fills the bar, marked so the ETA does not count it.
+      const learnSteps: MeasureProgress[] = [];
+      const again = scripted([]);
+      await measure(again.model, (event) => {
+        if (event.phase === "learn" && event.type === "step") learnSteps.push(event);
+      });
+      expect(again.fake.calls).toHaveLength(0);
+      expect(learnSteps[0]).toMatchObject({ done: 1, resumed: true });
+      // Other settings (more training tasks) are another learning run: it is refused the playbook the first wrote.
+      const refused = await measureLearning({
+        train: { name: "mbpp", dataset: mbpp, tasks: tasks.slice(0, 2) },
+        heldOut: [],
+        curve: { every: 1, tasks: 0 },
+        model: scripted([]).model,
+        seeds: [1],
+        playbookPath,
+        store,
+      }).catch((error: unknown) => error);
+      expect(isLitmusError(refused, "BAD_INPUT")).toBe(true);
+      expect((refused as Error).message).toMatch(/already holds what another learning run learned \(version \d+\)/);
     });
 
     test("a run that dies after its playbook changed resumes without applying a step twice", async () => {

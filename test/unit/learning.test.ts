@@ -291,6 +291,26 @@ describe("selection", () => {
       ids(selectBullets(book, { ...other, failure: "runtime:IndexError:list index out of range" }, budget)),
     ).toEqual([]);
   });
+
+  test("a shared tag orders snippets but admits none whose words do not fit the task", () => {
+    const book = applyDeltas(
+      emptyPlaybook(),
+      [
+        add({
+          section: "snippets",
+          content: "A tested helper, side_sum(a), to reuse when it fits.",
+          snippet: "def side_sum(a):\n    return a + a",
+          triggers: { errors: [], tags: ["difficulty:easy"], keywords: ["perimeter", "square", "side"] },
+        }),
+      ],
+      TEST_SOURCE,
+    );
+    const budget = { budgetTokens: 1000 };
+    const easy = { ...request, tags: ["difficulty:easy"] };
+    expect(selectBullets(book, easy, budget).map((bullet) => bullet.id)).toEqual(["snp-0001"]);
+    const unrelated = { ...easy, text: "Write a function to reverse the words of a sentence." };
+    expect(selectBullets(book, unrelated, budget)).toEqual([]);
+  });
 });
 
 describe("reflector (deterministic)", () => {
@@ -425,6 +445,23 @@ describe("curator", () => {
       id: "pit-0001",
       triggers: { errors: ["runtime:IndexError:string index out of range"] },
     });
+  });
+
+  test("a lesson like a rule shown to every task adds no trigger to it, which would make it wait for a failure", async () => {
+    const rule = add({
+      section: "strategies",
+      content: "Check indexes against the length before using them.",
+      triggers: { errors: [], tags: [], keywords: [] },
+    });
+    const book = applyDeltas(emptyPlaybook(), [rule], TEST_SOURCE);
+    const curation = await curate(
+      book,
+      reflectionWith([{ ...insight("Check indexes against the length before using them!"), section: "strategies" }]),
+      facts,
+      at,
+    );
+    expect(curation.deltas.map((delta) => delta.op)).toEqual(["OBSERVE"]);
+    expect(curation.rejected[0]?.reason).toBe("already in the playbook as str-0001");
   });
 
   test("at most maxChanges lessons per task", async () => {

@@ -118,6 +118,8 @@ export async function measureLearning(options: MeasureLearningOptions): Promise<
     tasks: options.train.tasks,
     model: options.model,
     playbookPath: options.playbookPath,
+    // What is measured is learning from nothing: never on top of a playbook another run learned into.
+    fromEmpty: true,
     store: options.store,
     maxAttempts,
     budgetTokens,
@@ -129,7 +131,16 @@ export async function measureLearning(options: MeasureLearningOptions): Promise<
     ...(options.modelTimeoutMs === undefined ? {} : { modelTimeoutMs: options.modelTimeoutMs }),
     ...(options.signal ? { signal: options.signal } : {}),
     onProgress: (event) => {
-      if (event.type === "step")
+      // Steps a resumed run finished before count as done, but not toward the rate the ETA comes from.
+      if (event.type === "start")
+        progress({
+          type: "step",
+          phase: "learn",
+          done: event.finished,
+          detail: `${event.finished} steps learned before`,
+          resumed: true,
+        });
+      else if (event.type === "step")
         progress({
           type: "step",
           phase: "learn",
