@@ -182,7 +182,7 @@ export class Evaluator implements AsyncDisposable {
   /** The ground truth of `task` if it is cached (in memory or on disk), without computing it. */
   async cachedGroundTruth(task: BenchTask): Promise<GroundTruth | undefined> {
     const known = this.truths.get(task.id);
-    if (known) return known;
+    if (known !== undefined) return known;
     const cached = await this.cache?.get(task.id);
     if (cached) this.truths.set(task.id, Promise.resolve(cached));
     return cached;
