@@ -83,7 +83,10 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         stage = pathlib.Path(tmp) / "learn-qwen"
         (stage / "data").mkdir(parents=True)
-        shutil.copytree(ROOT / "scratch/learn-qwen/out", stage / "out")
+        # Every measurement's output directory (out, out-select3, out-reflector, ...): playbooks and reports.
+        outs = sorted(path.name for path in (ROOT / "scratch/learn-qwen").glob("out*") if path.is_dir())
+        for name in outs:
+            shutil.copytree(ROOT / "scratch/learn-qwen" / name, stage / name)
         source = sqlite3.connect(ROOT / "scratch/learn-qwen/data/runs.db")
         source.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         source.backup(db := sqlite3.connect(stage / "data/runs.db"))
@@ -102,12 +105,13 @@ def main():
         db.commit()
         db.execute("VACUUM")
         db.close()
-        for playbook in (stage / "out").glob("*.json"):
+        for playbook in (path for name in outs for path in (stage / name).glob("*.json")):
             playbook.write_text(json.dumps(blank(json.loads(playbook.read_text()), lines), indent=2) + "\n")
         found = leaks([path for path in stage.rglob("*") if path.is_file()], lines)
         if found:
             sys.exit("dataset text left in the state: %s" % found[:3])
-        subprocess.run(["tar", "-czf", HERE / "state.tar.gz", "-C", tmp, "learn-qwen/data", "learn-qwen/out"], check=True)
+        members = ["learn-qwen/data"] + ["learn-qwen/" + name for name in outs]
+        subprocess.run(["tar", "-czf", HERE / "state.tar.gz", "-C", tmp, *members], check=True)
     responses = pathlib.Path.home() / ".cache/litmus/responses"
     found = leaks([path for path in responses.rglob("*.json")], lines)
     if found:

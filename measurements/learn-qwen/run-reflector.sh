@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The second half of the learning lift (issue 15): the same measurement with Qwen2.5-Coder 1.5B as the reflector
-# (the 0.5B model still generates). Run it after run.sh has finished, with the same data dir: the none and retries
-# arms are the same runs and are reused; training, the learned and placebo arms and the curve are new.
+# (the 0.5B model still generates), under the same selection rule. Run it after run.sh has finished, with the same
+# data dir: the none and retries arms are the same runs and are reused; training, the learned and placebo arms and
+# the curve are new.
 # Resumable: rerun to continue where it stopped.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -147,6 +147,23 @@ describe.skipIf(missing ?? datasetsUnavailableReason())(
           .join("\n"),
       );
 
+    /** A small learn eval: learning on `train` tasks, one attempt a sample, no curve. */
+    const measure = (
+      settings: { store: RunStore; playbookPath: string; model: ReturnType<typeof scripted>["model"] },
+      train: BenchTask[],
+      heldOut: BenchTask[],
+      onProgress: (event: MeasureProgress) => void = () => {},
+    ) =>
+      measureLearning({
+        ...settings,
+        train: { name: "mbpp", dataset: mbpp, tasks: train },
+        heldOut: heldOut.length > 0 ? [{ name: "mbpp", dataset: mbpp, tasks: heldOut }] : [],
+        curve: { every: 1, tasks: 0 },
+        seeds: [1],
+        maxAttempts: 1,
+        onProgress,
+      });
+
     test("learn eval shows its held-out progress sample by sample, not only when an arm's run ends", async () => {
       using store = RunStore.open(":memory:");
       const playbookPath = join(mkdtempSync(join(tmpdir(), "litmus-learn-")), "playbook.json");
@@ -154,23 +171,13 @@ describe.skipIf(missing ?? datasetsUnavailableReason())(
       const steps: number[] = [];
       const details: string[] = [];
       let total = 0;
-      await measureLearning({
-        train: { name: "mbpp", dataset: mbpp, tasks: tasks.slice(0, 1) },
-        heldOut: [{ name: "mbpp", dataset: mbpp, tasks: tasks.slice(1) }],
-        curve: { every: 1, tasks: 0 },
-        model,
-        seeds: [1],
-        maxAttempts: 1,
-        playbookPath,
-        store,
-        onProgress: (event) => {
-          if (event.phase !== "held-out") return;
-          if (event.type === "phase") total = event.total;
-          else {
-            steps.push(event.done);
-            details.push(event.detail);
-          }
-        },
+      await measure({ store, playbookPath, model }, tasks.slice(0, 1), tasks.slice(1), (event) => {
+        if (event.phase !== "held-out") return;
+        if (event.type === "phase") total = event.total;
+        else {
+          steps.push(event.done);
+          details.push(event.detail);
+        }
       });
       // Two tasks in each of four arms: every sample moves the bar, never backwards.
       expect(total).toBe(8);
@@ -185,37 +192,20 @@ describe.skipIf(missing ?? datasetsUnavailableReason())(
     test("learn eval learns from an empty playbook, resumed or refused, never on top of another run's", async () => {
       using store = RunStore.open(":memory:");
       const playbookPath = join(mkdtempSync(join(tmpdir(), "litmus-learn-")), "playbook.json");
-      const measure = (model: ReturnType<typeof scripted>["model"], onProgress = (_: MeasureProgress) => {}) =>
-        measureLearning({
-          train: { name: "mbpp", dataset: mbpp, tasks: tasks.slice(0, 1) },
-          heldOut: [{ name: "mbpp", dataset: mbpp, tasks: tasks.slice(1, 2) }],
-          curve: { every: 1, tasks: 0 },
-          model,
-          seeds: [1],
-          maxAttempts: 1,
-          playbookPath,
-          store,
-          onProgress,
-        });
-      await measure(scripted(Array.from({ length: 10 }, forgetful)).model);
+      const model = scripted(Array.from({ length: 10 }, forgetful)).model;
+      await measure({ store, playbookPath, model }, tasks.slice(0, 1), tasks.slice(1, 2));
       // Resumed: the step learned before fills the bar, marked so the ETA does not count it.
       const learnSteps: MeasureProgress[] = [];
       const again = scripted([]);
-      await measure(again.model, (event) => {
+      await measure({ store, playbookPath, model: again.model }, tasks.slice(0, 1), tasks.slice(1, 2), (event) => {
         if (event.phase === "learn" && event.type === "step") learnSteps.push(event);
       });
       expect(again.fake.calls).toHaveLength(0);
       expect(learnSteps[0]).toMatchObject({ done: 1, resumed: true });
       // Other settings (more training tasks) are another learning run: it is refused the playbook the first wrote.
-      const refused = await measureLearning({
-        train: { name: "mbpp", dataset: mbpp, tasks: tasks.slice(0, 2) },
-        heldOut: [],
-        curve: { every: 1, tasks: 0 },
-        model: scripted([]).model,
-        seeds: [1],
-        playbookPath,
-        store,
-      }).catch((error: unknown) => error);
+      const refused = await measure({ store, playbookPath, model: scripted([]).model }, tasks.slice(0, 2), []).catch(
+        (error: unknown) => error,
+      );
       expect(isLitmusError(refused, "BAD_INPUT")).toBe(true);
       expect((refused as Error).message).toMatch(/already holds what another learning run learned \(version \d+\)/);
     });
