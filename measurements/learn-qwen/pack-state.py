@@ -41,15 +41,24 @@ def scrub(key, item, lines):
 
 
 def quotes(line, lines):
-    """Whether a line of code holds a dataset line: from its start, an `assert`, or after a comment or quotes."""
-    starts = {0, line.find("assert "), line.find("#") + 1, line.find('"""') + 3}
-    for start in starts:
-        if start < 0:
-            continue
-        rest = line[start:].lstrip(" #\"'").rstrip()
-        if any(rest[:end] in lines for end in range(40, len(rest) + 1)):
-            return True
+    """Whether a line of code holds a dataset line anywhere in it (an assert, a comment, a docstring, a call)."""
+    heads = lines.heads
+    for i in range(len(line) - 39):
+        for candidate in heads.get(line[i : i + 40], ()):
+            if line.startswith(candidate, i):
+                return True
     return False
+
+
+class DatasetLines(set):
+    """The dataset lines, with an index of them by their first 40 characters, so a code line is searched in one
+    pass."""
+
+    def __init__(self, texts):
+        super().__init__(texts)
+        self.heads = {}
+        for text in self:
+            self.heads.setdefault(text[:40], []).append(text)
 
 
 def dataset_lines():
@@ -67,7 +76,7 @@ def dataset_lines():
                     value = "\n".join(map(str, value))
                 if isinstance(value, str):
                     texts.extend(line.strip() for line in value.splitlines())
-    return {line for line in texts if len(line) >= 40}
+    return DatasetLines(line for line in texts if len(line) >= 40)
 
 
 def leaks(paths, lines):
