@@ -131,4 +131,5 @@ def main():
     print("packed; %d dataset lines checked" % len(lines))
 
 
-main()
+if __name__ == "__main__":
+    main()
