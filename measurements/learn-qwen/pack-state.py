@@ -1,89 +1,114 @@
 """Packs scratch/learn-qwen into state.tar.gz without dataset text, and checks that none is left.
 
-The run store keeps what resuming needs (bench runs and samples with the model's code and verdicts, learning
-steps, the playbook) and also records that quote the datasets: each solve run's task (prompt and tests), the
-replay set's tasks, and failure messages and evidence that quote test lines. Those are dropped or blanked here;
-resuming does not read them. Then every prompt and test line of the benchmark datasets is looked for in what
-would be committed, and the packing fails if one is found. The response cache (model answers) is checked the
-same way and packed only if it is clean.
+The run store keeps what resuming needs (bench runs, samples' verdicts, learning steps, the playbooks) and also
+what quotes the datasets: each solve run's task (prompt and tests), the replay set's tasks, failure messages and
+evidence that quote test lines, and the model's code (HumanEval completions repeat their prompt, answers copy the
+visible tests). Those are dropped or emptied here; resuming and analyze.py do not read them. Then every line of
+20 characters or more of every text field of the benchmark datasets is looked for in what would be committed
+(each SQLite value and JSON string decoded, HTML unescaped), and the packing fails if one is found. The response
+cache (the model's answers) is never packed.
 
     python3 measurements/learn-qwen/pack-state.py    # from the repository root
 """
-import gzip, json, pathlib, shutil, sqlite3, subprocess, sys, tempfile
+import gzip, html, json, pathlib, shutil, sqlite3, subprocess, sys, tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DATASETS = ROOT.parent / "shared" / "datasets"
 HERE = ROOT / "measurements" / "learn-qwen"
-BLANKED = {"message", "evidence", "prompt", "tests"}
+# What quotes a task: failure messages and evidence (test lines), solve runs' prompts and tests, and the model's
+# code (HumanEval completions repeat their prompt; answers carry copies of the visible tests), here and in the lines
+# a reflection's fix added and removed. Resuming and analyze.py read verdicts, not these.
+BLANKED = {"message", "evidence", "prompt", "tests", "code"}
+# Dataset lines shorter than this are too common to tell ("return result").
+MIN_LINE = 20
 
 
-def blank(value, lines):
-    """`value` with the quoting fields blanked, and the lines of the model's code that copy a dataset line (its
-    own asserts, which the sanitizer leaves out of what is judged anyway) replaced by `pass`."""
+def blank(value):
+    """`value` with the fields that quote a task emptied, and a reflection's fix without its lines of code."""
     if isinstance(value, dict):
-        return {key: scrub(key, item, lines) for key, item in value.items()}
+        if {"from", "to", "added", "removed"} <= value.keys():
+            return {**value, "added": [], "removed": []}
+        return {key: "" if key in BLANKED and isinstance(item, str) else blank(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [blank(item, lines) for item in value]
+        return [blank(item) for item in value]
     return value
 
 
-def scrub(key, item, lines):
-    if not isinstance(item, str):
-        return blank(item, lines)
-    if key in BLANKED:
-        return ""
-    if key == "code":
-        # `pass` at the same indentation: a function of the model's own asserts keeps a body and still compiles.
-        return "\n".join(
-            line[: len(line) - len(line.lstrip())] + "pass" if quotes(line, lines) else line for line in item.split("\n")
-        )
-    return item
-
-
-def quotes(line, lines):
-    """Whether a line of code holds a dataset line anywhere in it (an assert, a comment, a docstring, a call)."""
-    heads = lines.heads
-    for i in range(len(line) - 39):
-        for candidate in heads.get(line[i : i + 40], ()):
-            if line.startswith(candidate, i):
-                return True
-    return False
-
-
 class DatasetLines(set):
-    """The dataset lines, with an index of them by their first 40 characters, so a code line is searched in one
+    """The dataset lines, with an index of them by their first MIN_LINE characters, so a text is searched in one
     pass."""
 
     def __init__(self, texts):
         super().__init__(texts)
         self.heads = {}
         for text in self:
-            self.heads.setdefault(text[:40], []).append(text)
+            self.heads.setdefault(text[:MIN_LINE], []).append(text)
+
+    def found_in(self, text):
+        """The dataset lines that occur anywhere in `text`."""
+        found = set()
+        for i in range(len(text) - MIN_LINE + 1):
+            for candidate in self.heads.get(text[i : i + MIN_LINE], ()):
+                if text.startswith(candidate, i):
+                    found.add(candidate)
+        return found
 
 
 def dataset_lines():
-    """Prompts and test lines of every benchmark dataset, long enough to be telling."""
+    """Every line of every text field (prompts, tests, inputs, solutions) of every benchmark dataset."""
     texts = []
     for path in DATASETS.rglob("*.json*"):
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(path, "rt") as handle:
             raw = handle.read()
         records = json.loads(raw) if path.name.endswith(".json") else [json.loads(line) for line in raw.splitlines() if line.strip()]
-        for record in records:
-            for key in ("prompt", "text", "test", "test_list", "base_input", "plus_input"):
-                value = record.get(key)
+        for record in records if isinstance(records, list) else records.values():
+            for value in record.values() if isinstance(record, dict) else ():
                 if isinstance(value, list):
                     value = "\n".join(map(str, value))
                 if isinstance(value, str):
                     texts.extend(line.strip() for line in value.splitlines())
-    return DatasetLines(line for line in texts if len(line) >= 40)
+    return DatasetLines(line for line in texts if len(line) >= MIN_LINE)
+
+
+def strings_of(value):
+    """Every string in a value, JSON text decoded (escaped quotes would hide a line from a search of the raw
+    bytes)."""
+    if isinstance(value, str):
+        yield value
+        if value[:1] in "{[":
+            try:
+                yield from strings_of(json.loads(value))
+            except ValueError:
+                pass
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_of(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_of(item)
+
+
+def texts_of(path):
+    """What a file of the state says, decoded: each SQLite value, each JSON string, HTML unescaped."""
+    if path.suffix == ".db":
+        db = sqlite3.connect(path)
+        tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        values = [value for table in tables for row in db.execute(f'SELECT * FROM "{table}"') for value in row]
+        db.close()
+        return list(strings_of(values))
+    text = path.read_text()
+    if path.suffix == ".json":
+        return list(strings_of(json.loads(text)))
+    return [html.unescape(text)]
 
 
 def leaks(paths, lines):
+    """(file, dataset line) for every dataset line found in the files, decoded and raw."""
     found = []
     for path in paths:
-        text = path.read_bytes().decode("utf-8", "replace")
-        found.extend((str(path), line) for line in lines if line in text)
+        for text in texts_of(path) + [path.read_bytes().decode("utf-8", "replace")]:
+            found.extend((str(path), line) for line in lines.found_in(text))
     return found
 
 
@@ -110,24 +135,17 @@ def main():
             for rowid, document in db.execute(f"SELECT rowid, {column} FROM {table}").fetchall():
                 if document is not None:
                     db.execute(f"UPDATE {table} SET {column} = ? WHERE rowid = ?",
-                               (json.dumps(blank(json.loads(document), lines)), rowid))
+                               (json.dumps(blank(json.loads(document))), rowid))
         db.commit()
         db.execute("VACUUM")
         db.close()
         for playbook in (path for name in outs for path in (stage / name).glob("*.json")):
-            playbook.write_text(json.dumps(blank(json.loads(playbook.read_text()), lines), indent=2) + "\n")
+            playbook.write_text(json.dumps(blank(json.loads(playbook.read_text())), indent=2) + "\n")
         found = leaks([path for path in stage.rglob("*") if path.is_file()], lines)
         if found:
-            sys.exit("dataset text left in the state: %s" % found[:3])
+            sys.exit("dataset text left in the state (%d lines), e.g. %s" % (len(found), found[:5]))
         members = ["learn-qwen/data"] + ["learn-qwen/" + name for name in outs]
         subprocess.run(["tar", "-czf", HERE / "state.tar.gz", "-C", tmp, *members], check=True)
-    responses = pathlib.Path.home() / ".cache/litmus/responses"
-    found = leaks([path for path in responses.rglob("*.json")], lines)
-    if found:
-        (HERE / "responses.tar.gz").unlink(missing_ok=True)
-        print("response cache not packed: %d answers quote the datasets (e.g. %r)" % (len(found), found[0][1]))
-    else:
-        subprocess.run(["tar", "-czf", HERE / "responses.tar.gz", "-C", responses.parent, "responses"], check=True)
     print("packed; %d dataset lines checked" % len(lines))
 
 
