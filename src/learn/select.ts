@@ -117,11 +117,11 @@ function classOf(signature: string): string {
  * task. Shown where it has nothing to say, a bullet only perturbs the prompt: on the embedded model a bullet
  * shown to every first attempt cost as many tasks as a placebo of the same length (docs/learning.md).
  */
-function relevant(bullet: Bullet, wordFit: number): boolean {
+function relevant(bullet: Bullet, words: number): boolean {
   const { errors, tags, keywords } = bullet.triggers;
   if (errors.length > 0) return false;
   // Words, not tags: a tag many tasks share (a difficulty, a dataset) says nothing about this one.
-  return (tags.length === 0 && keywords.length === 0) || wordFit > MIN_FIT;
+  return (tags.length === 0 && keywords.length === 0) || words > MIN_FIT;
 }
 
 /** Relevance to the task by its words: overlap with what the bullet says and was learned from. */

@@ -12,7 +12,7 @@ import {
   type SampleResult,
   selectTasks,
 } from "../../src/bench/index.ts";
-import { DATASETS_DIR, datasetsUnavailableReason } from "../helpers/datasets.ts";
+import { DATASETS_DIR, datasetsUnavailableReason, OUTPUT_CHECK_TIME_LIMITS } from "../helpers/datasets.ts";
 import { sandboxUnavailableReason } from "../helpers/sandbox.ts";
 
 const missing = datasetsUnavailableReason() ?? sandboxUnavailableReason();
@@ -288,9 +288,8 @@ describe.skipIf(missing)(
         "    return seq",
         "",
       ].join("\n");
-      // What is checked here is how large outputs compare, not time: Mbpp/255's reference takes about 1 s on its
-      // largest input, and on a loaded 2-core machine four times that is not always enough.
-      const generous = { timeLimits: { factor: 20 } };
+      // What is checked here is how large outputs compare, not time.
+      const generous = { timeLimits: OUTPUT_CHECK_TIME_LIMITS };
       const { results } = await evaluate(
         humanevalPlus,
         [
