@@ -244,7 +244,7 @@ except OSError as e:
       expect(looped.timedOut).toBe(true);
       expect(looped.error?.name).toBe("TimeoutError");
       expect(elapsedMs).toBeGreaterThanOrEqual(2_900);
-      expect(elapsedMs).toBeLessThan(6_000);
+      expect(elapsedMs).toBeLessThan(15_000); // far below the 300 s it would run uninterrupted
       const after = await sandbox.runCode("1+1");
       expect(after.results[0]?.text).toBe("2");
       expect((await sandbox.runCode("kept")).results[0]?.text).toBe("'yes'");
@@ -257,7 +257,7 @@ except OSError as e:
         { timeoutMs: 1_000 },
       );
       expect(stubborn.timedOut).toBe(true);
-      expect(stubborn.durationMs).toBeLessThan(3_000);
+      expect(stubborn.durationMs).toBeLessThan(10_000); // it would loop forever unkilled
       expect((await sandbox.runCode("'fresh' if 'signal' not in globals() else 'stale'")).results[0]?.text).toBe(
         "'fresh'",
       );
@@ -337,7 +337,8 @@ subprocess.Popen(["/bin/bash", "-c", "(exec -a ${marker} sleep 600) &"], start_n
 import time; time.sleep(0.3)`,
       );
       expect(started.error).toBeNull();
-      expect(hostProcessesWith(marker).length).toBeGreaterThanOrEqual(2);
+      // The second sleep is started by a shell in the background, which a loaded machine can make slow.
+      await expect.poll(() => hostProcessesWith(marker).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
       // Where litmus puts a sandbox's cgroups: litmus-<pid>/<sandbox id> under this process's own cgroup, in
       // the memory and pids hierarchies (v1) or the single tree (v2).
       const candidates = readFileSync("/proc/self/cgroup", "utf8")
@@ -375,7 +376,7 @@ import time; time.sleep(0.3)`,
         stdio: ["ignore", "pipe", "inherit"],
       });
       await once(child.stdout, "data");
-      expect(hostProcessesWith(marker).length).toBe(1);
+      await expect.poll(() => hostProcessesWith(marker).length, { timeout: 10_000 }).toBe(1);
       child.kill("SIGKILL");
       await once(child, "exit");
       const deadline = Date.now() + 5_000;

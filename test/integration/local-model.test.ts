@@ -179,5 +179,5 @@ describe.skipIf(!pulled)(`the embedded model through the AI SDK${skipped}`, () =
     expect(step?.toolCalls.map((call) => call.toolName)).toEqual(["runCode"]);
     // It wrote code that computes the number; the sandbox ran it (a trailing expression or a print).
     expect(JSON.stringify(step?.toolResults[0]?.output)).toContain("1267650600228229401496703205376");
-  });
+  }, 120_000); // a model of its own (one sequence) to load, a long tools prompt, a sandbox to start
 });

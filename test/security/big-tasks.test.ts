@@ -21,7 +21,7 @@ describe("tasks larger than any model reads", () => {
     });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain("say it shorter");
-    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(performance.now() - started).toBeLessThan(5_000); // refused before any model reads it
     expect(suite.store.reviews.list()).toEqual([]);
   });
 

@@ -1,5 +1,4 @@
 import { execFileSync } from "node:child_process";
-import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, test } from "vitest";
 import { ServerAccess } from "../../src/server/auth.ts";
 import { createE2bApp } from "../../src/server/e2b/e2b-app.ts";
@@ -50,8 +49,12 @@ describe.skipIf(Boolean(sandboxUnavailableReason()))("sandboxes of E2B API clien
       // Longer than the idle time, while running: the sandbox stays, and so does x.
       const long = await execute(app, "import time\ntime.sleep(1.5)\nx");
       expect(long.find((event) => event.type === "result")?.text).toBe("7");
-      await sleep(1_600);
-      expect(hostRuns(marker), "the idle sandbox was killed with its background process").toBe(false);
+      await expect
+        .poll(() => hostRuns(marker), {
+          timeout: 10_000,
+          message: "the idle sandbox was killed with its background process",
+        })
+        .toBe(false);
       const after = await execute(app, "x");
       expect(after.find((event) => event.type === "error")?.name, "a fresh sandbox").toBe("NameError");
     } finally {

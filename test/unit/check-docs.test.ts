@@ -176,7 +176,7 @@ describe("comparing output", () => {
       ok: false,
       diff: 'normalize="(a+)+$" took more than 2 s on this output and was stopped: a pattern that backtracks catastrophically? Make it more specific',
     });
-    expect(performance.now() - started).toBeLessThan(4000);
+    expect(performance.now() - started).toBeLessThan(8000); // stopped, not left to run for minutes
     // The next comparison gets a fresh worker.
     expect(matchOutput("took 1 ms", "took 52 ms", { mode: "exact", normalize: [/\d+ ms/g] }).ok).toBe(true);
   });
