@@ -18,7 +18,12 @@ export function registerWorkerCommand(program: Command): void {
     .command("worker")
     .description("Take jobs of bench run --queue and learn --queue from a Redis queue and run them, until stopped")
     .requiredOption("--queue <url>", "the Redis the coordinators queue jobs on: redis://HOST:PORT[/DB]")
-    .option("--concurrency <n>", "jobs at once (a local model answers one prompt at a time)", positiveInteger, 1)
+    .option(
+      "--concurrency <n>",
+      "jobs at once (a local model gets as many sequences, which decode together)",
+      positiveInteger,
+      1,
+    )
     .option(
       "--lock <duration>",
       "how long a job stays claimed without a sign of life; a killed worker's job is rerun after about twice this",

@@ -20,7 +20,10 @@ export class JobRunner implements AsyncDisposable {
   private readonly evaluators = new Map<string, { evaluator: Evaluator; users: number; idle?: NodeJS.Timeout }>();
   private readonly cache = new ResponseCache(responseCacheDir());
   private readonly store: RunStore;
-  /** Sandboxes each evaluator scores in at once: as many as the jobs the worker takes at once. */
+  /**
+   * Jobs the worker takes at once: the sandboxes each evaluator scores in at once, and the sequences of a local
+   * model's context (more would only hold memory; as many decode together).
+   */
   private readonly lanes: number;
 
   constructor(store: RunStore, lanes: number) {
@@ -88,7 +91,11 @@ export class JobRunner implements AsyncDisposable {
     const key = `${model.spec}@${model.baseUrl ?? ""}`;
     let opening = this.models.get(key);
     if (!opening) {
-      opening = openModel(model.spec, { download: true, ...(model.baseUrl ? { baseUrl: model.baseUrl } : {}) });
+      opening = openModel(model.spec, {
+        download: true,
+        local: { sequences: this.lanes },
+        ...(model.baseUrl ? { baseUrl: model.baseUrl } : {}),
+      });
       // A model that failed to open is tried again by the job's next attempt, not remembered as failed.
       opening.catch(() => this.models.delete(key));
       this.models.set(key, opening);
