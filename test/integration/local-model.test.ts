@@ -65,7 +65,7 @@ describe.skipIf(!pulled)(`the embedded model through the AI SDK${skipped}`, () =
     try {
       const generations = await Promise.all(
         [0, 1, 2].map((index) =>
-          generate(model, { prompt: `Count from ${index} to 40, one number a line.`, maxOutputTokens: 48 }),
+          generate(model, { prompt: `Count from ${index} to 40, one number a line.`, maxOutputTokens: 24 }),
         ),
       );
       for (const generation of generations) expect(generation.usage.outputTokens).toBeGreaterThan(0);
@@ -76,7 +76,7 @@ describe.skipIf(!pulled)(`the embedded model through the AI SDK${skipped}`, () =
     // releases text a line at a time, and an answer written on one line arrives only at its end.)
     expect(mostInUse).toBe(3);
     expect(context.sequencesLeft).toBe(context.totalSequences);
-  });
+  }, 120_000);
 
   test("a short greedy completion: text up to the stop sequence, usage, finish reason, timing, $0", async () => {
     const model = await openModel("local");
