@@ -75,17 +75,26 @@ describe.skipIf(unavailable)(
 
     test("runs and commands in progress when their sandbox is killed end as E2B's do: killed while in progress", async () => {
       const sandbox = await Sandbox.create(connection());
-      const run = sandbox.runCode("import time; time.sleep(60)", { timeoutMs: 60_000 });
+      // Each says when it is running, so the kill comes while both are, however slow their start.
+      const running = [Promise.withResolvers<void>(), Promise.withResolvers<void>()];
+      const run = sandbox.runCode("print('running', flush=True)\nimport time; time.sleep(60)", {
+        timeoutMs: 60_000,
+        onStdout: () => running[0]?.resolve(),
+      });
       const outcome = run.then(
         () => "finished",
         (error: Error) => `${error.name}: ${error.message}`,
       );
-      const command = sandbox.commands.run("sleep 60", { timeoutMs: 60_000 }).then(
-        () => "finished",
-        (error: Error) => error.constructor.name,
-      );
+      const command = sandbox.commands
+        .run("echo running; sleep 60", { timeoutMs: 60_000, onStdout: () => running[1]?.resolve() })
+        .then(
+          () => "finished",
+          (error: Error) => error.constructor.name,
+        );
+      await Promise.all(running.map(({ promise }) => promise));
       // Underneath, a reset connection (TCP RST), seen on the socket itself: a plain close (FIN) reads as a body
       // cut short in E2B's Python SDK, not as a sandbox gone.
+      const sent = Promise.withResolvers<void>();
       const raw = new Promise<string>((resolve) => {
         const url = new URL(suite.server.e2bUrl as string);
         const body = JSON.stringify({ code: "import time; time.sleep(60)" });
@@ -95,13 +104,15 @@ describe.skipIf(unavailable)(
             `POST /execute HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
               `E2b-Sandbox-Id: ${sandbox.sandboxId}\r\nX-Access-Token: ${token}\r\n` +
               `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+            () => sent.resolve(),
           ),
         );
         socket.on("data", () => {});
         socket.on("end", () => resolve("closed"));
         socket.on("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
       });
-      await sleep(1_000);
+      await sent.promise;
+      await sleep(500); // for the server to read the raw request (it queues behind the run)
       await sandbox.kill();
       expect(await outcome).toMatch(/^TimeoutError: The sandbox was killed while the request was in progress/);
       expect(await command).toBe("TimeoutError");
