@@ -10,8 +10,9 @@ import { groundTruthCacheDir, modelCacheDir, templateCacheDir } from "../src/cac
  * inherit TMPDIR, and os.tmpdir() in them and in the litmus processes they start answers this directory.
  *
  * litmus's cache moves there too, so no test reads a model's answer remembered from an earlier run (a test of
- * the model would then test the cache); what is costly and never depends on the code under test is shared:
- * the pulled models, the datasets' reference outputs and the built sandbox templates.
+ * the model would then test the cache). What is costly to make again is shared: the pulled models (pinned by
+ * sha256), the datasets' reference outputs (kept per dataset and per version of the checker that made them)
+ * and the built sandbox templates.
  */
 export default function setup(): () => void {
   const directory = mkdtempSync(join(tmpdir(), "litmus-tests-"));
