@@ -19,6 +19,9 @@ const shared = {
   testTimeout: 30_000,
   hookTimeout: 30_000,
   pool: "forks",
+  // What a test waits for (a sandbox's end, a freed place, a process) can take seconds on a loaded 2-core
+  // machine; vitest's default of 1 s made those waits fixed sleeps in disguise.
+  expect: { poll: { timeout: 10_000 } },
 } as const;
 
 export default defineConfig({

@@ -69,7 +69,7 @@ describe.skipIf(unavailable)(
       expect(info.endAt.getTime() - Date.now()).toBeLessThanOrEqual(5_000);
       expect(await sandbox.isRunning()).toBe(true);
       await sleep(5_000);
-      await expect.poll(() => sandbox.isRunning(), { timeout: 10_000 }).toBe(false);
+      await expect.poll(() => sandbox.isRunning()).toBe(false);
       await expect(Sandbox.getInfo(sandbox.sandboxId, connection())).rejects.toThrow(/not found/);
     });
 

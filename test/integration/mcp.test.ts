@@ -89,8 +89,8 @@ describe.skipIf(unavailable)(`the MCP server (${unavailable ?? "real sandboxes"}
       name: "run_code",
       arguments: { session_id: id, code: "import time\nmarker = 'mcp-idle-session'" },
     });
-    await expect.poll(() => sessions.size, { timeout: 10_000 }).toBe(0);
-    await expect.poll(() => hostProcessesWith(id ?? ""), { timeout: 10_000 }).toEqual([]);
+    await expect.poll(() => sessions.size).toBe(0);
+    await expect.poll(() => hostProcessesWith(id ?? "")).toEqual([]);
   });
 
   test("solve and check_docs", async () => {

@@ -294,9 +294,9 @@ describe.skipIf(unavailable).each(LAUNCH_MODES)(
 
     test("a sandbox ends when its lifetime runs out", async () => {
       const sandbox = await Sandbox.create({ launch, timeoutMs: 300 });
-      await expect.poll(() => sandbox.isRunning(), { timeout: 10_000 }).toBe(false);
+      await expect.poll(() => sandbox.isRunning()).toBe(false);
       const listed = () => Sandbox.list().some((info) => info.sandboxId === sandbox.sandboxId);
-      await expect.poll(listed, { timeout: 10_000 }).toBe(false);
+      await expect.poll(listed).toBe(false);
     });
 
     test("an aborted start rejects with ABORTED and leaves no sandbox behind", async () => {

@@ -51,7 +51,6 @@ describe.skipIf(Boolean(sandboxUnavailableReason()))("sandboxes of E2B API clien
       expect(long.find((event) => event.type === "result")?.text).toBe("7");
       await expect
         .poll(() => hostRuns(marker), {
-          timeout: 10_000,
           message: "the idle sandbox was killed with its background process",
         })
         .toBe(false);
