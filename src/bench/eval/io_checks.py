@@ -22,7 +22,6 @@ import os as _litmus_os
 import pickle as _litmus_pickle
 import select as _litmus_select
 import signal as _litmus_signal
-import struct as _litmus_struct
 import sys as _litmus_sys
 import time as _litmus_time
 import traceback as _litmus_traceback
@@ -366,10 +365,7 @@ def _litmus_check_phase(phase, fn, family, entry_point, inputs, expected, limits
     and a bare `except:` around the call keeps it going until the phase's budget). This interpreter, and the
     program's state in it, outlive the phase: the next phase forks from the same state without running the
     program again. Raises what failed, as the child saw it."""
-    # Where the child says which call it is in and when that call's limit runs out: shared memory, so the
-    # parent sleeps until a limit can have run out instead of waking for each of a thousand calls.
-    watch = _litmus_mmap.mmap(-1, _LITMUS_WATCH.size)
-    _LITMUS_WATCH.pack_into(watch, 0, _LITMUS_NO_DEADLINE, -1)
+    watch = _LitmusWatch()
     read_fd, write_fd = _litmus_os.pipe()
     pid = _litmus_os.fork()
     if pid == 0:
@@ -393,9 +389,44 @@ def _litmus_check_phase(phase, fn, family, entry_point, inputs, expected, limits
     raise error
 
 
-# The child's state in shared memory: the monotonic time its current call's limit runs out, and its index.
-_LITMUS_WATCH = _litmus_struct.Struct("dq")
 _LITMUS_NO_DEADLINE = float("inf")
+
+
+class _LitmusWatch:
+    """Where the child says which call it is in and when that call's limit runs out: shared memory, so the
+    parent sleeps until a limit can have run out instead of waking for each of a thousand calls.
+
+    The parent reads while the child writes, so every write must leave a value the parent may see: each slot
+    is one aligned 8-byte double, written by a single store through a memoryview. (struct.pack_into zeroes
+    its bytes before it packs them: a parent reading in between saw a deadline of 0.0, long past, and killed
+    a call that had just begun as a timeout.) The index is written before the deadline it goes with."""
+
+    __slots__ = ("_memory", "_slots")
+
+    def __init__(self):
+        self._memory = _litmus_mmap.mmap(-1, 16)
+        self._slots = memoryview(self._memory).cast("d")
+        self._slots[0] = _LITMUS_NO_DEADLINE
+        self._slots[1] = -1
+
+    def call_started(self, index, deadline):
+        self._slots[1] = index
+        self._slots[0] = deadline
+
+    def call_ended(self):
+        self._slots[0] = _LITMUS_NO_DEADLINE
+
+    def deadline(self):
+        return self._slots[0]
+
+    def index(self):
+        return int(self._slots[1])
+
+    def close(self):
+        self._slots.release()
+        self._memory.close()
+
+
 _LITMUS_FRAMES_KEPT = 20
 
 
@@ -412,9 +443,9 @@ def _litmus_phase_child(watch, phase, fn, family, entry_point, inputs, expected,
         for index, (inp, exp) in enumerate(zip(inputs, expected)):
             if type(exp) is _LitmusRecompute:
                 exp = reference()(*_litmus_copy.deepcopy(inp))  # the checker's work: outside the call's limit
-            _LITMUS_WATCH.pack_into(watch, 0, _litmus_time.monotonic() + limits[index], index)
+            watch.call_started(index, _litmus_time.monotonic() + limits[index])
             out = fn(*inp)
-            _LITMUS_WATCH.pack_into(watch, 0, _LITMUS_NO_DEADLINE, index)
+            watch.call_ended()
             ok, atol = _litmus_matches(family, entry_point, inp, out, exp, atol, reference)
             if not ok:
                 call = _litmus_call_text(entry_point, inp)
@@ -424,7 +455,7 @@ def _litmus_phase_child(watch, phase, fn, family, entry_point, inputs, expected,
                     _litmus_shown(out),
                 )
     except BaseException as error:  # noqa: BLE001 (whatever the sample raises, SystemExit too, fails the input)
-        _LITMUS_WATCH.pack_into(watch, 0, _LITMUS_NO_DEADLINE, index)
+        watch.call_ended()
         return _litmus_word_of(error, index)
     return {"passed": True}
 
@@ -456,12 +487,12 @@ def _litmus_watch_phase(pid, read_fd, watch, shortest_limit):
     killed then), or a child gone without a word (it exited or crashed in a call)."""
     received = b""
     while True:
-        deadline, index = _LITMUS_WATCH.unpack_from(watch, 0)
+        deadline = watch.deadline()
         now = _litmus_time.monotonic()
         if deadline <= now:
             _litmus_reap(pid, kill=True)
-            _, index = _LITMUS_WATCH.unpack_from(watch, 0)  # read again: the child can no longer move on
-            return {"passed": False, "input": index, "exception": "_LitmusTimeLimit", "kind": "timeout"}
+            # Read once the child can no longer move on.
+            return {"passed": False, "input": watch.index(), "exception": "_LitmusTimeLimit", "kind": "timeout"}
         # Between calls the child sets no deadline; it will set one no sooner than now plus the shortest limit.
         wait = shortest_limit if deadline == _LITMUS_NO_DEADLINE else deadline - now
         ready, _, _ = _litmus_select.select([read_fd], [], [], wait)
@@ -475,7 +506,7 @@ def _litmus_watch_phase(pid, read_fd, watch, shortest_limit):
                 return _litmus_json.loads(received)
             continue
         status = _litmus_reap(pid, kill=False)
-        _, index = _LITMUS_WATCH.unpack_from(watch, 0)
+        index = watch.index()
         return {"passed": False, "input": index, "exception": "_LitmusDied", "status": status, "kind": "exception"}
 
 
